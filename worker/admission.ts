@@ -1,0 +1,144 @@
+/**
+ * The admission model, as pure functions of (input, state, now).
+ *
+ * Positions are handed out by a counter (`lastTicket`). The frontier is the
+ * highest position allowed in; it advances at the configured rate with time,
+ * lazily (whoever asks computes it from the time elapsed), and may run ahead
+ * of the last ticket by at most `burst` positions, about one second's worth.
+ * That lead is what lets a newcomer straight in when nobody waits, and its
+ * cap is what keeps an idle minute from becoming a burst at the top of the next.
+ *
+ * The Lua scripts in `scripts/` implement {@link advance} and {@link join} on
+ * Redis; the in-memory store calls these functions. The store contract suite
+ * runs both against the same clock to keep them in step.
+ */
+
+/** The admission counters of one room. */
+export interface FrontierState {
+  /** Highest admitted position; fractional, since it grows by rate x elapsed. */
+  readonly frontier: number;
+  /** Last position handed out. */
+  readonly lastTicket: number;
+  /** Time of the last advance, in ms (store clock). */
+  readonly updatedAt: number;
+}
+
+/** The rate a room admits at, in the two forms the model needs. */
+export interface Rate {
+  readonly perMinute: number;
+  /** Most positions the frontier may run ahead of the last ticket: about one second's worth, at least 1. */
+  readonly burst: number;
+}
+
+/**
+ * Builds a {@link Rate} from positions per minute.
+ *
+ * @example
+ * ```ts
+ * rateOf(600); // { perMinute: 600, burst: 10 }
+ * rateOf(10);  // { perMinute: 10, burst: 1 }
+ * ```
+ */
+export function rateOf(perMinute: number): Rate {
+  return Object.freeze({ perMinute, burst: Math.max(1, perMinute / 60) });
+}
+
+/** A room nobody has visited yet: the first visitor may go straight in. */
+export function initialState(rate: Rate, now: number): FrontierState {
+  return { frontier: rate.burst, lastTicket: 0, updatedAt: now };
+}
+
+/**
+ * Moves the frontier forward by rate x elapsed, capped at the last ticket plus
+ * the burst. A clock that moved backwards advances nothing and does not move
+ * `updatedAt` back, so a skewed caller cannot admit anyone twice.
+ */
+export function advance(state: FrontierState, rate: Rate, now: number): FrontierState {
+  const elapsed = Math.max(0, now - state.updatedAt);
+  const cap = state.lastTicket + rate.burst;
+  const frontier = Math.max(state.frontier, Math.min(state.frontier + (rate.perMinute / 60_000) * elapsed, cap));
+  return { frontier, lastTicket: state.lastTicket, updatedAt: Math.max(state.updatedAt, now) };
+}
+
+/** Outcome of a newcomer's arrival: straight in, or a place in the queue. */
+export type JoinDecision =
+  | { readonly kind: "admitted"; readonly position: number; readonly state: FrontierState }
+  | { readonly kind: "queued"; readonly position: number; readonly state: FrontierState };
+
+/**
+ * A newcomer takes the next position; it is admitted at once only if that
+ * position is already within the frontier, which implies nobody waits ahead.
+ */
+export function join(state: FrontierState, rate: Rate, now: number): JoinDecision {
+  const advanced = advance(state, rate, now);
+  const position = advanced.lastTicket + 1;
+  const next = { ...advanced, lastTicket: position };
+  return position <= advanced.frontier
+    ? { kind: "admitted", position, state: next }
+    : { kind: "queued", position, state: next };
+}
+
+/**
+ * A frontier observed from the store at `observedAt` (local clock), which a
+ * worker instance may extrapolate for a short while without asking again: the
+ * store's frontier grows at least as fast, because the last ticket only grows.
+ */
+export interface FrontierView {
+  readonly frontier: number;
+  readonly lastTicket: number;
+  readonly observedAt: number;
+}
+
+/** The frontier a {@link FrontierView} implies at `now`, never beyond what the store would allow. */
+export function frontierAt(view: FrontierView, rate: Rate, now: number): number {
+  return advance({ frontier: view.frontier, lastTicket: view.lastTicket, updatedAt: view.observedAt }, rate, now)
+    .frontier;
+}
+
+/** Where a ticket holder stands. */
+export type Standing =
+  | { readonly kind: "admitted"; readonly position: number }
+  | {
+      readonly kind: "queued";
+      readonly position: number;
+      /** People ahead who are not yet admitted. */
+      readonly ahead: number;
+      readonly etaSeconds: number;
+      /** When the client should ask again. */
+      readonly refreshSeconds: number;
+      /** Share of the way from joining to the front, 0..1. */
+      readonly progress: number;
+    };
+
+/**
+ * Decides whether the holder of `position` is in, and if not, how long to wait.
+ *
+ * @param joinedFrontier frontier when the ticket was issued: the start of the progress bar.
+ * @example
+ * ```ts
+ * standing(105, 100, 100.5, rateOf(60)); // queued, 4 ahead, eta 5 s
+ * ```
+ */
+export function standing(position: number, joinedFrontier: number, frontier: number, rate: Rate): Standing {
+  if (position <= frontier) return { kind: "admitted", position };
+  const remaining = position - frontier;
+  const etaSeconds = Math.ceil(remaining / (rate.perMinute / 60));
+  const span = position - joinedFrontier;
+  const progress = span > 0 ? Math.min(1, Math.max(0, (frontier - joinedFrontier) / span)) : 0;
+  return {
+    kind: "queued",
+    position,
+    ahead: Math.max(0, position - 1 - Math.floor(frontier)),
+    etaSeconds,
+    refreshSeconds: refreshSeconds(etaSeconds),
+    progress,
+  };
+}
+
+/**
+ * Poll interval: often near the front, so nobody waits long past their turn;
+ * rarely far back, so a long queue costs little. Between 2 and 20 seconds.
+ */
+export function refreshSeconds(etaSeconds: number): number {
+  return Math.min(20, Math.max(2, Math.ceil(etaSeconds / 6)));
+}

@@ -1,0 +1,236 @@
+import { ConfigError } from "./errors.ts";
+
+/** Where the worker runs: development allows the in-memory store and ephemeral keys. */
+export type Environment = "development" | "production";
+
+/** Anteroom's settings, parsed once from the worker's environment. Frozen. */
+export interface Config {
+  readonly environment: Environment;
+  /** Room name: part of every Redis key and a claim of every ticket and pass. */
+  readonly room: string;
+  /** Admission rate: how many queue positions the frontier advances per minute. */
+  readonly admitPerMinute: number;
+  /** Pass lifetime (sliding: renewed once half of it is gone). */
+  readonly sessionSeconds: number;
+  /** How long a queue ticket stays valid. */
+  readonly ticketTtlSeconds: number;
+  /** Upstream base URL; null forwards to the request's own URL (a Worker on a route). */
+  readonly originUrl: URL | null;
+  readonly queuePaths: readonly string[];
+  readonly bypassPaths: readonly string[];
+  readonly issuer: string;
+  readonly audience: string;
+  /** Upstash REST endpoint; null selects the in-memory store (development only). */
+  readonly redis: { readonly url: string; readonly token: string } | null;
+  readonly redisTimeoutMs: number;
+  /** Raw JSON of the private signing JWKs (first signs, all verify); null in development makes an ephemeral key. */
+  readonly passSigningKeys: string | null;
+  /** HMAC secret for queue tickets; null in development makes an ephemeral one. */
+  readonly ticketSecret: string | null;
+  /** Operator's holding page template (HTML with {{placeholders}}); null uses the built-in page. */
+  readonly holdingPageTemplate: string | null;
+}
+
+/** Every setting the worker reads, with its default (undefined: no default). */
+const SETTINGS = {
+  ANTEROOM_ENV: "production",
+  ROOM: "default",
+  ADMIT_PER_MINUTE: "60",
+  SESSION_MINUTES: "10",
+  TICKET_TTL_MINUTES: "1440",
+  ORIGIN_URL: undefined,
+  QUEUE_PATHS: "/*",
+  BYPASS_PATHS:
+    "/favicon.ico,/robots.txt,/health,/healthz,/_health,/.well-known/*,/*.css,/*.js,/*.mjs,/*.map,/*.png,/*.jpg,/*.jpeg,/*.gif,/*.svg,/*.webp,/*.avif,/*.ico,/*.woff,/*.woff2,/*.ttf",
+  PASS_ISSUER: "anteroom",
+  PASS_AUDIENCE: "anteroom-origin",
+  UPSTASH_REDIS_REST_URL: undefined,
+  UPSTASH_REDIS_REST_TOKEN: undefined,
+  REDIS_TIMEOUT_MS: "500",
+  PASS_SIGNING_KEYS: undefined,
+  TICKET_SECRET: undefined,
+  HOLDING_PAGE_TEMPLATE: undefined,
+} as const satisfies Record<string, string | undefined>;
+
+type SettingName = keyof typeof SETTINGS;
+
+/** Names read by the Node-side launcher (`npm start`), not by the worker; accepted so they are not "unknown". */
+const LAUNCHER_SETTINGS = ["PORT", "REDIS_URL", "HOLDING_PAGE_FILE", "ORIGIN_PORT"] as const;
+
+const KNOWN = new Set<string>([...Object.keys(SETTINGS), ...LAUNCHER_SETTINGS]);
+
+/**
+ * Parses the worker's environment into a frozen {@link Config}. Every problem
+ * is collected, so one deploy shows all of them; each message names its setting.
+ *
+ * @throws {ConfigError} when any setting is invalid (code `config_invalid`).
+ * @example
+ * ```ts
+ * const config = parseConfig({ ADMIT_PER_MINUTE: "120", ANTEROOM_ENV: "development" });
+ * config.admitPerMinute; // 120
+ * ```
+ */
+export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
+  const problems: string[] = [];
+  const raw = (name: SettingName): string | undefined => {
+    const value = env[name];
+    if (value === undefined || value === null) return SETTINGS[name];
+    if (typeof value !== "string") {
+      problems.push(`${name} must be a string variable, got a ${typeof value} binding`);
+      return SETTINGS[name];
+    }
+    const trimmed = value.trim();
+    return trimmed === "" ? SETTINGS[name] : trimmed;
+  };
+
+  problems.push(...unknownSettings(env));
+
+  const environment = oneOf(raw("ANTEROOM_ENV"), "ANTEROOM_ENV", ["development", "production"] as const, problems);
+  const room = raw("ROOM") ?? "default";
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
+    problems.push(`ROOM must be 1-64 letters, digits, "-" or "_", got ${JSON.stringify(room)}`);
+  }
+  const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
+  const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
+  const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
+  const originUrl = httpUrl(raw("ORIGIN_URL"), "ORIGIN_URL", problems);
+  const queuePaths = pathPatterns(raw("QUEUE_PATHS"), "QUEUE_PATHS", problems);
+  const bypassPaths = pathPatterns(raw("BYPASS_PATHS"), "BYPASS_PATHS", problems);
+  const issuer = raw("PASS_ISSUER") ?? "anteroom";
+  const audience = raw("PASS_AUDIENCE") ?? "anteroom-origin";
+  const redisTimeoutMs = positiveNumber(raw("REDIS_TIMEOUT_MS"), "REDIS_TIMEOUT_MS", 60_000, problems);
+
+  const redisUrl = httpUrl(raw("UPSTASH_REDIS_REST_URL"), "UPSTASH_REDIS_REST_URL", problems);
+  const redisToken = raw("UPSTASH_REDIS_REST_TOKEN");
+  let redis: Config["redis"] = null;
+  if (redisUrl && redisToken) redis = Object.freeze({ url: redisUrl.href.replace(/\/$/, ""), token: redisToken });
+  else if (redisUrl) problems.push("UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is set");
+  else if (redisToken) problems.push("UPSTASH_REDIS_REST_URL must be set when UPSTASH_REDIS_REST_TOKEN is set");
+
+  const ticketSecret = raw("TICKET_SECRET") ?? null;
+  if (ticketSecret !== null && ticketSecret.length < 32) {
+    problems.push("TICKET_SECRET must be at least 32 characters (generate one with `openssl rand -base64 32`)");
+  }
+  const passSigningKeys = raw("PASS_SIGNING_KEYS") ?? null;
+
+  if (environment === "production") {
+    if (!redis) {
+      problems.push(
+        "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set in production: the in-memory store is per instance and only for local development (set ANTEROOM_ENV=development to use it)",
+      );
+    }
+    if (!ticketSecret) problems.push("TICKET_SECRET must be set in production (`wrangler secret put TICKET_SECRET`)");
+    if (!passSigningKeys) {
+      problems.push(
+        "PASS_SIGNING_KEYS must be set in production: a JSON array of private ES256 JWKs (`wrangler secret put PASS_SIGNING_KEYS`)",
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({
+    environment,
+    room,
+    admitPerMinute,
+    sessionSeconds: Math.round(sessionMinutes * 60),
+    ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
+    originUrl,
+    queuePaths: Object.freeze(queuePaths),
+    bypassPaths: Object.freeze(bypassPaths),
+    issuer,
+    audience,
+    redis,
+    redisTimeoutMs: Math.round(redisTimeoutMs),
+    passSigningKeys,
+    ticketSecret,
+    holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
+  });
+}
+
+function oneOf<const T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  problems: string[],
+): T {
+  const fallback = allowed[allowed.length - 1] as T;
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);
+  return fallback;
+}
+
+function positiveNumber(value: string | undefined, name: string, max: number, problems: string[]): number {
+  const parsed = value === undefined ? Number.NaN : Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > max || !/^\s*[0-9.eE+]+\s*$/.test(value ?? "")) {
+    problems.push(`${name} must be a positive number no greater than ${max}, got ${JSON.stringify(value ?? "")}`);
+    return 1;
+  }
+  return parsed;
+}
+
+function httpUrl(value: string | undefined, name: string, problems: string[]): URL | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} must be an absolute http(s) URL, got ${JSON.stringify(value)}`);
+    return null;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    problems.push(`${name} must use http or https, got ${JSON.stringify(value)}`);
+    return null;
+  }
+  if (url.search || url.hash) {
+    problems.push(`${name} must not have a query or fragment, got ${JSON.stringify(value)}`);
+    return null;
+  }
+  return url;
+}
+
+function pathPatterns(value: string | undefined, name: string, problems: string[]): string[] {
+  const patterns = (value ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+  for (const pattern of patterns) {
+    if (!pattern.startsWith("/")) {
+      problems.push(`${name}: pattern ${JSON.stringify(pattern)} must start with "/"`);
+      continue;
+    }
+    try {
+      new URLPattern({ pathname: pattern });
+    } catch {
+      problems.push(`${name}: ${JSON.stringify(pattern)} is not a valid path pattern (use /path, /prefix/* or /*.ext)`);
+    }
+  }
+  return patterns;
+}
+
+/** Catches typos such as ADMIT_PER_MINUT, which would otherwise fall back to a default silently. */
+function unknownSettings(env: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(env)) {
+    if (typeof value !== "string" || KNOWN.has(name)) continue;
+    const near = [...KNOWN].find((known) => editDistance(name, known) <= 2);
+    if (near) problems.push(`unknown setting ${name} (did you mean ${near}?)`);
+    else if (name.startsWith("ANTEROOM_")) problems.push(`unknown setting ${name}`);
+  }
+  return problems;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,80 @@
+import { type FrontierState, type FrontierView, frontierAt } from "./admission.ts";
+import type { AdmissionStore, RoomSpec } from "./store/store.ts";
+
+/** The frontier as a worker instance knows it: fresh or extrapolated, or unknown because the store is down. */
+export type FrontierReading =
+  | {
+      readonly kind: "known";
+      readonly frontier: number;
+      /** True while the store is failing: the frontier is extrapolated from the last good reading. */
+      readonly degraded: boolean;
+    }
+  | { readonly kind: "unavailable"; readonly reason: string };
+
+/**
+ * Per-instance view of a room's frontier, refreshed from the store at most
+ * about once per `maxAgeMs`, so waiting polls cost Redis almost nothing however
+ * many people wait. Between refreshes the view is extrapolated at the room's
+ * rate, which never runs ahead of the store (see `frontierAt`). Concurrent
+ * refreshes share one store call, and a failed refresh is remembered for the
+ * same interval so a dead store is not hammered by every poll.
+ *
+ * @example
+ * ```ts
+ * const cache = new FrontierCache(store, room, Date.now);
+ * const reading = await cache.read();
+ * ```
+ */
+export class FrontierCache {
+  readonly #store: AdmissionStore;
+  readonly #room: RoomSpec;
+  readonly #now: () => number;
+  readonly #maxAgeMs: number;
+  #view: FrontierView | null = null;
+  #failure: { at: number; reason: string } | null = null;
+  #refreshing: Promise<void> | null = null;
+
+  constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000) {
+    this.#store = store;
+    this.#room = room;
+    this.#now = now;
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  /** The frontier now; asks the store only when the view is older than `maxAgeMs`. */
+  async read(): Promise<FrontierReading> {
+    const now = this.#now();
+    if (this.#isStale(now)) {
+      this.#refreshing ??= this.#refresh().finally(() => {
+        this.#refreshing = null;
+      });
+      await this.#refreshing;
+    }
+    return this.#reading(this.#now());
+  }
+
+  /** Records a state the store just returned (a newcomer's join), saving a tick. */
+  observe(state: FrontierState): void {
+    this.#view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: this.#now() };
+    this.#failure = null;
+  }
+
+  #isStale(now: number): boolean {
+    if (this.#failure && now - this.#failure.at < this.#maxAgeMs) return false;
+    return !this.#view || now - this.#view.observedAt >= this.#maxAgeMs;
+  }
+
+  #reading(now: number): FrontierReading {
+    if (!this.#view) return { kind: "unavailable", reason: this.#failure?.reason ?? "no frontier observed yet" };
+    // Extrapolating through an outage stays safe: the store's own frontier will
+    // be at least this far when it answers again, since it is a function of time.
+    const degraded = this.#failure !== null && now - this.#failure.at < this.#maxAgeMs;
+    return { kind: "known", frontier: frontierAt(this.#view, this.#room.rate, now), degraded };
+  }
+
+  async #refresh(): Promise<void> {
+    const outcome = await this.#store.tick(this.#room);
+    if (outcome.kind === "state") this.observe(outcome.state);
+    else this.#failure = { at: this.#now(), reason: outcome.reason };
+  }
+}

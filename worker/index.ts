@@ -1,0 +1,33 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { jwks } from "./jwks.ts";
+import { errorResponse } from "./responses.ts";
+import { waitingRoom } from "./room.ts";
+import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
+import { status } from "./status.ts";
+
+/**
+ * Builds the Anteroom worker app. Production uses the default export; tests
+ * build their own with a store, clock or upstream fetch of their choosing.
+ *
+ * @example
+ * ```ts
+ * const app = createApp({ now: () => fakeNow });
+ * const res = await app.request("/", {}, env);
+ * ```
+ */
+export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  app.use(withRuntime(runtimeCache(overrides)));
+  app.get("/__anteroom/status", status());
+  app.get("/__anteroom/jwks.json", jwks());
+  app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
+  app.all("*", waitingRoom());
+  app.onError((error, c) => {
+    console.error("anteroom: unexpected error", error);
+    return errorResponse(c, 500, "internal", "Something went wrong in the waiting room.");
+  });
+  return app;
+}
+
+export default createApp() satisfies ExportedHandler<Env>;

@@ -1,0 +1,83 @@
+import type { QueuedView } from "../gate.ts";
+
+/** Values a holding page template may use, each as {{name}}. */
+export interface PageValues {
+  readonly position: number;
+  readonly ahead: number;
+  /** Human wait, e.g. "4 minutes". */
+  readonly eta: string;
+  readonly etaSeconds: number;
+  readonly progressPercent: number;
+  readonly refreshSeconds: number;
+  readonly statusUrl: string;
+  /** A sentence about a delay, or empty. */
+  readonly notice: string;
+  readonly room: string;
+}
+
+/** The placeholders a template may contain; anything else in braces is left alone. */
+export const PLACEHOLDERS: readonly (keyof PageValues)[] = [
+  "position",
+  "ahead",
+  "eta",
+  "etaSeconds",
+  "progressPercent",
+  "refreshSeconds",
+  "statusUrl",
+  "notice",
+  "room",
+];
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** HTML-escapes a value for text or a quoted attribute. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+}
+
+/**
+ * Fills a template. Every value is HTML-escaped, whatever its source, so an
+ * operator's template can put any placeholder in text or in a quoted attribute.
+ *
+ * @example
+ * ```ts
+ * renderTemplate("<p>{{position}}</p>", values); // "<p>42</p>"
+ * ```
+ */
+export function renderTemplate(template: string, values: PageValues): string {
+  return template.replace(/\{\{\s*([A-Za-z]+)\s*\}\}/g, (match, name: string) =>
+    (PLACEHOLDERS as readonly string[]).includes(name) ? escapeHtml(String(values[name as keyof PageValues])) : match,
+  );
+}
+
+/** Page values for a waiting visitor. */
+export function pageValues(view: QueuedView, room: string): PageValues {
+  return {
+    position: view.position,
+    ahead: view.ahead,
+    eta: view.delayed ? "updating…" : humanWait(view.etaSeconds),
+    etaSeconds: view.etaSeconds,
+    progressPercent: Math.round(view.progress * 100),
+    refreshSeconds: view.refreshSeconds,
+    statusUrl: "/__anteroom/status",
+    notice: view.delayed ? "We are having a short delay. You keep your place; this page keeps trying." : "",
+    room,
+  };
+}
+
+/**
+ * A wait in words, rounded the way people say it.
+ *
+ * @example
+ * ```ts
+ * humanWait(30);   // "under a minute"
+ * humanWait(4000); // "1 h 07 min"
+ * ```
+ */
+export function humanWait(seconds: number): string {
+  if (seconds < 60) return "under a minute";
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+  const rest = minutes % 60;
+  return `${Math.floor(minutes / 60)} h ${rest < 10 ? "0" : ""}${rest} min`;
+}

@@ -1,0 +1,64 @@
+import type { Context } from "hono";
+import type { QueuedView } from "./gate.ts";
+import { pageValues, renderTemplate } from "./page/page.ts";
+
+/**
+ * True for requests a person's browser makes to show a page. Everything else
+ * (fetch/XHR, API clients asking for JSON, non-GET methods) gets JSON, never
+ * the HTML holding page.
+ */
+export function wantsPage(request: Request): boolean {
+  if (request.method !== "GET" && request.method !== "HEAD") return false;
+  const mode = request.headers.get("sec-fetch-mode");
+  if (mode && mode !== "navigate") return false;
+  const accept = request.headers.get("accept") ?? "";
+  if (accept.includes("text/html")) return true;
+  return !/application\/(?:[\w.+-]*\+)?json/.test(accept);
+}
+
+/** The JSON body of a queued visitor, for API clients (429) and the status endpoint. */
+export function queuedJson(view: QueuedView) {
+  return {
+    state: "queued" as const,
+    position: view.position,
+    ahead: view.ahead,
+    etaSeconds: view.etaSeconds,
+    refreshSeconds: view.refreshSeconds,
+    progress: Number(view.progress.toFixed(4)),
+    delayed: view.delayed,
+  };
+}
+
+/** The holding page (browsers) or a 429 with JSON and Retry-After (everyone else). */
+export function waitingResponse(c: Context, view: QueuedView, template: string, room: string): Response {
+  c.header("Cache-Control", "no-store");
+  if (!wantsPage(c.req.raw)) {
+    c.header("Retry-After", String(view.refreshSeconds));
+    return c.json({ ...queuedJson(view), retryAfter: view.refreshSeconds }, 429);
+  }
+  const html = renderTemplate(template, pageValues(view, room));
+  return c.html(c.req.method === "HEAD" ? "" : html, 200);
+}
+
+/** The store is down and this visitor has no place yet: ask again shortly, without touching the origin. */
+export function unavailableResponse(c: Context, retryAfterSeconds: number): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Retry-After", String(retryAfterSeconds));
+  const message = "The waiting room is briefly unavailable. Please try again in a few seconds.";
+  if (!wantsPage(c.req.raw)) {
+    return c.json(
+      { state: "unavailable", error: { code: "store_unavailable", message }, retryAfter: retryAfterSeconds },
+      503,
+    );
+  }
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
+    503,
+  );
+}
+
+/** A JSON error with a stable code; the message is for people, the code for programs. */
+export function errorResponse(c: Context, status: 404 | 500 | 502, code: string, message: string): Response {
+  c.header("Cache-Control", "no-store");
+  return c.json({ error: { code, message } }, status);
+}

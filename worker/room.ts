@@ -1,0 +1,51 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
+import { evaluate } from "./gate.ts";
+import { forward, upstreamRequest } from "./proxy.ts";
+import { errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
+
+/**
+ * The waiting room in front of the origin. Bypassed paths go straight through
+ * (no store call, no cookie); every other queued path goes through the gate,
+ * and its verdict is translated to HTTP here: proxy, holding page, or 429 JSON.
+ *
+ * @example
+ * ```ts
+ * app.all("*", waitingRoom());
+ * ```
+ */
+export function waitingRoom(): MiddlewareHandler<AppEnv> {
+  return async function waitingRoom(c) {
+    const runtime = c.var.runtime;
+    const { pathname } = new URL(c.req.url);
+    if (runtime.isBypassed(pathname) || !runtime.isQueued(pathname)) return proxy(c, null);
+
+    const credentials = readCredentials(c);
+    const verdict = await evaluate(credentials, runtime.gate);
+    switch (verdict.kind) {
+      case "pass":
+        if (verdict.renewed) setPassCookie(c, verdict.renewed, runtime.config.sessionSeconds);
+        return proxy(c, verdict.renewed ?? verdict.token);
+      case "admitted":
+        setPassCookie(c, verdict.token, runtime.config.sessionSeconds);
+        if (credentials.ticket) clearTicketCookie(c);
+        return proxy(c, verdict.token);
+      case "queued":
+        if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
+        return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
+      case "unavailable":
+        return unavailableResponse(c, verdict.retryAfterSeconds);
+    }
+  };
+}
+
+async function proxy(c: Context<AppEnv>, pass: string | null): Promise<Response> {
+  const runtime = c.var.runtime;
+  const forwarded = await forward(upstreamRequest(c.req.raw, runtime.config.originUrl, pass), runtime.fetcher);
+  if (forwarded.kind === "unreachable") {
+    console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
+    return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
+  }
+  return c.newResponse(forwarded.response.body, forwarded.response);
+}

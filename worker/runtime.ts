@@ -1,0 +1,151 @@
+import type { MiddlewareHandler } from "hono";
+import { rateOf } from "./admission.ts";
+import type { AppEnv } from "./app-env.ts";
+import { type Config, parseConfig } from "./config.ts";
+import { AnteroomError } from "./errors.ts";
+import { FrontierCache } from "./frontier-cache.ts";
+import type { GateDeps } from "./gate.ts";
+import { ephemeralKeyring, type Keyring, loadKeyring } from "./keyring.ts";
+import { DEFAULT_TEMPLATE } from "./page/template.ts";
+import { pathMatcher } from "./paths.ts";
+import type { Upstream } from "./proxy.ts";
+import { stateTtlMs } from "./store/keys.ts";
+import { MemoryStore } from "./store/memory.ts";
+import { connectRedis, RedisStore } from "./store/redis.ts";
+import type { AdmissionStore } from "./store/store.ts";
+import { ephemeralTicketKey } from "./ticket.ts";
+
+/** Everything built from the environment once per worker instance. */
+export interface Runtime {
+  readonly config: Config;
+  readonly keyring: Keyring;
+  readonly gate: GateDeps;
+  readonly isBypassed: (pathname: string) => boolean;
+  readonly isQueued: (pathname: string) => boolean;
+  readonly template: string;
+  readonly fetcher: Upstream;
+}
+
+/** Replacements for tests: a store, a clock, an upstream fetch. */
+export interface RuntimeOverrides {
+  readonly store?: AdmissionStore;
+  readonly now?: () => number;
+  readonly fetcher?: Upstream;
+}
+
+/**
+ * Builds a {@link Runtime}: parses the config, loads or makes keys, picks the
+ * store (Redis when UPSTASH_REDIS_REST_URL is set, memory otherwise, which the
+ * config allows in development only).
+ *
+ * @throws {ConfigError | AnteroomError} on a bad setting or key.
+ */
+export async function buildRuntime(
+  env: Readonly<Record<string, unknown>>,
+  overrides: RuntimeOverrides = {},
+): Promise<Runtime> {
+  const config = parseConfig(env);
+  const now = overrides.now ?? Date.now;
+  const keyring = config.passSigningKeys ? await loadKeyring(config.passSigningKeys) : await ephemeralKeyring();
+  const ticketKey = config.ticketSecret ? new TextEncoder().encode(config.ticketSecret) : ephemeralTicketKey();
+  const store =
+    overrides.store ??
+    (config.redis
+      ? new RedisStore(
+          connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
+        )
+      : new MemoryStore(now));
+  if (keyring.ephemeral) {
+    console.warn(
+      `anteroom: PASS_SIGNING_KEYS is not set; signing passes with an ephemeral key (${keyring.signing.kid}), development only`,
+    );
+  }
+  if (!config.redis && !overrides.store)
+    console.warn("anteroom: no Redis configured; using the in-memory store, development only");
+  const room = {
+    room: config.room,
+    rate: rateOf(config.admitPerMinute),
+    stateTtlMs: stateTtlMs(config.ticketTtlSeconds),
+  };
+  return Object.freeze({
+    config,
+    keyring,
+    gate: {
+      room,
+      store,
+      frontier: new FrontierCache(store, room, now),
+      pass: {
+        keyring,
+        issuer: config.issuer,
+        audience: config.audience,
+        room: config.room,
+        sessionSeconds: config.sessionSeconds,
+      },
+      ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
+      now,
+    },
+    isBypassed: pathMatcher(config.bypassPaths),
+    isQueued: pathMatcher(config.queuePaths),
+    template: config.holdingPageTemplate ?? DEFAULT_TEMPLATE,
+    fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
+  });
+}
+
+/**
+ * Caches one {@link Runtime} per environment, so keys, the store client and the
+ * frontier cache live as long as the worker instance. Keyed by the env object,
+ * and by its string values as a fallback in case the platform hands out a new
+ * env object: an ephemeral key must not change between requests.
+ */
+export function runtimeCache(
+  overrides: RuntimeOverrides = {},
+): (env: Readonly<Record<string, unknown>>) => Promise<Runtime> {
+  const byObject = new WeakMap<object, Promise<Runtime>>();
+  const byValues = new Map<string, Promise<Runtime>>();
+  return (env) => {
+    const cached = byObject.get(env);
+    if (cached) return cached;
+    const fingerprint = JSON.stringify(
+      Object.entries(env)
+        .filter(([, value]) => typeof value === "string")
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    );
+    let runtime = byValues.get(fingerprint);
+    if (!runtime) {
+      runtime = buildRuntime(env, overrides);
+      // A failed build (bad config) is not cached, so fixing the setting takes effect at once.
+      runtime.catch(() => {
+        byValues.delete(fingerprint);
+        byObject.delete(env);
+      });
+      if (byValues.size >= 32) byValues.clear();
+      byValues.set(fingerprint, runtime);
+    }
+    byObject.set(env, runtime);
+    return runtime;
+  };
+}
+
+/**
+ * Middleware that puts the instance's {@link Runtime} on the context. A bad
+ * setting answers 500 with the stable code `config_invalid`; the details go to
+ * the log (and, in development, to the response), never a stack trace.
+ */
+export function withRuntime(
+  runtimeFor: (env: Readonly<Record<string, unknown>>) => Promise<Runtime>,
+): MiddlewareHandler<AppEnv> {
+  return async function withRuntime(c, next) {
+    try {
+      c.set("runtime", await runtimeFor((c.env ?? {}) as unknown as Readonly<Record<string, unknown>>));
+    } catch (error) {
+      if (!(error instanceof AnteroomError)) throw error;
+      console.error(`anteroom: ${error.message}`);
+      const development = c.env?.ANTEROOM_ENV === "development";
+      const message = development
+        ? error.message
+        : "The waiting room is misconfigured; the operator's logs have details.";
+      return c.json({ error: { code: error.code, message } }, 500, { "Cache-Control": "no-store" });
+    }
+    return next();
+  };
+}

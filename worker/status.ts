@@ -1,0 +1,45 @@
+import type { Handler } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
+import { evaluate } from "./gate.ts";
+import { queuedJson, unavailableResponse } from "./responses.ts";
+
+/**
+ * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
+ * page's polling and for apps. Admission happens here too: when the
+ * visitor's turn has come, the response sets the pass cookie.
+ *
+ * A request with no valid ticket joins the queue, exactly as a page request
+ * would, so a visitor whose cookie was lost is never stranded.
+ *
+ * @example
+ * ```ts
+ * app.get("/__anteroom/status", status());
+ * ```
+ */
+export function status(): Handler<AppEnv> {
+  return async function status(c) {
+    const runtime = c.var.runtime;
+    c.header("Cache-Control", "no-store");
+    const credentials = readCredentials(c);
+    const verdict = await evaluate(credentials, runtime.gate);
+    switch (verdict.kind) {
+      case "pass":
+        if (verdict.renewed) setPassCookie(c, verdict.renewed, runtime.config.sessionSeconds);
+        return c.json(admittedJson(null));
+      case "admitted":
+        setPassCookie(c, verdict.token, runtime.config.sessionSeconds);
+        if (credentials.ticket) clearTicketCookie(c);
+        return c.json(admittedJson(verdict.position));
+      case "queued":
+        if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
+        return c.json(queuedJson(verdict.view));
+      case "unavailable":
+        return unavailableResponse(c, verdict.retryAfterSeconds);
+    }
+  };
+}
+
+function admittedJson(position: number | null) {
+  return { state: "admitted" as const, position, ahead: 0, etaSeconds: 0, refreshSeconds: 0 };
+}
