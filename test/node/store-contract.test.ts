@@ -1,0 +1,215 @@
+import { Redis } from "@upstash/redis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { rateOf } from "../../worker/admission.ts";
+import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
+import { stateKey } from "../../worker/store/keys.ts";
+import { MemoryStore } from "../../worker/store/memory.ts";
+import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
+import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+
+const T0 = 1_800_000_000_000;
+let roomCounter = 0;
+
+function room(perMinute: number): RoomSpec {
+  roomCounter += 1;
+  return { room: `contract-${process.pid}-${roomCounter}-${Date.now()}`, rate: rateOf(perMinute), stateTtlMs: 3_600_000 };
+}
+
+/** A settable clock shared by a store and its test. */
+function clock(start = T0) {
+  let now = start;
+  return { now: () => now, set: (ms: number) => (now = ms), advance: (ms: number) => (now += ms) };
+}
+
+function redisClient() {
+  return connectRedis({ url: inject("bridgeUrl"), token: inject("bridgeToken"), timeoutMs: 2000 });
+}
+
+const stores: [string, (now: () => number) => AdmissionStore][] = [
+  ["MemoryStore", (now) => new MemoryStore(now)],
+  ["RedisStore (real redis-server through the REST bridge)", (now) => new RedisStore(redisClient(), { now })],
+];
+
+describe.each(stores)("store contract: %s", (_name, makeStore) => {
+  it("lets the first newcomer of an idle room straight in and queues the next one", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+  });
+
+  it("never lets more than the allowed number in when 200 newcomers arrive at once (10/min)", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(10);
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => store.join(spec)));
+    const positions = outcomes.map((o) => (o.kind === "unavailable" ? -1 : o.position)).sort((a, b) => a - b);
+    expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    // burst = max(1, 10/60) = 1: exactly one goes straight in, the rest queue.
+    expect(outcomes.filter((o) => o.kind === "admitted")).toHaveLength(1);
+  });
+
+  it("advances the frontier at the configured rate with time, driven by ticks", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    for (let i = 0; i < 100; i++) await store.join(spec);
+    t.advance(3_000);
+    const tick = await store.tick(spec);
+    expect(tick.kind).toBe("state");
+    if (tick.kind !== "state") return;
+    // burst 10 + 600/min x 3 s = 40
+    expect(tick.state.frontier).toBeCloseTo(40, 6);
+    expect(tick.state.lastTicket).toBe(100);
+  });
+
+  it("caps the frontier at the last ticket plus one second's worth while idle", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    await store.join(spec);
+    t.advance(120_000);
+    const tick = await store.tick(spec);
+    expect(tick).toMatchObject({ kind: "state", state: { frontier: 11, lastTicket: 1 } });
+    const outcomes = [];
+    for (let i = 0; i < 30; i++) outcomes.push(await store.join(spec));
+    expect(outcomes.filter((o) => o.kind === "admitted").map((o) => (o.kind === "admitted" ? o.position : 0))).toEqual([
+      2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+    ]);
+  });
+
+  it("admits strictly in ticket order as time passes", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    for (let i = 0; i < 50; i++) await store.join(spec);
+    let previous = 0;
+    for (let second = 1; second <= 20; second++) {
+      t.advance(1000);
+      const tick = await store.tick(spec);
+      if (tick.kind !== "state") throw new Error("store unavailable");
+      expect(tick.state.frontier).toBeGreaterThanOrEqual(previous);
+      previous = tick.state.frontier;
+    }
+    expect(previous).toBeCloseTo(21, 6);
+  });
+
+  it("does not advance when a caller's clock goes backwards", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    for (let i = 0; i < 10; i++) await store.join(spec);
+    t.advance(5_000);
+    const ahead = await store.tick(spec);
+    t.set(T0 + 1_000);
+    const behind = await store.tick(spec);
+    expect(ahead.kind === "state" && behind.kind === "state").toBe(true);
+    if (ahead.kind !== "state" || behind.kind !== "state") return;
+    expect(behind.state.frontier).toBe(ahead.state.frontier);
+    expect(behind.state.updatedAt).toBe(ahead.state.updatedAt);
+  });
+
+  it("keeps rooms apart", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const a = room(60);
+    const b = room(60);
+    await store.join(a);
+    await store.join(a);
+    expect(await store.join(b)).toMatchObject({ kind: "admitted", position: 1 });
+  });
+});
+
+describe("RedisStore specifics", () => {
+  const raw = () => new Redis({ url: inject("bridgeUrl"), token: inject("bridgeToken") });
+
+  it("keeps all of a room's state under its documented key, with an expiry", async () => {
+    const store = new RedisStore(redisClient(), { now: () => T0 });
+    const spec = room(60);
+    await store.join(spec);
+    const redis = raw();
+    expect(await redis.hgetall(stateKey(spec.room))).toMatchObject({ t: 1 });
+    const ttl = await redis.pttl(stateKey(spec.room));
+    expect(ttl).toBeGreaterThan(3_500_000);
+    expect(ttl).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it("uses Redis TIME when no clock is injected", async () => {
+    const store = new RedisStore(redisClient());
+    const outcome = await store.join(room(60));
+    expect(outcome.kind).toBe("admitted");
+    if (outcome.kind === "unavailable") return;
+    expect(Math.abs(outcome.state.updatedAt - Date.now())).toBeLessThan(5_000);
+  });
+
+  it("still works after the script cache is flushed (EVALSHA falls back to EVAL)", async () => {
+    const store = new RedisStore(redisClient(), { now: () => T0 });
+    const spec = room(60);
+    await store.join(spec);
+    await raw().scriptFlush();
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+    expect(await store.tick(spec)).toMatchObject({ kind: "state", state: { lastTicket: 2 } });
+  });
+
+  it("runs one Redis command per newcomer and per tick", async () => {
+    const store = new RedisStore(redisClient(), { now: () => T0 });
+    const spec = room(60);
+    await store.join(spec); // loads the scripts
+    await store.tick(spec);
+    const redis = raw();
+    const before = await commandCounts(redis);
+    for (let i = 0; i < 10; i++) await store.join(spec);
+    for (let i = 0; i < 5; i++) await store.tick(spec);
+    const after = await commandCounts(redis);
+    expect((after.evalsha ?? 0) - (before.evalsha ?? 0)).toBe(15);
+    expect((after.eval ?? 0) - (before.eval ?? 0)).toBe(0);
+  });
+});
+
+async function commandCounts(redis: Redis): Promise<Record<string, number>> {
+  const info = (await redis.exec<string>(["INFO", "commandstats"])) ?? "";
+  const counts: Record<string, number> = {};
+  for (const match of info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) counts[match[1] ?? ""] = Number(match[2]);
+  return counts;
+}
+
+describe("RedisStore when the store dies", () => {
+  let redis: RedisServer;
+  let bridge: Bridge;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    bridge = await startBridge({ redisUrl: redis.url, token: "fault-token" });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await redis?.stop();
+  });
+
+  it("returns `unavailable` (not an exception, not a hang) and recovers when Redis is back", async () => {
+    const store = new RedisStore(connectRedis({ url: bridge.url, token: bridge.token, timeoutMs: 500 }), { now: () => T0 });
+    const spec = room(60);
+    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    await redis.kill();
+    const started = Date.now();
+    const down = await store.join(spec);
+    expect(down.kind).toBe("unavailable");
+    // Generous bound: the point is "no multi-second retry backoff", not a speed target.
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await redis.restart();
+    let recovered = await store.join(spec);
+    for (let i = 0; i < 20 && recovered.kind === "unavailable"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      recovered = await store.join(spec);
+    }
+    // The restarted server is empty (no persistence here), so the room starts over.
+    expect(recovered).toMatchObject({ kind: "admitted", position: 1 });
+  });
+
+  it("returns `unavailable` when nothing listens at the REST URL", async () => {
+    const store = new RedisStore(connectRedis({ url: "http://127.0.0.1:9", token: "x", timeoutMs: 500 }));
+    expect(await store.tick(room(60))).toMatchObject({ kind: "unavailable" });
+  });
+});

@@ -1,0 +1,106 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A running demo origin. */
+export interface DemoOrigin {
+  readonly url: string;
+  /** Requests seen, newest last: path and whether a pass header came with it. */
+  readonly log: readonly { method: string; path: string; passHeader: boolean; at: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A small stand-in for the site behind the room, for `npm start` and tests:
+ * a home page, a registration form, and a page that shows the pass the worker
+ * forwarded (decoded for display only; origins verify it with the origin
+ * adapter and the JWKS).
+ *
+ * @example
+ * ```ts
+ * const origin = await startDemoOrigin({ port: 0 });
+ * ```
+ */
+export async function startDemoOrigin(options: { port?: number; host?: string } = {}): Promise<DemoOrigin> {
+  const log: { method: string; path: string; passHeader: boolean; at: number }[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    const pass = header(req, "anteroom-pass");
+    log.push({ method: req.method ?? "GET", path, passHeader: pass !== undefined, at: Date.now() });
+    if (log.length > 10_000) log.splice(0, log.length - 10_000);
+    route(req, res, path, pass);
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host ?? "127.0.0.1"}:${port}`,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function route(req: IncomingMessage, res: ServerResponse, path: string, pass: string | undefined): void {
+  const pathname = path.split("?")[0] ?? "/";
+  if (pathname === "/health") return send(res, 200, "text/plain", "ok\n");
+  if (pathname === "/api/echo") {
+    return send(res, 200, "application/json", JSON.stringify({ method: req.method, path, pass: pass ?? null }));
+  }
+  if (pathname === "/register" && req.method === "POST") {
+    req.resume();
+    return send(res, 200, "text/html", page("Registered", "<p>Thank you, you are registered.</p>", pass));
+  }
+  if (pathname === "/register") {
+    return send(
+      res,
+      200,
+      "text/html",
+      page(
+        "Register",
+        '<form method="post" action="/register"><label>Name <input name="name" required></label> <button>Register</button></form>',
+        pass,
+      ),
+    );
+  }
+  if (pathname === "/") {
+    return send(res, 200, "text/html", page("Demo shop", '<p>Welcome! <a href="/register">Register</a></p>', pass));
+  }
+  return send(res, 404, "text/html", page("Not found", "<p>No such page.</p>", pass));
+}
+
+function page(title: string, body: string, pass: string | undefined): string {
+  const claims = pass ? decodeClaims(pass) : null;
+  const passInfo = claims
+    ? `<p>Admitted by Anteroom: visitor <code>${escape(String(claims.sub))}</code>, pass valid until ${escape(new Date(Number(claims.exp) * 1000).toISOString())}.</p>`
+    : "<p>No Anteroom pass on this request.</p>";
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}<hr>${passInfo}</body></html>`;
+}
+
+/** Display only: this demo does not verify the pass (that is the origin adapter's job). */
+function decodeClaims(jwt: string): Record<string, unknown> | null {
+  try {
+    return JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+}
+
+function escape(value: string): string {
+  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { "content-type": `${type}; charset=utf-8`, "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Bridge, startBridge } from "./bridge.ts";
+import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** Worker settings `npm start` forwards from the environment to `wrangler dev` (see README "Configuration"). */
+export const FORWARDED_SETTINGS = [
+  "ANTEROOM_ENV",
+  "ROOM",
+  "ADMIT_PER_MINUTE",
+  "SESSION_MINUTES",
+  "TICKET_TTL_MINUTES",
+  "ORIGIN_URL",
+  "QUEUE_PATHS",
+  "BYPASS_PATHS",
+  "PASS_ISSUER",
+  "PASS_AUDIENCE",
+  "UPSTASH_REDIS_REST_URL",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "REDIS_TIMEOUT_MS",
+  "PASS_SIGNING_KEYS",
+  "TICKET_SECRET",
+  "HOLDING_PAGE_TEMPLATE",
+] as const;
+
+/** What {@link startStack} started. */
+export interface Stack {
+  /** The room, where visitors go. */
+  readonly url: string;
+  /** The site behind it. */
+  readonly originUrl: string;
+  /** The demo origin, when one was started (no ORIGIN_URL given). */
+  readonly demoOrigin: DemoOrigin | null;
+  /** The Upstash REST bridge, when REDIS_URL was given. */
+  readonly bridge: Bridge | null;
+  stop(): Promise<void>;
+}
+
+/** Options of {@link startStack}; environment-style names, as `npm start` reads them. */
+export interface StackOptions {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Show wrangler's own output. */
+  readonly verbose?: boolean;
+}
+
+/**
+ * Starts the room locally: a demo origin (unless ORIGIN_URL is set), the
+ * Upstash REST bridge in front of REDIS_URL (when set), and the worker in
+ * workerd through `wrangler dev`, with every Anteroom setting from `env`
+ * passed as a `--var` override of wrangler.toml.
+ *
+ * @example
+ * ```ts
+ * const stack = await startStack({ env: { ...process.env, ADMIT_PER_MINUTE: "120" } });
+ * console.log(stack.url);
+ * await stack.stop();
+ * ```
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const env = options.env;
+  const port = env.PORT ? Number(env.PORT) : 8787;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const vars: Record<string, string> = { ANTEROOM_ENV: "development" };
+  for (const name of FORWARDED_SETTINGS) {
+    const value = env[name];
+    if (value !== undefined && value !== "") vars[name] = value;
+  }
+  if (env.HOLDING_PAGE_FILE) vars.HOLDING_PAGE_TEMPLATE = readFileSync(env.HOLDING_PAGE_FILE, "utf8");
+
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    let demoOrigin: DemoOrigin | null = null;
+    if (!vars.ORIGIN_URL) {
+      demoOrigin = await startDemoOrigin({ port: env.ORIGIN_PORT ? Number(env.ORIGIN_PORT) : 0 });
+      started.push(demoOrigin);
+      vars.ORIGIN_URL = demoOrigin.url;
+    }
+    let bridge: Bridge | null = null;
+    if (env.REDIS_URL) {
+      bridge = await startBridge({ redisUrl: env.REDIS_URL, token: randomBytes(16).toString("hex") });
+      started.push(bridge);
+      vars.UPSTASH_REDIS_REST_URL = bridge.url;
+      vars.UPSTASH_REDIS_REST_TOKEN = bridge.token;
+    }
+    const workerPort = port === 0 ? await freePort() : port;
+    const wrangler = await startWrangler(workerPort, vars, options.verbose ?? false);
+    started.push(wrangler);
+    return {
+      url: `http://127.0.0.1:${workerPort}`,
+      originUrl: vars.ORIGIN_URL,
+      demoOrigin,
+      bridge,
+      stop: () => closeAll(started),
+    };
+  } catch (error) {
+    await closeAll(started);
+    throw error;
+  }
+}
+
+async function closeAll(started: { close(): Promise<void> }[]): Promise<void> {
+  for (const item of started.reverse()) await item.close().catch(() => {});
+}
+
+/** Runs `wrangler dev` and resolves once it serves requests. */
+async function startWrangler(port: number, vars: Record<string, string>, verbose: boolean) {
+  const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+  const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
+  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
+    detached: true,
+  });
+  let output = "";
+  const onData = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-20_000);
+    if (verbose) process.stderr.write(text);
+  };
+  child.stdout?.on("data", onData);
+  child.stderr?.on("data", onData);
+  const close = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      // wrangler starts workerd as a child of its own: end the whole group.
+      try {
+        process.kill(-(child.pid ?? 0), "SIGTERM");
+      } catch {
+        child.kill("SIGTERM");
+      }
+      setTimeout(() => {
+        try {
+          process.kill(-(child.pid ?? 0), "SIGKILL");
+        } catch {}
+      }, 3000).unref();
+    });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
+    let res: Response | null = null;
+    try {
+      res = await fetch(`http://127.0.0.1:${port}/__anteroom/jwks.json`);
+    } catch {}
+    if (res?.status === 200) {
+      await res.body?.cancel();
+      return { close };
+    }
+    if (res) {
+      // The worker answers but refuses its configuration: say why and stop.
+      const body = await res.text();
+      await close();
+      const message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body;
+      throw new Error(message);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await close();
+  throw new Error(`wrangler dev did not start within 60 s:\n${output}`);
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
