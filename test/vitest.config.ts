@@ -9,7 +9,7 @@ export default defineConfig({
     root,
     // Starts one redis-server on a free port plus the Upstash REST bridge in
     // front of it, and provides their addresses to both projects.
-    globalSetup: ["test/support/global-setup.ts"],
+    globalSetup: ["test/support/global-setup.ts", "test/support/origin-setup.ts"],
     projects: [
       {
         extends: true,
@@ -27,8 +27,10 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 ANTEROOM_ENV: "development",
-                TEST_BRIDGE_URL: inject("bridgeUrl"),
-                TEST_BRIDGE_TOKEN: inject("bridgeToken"),
+                ORIGIN_URL: inject("originUrl"),
+                UPSTASH_REDIS_REST_URL: inject("bridgeUrl"),
+                UPSTASH_REDIS_REST_TOKEN: inject("bridgeToken"),
+                ROOM: `selftest-${Date.now()}`,
               },
             },
           })),

@@ -13,7 +13,11 @@ let roomCounter = 0;
 
 function room(perMinute: number): RoomSpec {
   roomCounter += 1;
-  return { room: `contract-${process.pid}-${roomCounter}-${Date.now()}`, rate: rateOf(perMinute), stateTtlMs: 3_600_000 };
+  return {
+    room: `contract-${process.pid}-${roomCounter}-${Date.now()}`,
+    rate: rateOf(perMinute),
+    stateTtlMs: 3_600_000,
+  };
 }
 
 /** A settable clock shared by a store and its test. */
@@ -189,7 +193,9 @@ describe("RedisStore when the store dies", () => {
   });
 
   it("returns `unavailable` (not an exception, not a hang) and recovers when Redis is back", async () => {
-    const store = new RedisStore(connectRedis({ url: bridge.url, token: bridge.token, timeoutMs: 500 }), { now: () => T0 });
+    const store = new RedisStore(connectRedis({ url: bridge.url, token: bridge.token, timeoutMs: 500 }), {
+      now: () => T0,
+    });
     const spec = room(60);
     expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
     await redis.kill();

@@ -54,8 +54,23 @@ function header(req: IncomingMessage, name: string): string | undefined {
 function route(req: IncomingMessage, res: ServerResponse, path: string, pass: string | undefined): void {
   const pathname = path.split("?")[0] ?? "/";
   if (pathname === "/health") return send(res, 200, "text/plain", "ok\n");
-  if (pathname === "/api/echo") {
-    return send(res, 200, "application/json", JSON.stringify({ method: req.method, path, pass: pass ?? null }));
+  if (pathname.startsWith("/api/echo")) {
+    // Shows tests and curious developers exactly what the worker forwarded.
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const echo = {
+        method: req.method,
+        path,
+        pass: pass ?? null,
+        host: header(req, "host") ?? null,
+        cookie: header(req, "cookie") ?? null,
+        forwardedHost: header(req, "x-forwarded-host") ?? null,
+        body: Buffer.concat(chunks).toString("utf8"),
+      };
+      send(res, 200, "application/json", JSON.stringify(echo));
+    });
+    return;
   }
   if (pathname === "/register" && req.method === "POST") {
     req.resume();

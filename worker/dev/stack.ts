@@ -66,7 +66,8 @@ export interface StackOptions {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const env = options.env;
   const port = env.PORT ? Number(env.PORT) : 8787;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number, got ${env.PORT}`);
   const vars: Record<string, string> = { ANTEROOM_ENV: "development" };
   for (const name of FORWARDED_SETTINGS) {
     const value = env[name];
@@ -111,8 +112,20 @@ async function closeAll(started: { close(): Promise<void> }[]): Promise<void> {
 
 /** Runs `wrangler dev` and resolves once it serves requests. */
 async function startWrangler(port: number, vars: Record<string, string>, verbose: boolean) {
-  const wranglerBin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
-  const args = [wranglerBin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
+  const wranglerBin = join(
+    dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
+    "bin",
+    "wrangler.js",
+  );
+  const args = [
+    wranglerBin,
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--show-interactive-dev-session=false",
+  ];
   for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,

@@ -5,7 +5,9 @@ import { startStack } from "./stack.ts";
 
 try {
   const stack = await startStack({ env: process.env, verbose: process.env.VERBOSE === "1" });
-  const store = stack.bridge ? `Redis ${process.env.REDIS_URL} (through the REST bridge at ${stack.bridge.url})` : "in-memory (set REDIS_URL to use Redis)";
+  const store = stack.bridge
+    ? `Redis ${process.env.REDIS_URL} (through the REST bridge at ${stack.bridge.url})`
+    : "in-memory (set REDIS_URL to use Redis)";
   console.log(
     [
       "",

@@ -1,0 +1,102 @@
+import { env } from "cloudflare:workers";
+import { exportJWK, generateKeyPair } from "jose";
+import { createApp } from "../../worker/index.ts";
+import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+
+/** The bindings the vitest config gives the worker (wrangler.toml vars plus test ones). */
+export const bindings = env as unknown as Record<string, string>;
+
+export const T0 = 1_800_000_000_000;
+let rooms = 0;
+
+/** One private ES256 JWK as PASS_SIGNING_KEYS wants it, so several app instances share keys. */
+export async function signingKeys(kid = "test-key"): Promise<string> {
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  return JSON.stringify([{ ...(await exportJWK(privateKey)), kid }]);
+}
+
+const sharedKeys = signingKeys();
+
+/**
+ * A room of its own (unique ROOM, so tests do not share Redis state) served by
+ * the real app in workerd, against the real Redis behind the bridge, with a
+ * clock the test moves.
+ */
+export async function testRoom(settings: Record<string, string> = {}) {
+  rooms += 1;
+  let now = T0;
+  const roomEnv: Record<string, string> = {
+    ...bindings,
+    ROOM: `it-${Date.now()}-${rooms}`,
+    ADMIT_PER_MINUTE: "60",
+    PASS_SIGNING_KEYS: await sharedKeys,
+    TICKET_SECRET: "t".repeat(40),
+    ...settings,
+  };
+  const store = new RedisStore(
+    connectRedis({
+      url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
+      token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+      timeoutMs: 500,
+    }),
+    { now: () => now },
+  );
+  const app = createApp({ store, now: () => now });
+  return {
+    env: roomEnv,
+    app,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    now: () => now,
+    /** Sends a request as `visitor` (cookies kept between calls), the way a browser would. */
+    request: (visitor: Visitor, path: string, init: RequestInit = {}) => visitor.send(app, roomEnv, path, init),
+  };
+}
+
+/** A client with a cookie jar. Parsing Set-Cookie here is test plumbing, not product code. */
+export class Visitor {
+  readonly cookies = new Map<string, string>();
+  readonly accept: string;
+
+  constructor(accept = "text/html,application/xhtml+xml") {
+    this.accept = accept;
+  }
+
+  async send(
+    app: ReturnType<typeof createApp>,
+    roomEnv: Record<string, string>,
+    path: string,
+    init: RequestInit = {},
+  ): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has("accept")) headers.set("accept", this.accept);
+    const jar = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+    if (jar) headers.set("cookie", headers.has("cookie") ? `${headers.get("cookie")}; ${jar}` : jar);
+    const res = await app.request(`http://room.test${path}`, { ...init, headers }, roomEnv);
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = "", ...attributes] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (attributes.some((a) => a.trim().toLowerCase() === "max-age=0") || value === "") this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+}
+
+/** Calls of Redis commands so far, from INFO commandstats through the bridge. */
+export async function redisCalls(): Promise<number> {
+  const res = await fetch(bindings.UPSTASH_REDIS_REST_URL ?? "", {
+    method: "POST",
+    headers: { authorization: `Bearer ${bindings.UPSTASH_REDIS_REST_TOKEN}` },
+    body: JSON.stringify(["INFO", "commandstats"]),
+  });
+  const { result } = (await res.json()) as { result: string };
+  let total = 0;
+  for (const match of result.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) {
+    if (match[1] !== "info") total += Number(match[2]);
+  }
+  return total;
+}
