@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { escapeHtml } from "../page/page.ts";
 
 /** A running demo origin. */
 export interface DemoOrigin {
@@ -53,51 +54,53 @@ function header(req: IncomingMessage, name: string): string | undefined {
 
 function route(req: IncomingMessage, res: ServerResponse, path: string, pass: string | undefined): void {
   const pathname = path.split("?")[0] ?? "/";
-  if (pathname === "/health") return send(res, 200, "text/plain", "ok\n");
   if (pathname.startsWith("/api/echo")) {
-    // Shows tests and curious developers exactly what the worker forwarded.
-    const chunks: Buffer[] = [];
-    req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => {
-      const echo = {
-        method: req.method,
-        path,
-        pass: pass ?? null,
-        host: header(req, "host") ?? null,
-        cookie: header(req, "cookie") ?? null,
-        forwardedHost: header(req, "x-forwarded-host") ?? null,
-        body: Buffer.concat(chunks).toString("utf8"),
-      };
-      send(res, 200, "application/json", JSON.stringify(echo));
-    });
+    echo(req, res, path, pass);
     return;
   }
-  if (pathname === "/register" && req.method === "POST") {
-    req.resume();
-    return send(res, 200, "text/html", page("Registered", "<p>Thank you, you are registered.</p>", pass));
+  if (req.method === "POST") req.resume();
+  const [status, type, body] = render(pathname, req.method ?? "GET", pass);
+  send(res, status, type, body);
+}
+
+/** Shows tests and curious developers exactly what the worker forwarded. */
+function echo(req: IncomingMessage, res: ServerResponse, path: string, pass: string | undefined): void {
+  const chunks: Buffer[] = [];
+  req.on("data", (chunk: Buffer) => chunks.push(chunk));
+  req.on("end", () => {
+    const body = {
+      method: req.method,
+      path,
+      pass: pass ?? null,
+      host: header(req, "host") ?? null,
+      cookie: header(req, "cookie") ?? null,
+      forwardedHost: header(req, "x-forwarded-host") ?? null,
+      body: Buffer.concat(chunks).toString("utf8"),
+    };
+    send(res, 200, "application/json", JSON.stringify(body));
+  });
+}
+
+function render(pathname: string, method: string, pass: string | undefined): [number, string, string] {
+  if (pathname === "/health") return [200, "text/plain", "ok\n"];
+  if (pathname === "/register" && method === "POST") {
+    return [200, "text/html", page("Registered", "<p>Thank you, you are registered.</p>", pass)];
   }
   if (pathname === "/register") {
-    return send(
-      res,
-      200,
-      "text/html",
-      page(
-        "Register",
-        '<form method="post" action="/register"><label>Name <input name="name" required></label> <button>Register</button></form>',
-        pass,
-      ),
-    );
+    const form =
+      '<form method="post" action="/register"><label>Name <input name="name" required></label> <button>Register</button></form>';
+    return [200, "text/html", page("Register", form, pass)];
   }
   if (pathname === "/") {
-    return send(res, 200, "text/html", page("Demo shop", '<p>Welcome! <a href="/register">Register</a></p>', pass));
+    return [200, "text/html", page("Demo shop", '<p>Welcome! <a href="/register">Register</a></p>', pass)];
   }
-  return send(res, 404, "text/html", page("Not found", "<p>No such page.</p>", pass));
+  return [404, "text/html", page("Not found", "<p>No such page.</p>", pass)];
 }
 
 function page(title: string, body: string, pass: string | undefined): string {
   const claims = pass ? decodeClaims(pass) : null;
   const passInfo = claims
-    ? `<p>Admitted by Anteroom: visitor <code>${escape(String(claims.sub))}</code>, pass valid until ${escape(new Date(Number(claims.exp) * 1000).toISOString())}.</p>`
+    ? `<p>Admitted by Anteroom: visitor <code>${escapeHtml(String(claims.sub))}</code>, pass valid until ${escapeHtml(new Date(Number(claims.exp) * 1000).toISOString())}.</p>`
     : "<p>No Anteroom pass on this request.</p>";
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}<hr>${passInfo}</body></html>`;
 }
@@ -109,10 +112,6 @@ function decodeClaims(jwt: string): Record<string, unknown> | null {
   } catch {
     return null;
   }
-}
-
-function escape(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
