@@ -113,7 +113,8 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   }
   const passSigningKeys = raw("PASS_SIGNING_KEYS") ?? null;
 
-  if (environment === "production") {
+  // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
+  if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
     if (!redis) {
       problems.push(
         "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set in production: the in-memory store is per instance and only for local development (set ANTEROOM_ENV=development to use it)",

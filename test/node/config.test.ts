@@ -1,0 +1,111 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../worker/config.ts";
+import { ConfigError } from "../../worker/errors.ts";
+
+const dev = { ANTEROOM_ENV: "development" };
+
+function problemsOf(env: Record<string, unknown>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe("parseConfig", () => {
+  it("applies the documented defaults and freezes the result", () => {
+    const config = parseConfig(dev);
+    expect(config).toMatchObject({
+      environment: "development",
+      room: "default",
+      admitPerMinute: 60,
+      sessionSeconds: 600,
+      ticketTtlSeconds: 86_400,
+      originUrl: null,
+      queuePaths: ["/*"],
+      issuer: "anteroom",
+      audience: "anteroom-origin",
+      redis: null,
+      redisTimeoutMs: 500,
+    });
+    expect(config.bypassPaths).toContain("/favicon.ico");
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => {
+      (config as { admitPerMinute: number }).admitPerMinute = 1;
+    }).toThrow();
+  });
+
+  it("reads overrides", () => {
+    const config = parseConfig({
+      ...dev,
+      ADMIT_PER_MINUTE: "120",
+      SESSION_MINUTES: "2.5",
+      ORIGIN_URL: "https://origin.example/base/",
+      QUEUE_PATHS: "/shop/*, /register",
+      UPSTASH_REDIS_REST_URL: "https://eu1.upstash.example/",
+      UPSTASH_REDIS_REST_TOKEN: "token",
+    });
+    expect(config.admitPerMinute).toBe(120);
+    expect(config.sessionSeconds).toBe(150);
+    expect(config.originUrl?.href).toBe("https://origin.example/base/");
+    expect(config.queuePaths).toEqual(["/shop/*", "/register"]);
+    expect(config.redis).toEqual({ url: "https://eu1.upstash.example", token: "token" });
+  });
+
+  it.each([
+    ["ADMIT_PER_MINUTE", "abc"],
+    ["ADMIT_PER_MINUTE", "-5"],
+    ["ADMIT_PER_MINUTE", "0"],
+    ["ADMIT_PER_MINUTE", "Infinity"],
+    ["SESSION_MINUTES", "ten"],
+    ["TICKET_TTL_MINUTES", "-1"],
+    ["REDIS_TIMEOUT_MS", "1e9"],
+    ["ANTEROOM_ENV", "staging"],
+    ["ORIGIN_URL", "not a url"],
+    ["ORIGIN_URL", "ftp://origin.example"],
+    ["ORIGIN_URL", "https://origin.example/?q=1"],
+    ["QUEUE_PATHS", "shop/*"],
+    ["BYPASS_PATHS", "/ok,/(unclosed"],
+    ["ROOM", "has spaces"],
+    ["TICKET_SECRET", "short"],
+  ])("rejects %s=%j with a message naming it", (name, value) => {
+    const problems = problemsOf({ ...dev, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+  });
+
+  it("reports every problem at once", () => {
+    const problems = problemsOf({ ...dev, ADMIT_PER_MINUTE: "abc", SESSION_MINUTES: "-1" });
+    expect(problems).toHaveLength(2);
+  });
+
+  it("catches a misspelt setting instead of silently using the default", () => {
+    expect(problemsOf({ ...dev, ADMIT_PER_MINUT: "600" })).toEqual([
+      "unknown setting ADMIT_PER_MINUT (did you mean ADMIT_PER_MINUTE?)",
+    ]);
+    expect(problemsOf({ ...dev, ANTEROOM_MODE: "x" })).toEqual(["unknown setting ANTEROOM_MODE"]);
+    // Unrelated variables and non-string bindings are not Anteroom's business.
+    expect(problemsOf({ ...dev, SOME_OTHER_APP_SETTING: "1", MY_KV: {} })).toEqual([]);
+  });
+
+  it("requires one Redis setting with the other", () => {
+    expect(problemsOf({ ...dev, UPSTASH_REDIS_REST_URL: "https://x.example" })[0]).toContain(
+      "UPSTASH_REDIS_REST_TOKEN",
+    );
+    expect(problemsOf({ ...dev, UPSTASH_REDIS_REST_TOKEN: "t" })[0]).toContain("UPSTASH_REDIS_REST_URL");
+  });
+
+  it("in production requires Redis, a ticket secret and signing keys", () => {
+    const problems = problemsOf({});
+    expect(problems.join("\n")).toMatch(/UPSTASH_REDIS_REST_URL/);
+    expect(problems.join("\n")).toMatch(/TICKET_SECRET/);
+    expect(problems.join("\n")).toMatch(/PASS_SIGNING_KEYS/);
+  });
+
+  it("never echoes a secret's value", () => {
+    const message = problemsOf({ ...dev, TICKET_SECRET: "hunter2" }).join("\n");
+    expect(message).not.toContain("hunter2");
+  });
+});
