@@ -2,13 +2,19 @@
  * Lua fragment shared by the admission scripts: loads a room's counters and
  * advances the frontier, exactly as `advance()` in `admission.ts` does.
  *
- * Expects locals: state_key, per_minute, burst, now_arg, ttl_ms (see the
- * scripts that include it). Defines locals: now, frontier, last_ticket.
+ * Both scripts take the same KEYS and ARGV (documented in each), read here
+ * into named locals: state_key, per_minute, burst, now_arg, ttl_ms.
+ * Defines locals: now, frontier, last_ticket, updated_at.
  * Time comes from Redis TIME unless the caller passes one (tests, replay), so
  * every worker instance shares one clock; a caller's clock that runs backwards
  * advances nothing.
  */
 export const ADVANCE_LUA = `
+local state_key = KEYS[1]
+local per_minute = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now_arg = ARGV[3]
+local ttl_ms = tonumber(ARGV[4])
 local now
 if now_arg == nil or now_arg == '' then
   local t = redis.call('TIME')

@@ -17,11 +17,6 @@ import { ADVANCE_LUA, SAVE_LUA } from "./advance.ts";
  *   now          the time used, ms
  */
 export const TICK_LUA = `
-local state_key = KEYS[1]
-local per_minute = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local now_arg = ARGV[3]
-local ttl_ms = tonumber(ARGV[4])
 ${ADVANCE_LUA}
 ${SAVE_LUA}
 return { string.format('%.17g', frontier), last_ticket, updated_at }
