@@ -1,0 +1,84 @@
+import type { HeadersLike, PassSource } from "./types.ts";
+
+/** Request header the worker sets to the pass it admitted the request with (worker/proxy.ts). */
+export const PASS_HEADER = "anteroom-pass";
+/** Cookie the browser holds the pass in (worker/cookies.ts). */
+export const PASS_COOKIE = "anteroom_pass";
+
+/** Where a pass was found: the worker's header, the browser's cookie, or a token the caller passed in. */
+export type PassOrigin = "header" | "cookie" | "token";
+
+/** A raw, unverified pass and where it came from. */
+export interface FoundPass {
+  readonly token: string;
+  readonly from: PassOrigin;
+}
+
+/**
+ * Finds the raw pass of a request: the `anteroom-pass` header first (set by
+ * the worker, which strips any copy the client sent), then the `anteroom_pass`
+ * cookie (a browser that reaches the origin by another route). Nothing is
+ * verified here; an empty value counts as absent.
+ *
+ * @example
+ * ```ts
+ * findPass(request)?.token; // "eyJhbGciOiJFUzI1NiIs..."
+ * ```
+ */
+export function findPass(source: PassSource): FoundPass | null {
+  if (source === null || source === undefined) return null;
+  if (typeof source === "string") return source === "" ? null : { token: source, from: "token" };
+  if (typeof source !== "object" || typeof source.headers !== "object" || source.headers === null) return null;
+  const header = headerValue(source.headers, PASS_HEADER);
+  if (header) return { token: header, from: "header" };
+  const cookie = cookieValue(headerValue(source.headers, "cookie"), PASS_COOKIE);
+  return cookie ? { token: cookie, from: "cookie" } : null;
+}
+
+/**
+ * The pass header of a request, if any. A request that carries it came
+ * through the worker (which strips the client's copy), or is forged.
+ */
+export function passHeader(source: PassSource): string {
+  if (typeof source !== "object" || source === null || typeof source.headers !== "object") return "";
+  return headerValue(source.headers, PASS_HEADER);
+}
+
+function headerValue(headers: HeadersLike, name: string): string {
+  if (isFetchHeaders(headers)) return headers.get(name) ?? "";
+  const value = headers[name];
+  // Node gives repeated headers as an array; Fetch joins them with ", ". Either
+  // way two passes are no pass: a comma never occurs in a JWT, so the joined
+  // form fails as `malformed` later, and an array is joined the same way here.
+  if (Array.isArray(value)) return value.join(name === "cookie" ? "; " : ", ");
+  return typeof value === "string" ? value : "";
+}
+
+function isFetchHeaders(headers: HeadersLike): headers is Headers {
+  return typeof (headers as Partial<Headers>).get === "function";
+}
+
+/**
+ * The value of the first cookie called `name` in a Cookie header (RFC 6265
+ * section 4.2: `name=value` pairs separated by `; `). Browsers list cookies
+ * with longer paths first, so the first match is the most specific one.
+ * Values are not percent-decoded: a JWT never needs it, and decoding would let
+ * `%2E` stand in for `.`. Surrounding double quotes are removed, as the RFC
+ * allows them around a value.
+ *
+ * @example
+ * ```ts
+ * cookieValue("a=1; anteroom_pass=eyJ...; b=2", "anteroom_pass"); // "eyJ..."
+ * ```
+ */
+export function cookieValue(header: string, name: string): string {
+  // Split on ";" alone and trim: some clients send ";" without the space.
+  for (const pair of header.split(";")) {
+    const eq = pair.indexOf("=");
+    if (eq === -1 || pair.slice(0, eq).trim() !== name) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    return value;
+  }
+  return "";
+}

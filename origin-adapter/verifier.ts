@@ -1,0 +1,198 @@
+import { decodeProtectedHeader, errors, type JSONWebKeySet, type JWK, jwtVerify } from "jose";
+import { OriginAdapterError } from "./errors.ts";
+import { inlineKeys, JwksUnavailable, type KeyResolver, remoteKeys } from "./key-source.ts";
+import { findPass } from "./pass-source.ts";
+import type { AdmissionCode, AdmissionResult, PassClaims, PassSource } from "./types.ts";
+
+/** Options of {@link createAdmissionVerifier}. Give exactly one key source: `jwksUrl`, `jwks` or `jwk`. */
+export interface AdmissionVerifierOptions {
+  /** The worker's JWKS, e.g. `https://shop.example/__anteroom/jwks.json`. Fetched lazily, cached, re-fetched on rotation. */
+  readonly jwksUrl?: string | URL;
+  /** The public keys inline (the JSON the JWKS endpoint serves); no network. */
+  readonly jwks?: JSONWebKeySet;
+  /** One public key inline (with its `kid`); no network. */
+  readonly jwk?: JWK;
+  /** Expected `iss`: the worker's PASS_ISSUER. Default `"anteroom"`. */
+  readonly issuer?: string;
+  /** Expected `aud`: the worker's PASS_AUDIENCE. Default `"anteroom-origin"`. */
+  readonly audience?: string;
+  /** Room (or rooms) whose passes admit: the worker's ROOM. Default `"default"`. */
+  readonly room?: string | readonly string[];
+  /** Allowed clock difference between worker and origin for `nbf` and `exp`. Default 30. */
+  readonly clockToleranceSeconds?: number;
+  /** `jwksUrl` only: give up on a JWKS fetch after this long. Default 2000. */
+  readonly jwksTimeoutMs?: number;
+  /** `jwksUrl` only: keep fetched keys this long. Default 300000, the endpoint's own `max-age`. */
+  readonly jwksCacheMaxAgeMs?: number;
+  /** `jwksUrl` only: after a fetch, an unknown `kid` triggers no new fetch for this long. Default 30000. */
+  readonly jwksCooldownMs?: number;
+  /** `jwksUrl` only: after a failed fetch, answer `jwks_unavailable` without trying for this long. Default 5000. */
+  readonly jwksRetryMs?: number;
+  /** `jwksUrl` only: the fetch to use (a Workers service binding's `fetch`, a proxy agent, a test double). */
+  readonly fetch?: typeof fetch;
+}
+
+/** Checks admission passes; build one per process and share it (it holds the key cache). */
+export interface AdmissionVerifier {
+  /**
+   * Verifies the pass of a request (the `anteroom-pass` header, else the
+   * `anteroom_pass` cookie) or a token string. Never throws and never rejects.
+   */
+  verify(source: PassSource): Promise<AdmissionResult>;
+}
+
+/** Longest accepted pass. A real one is about 450 characters; the limit is checked before any parsing or crypto. */
+export const MAX_PASS_LENGTH = 8192;
+/** Passes are signed with ES256 only: pinning it rules out `none` and HMAC-with-the-public-key confusion. */
+const ALGORITHMS = ["ES256"];
+/** Queue tickets (worker/ticket.ts) are JWTs too; this `typ` marks them. */
+const TICKET_TYP = "anteroom-ticket+jwt";
+const REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "jti"];
+
+/**
+ * Builds a verifier for Anteroom admission passes. Options are checked here,
+ * so a misconfiguration fails at start-up; verification itself only ever
+ * returns a result.
+ *
+ * @throws {OriginAdapterError} when an option is missing or invalid (the message names it).
+ * @example
+ * ```ts
+ * const verifier = createAdmissionVerifier({ jwksUrl: "https://shop.example/__anteroom/jwks.json" });
+ * const result = await verifier.verify(request);
+ * if (!result.ok) return new Response(null, { status: 403 });
+ * result.claims.sub; // the visitor id
+ * ```
+ */
+export function createAdmissionVerifier(options: AdmissionVerifierOptions): AdmissionVerifier {
+  if (typeof options !== "object" || options === null) throw new OriginAdapterError("options", "must be an object");
+  const keys = keySource(options);
+  const issuer = nonEmpty(options.issuer ?? "anteroom", "issuer");
+  const audience = nonEmpty(options.audience ?? "anteroom-origin", "audience");
+  const rooms = new Set(
+    (typeof options.room === "string" || options.room === undefined ? [options.room ?? "default"] : options.room).map(
+      (room) => nonEmpty(room, "room"),
+    ),
+  );
+  if (rooms.size === 0) throw new OriginAdapterError("room", "must name at least one room");
+  const clockTolerance = duration(options.clockToleranceSeconds, 30, "clockToleranceSeconds", true);
+
+  async function check(token: string): Promise<AdmissionResult> {
+    // Cheap checks first: nothing oversized or obviously foreign reaches crypto or the JWKS endpoint.
+    if (token.length > MAX_PASS_LENGTH) return reject("malformed");
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return reject("malformed");
+    }
+    // A queue ticket is a JWT of another kind, whatever its algorithm: not a pass at all.
+    if (typeof header.typ === "string" && header.typ.toLowerCase() === TICKET_TYP) return reject("malformed");
+    if (header.alg !== "ES256") return reject("bad_signature");
+    if (typeof header.kid !== "string" || header.kid === "") return reject("malformed");
+    try {
+      const { payload } = await jwtVerify(token, keys, {
+        algorithms: ALGORITHMS,
+        issuer,
+        audience,
+        clockTolerance,
+        requiredClaims: REQUIRED_CLAIMS,
+      });
+      if (typeof payload.room !== "string" || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
+        return reject("malformed");
+      }
+      if (!rooms.has(payload.room)) return reject("wrong_room");
+      return { ok: true, claims: payload as unknown as PassClaims };
+    } catch (error) {
+      return reject(codeOf(error));
+    }
+  }
+
+  return Object.freeze({
+    async verify(source: PassSource): Promise<AdmissionResult> {
+      try {
+        const found = findPass(source);
+        return found ? await check(found.token) : reject("missing");
+      } catch {
+        // Unreachable by design (every step above returns a result); kept so a
+        // surprise in a dependency still cannot turn a bad request into a 500.
+        return reject("malformed");
+      }
+    },
+  });
+}
+
+/** The one mapping from jose's errors (and the key source's) to stable codes. */
+function codeOf(error: unknown): AdmissionCode {
+  if (error instanceof JwksUnavailable) return "jwks_unavailable";
+  if (error instanceof errors.JWTExpired) return "expired";
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    // A claim that is absent or of the wrong type makes the token malformed, whichever claim it is.
+    if (error.reason !== "check_failed") return "malformed";
+    switch (error.claim) {
+      case "nbf":
+        return "not_yet_valid";
+      case "iss":
+        return "wrong_issuer";
+      case "aud":
+        return "wrong_audience";
+      default:
+        return "malformed";
+    }
+  }
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return "unknown_key";
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JOSEAlgNotAllowed) {
+    return "bad_signature";
+  }
+  return "malformed";
+}
+
+function reject(code: AdmissionCode): AdmissionResult {
+  return { ok: false, code };
+}
+
+function keySource(options: AdmissionVerifierOptions): KeyResolver {
+  const given = (["jwksUrl", "jwks", "jwk"] as const).filter((name) => options[name] !== undefined);
+  if (given.length !== 1) {
+    throw new OriginAdapterError(
+      given.length === 0 ? "jwksUrl" : given.join(" and "),
+      given.length === 0
+        ? "(or jwks, or jwk) is required: where the public keys come from"
+        : "are exclusive: give one key source",
+    );
+  }
+  if (options.jwks !== undefined) return inlineKeys(options.jwks, "jwks");
+  if (options.jwk !== undefined) return inlineKeys({ keys: [options.jwk] }, "jwk");
+  let url: URL;
+  try {
+    url = new URL(options.jwksUrl ?? "");
+  } catch {
+    throw new OriginAdapterError("jwksUrl", `must be an absolute URL, got ${JSON.stringify(String(options.jwksUrl))}`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new OriginAdapterError("jwksUrl", "must be http(s)");
+  if (options.fetch !== undefined && typeof options.fetch !== "function") {
+    throw new OriginAdapterError("fetch", "must be a function");
+  }
+  return remoteKeys(url, {
+    timeoutMs: Math.ceil(duration(options.jwksTimeoutMs, 2000, "jwksTimeoutMs", true)),
+    cacheMaxAgeMs: duration(options.jwksCacheMaxAgeMs, 300_000, "jwksCacheMaxAgeMs"),
+    cooldownMs: duration(options.jwksCooldownMs, 30_000, "jwksCooldownMs"),
+    retryMs: duration(options.jwksRetryMs, 5000, "jwksRetryMs"),
+    fetch: options.fetch,
+    now: Date.now,
+  });
+}
+
+function nonEmpty(value: unknown, option: string): string {
+  if (typeof value !== "string" || value === "") throw new OriginAdapterError(option, "must be a non-empty string");
+  return value;
+}
+
+function duration(value: number | undefined, fallback: number, option: string, finite = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < 0 || (finite && !Number.isFinite(value))) {
+    throw new OriginAdapterError(option, `must be a ${finite ? "finite " : ""}number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
