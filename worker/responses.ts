@@ -26,6 +26,7 @@ export function queuedJson(view: QueuedView) {
     refreshSeconds: view.refreshSeconds,
     progress: Number(view.progress.toFixed(4)),
     delayed: view.delayed,
+    paused: view.paused,
   };
 }
 
@@ -54,6 +55,17 @@ export function unavailableResponse(c: Context, retryAfterSeconds: number): Resp
   return c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
     503,
+  );
+}
+
+/** The room takes no newcomers (closed / sold out): a page for browsers, 403 JSON for everyone else. */
+export function closedResponse(c: Context): Response {
+  c.header("Cache-Control", "no-store");
+  const message = "This waiting room is closed: no new places are being given out.";
+  if (!wantsPage(c.req.raw)) return c.json({ state: "closed", error: { code: "room_closed", message } }, 403);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Closed</title></head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
+    200,
   );
 }
 
