@@ -97,7 +97,9 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
 
 /** Pass options with the live session length, when an operator set one. */
 function passOptions(deps: GateDeps, settings: Settings | null): PassOptions {
-  return settings?.sessionMinutes ? { ...deps.pass, sessionSeconds: Math.round(settings.sessionMinutes * 60) } : deps.pass;
+  return settings?.sessionMinutes
+    ? { ...deps.pass, sessionSeconds: Math.round(settings.sessionMinutes * 60) }
+    : deps.pass;
 }
 
 async function admit(visitorId: string, position: number, via: "join" | "ticket", deps: GateDeps, settings: Settings) {
@@ -124,14 +126,19 @@ async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps)
   }
   const { settings } = reading;
   if (settings.mode === "passthrough") return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
-  const where = standing(ticket.position, ticket.joinedFrontier, reading.frontier, rateOf(settings.perMinute));
-  if (where.kind === "admitted") return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  if (ticket.position <= reading.frontier) return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  return { kind: "queued", view: queuedView(ticket, reading.frontier, settings, reading.degraded), newTicket };
+}
+
+/** A waiting visitor's figures. A ticket just issued in queue-all may already be within the frontier: it waits one poll. */
+function queuedView(ticket: Ticket, frontier: number, settings: Settings, degraded: boolean): QueuedView {
+  const flags = { delayed: degraded, paused: settings.mode === "paused" };
+  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rateOf(settings.perMinute));
+  if (where.kind === "admitted") {
+    return { position: ticket.position, ahead: 0, etaSeconds: 0, refreshSeconds: 2, progress: 1, ...flags };
+  }
   const { kind: _queued, ...view } = where;
-  return {
-    kind: "queued",
-    view: { ...view, delayed: reading.degraded, paused: settings.mode === "paused" },
-    newTicket,
-  };
+  return { ...view, ...flags };
 }
 
 /** A newcomer: one atomic store call decides between straight in, a place in line, and closed. */
@@ -155,7 +162,8 @@ async function arrive(deps: GateDeps): Promise<Verdict> {
         visitorId: crypto.randomUUID(),
         issuedAt: Math.floor(deps.now() / 1000),
       };
-      return waiting(ticket, await signTicket(ticket, deps.ticket), deps);
+      const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false);
+      return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }
   }
 }

@@ -42,7 +42,9 @@ describe("join", () => {
     const { decisions } = joinMany(initialState(rateOf(10), T0), 200, 10, T0);
     const admitted = decisions.filter((d) => d.kind === "admitted");
     expect(admitted.map((d) => d.position)).toEqual([1]);
-    expect(decisions.map((d) => (d.kind === "closed" ? 0 : d.position))).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(decisions.map((d) => (d.kind === "closed" ? 0 : d.position))).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
   });
 
   it("hands out positions in arrival order and never lets a later arrival in before an earlier one", () => {

@@ -121,7 +121,10 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const spec = room(60);
     expect(await store.tick(spec)).toMatchObject({ settings: { perMinute: 60, mode: "auto", sessionMinutes: null } });
     const first = await store.updateSettings(spec, { perMinute: 600, mode: "queue-all", sessionMinutes: 15 });
-    expect(first).toMatchObject({ kind: "settings", settings: { perMinute: 600, mode: "queue-all", sessionMinutes: 15 } });
+    expect(first).toMatchObject({
+      kind: "settings",
+      settings: { perMinute: 600, mode: "queue-all", sessionMinutes: 15 },
+    });
     const second = await store.updateSettings(spec, { perMinute: null });
     expect(second).toMatchObject({ settings: { perMinute: 60, mode: "queue-all", sessionMinutes: 15 } });
     if (first.kind !== "settings" || second.kind !== "settings") return;

@@ -52,20 +52,22 @@ if mode ~= 'paused' then
   if advanced > frontier then frontier = advanced end
 end
 if now > updated_at then updated_at = now end
+-- Counters as of now, before this call's own change: the minute's snapshot if it is the first write.
+local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticket)
 `;
 
 /**
  * SAVE_LUA writes the counters back with their expiry (in the same script, so
  * no key is ever left without one), and keeps the per-minute history: the
- * first write of each minute records "last_ticket:admitted" under the minute
- * number, and drops minutes older than the 30-minute window.
+ * first write of each minute records "last_ticket:admitted" as they stood just
+ * before that write, under the minute number, and drops minutes older than
+ * the 30-minute window.
  */
 export const SAVE_LUA = `
 redis.call('HSET', state_key, 'f', string.format('%.17g', frontier), 't', last_ticket, 'u', updated_at)
 redis.call('PEXPIRE', state_key, ttl_ms)
 local minute = math.floor(updated_at / 60000)
-local admitted_so_far = math.min(math.floor(frontier), last_ticket)
-if redis.call('HSETNX', history_key, minute, last_ticket .. ':' .. admitted_so_far) == 1 then
+if redis.call('HSETNX', history_key, minute, snapshot) == 1 then
   for _, field in ipairs(redis.call('HKEYS', history_key)) do
     if tonumber(field) < minute - 30 then redis.call('HDEL', history_key, field) end
   end

@@ -46,8 +46,9 @@ export class MemoryStore implements AdmissionStore {
   async join(room: RoomSpec): Promise<JoinOutcome> {
     const now = this.#now();
     const settings = this.#settings(room);
-    const decision = join(this.#load(room, settings, now), rateOf(settings.perMinute), now, settings.mode);
-    this.#save(room, decision.state, now);
+    const before = advance(this.#load(room, settings, now), rateOf(settings.perMinute), now, settings.mode);
+    const decision = join(before, rateOf(settings.perMinute), now, settings.mode);
+    this.#save(room, decision.state, before, now);
     return { ...decision, settings };
   }
 
@@ -55,7 +56,7 @@ export class MemoryStore implements AdmissionStore {
     const now = this.#now();
     const settings = this.#settings(room);
     const state = advance(this.#load(room, settings, now), rateOf(settings.perMinute), now, settings.mode);
-    this.#save(room, state, now);
+    this.#save(room, state, state, now);
     return { kind: "state", state, settings };
   }
 
@@ -92,12 +93,13 @@ export class MemoryStore implements AdmissionStore {
     return entry && entry.expiresAt > now ? entry.state : initialState(rateOf(settings.perMinute), now);
   }
 
-  #save(room: RoomSpec, state: FrontierState, now: number): void {
+  /** `before`: the counters just before this call's own change, for the minute's snapshot. */
+  #save(room: RoomSpec, state: FrontierState, before: FrontierState, now: number): void {
     const entry = this.#rooms.get(room.room);
     const history = entry && entry.expiresAt > now ? entry.history : new Map<number, MinuteSnapshot>();
     const minute = Math.floor(state.updatedAt / 60_000);
     if (!history.has(minute)) {
-      history.set(minute, { minute, lastTicket: state.lastTicket, admitted: admittedSoFar(state) });
+      history.set(minute, { minute, lastTicket: before.lastTicket, admitted: admittedSoFar(before) });
       for (const old of history.keys()) if (old < minute - 30) history.delete(old);
     }
     this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history });

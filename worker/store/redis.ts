@@ -68,13 +68,19 @@ export class RedisStore implements AdmissionStore {
   }
 
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
-    const arg = (value: number | string | null | undefined) => (value === null ? "-" : value === undefined ? "" : String(value));
+    const arg = (value: number | string | null | undefined) =>
+      value === null ? "-" : value === undefined ? "" : String(value);
     return attempt(async () => {
       const [rate, mode, session, version] = await this.#settings.exec(
         [settingsKey(room.room)],
         [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes)],
       );
-      const live = [rate === "" ? room.defaultPerMinute : rate, mode === "" ? room.defaultMode : mode, session, version];
+      const live = [
+        rate === "" ? room.defaultPerMinute : rate,
+        mode === "" ? room.defaultMode : mode,
+        session,
+        version,
+      ];
       return { kind: "settings", settings: settingsOf(live as [string, string, string, number]) };
     });
   }
@@ -84,7 +90,9 @@ export class RedisStore implements AdmissionStore {
       const flat = await this.#history.exec([historyKey(room.room)], []);
       const minutes: MinuteSnapshot[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
-        const [lastTicket, admitted] = String(flat[i + 1]).split(":").map(Number);
+        const [lastTicket, admitted] = String(flat[i + 1])
+          .split(":")
+          .map(Number);
         minutes.push({ minute: Number(flat[i]), lastTicket: lastTicket ?? 0, admitted: admitted ?? 0 });
       }
       return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute) };
@@ -92,7 +100,12 @@ export class RedisStore implements AdmissionStore {
   }
 
   #args(room: RoomSpec): string[] {
-    return [String(room.defaultPerMinute), room.defaultMode, this.#now ? String(this.#now()) : "", String(room.stateTtlMs)];
+    return [
+      String(room.defaultPerMinute),
+      room.defaultMode,
+      this.#now ? String(this.#now()) : "",
+      String(room.stateTtlMs),
+    ];
   }
 }
 

@@ -28,7 +28,9 @@ export interface MinuteSnapshot {
   readonly admitted: number;
 }
 
-export type HistoryOutcome = { readonly kind: "history"; readonly minutes: readonly MinuteSnapshot[] } | StoreUnavailable;
+export type HistoryOutcome =
+  | { readonly kind: "history"; readonly minutes: readonly MinuteSnapshot[] }
+  | StoreUnavailable;
 
 /** The room a store call acts on, with the deploy-time defaults operators may override. */
 export interface RoomSpec {
