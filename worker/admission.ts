@@ -23,6 +23,17 @@ export interface FrontierState {
   readonly updatedAt: number;
 }
 
+/**
+ * How a room behaves (operators switch it live):
+ * - `auto`: queue only when demand exceeds the rate;
+ * - `queue-all`: every newcomer waits; admission continues at the rate;
+ * - `paused`: nobody new is admitted; places are kept; paused time does not accrue;
+ * - `closed`: no new tickets ("closed / sold out"); passes and existing places still work;
+ * - `passthrough`: the room steps aside; everyone gets a pass at once.
+ */
+export const MODES = ["auto", "queue-all", "paused", "closed", "passthrough"] as const;
+export type Mode = (typeof MODES)[number];
+
 /** The rate a room admits at, in the two forms the model needs. */
 export interface Rate {
   readonly perMinute: number;
@@ -53,27 +64,39 @@ export function initialState(rate: Rate, now: number): FrontierState {
  * the burst. A clock that moved backwards advances nothing and does not move
  * `updatedAt` back, so a skewed caller cannot admit anyone twice.
  */
-export function advance(state: FrontierState, rate: Rate, now: number): FrontierState {
+export function advance(state: FrontierState, rate: Rate, now: number, mode: Mode = "auto"): FrontierState {
+  const updatedAt = Math.max(state.updatedAt, now);
+  // Paused time does not accrue, so resuming does not release a burst.
+  if (mode === "paused") return { ...state, updatedAt };
   const elapsed = Math.max(0, now - state.updatedAt);
-  const cap = state.lastTicket + rate.burst;
+  // queue-all: the frontier never leads the last ticket, so every newcomer waits.
+  const cap = state.lastTicket + (mode === "queue-all" ? 0 : rate.burst);
   const frontier = Math.max(state.frontier, Math.min(state.frontier + (rate.perMinute / 60_000) * elapsed, cap));
-  return { frontier, lastTicket: state.lastTicket, updatedAt: Math.max(state.updatedAt, now) };
+  return { frontier, lastTicket: state.lastTicket, updatedAt };
 }
 
-/** Outcome of a newcomer's arrival: straight in, or a place in the queue. */
+/**
+ * Outcome of a newcomer's arrival: straight in, a place in the queue, or no
+ * ticket at all (closed). `position` 0 means straight in without a place
+ * (passthrough).
+ */
 export type JoinDecision =
   | { readonly kind: "admitted"; readonly position: number; readonly state: FrontierState }
-  | { readonly kind: "queued"; readonly position: number; readonly state: FrontierState };
+  | { readonly kind: "queued"; readonly position: number; readonly state: FrontierState }
+  | { readonly kind: "closed"; readonly state: FrontierState };
 
 /**
  * A newcomer takes the next position; it is admitted at once only if that
  * position is already within the frontier, which implies nobody waits ahead.
  */
-export function join(state: FrontierState, rate: Rate, now: number): JoinDecision {
-  const advanced = advance(state, rate, now);
+export function join(state: FrontierState, rate: Rate, now: number, mode: Mode = "auto"): JoinDecision {
+  const advanced = advance(state, rate, now, mode);
+  if (mode === "closed") return { kind: "closed", state: advanced };
+  if (mode === "passthrough") return { kind: "admitted", position: 0, state: advanced };
   const position = advanced.lastTicket + 1;
   const next = { ...advanced, lastTicket: position };
-  return position <= advanced.frontier
+  // queue-all sends every newcomer through the holding page, even with a lead to spare.
+  return position <= advanced.frontier && mode !== "queue-all"
     ? { kind: "admitted", position, state: next }
     : { kind: "queued", position, state: next };
 }
@@ -87,12 +110,23 @@ export interface FrontierView {
   readonly frontier: number;
   readonly lastTicket: number;
   readonly observedAt: number;
+  readonly settings: Settings;
 }
 
 /** The frontier a {@link FrontierView} implies at `now`, never beyond what the store would allow. */
-export function frontierAt(view: FrontierView, rate: Rate, now: number): number {
-  return advance({ frontier: view.frontier, lastTicket: view.lastTicket, updatedAt: view.observedAt }, rate, now)
-    .frontier;
+export function frontierAt(view: FrontierView, now: number): number {
+  const state = { frontier: view.frontier, lastTicket: view.lastTicket, updatedAt: view.observedAt };
+  return advance(state, rateOf(view.settings.perMinute), now, view.settings.mode).frontier;
+}
+
+/** A room's live settings: the wrangler.toml defaults, overridden by what operators stored. */
+export interface Settings {
+  readonly perMinute: number;
+  readonly mode: Mode;
+  /** Pass lifetime in minutes, or null for the configured SESSION_MINUTES. */
+  readonly sessionMinutes: number | null;
+  /** Bumped by every change, so instances can tell a new setting from an old one. */
+  readonly version: number;
 }
 
 /** Where a ticket holder stands. */

@@ -1,3 +1,4 @@
+import { MODES, type Mode } from "./admission.ts";
 import { ConfigError } from "./errors.ts";
 
 /** Where the worker runs: development allows the in-memory store and ephemeral keys. */
@@ -8,8 +9,10 @@ export interface Config {
   readonly environment: Environment;
   /** Room name: part of every Redis key and a claim of every ticket and pass. */
   readonly room: string;
-  /** Admission rate: how many queue positions the frontier advances per minute. */
+  /** Admission rate: how many queue positions the frontier advances per minute (operators may override it live). */
   readonly admitPerMinute: number;
+  /** Room mode until an operator changes it live. */
+  readonly mode: Mode;
   /** Pass lifetime (sliding: renewed once half of it is gone). */
   readonly sessionSeconds: number;
   /** How long a queue ticket stays valid. */
@@ -29,6 +32,8 @@ export interface Config {
   readonly ticketSecret: string | null;
   /** Operator's holding page template (HTML with {{placeholders}}); null uses the built-in page. */
   readonly holdingPageTemplate: string | null;
+  /** Bearer token of the admin API and dashboard; null turns them off (404). */
+  readonly adminToken: string | null;
 }
 
 /** Every setting the worker reads, with its default (undefined: no default). */
@@ -36,6 +41,7 @@ const SETTINGS = {
   ANTEROOM_ENV: "production",
   ROOM: "default",
   ADMIT_PER_MINUTE: "60",
+  MODE: "auto",
   SESSION_MINUTES: "10",
   TICKET_TTL_MINUTES: "1440",
   ORIGIN_URL: undefined,
@@ -50,6 +56,7 @@ const SETTINGS = {
   PASS_SIGNING_KEYS: undefined,
   TICKET_SECRET: undefined,
   HOLDING_PAGE_TEMPLATE: undefined,
+  ADMIN_TOKEN: undefined,
 } as const satisfies Record<string, string | undefined>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -91,6 +98,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     problems.push(`ROOM must be 1-64 letters, digits, "-" or "_", got ${JSON.stringify(room)}`);
   }
   const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
+  const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
   const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
   const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
   const originUrl = httpUrl(raw("ORIGIN_URL"), "ORIGIN_URL", problems);
@@ -112,6 +120,10 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     problems.push("TICKET_SECRET must be at least 32 characters (generate one with `openssl rand -base64 32`)");
   }
   const passSigningKeys = raw("PASS_SIGNING_KEYS") ?? null;
+  const adminToken = raw("ADMIN_TOKEN") ?? null;
+  if (adminToken !== null && adminToken.length < 16) {
+    problems.push("ADMIN_TOKEN must be at least 16 characters (generate one with `openssl rand -base64 24`)");
+  }
 
   // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
   if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
@@ -146,6 +158,8 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     passSigningKeys,
     ticketSecret,
     holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
+    adminToken,
+    mode,
   });
 }
 
@@ -154,8 +168,8 @@ function oneOf<const T extends string>(
   name: string,
   allowed: readonly T[],
   problems: string[],
+  fallback: T = allowed[allowed.length - 1] as T,
 ): T {
-  const fallback = allowed[allowed.length - 1] as T;
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   problems.push(`${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(value)}`);

@@ -1,23 +1,26 @@
-import { type FrontierState, type FrontierView, frontierAt } from "./admission.ts";
+import { type FrontierState, type FrontierView, frontierAt, type Settings } from "./admission.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
 
-/** The frontier as a worker instance knows it: fresh or extrapolated, or unknown because the store is down. */
+/** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
 export type FrontierReading =
   | {
       readonly kind: "known";
       readonly frontier: number;
+      readonly settings: Settings;
       /** True while the store is failing: the frontier is extrapolated from the last good reading. */
       readonly degraded: boolean;
     }
   | { readonly kind: "unavailable"; readonly reason: string };
 
 /**
- * Per-instance view of a room's frontier, refreshed from the store at most
- * about once per `maxAgeMs`, so waiting polls cost Redis almost nothing however
- * many people wait. Between refreshes the view is extrapolated at the room's
- * rate, which never runs ahead of the store (see `frontierAt`). Concurrent
- * refreshes share one store call, and a failed refresh is remembered for the
- * same interval so a dead store is not hammered by every poll.
+ * Per-instance view of a room's frontier and live settings, refreshed from the
+ * store at most about once per `maxAgeMs`, so waiting polls cost Redis almost
+ * nothing however many people wait, and operators' changes reach every
+ * instance within about that interval. Between refreshes the frontier is
+ * extrapolated at the room's rate, which never runs ahead of the store (see
+ * `frontierAt`). Concurrent refreshes share one store call, and a failed
+ * refresh is remembered for the same interval so a dead store is not hammered
+ * by every poll.
  *
  * @example
  * ```ts
@@ -43,25 +46,29 @@ export class FrontierCache {
 
   /** The frontier now; asks the store only when the view is older than `maxAgeMs`. */
   async read(): Promise<FrontierReading> {
-    const now = this.#now();
-    if (this.#isStale(now)) {
-      this.#refreshing ??= this.#refresh().finally(() => {
-        this.#refreshing = null;
-      });
-      await this.#refreshing;
-    }
+    if (this.#isStale(this.#now())) await this.#refresh();
     return this.#reading(this.#now());
   }
 
+  /**
+   * The last known settings without waiting: for paths that must not touch the
+   * store (pass holders). Returns the promise of a background refresh when the
+   * view is stale, for the caller to hand to `waitUntil`, or null.
+   */
+  peekSettings(): { settings: Settings | null; refresh: Promise<void> | null } {
+    const refresh = this.#isStale(this.#now(), 2 * this.#maxAgeMs) ? this.#refresh() : null;
+    return { settings: this.#view?.settings ?? null, refresh };
+  }
+
   /** Records a state the store just returned (a newcomer's join), saving a tick. */
-  observe(state: FrontierState): void {
-    this.#view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: this.#now() };
+  observe(state: FrontierState, settings: Settings): void {
+    this.#view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: this.#now(), settings };
     this.#failure = null;
   }
 
-  #isStale(now: number): boolean {
+  #isStale(now: number, maxAgeMs = this.#maxAgeMs): boolean {
     if (this.#failure && now - this.#failure.at < this.#maxAgeMs) return false;
-    return !this.#view || now - this.#view.observedAt >= this.#maxAgeMs;
+    return !this.#view || now - this.#view.observedAt >= maxAgeMs;
   }
 
   #reading(now: number): FrontierReading {
@@ -69,12 +76,17 @@ export class FrontierCache {
     // Extrapolating through an outage stays safe: the store's own frontier will
     // be at least this far when it answers again, since it is a function of time.
     const degraded = this.#failure !== null && now - this.#failure.at < this.#maxAgeMs;
-    return { kind: "known", frontier: frontierAt(this.#view, this.#room.rate, now), degraded };
+    return { kind: "known", frontier: frontierAt(this.#view, now), settings: this.#view.settings, degraded };
   }
 
-  async #refresh(): Promise<void> {
-    const outcome = await this.#store.tick(this.#room);
-    if (outcome.kind === "state") this.observe(outcome.state);
-    else this.#failure = { at: this.#now(), reason: outcome.reason };
+  #refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      const outcome = await this.#store.tick(this.#room);
+      if (outcome.kind === "state") this.observe(outcome.state, outcome.settings);
+      else this.#failure = { at: this.#now(), reason: outcome.reason };
+    })().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
   }
 }

@@ -1,4 +1,4 @@
-import { standing } from "./admission.ts";
+import { rateOf, type Settings, standing } from "./admission.ts";
 import type { Credentials } from "./cookies.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
 import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
@@ -24,21 +24,34 @@ export interface QueuedView {
   readonly progress: number;
   /** The store is not answering: the figures are the last known ones. */
   readonly delayed: boolean;
+  /** An operator paused admission; places are kept. */
+  readonly paused: boolean;
 }
 
 /** The gate's verdict on one request; the HTTP layer only translates it. */
 export type Verdict =
   /** A valid pass: straight through, no store call. `renewed` is a fresh pass when half the old one's life is gone. */
-  | { readonly kind: "pass"; readonly claims: PassClaims; readonly token: string; readonly renewed: string | null }
+  | {
+      readonly kind: "pass";
+      readonly claims: PassClaims;
+      readonly token: string;
+      readonly renewed: string | null;
+      readonly sessionSeconds: number;
+      /** A background refresh of the instance's settings, for `waitUntil`. */
+      readonly background: Promise<void> | null;
+    }
   /** Admitted now, by a newcomer's join or a ticket whose turn came. */
   | {
       readonly kind: "admitted";
       readonly token: string;
       readonly position: number;
       readonly via: "join" | "ticket";
+      readonly sessionSeconds: number;
     }
   /** Must wait. `newTicket` is set when the visitor just joined and needs the cookie. */
   | { readonly kind: "queued"; readonly view: QueuedView; readonly newTicket: string | null }
+  /** The room is closed to newcomers (sold out). */
+  | { readonly kind: "closed" }
   /** A newcomer while the store is down: no position can be handed out; ask again shortly. */
   | { readonly kind: "unavailable"; readonly retryAfterSeconds: number };
 
@@ -61,8 +74,18 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
   if (credentials.pass) {
     const read = await readPass(credentials.pass, deps.pass, now);
     if (read.ok) {
-      const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, deps.pass, now) : null;
-      return { kind: "pass", claims: read.claims, token: credentials.pass, renewed };
+      // Pass holders never wait on the store; a stale settings view refreshes in the background.
+      const { settings, refresh } = deps.frontier.peekSettings();
+      const pass = passOptions(deps, settings);
+      const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, pass, now) : null;
+      return {
+        kind: "pass",
+        claims: read.claims,
+        token: credentials.pass,
+        renewed,
+        sessionSeconds: pass.sessionSeconds,
+        background: refresh,
+      };
     }
   }
   if (credentials.ticket) {
@@ -72,7 +95,20 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
   return arrive(deps);
 }
 
-/** A ticket holder: admitted if the frontier has reached them, else their standing. */
+/** Pass options with the live session length, when an operator set one. */
+function passOptions(deps: GateDeps, settings: Settings | null): PassOptions {
+  return settings?.sessionMinutes
+    ? { ...deps.pass, sessionSeconds: Math.round(settings.sessionMinutes * 60) }
+    : deps.pass;
+}
+
+async function admit(visitorId: string, position: number, via: "join" | "ticket", deps: GateDeps, settings: Settings) {
+  const pass = passOptions(deps, settings);
+  const token = await signPass(visitorId, pass, deps.now());
+  return { kind: "admitted", token, position, via, sessionSeconds: pass.sessionSeconds } as const;
+}
+
+/** A ticket holder: admitted if the frontier has reached them (or the room stepped aside), else their standing. */
 async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps): Promise<Verdict> {
   const reading = await deps.frontier.read();
   if (reading.kind === "unavailable") {
@@ -84,31 +120,41 @@ async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps)
       refreshSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS,
       progress: 0,
       delayed: true,
+      paused: false,
     };
     return { kind: "queued", view, newTicket };
   }
-  const where = standing(ticket.position, ticket.joinedFrontier, reading.frontier, deps.room.rate);
-  if (where.kind === "admitted") {
-    const token = await signPass(ticket.visitorId, deps.pass, deps.now());
-    return { kind: "admitted", token, position: ticket.position, via: "ticket" };
-  }
-  const { kind: _queued, ...view } = where;
-  return { kind: "queued", view: { ...view, delayed: reading.degraded }, newTicket };
+  const { settings } = reading;
+  if (settings.mode === "passthrough") return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  if (ticket.position <= reading.frontier) return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  return { kind: "queued", view: queuedView(ticket, reading.frontier, settings, reading.degraded), newTicket };
 }
 
-/** A newcomer: one atomic store call decides between straight in and a place in line. */
+/** A waiting visitor's figures. A ticket just issued in queue-all may already be within the frontier: it waits one poll. */
+function queuedView(ticket: Ticket, frontier: number, settings: Settings, degraded: boolean): QueuedView {
+  const flags = { delayed: degraded, paused: settings.mode === "paused" };
+  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rateOf(settings.perMinute));
+  if (where.kind === "admitted") {
+    return { position: ticket.position, ahead: 0, etaSeconds: 0, refreshSeconds: 2, progress: 1, ...flags };
+  }
+  const { kind: _queued, ...view } = where;
+  return { ...view, ...flags };
+}
+
+/** A newcomer: one atomic store call decides between straight in, a place in line, and closed. */
 async function arrive(deps: GateDeps): Promise<Verdict> {
   const outcome = await deps.store.join(deps.room);
   switch (outcome.kind) {
     case "unavailable":
       return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
-    case "admitted": {
-      deps.frontier.observe(outcome.state);
-      const token = await signPass(crypto.randomUUID(), deps.pass, deps.now());
-      return { kind: "admitted", token, position: outcome.position, via: "join" };
-    }
+    case "closed":
+      deps.frontier.observe(outcome.state, outcome.settings);
+      return { kind: "closed" };
+    case "admitted":
+      deps.frontier.observe(outcome.state, outcome.settings);
+      return admit(crypto.randomUUID(), outcome.position, "join", deps, outcome.settings);
     case "queued": {
-      deps.frontier.observe(outcome.state);
+      deps.frontier.observe(outcome.state, outcome.settings);
       const ticket: Ticket = {
         room: deps.room.room,
         position: outcome.position,
@@ -116,12 +162,8 @@ async function arrive(deps: GateDeps): Promise<Verdict> {
         visitorId: crypto.randomUUID(),
         issuedAt: Math.floor(deps.now() / 1000),
       };
-      const token = await signTicket(ticket, deps.ticket);
-      const where = standing(ticket.position, ticket.joinedFrontier, outcome.state.frontier, deps.room.rate);
-      // The script said queued, so the standing is queued too; the check narrows the type.
-      if (where.kind === "admitted") return waiting(ticket, token, deps);
-      const { kind: _queued, ...view } = where;
-      return { kind: "queued", view: { ...view, delayed: false }, newTicket: token };
+      const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false);
+      return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }
   }
 }

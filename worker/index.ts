@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { adminApi } from "./admin/api.ts";
 import type { AppEnv } from "./app-env.ts";
 import { jwks } from "./jwks.ts";
 import { errorResponse } from "./responses.ts";
@@ -21,6 +22,7 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   app.use(withRuntime(runtimeCache(overrides)));
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
+  app.route("/__anteroom/admin", adminApi());
   app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
   app.all("*", waitingRoom());
   app.onError((error, c) => {

@@ -26,6 +26,7 @@ export function queuedJson(view: QueuedView) {
     refreshSeconds: view.refreshSeconds,
     progress: Number(view.progress.toFixed(4)),
     delayed: view.delayed,
+    paused: view.paused,
   };
 }
 
@@ -57,8 +58,19 @@ export function unavailableResponse(c: Context, retryAfterSeconds: number): Resp
   );
 }
 
+/** The room takes no newcomers (closed / sold out): a page for browsers, 403 JSON for everyone else. */
+export function closedResponse(c: Context): Response {
+  c.header("Cache-Control", "no-store");
+  const message = "This waiting room is closed: no new places are being given out.";
+  if (!wantsPage(c.req.raw)) return c.json({ state: "closed", error: { code: "room_closed", message } }, 403);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Closed</title></head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
+    200,
+  );
+}
+
 /** A JSON error with a stable code; the message is for people, the code for programs. */
-export function errorResponse(c: Context, status: 404 | 500 | 502, code: string, message: string): Response {
+export function errorResponse(c: Context, status: 401 | 404 | 500 | 502, code: string, message: string): Response {
   c.header("Cache-Control", "no-store");
   return c.json({ error: { code, message } }, status);
 }

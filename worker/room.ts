@@ -3,7 +3,7 @@ import type { AppEnv } from "./app-env.ts";
 import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
-import { errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
+import { closedResponse, errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
 
 /**
  * The waiting room in front of the origin. Bypassed paths go straight through
@@ -25,19 +25,31 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     const verdict = await evaluate(credentials, runtime.gate);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.renewed) setPassCookie(c, verdict.renewed, runtime.config.sessionSeconds);
+        if (verdict.background) waitUntil(c, verdict.background);
+        if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return proxy(c, verdict.renewed ?? verdict.token);
       case "admitted":
-        setPassCookie(c, verdict.token, runtime.config.sessionSeconds);
+        setPassCookie(c, verdict.token, verdict.sessionSeconds);
         if (credentials.ticket) clearTicketCookie(c);
         return proxy(c, verdict.token);
       case "queued":
         if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
+      case "closed":
+        return closedResponse(c);
       case "unavailable":
         return unavailableResponse(c, verdict.retryAfterSeconds);
     }
   };
+}
+
+/** Lets background work (a settings refresh) finish after the response; outside Workers (tests) it just runs. */
+export function waitUntil(c: Context<AppEnv>, work: Promise<void>): void {
+  try {
+    c.executionCtx.waitUntil(work);
+  } catch {
+    work.catch(() => {});
+  }
 }
 
 async function proxy(c: Context<AppEnv>, pass: string | null): Promise<Response> {

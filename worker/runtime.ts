@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from "hono";
-import { rateOf } from "./admission.ts";
 import type { AppEnv } from "./app-env.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
@@ -64,7 +63,8 @@ export async function buildRuntime(
     console.warn("anteroom: no Redis configured; using the in-memory store, development only");
   const room = {
     room: config.room,
-    rate: rateOf(config.admitPerMinute),
+    defaultPerMinute: config.admitPerMinute,
+    defaultMode: config.mode,
     stateTtlMs: stateTtlMs(config.ticketTtlSeconds),
   };
   return Object.freeze({

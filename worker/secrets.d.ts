@@ -7,4 +7,5 @@ interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
   ORIGIN_URL?: string;
   HOLDING_PAGE_TEMPLATE?: string;
+  ADMIN_TOKEN?: string;
 }

@@ -2,7 +2,8 @@ import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
-import { queuedJson, unavailableResponse } from "./responses.ts";
+import { closedResponse, queuedJson, unavailableResponse } from "./responses.ts";
+import { waitUntil } from "./room.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -25,15 +26,18 @@ export function status(): Handler<AppEnv> {
     const verdict = await evaluate(credentials, runtime.gate);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.renewed) setPassCookie(c, verdict.renewed, runtime.config.sessionSeconds);
+        if (verdict.background) waitUntil(c, verdict.background);
+        if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return c.json(admittedJson(null));
       case "admitted":
-        setPassCookie(c, verdict.token, runtime.config.sessionSeconds);
+        setPassCookie(c, verdict.token, verdict.sessionSeconds);
         if (credentials.ticket) clearTicketCookie(c);
         return c.json(admittedJson(verdict.position));
       case "queued":
         if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
         return c.json(queuedJson(verdict.view));
+      case "closed":
+        return closedResponse(c);
       case "unavailable":
         return unavailableResponse(c, verdict.retryAfterSeconds);
     }

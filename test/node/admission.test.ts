@@ -42,7 +42,9 @@ describe("join", () => {
     const { decisions } = joinMany(initialState(rateOf(10), T0), 200, 10, T0);
     const admitted = decisions.filter((d) => d.kind === "admitted");
     expect(admitted.map((d) => d.position)).toEqual([1]);
-    expect(decisions.map((d) => d.position)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(decisions.map((d) => (d.kind === "closed" ? 0 : d.position))).toEqual(
+      Array.from({ length: 200 }, (_, i) => i + 1),
+    );
   });
 
   it("hands out positions in arrival order and never lets a later arrival in before an earlier one", () => {
@@ -103,10 +105,43 @@ describe("advance", () => {
 describe("frontierAt (per-instance extrapolation)", () => {
   it("never runs ahead of what the store would compute", () => {
     const { state } = joinMany(initialState(rateOf(60), T0), 20, 60, T0);
-    const view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: T0 };
+    const settings = { perMinute: 60, mode: "auto" as const, sessionMinutes: null, version: 0 };
+    const view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: T0, settings };
     const store = advance(join(state, rateOf(60), T0 + 500).state, rateOf(60), T0 + 5_000);
-    expect(frontierAt(view, rateOf(60), T0 + 5_000)).toBeLessThanOrEqual(store.frontier);
-    expect(frontierAt(view, rateOf(60), T0 + 5_000)).toBeCloseTo(6, 6);
+    expect(frontierAt(view, T0 + 5_000)).toBeLessThanOrEqual(store.frontier);
+    expect(frontierAt(view, T0 + 5_000)).toBeCloseTo(6, 6);
+    expect(frontierAt({ ...view, settings: { ...settings, mode: "paused" } }, T0 + 5_000)).toBe(state.frontier);
+  });
+});
+
+describe("modes", () => {
+  const rate = rateOf(60);
+  const busy = () => joinMany(initialState(rate, T0), 10, 60, T0).state;
+
+  it("queue-all: every newcomer waits, even in an idle room, and admission goes on at the rate", () => {
+    const idle = advance(initialState(rate, T0), rate, T0 + 60_000, "queue-all");
+    expect(join(idle, rate, T0 + 60_000, "queue-all").kind).toBe("queued");
+    const later = advance(busy(), rate, T0 + 5_000, "queue-all");
+    expect(later.frontier).toBeCloseTo(6, 6);
+  });
+
+  it("paused: the frontier holds, and paused time does not accrue", () => {
+    const paused = advance(busy(), rate, T0 + 30_000, "paused");
+    expect(paused.frontier).toBe(1);
+    expect(paused.updatedAt).toBe(T0 + 30_000);
+    const resumed = advance(paused, rate, T0 + 31_000, "auto");
+    expect(resumed.frontier).toBeCloseTo(2, 6);
+  });
+
+  it("closed: no ticket is handed out", () => {
+    const decision = join(busy(), rate, T0 + 1_000, "closed");
+    expect(decision.kind).toBe("closed");
+    expect(decision.state.lastTicket).toBe(10);
+  });
+
+  it("passthrough: straight in without taking a place", () => {
+    const decision = join(busy(), rate, T0, "passthrough");
+    expect(decision).toMatchObject({ kind: "admitted", position: 0, state: { lastTicket: 10 } });
   });
 });
 

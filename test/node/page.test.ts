@@ -10,6 +10,7 @@ const view: QueuedView = {
   refreshSeconds: 10,
   progress: 0.42,
   delayed: false,
+  paused: false,
 };
 
 describe("holding page", () => {
@@ -46,6 +47,12 @@ describe("holding page", () => {
     const values = pageValues({ ...view, delayed: true }, "r");
     expect(values.eta).toBe("updating…");
     expect(values.notice).toContain("delay");
+  });
+
+  it("says admission is paused when an operator paused it", () => {
+    const values = pageValues({ ...view, paused: true }, "r");
+    expect(values.eta).toBe("paused");
+    expect(values.notice).toContain("paused");
   });
 
   it("words waits the way people say them", () => {

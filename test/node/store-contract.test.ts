@@ -1,6 +1,5 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { rateOf } from "../../worker/admission.ts";
 import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
 import { MemoryStore } from "../../worker/store/memory.ts";
@@ -15,7 +14,8 @@ function room(perMinute: number): RoomSpec {
   roomCounter += 1;
   return {
     room: `contract-${process.pid}-${roomCounter}-${Date.now()}`,
-    rate: rateOf(perMinute),
+    defaultPerMinute: perMinute,
+    defaultMode: "auto",
     stateTtlMs: 3_600_000,
   };
 }
@@ -49,7 +49,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const store = makeStore(t.now);
     const spec = room(10);
     const outcomes = await Promise.all(Array.from({ length: 200 }, () => store.join(spec)));
-    const positions = outcomes.map((o) => (o.kind === "unavailable" ? -1 : o.position)).sort((a, b) => a - b);
+    const positions = outcomes.map((o) => ("position" in o ? o.position : -1)).sort((a, b) => a - b);
     expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     // burst = max(1, 10/60) = 1: exactly one goes straight in, the rest queue.
     expect(outcomes.filter((o) => o.kind === "admitted")).toHaveLength(1);
@@ -113,6 +113,75 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     if (ahead.kind !== "state" || behind.kind !== "state") return;
     expect(behind.state.frontier).toBe(ahead.state.frontier);
     expect(behind.state.updatedAt).toBe(ahead.state.updatedAt);
+  });
+
+  it("applies operators' settings atomically and bumps the version; null resets to the default", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    expect(await store.tick(spec)).toMatchObject({ settings: { perMinute: 60, mode: "auto", sessionMinutes: null } });
+    const first = await store.updateSettings(spec, { perMinute: 600, mode: "queue-all", sessionMinutes: 15 });
+    expect(first).toMatchObject({
+      kind: "settings",
+      settings: { perMinute: 600, mode: "queue-all", sessionMinutes: 15 },
+    });
+    const second = await store.updateSettings(spec, { perMinute: null });
+    expect(second).toMatchObject({ settings: { perMinute: 60, mode: "queue-all", sessionMinutes: 15 } });
+    if (first.kind !== "settings" || second.kind !== "settings") return;
+    expect(second.settings.version).toBe(first.settings.version + 1);
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", settings: { mode: "queue-all" } });
+  });
+
+  it("admits at the live rate as soon as it changes", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    for (let i = 0; i < 200; i++) await store.join(spec);
+    await store.updateSettings(spec, { perMinute: 600 });
+    t.advance(2_000);
+    // The tick that sees the new rate applies it to the time since the last advance.
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 21 }, settings: { perMinute: 600 } });
+  });
+
+  it("pauses (frontier holds, no burst on resume), closes (no ticket) and steps aside (passthrough)", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(60);
+    for (let i = 0; i < 20; i++) await store.join(spec);
+    await store.updateSettings(spec, { mode: "paused" });
+    t.advance(10_000);
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 1 }, settings: { mode: "paused" } });
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 21 });
+    await store.updateSettings(spec, { mode: "auto" });
+    t.advance(2_000);
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 3 } });
+    await store.updateSettings(spec, { mode: "closed" });
+    expect(await store.join(spec)).toMatchObject({ kind: "closed", state: { lastTicket: 21 } });
+    await store.updateSettings(spec, { mode: "passthrough" });
+    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 0, state: { lastTicket: 21 } });
+  });
+
+  it("keeps a per-minute history of arrivals and admissions for 30 minutes", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = makeStore(t.now);
+    const spec = room(60);
+    for (let minute = 0; minute < 40; minute++) {
+      for (let i = 0; i < 5; i++) await store.join(spec);
+      t.advance(60_000);
+    }
+    await store.tick(spec);
+    const history = await store.history(spec);
+    expect(history.kind).toBe("history");
+    if (history.kind !== "history") return;
+    const minutes = history.minutes.map((m) => m.minute);
+    const last = Math.floor(t.now() / 60_000);
+    expect(minutes.every((m) => m >= last - 30)).toBe(true);
+    expect(minutes.at(-1)).toBe(last);
+    // 5 arrivals a minute: consecutive snapshots (each taken at its minute's first write) are 5 apart.
+    const [a, b, final] = history.minutes.slice(-3);
+    expect((b?.lastTicket ?? 0) - (a?.lastTicket ?? 0)).toBe(5);
+    expect(final?.lastTicket).toBe(200);
+    expect(final?.admitted).toBe(200);
   });
 
   it("keeps rooms apart", async () => {

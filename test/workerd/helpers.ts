@@ -33,18 +33,24 @@ export async function testRoom(settings: Record<string, string> = {}) {
     TICKET_SECRET: "t".repeat(40),
     ...settings,
   };
-  const store = new RedisStore(
-    connectRedis({
-      url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
-      token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
-      timeoutMs: 500,
-    }),
-    { now: () => now },
-  );
-  const app = createApp({ store, now: () => now });
+  // Another worker instance: its own store client, runtime and frontier cache, on the same Redis and clock.
+  const instance = () =>
+    createApp({
+      store: new RedisStore(
+        connectRedis({
+          url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
+          token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+          timeoutMs: 500,
+        }),
+        { now: () => now },
+      ),
+      now: () => now,
+    });
+  const app = instance();
   return {
     env: roomEnv,
     app,
+    instance,
     advance: (ms: number) => {
       now += ms;
     },

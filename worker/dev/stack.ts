@@ -15,6 +15,7 @@ export const FORWARDED_SETTINGS = [
   "ANTEROOM_ENV",
   "ROOM",
   "ADMIT_PER_MINUTE",
+  "MODE",
   "SESSION_MINUTES",
   "TICKET_TTL_MINUTES",
   "ORIGIN_URL",
@@ -28,6 +29,7 @@ export const FORWARDED_SETTINGS = [
   "PASS_SIGNING_KEYS",
   "TICKET_SECRET",
   "HOLDING_PAGE_TEMPLATE",
+  "ADMIN_TOKEN",
 ] as const;
 
 /** What {@link startStack} started. */

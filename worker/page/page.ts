@@ -55,14 +55,21 @@ export function pageValues(view: QueuedView, room: string): PageValues {
   return {
     position: view.position,
     ahead: view.ahead,
-    eta: view.delayed ? "updating…" : humanWait(view.etaSeconds),
+    eta: view.paused ? "paused" : view.delayed ? "updating…" : humanWait(view.etaSeconds),
     etaSeconds: view.etaSeconds,
     progressPercent: Math.round(view.progress * 100),
     refreshSeconds: view.refreshSeconds,
     statusUrl: "/__anteroom/status",
-    notice: view.delayed ? "We are having a short delay. You keep your place; this page keeps trying." : "",
+    notice: noticeOf(view),
     room,
   };
+}
+
+/** A sentence about why the line is not moving, if it is not. */
+export function noticeOf(view: Pick<QueuedView, "delayed" | "paused">): string {
+  if (view.paused) return "Admission is paused for a moment. You keep your place; this page resumes by itself.";
+  if (view.delayed) return "We are having a short delay. You keep your place; this page keeps trying.";
+  return "";
 }
 
 /**

@@ -63,12 +63,12 @@ p{margin:.5rem 0}
   function show(s) {
     text("anteroom-position", s.position);
     text("anteroom-ahead", s.ahead);
-    text("anteroom-eta", s.delayed ? "updating…" : eta(s.etaSeconds));
+    text("anteroom-eta", s.paused ? "paused" : s.delayed ? "updating…" : eta(s.etaSeconds));
     var pct = Math.round((s.progress || 0) * 100);
     var bar = document.getElementById("anteroom-bar");
     bar.setAttribute("aria-valuenow", pct);
     bar.firstChild.style.width = pct + "%";
-    text("anteroom-notice", s.delayed ? "We are having a short delay. You keep your place; this page keeps trying." : "");
+    text("anteroom-notice", s.paused ? "Admission is paused for a moment. You keep your place; this page resumes by itself." : s.delayed ? "We are having a short delay. You keep your place; this page keeps trying." : "");
   }
   function later(seconds) {
     setTimeout(poll, seconds * 1000 * (0.8 + Math.random() * 0.4));

@@ -1,26 +1,32 @@
-import { ADVANCE_LUA, SAVE_LUA } from "./advance.ts";
+import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA } from "./advance.ts";
 
 /**
- * TICK: reads a room's frontier, advancing it first. Called by worker
- * instances to refresh their cached frontier (about once a second each), so
- * the frontier moves with the traffic itself: no cron, no external driver.
+ * TICK: reads a room's frontier and live settings, advancing the frontier
+ * first. Worker instances call it to refresh their cached view (about once a
+ * second each), so the frontier moves with the traffic itself, with no cron
+ * and no external driver, and operators' changes reach every instance.
  *
- * KEYS[1]  state_key   hash {f = frontier, t = last ticket, u = updated at ms}
- * ARGV[1]  per_minute  admission rate, positions per minute
- * ARGV[2]  burst       most positions the frontier may lead the last ticket by
- * ARGV[3]  now_arg     time in ms, or "" to use Redis TIME
- * ARGV[4]  ttl_ms      expiry of the state key, renewed on every write
+ * KEYS and ARGV: as JOIN (see join.ts).
  *
- * Returns { frontier, last_ticket, now }:
+ * Returns { frontier, last_ticket, now, rate, mode, session, version }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
+ *   rate, mode, session, version   the live settings (session '' = default)
  */
 export const TICK_LUA = `
 ${ADVANCE_LUA}
 ${SAVE_LUA}
-return { string.format('%.17g', frontier), last_ticket, updated_at }
+return { string.format('%.17g', frontier), last_ticket, updated_at, ${SETTINGS_REPLY_LUA} }
 `;
 
 /** Raw reply of {@link TICK_LUA}. */
-export type TickReply = [frontier: string, lastTicket: number, now: number];
+export type TickReply = [
+  frontier: string | number,
+  lastTicket: number,
+  now: number,
+  rate: string | number,
+  mode: string,
+  session: string | number,
+  version: number,
+];

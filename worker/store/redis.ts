@@ -1,9 +1,21 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import type { FrontierState } from "../admission.ts";
+import { type FrontierState, MODES, type Mode, type Settings } from "../admission.ts";
+import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
 import { JOIN_LUA, type JoinReply } from "../scripts/join.ts";
+import { SETTINGS_LUA, type SettingsReply } from "../scripts/settings.ts";
 import { TICK_LUA, type TickReply } from "../scripts/tick.ts";
-import { stateKey } from "./keys.ts";
-import type { AdmissionStore, JoinOutcome, RoomSpec, TickOutcome } from "./store.ts";
+import { historyKey, roomKeys, settingsKey } from "./keys.ts";
+import type {
+  AdmissionStore,
+  HistoryOutcome,
+  JoinOutcome,
+  MinuteSnapshot,
+  RoomSpec,
+  SettingsOutcome,
+  SettingsPatch,
+  StoreUnavailable,
+  TickOutcome,
+} from "./store.ts";
 
 /** The one Redis capability the store needs: scripts run by EVALSHA with an EVAL fallback. */
 export interface ScriptClient {
@@ -21,62 +33,106 @@ export interface RedisStoreOptions {
 }
 
 /**
- * Admission counters in Redis, one atomic Lua script per operation.
+ * Admission counters and live settings in Redis, one atomic Lua script per operation.
  *
  * @example
  * ```ts
  * const store = new RedisStore(connectRedis({ url, token, timeoutMs: 500 }));
- * const outcome = await store.join({ room: "default", rate: rateOf(600), stateTtlMs: 86_400_000 });
+ * const outcome = await store.join({ room: "default", defaultPerMinute: 600, defaultMode: "auto", stateTtlMs: 86_400_000 });
  * ```
  */
 export class RedisStore implements AdmissionStore {
   readonly #join;
   readonly #tick;
+  readonly #settings;
+  readonly #history;
   readonly #now: (() => number) | undefined;
 
   constructor(client: ScriptClient, options: RedisStoreOptions = {}) {
     this.#join = client.createScript<JoinReply>(JOIN_LUA);
     this.#tick = client.createScript<TickReply>(TICK_LUA);
+    this.#settings = client.createScript<SettingsReply>(SETTINGS_LUA);
+    this.#history = client.createScript<HistoryReply>(HISTORY_LUA);
     this.#now = options.now;
   }
 
-  async join(room: RoomSpec): Promise<JoinOutcome> {
-    try {
-      return joinOutcome(await this.#join.exec([stateKey(room.room)], this.#args(room)));
-    } catch (error) {
-      return unavailable(error);
-    }
+  join(room: RoomSpec): Promise<JoinOutcome> {
+    return attempt(async () => joinOutcome(await this.#join.exec(roomKeys(room.room), this.#args(room))));
   }
 
-  async tick(room: RoomSpec): Promise<TickOutcome> {
-    try {
-      const [frontier, lastTicket, now] = await this.#tick.exec([stateKey(room.room)], this.#args(room));
-      return { kind: "state", state: frontierState(frontier, lastTicket, now) };
-    } catch (error) {
-      return unavailable(error);
-    }
+  tick(room: RoomSpec): Promise<TickOutcome> {
+    return attempt(async () => {
+      const [frontier, lastTicket, now, ...live] = await this.#tick.exec(roomKeys(room.room), this.#args(room));
+      return { kind: "state", state: frontierState(frontier, lastTicket, now), settings: settingsOf(live) };
+    });
+  }
+
+  updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
+    const arg = (value: number | string | null | undefined) =>
+      value === null ? "-" : value === undefined ? "" : String(value);
+    return attempt(async () => {
+      const [rate, mode, session, version] = await this.#settings.exec(
+        [settingsKey(room.room)],
+        [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes)],
+      );
+      const live = [
+        rate === "" ? room.defaultPerMinute : rate,
+        mode === "" ? room.defaultMode : mode,
+        session,
+        version,
+      ];
+      return { kind: "settings", settings: settingsOf(live as [string, string, string, number]) };
+    });
+  }
+
+  history(room: RoomSpec): Promise<HistoryOutcome> {
+    return attempt(async () => {
+      const flat = await this.#history.exec([historyKey(room.room)], []);
+      const minutes: MinuteSnapshot[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const [lastTicket, admitted] = String(flat[i + 1])
+          .split(":")
+          .map(Number);
+        minutes.push({ minute: Number(flat[i]), lastTicket: lastTicket ?? 0, admitted: admitted ?? 0 });
+      }
+      return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute) };
+    });
   }
 
   #args(room: RoomSpec): string[] {
     return [
-      String(room.rate.perMinute),
-      String(room.rate.burst),
+      String(room.defaultPerMinute),
+      room.defaultMode,
       this.#now ? String(this.#now()) : "",
       String(room.stateTtlMs),
     ];
   }
 }
 
+/** Any failure (network, timeout, script error) becomes a value the caller must handle. */
+async function attempt<T>(operation: () => Promise<T>): Promise<T | StoreUnavailable> {
+  try {
+    return await operation();
+  } catch (error) {
+    return { kind: "unavailable", reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
+
 /** The one mapping of JOIN's reply. */
-function joinOutcome([admitted, position, frontier, lastTicket, now]: JoinReply): JoinOutcome {
+function joinOutcome([outcome, position, frontier, lastTicket, now, ...live]: JoinReply): JoinOutcome {
   const state = frontierState(frontier, lastTicket, now);
-  switch (admitted) {
-    case 1:
-      return { kind: "admitted", position: Number(position), state };
+  const settings = settingsOf(live);
+  switch (outcome) {
     case 0:
-      return { kind: "queued", position: Number(position), state };
+      return { kind: "queued", position: Number(position), state, settings };
+    case 1:
+      return { kind: "admitted", position: Number(position), state, settings };
+    case 2:
+      return { kind: "closed", state, settings };
+    case 3:
+      return { kind: "admitted", position: 0, state, settings };
     default:
-      return { kind: "unavailable", reason: `JOIN returned an unknown admitted flag ${JSON.stringify(admitted)}` };
+      return { kind: "unavailable", reason: `JOIN returned an unknown outcome ${JSON.stringify(outcome)}` };
   }
 }
 
@@ -84,8 +140,13 @@ function frontierState(frontier: string | number, lastTicket: number, now: numbe
   return { frontier: Number(frontier), lastTicket: Number(lastTicket), updatedAt: Number(now) };
 }
 
-function unavailable(error: unknown): { kind: "unavailable"; reason: string } {
-  return { kind: "unavailable", reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+function settingsOf([rate, mode, session, version]: [string | number, string, string | number, number]): Settings {
+  return {
+    perMinute: Number(rate),
+    mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : "auto",
+    sessionMinutes: session === "" || session === null ? null : Number(session),
+    version: Number(version),
+  };
 }
 
 /** Connection settings of {@link connectRedis}. */

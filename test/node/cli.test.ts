@@ -1,0 +1,91 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { type Stack, startStack } from "../../worker/dev/stack.ts";
+
+const CLI = fileURLToPath(new URL("../../worker/dev/anteroom.mjs", import.meta.url));
+const TOKEN = "cli-test-admin-token-0123456789";
+
+/** Runs the real `anteroom` bin as a user would, returning its exit code and output. */
+function anteroom(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe("the anteroom CLI against a running room", () => {
+  let stack: Stack;
+  let target: string[];
+
+  beforeAll(async () => {
+    stack = await startStack({
+      env: {
+        PORT: "0",
+        ADMIN_TOKEN: TOKEN,
+        ADMIT_PER_MINUTE: "60",
+        REDIS_URL: inject("redisUrl"),
+        ROOM: `cli-${Date.now()}`,
+      },
+    });
+    target = ["--url", stack.url, "--token", TOKEN];
+  }, 90_000);
+  afterAll(() => stack?.stop());
+
+  it("shows the room's status as JSON", async () => {
+    for (let i = 0; i < 5; i++) await fetch(`${stack.url}/`, { headers: { accept: "application/json" } });
+    const { code, stdout } = await anteroom(["status", "--json", ...target]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ mode: "auto", ratePerMinute: 60, lastTicket: 5 });
+  });
+
+  it("shows a readable status once, reading the URL and token from the environment", async () => {
+    const { code, stdout } = await anteroom(["status", "--once"], {
+      ANTEROOM_URL: stack.url,
+      ANTEROOM_ADMIN_TOKEN: TOKEN,
+    });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/mode auto\s+rate 60\/min/);
+  });
+
+  it("sets the rate, pauses and resumes, and the room follows", async () => {
+    expect((await anteroom(["set-rate", "240", ...target])).code).toBe(0);
+    expect((await anteroom(["pause", ...target])).stdout).toContain("mode paused");
+    const paused = JSON.parse((await anteroom(["status", "--json", ...target])).stdout);
+    expect(paused).toMatchObject({ mode: "paused", ratePerMinute: 240, etaSecondsForNewcomer: null });
+    expect((await anteroom(["resume", ...target])).stdout).toContain("mode auto, 240/min");
+    expect((await anteroom(["mode", "queue-all", ...target])).code).toBe(0);
+  }, 30_000);
+
+  it("exits with codes a script can rely on", async () => {
+    expect((await anteroom(["status", "--url", stack.url, "--token", "wrong-token"])).code).toBe(3);
+    expect((await anteroom(["status", "--url", "http://127.0.0.1:9", "--token", TOKEN])).code).toBe(1);
+    expect((await anteroom(["set-rate", "fast", ...target])).code).toBe(2);
+    expect((await anteroom(["mode", "turbo", ...target])).code).toBe(2);
+    expect((await anteroom(["frobnicate", ...target])).code).toBe(2);
+    const missing = await anteroom(["status"], { ANTEROOM_URL: "", ANTEROOM_ADMIN_TOKEN: "" });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("ANTEROOM_URL");
+  }, 30_000);
+
+  it("generates, stages and promotes keys for a rotation without a gap", async () => {
+    const first = await anteroom(["keys", "generate"]);
+    expect(first.code).toBe(0);
+    const current = /echo '(\[.*\])' \| npx wrangler secret put PASS_SIGNING_KEYS/.exec(first.stdout)?.[1] ?? "";
+    const oldKid = (JSON.parse(current) as { kid: string }[])[0]?.kid;
+    const staged = await anteroom(["keys", "generate", current]);
+    const stagedKeys = JSON.parse(/echo '(\[.*\])'/.exec(staged.stdout)?.[1] ?? "[]") as { kid: string }[];
+    expect(stagedKeys[0]?.kid).toBe(oldKid);
+    const newKid = stagedKeys[1]?.kid ?? "";
+    const promoted = await anteroom(["keys", "promote", newKid, JSON.stringify(stagedKeys)]);
+    const promotedKeys = JSON.parse(/echo '(\[.*\])'/.exec(promoted.stdout)?.[1] ?? "[]") as { kid: string }[];
+    expect(promotedKeys.map((k) => k.kid)).toEqual([newKid, oldKid]);
+    expect((await anteroom(["keys", "promote", "nope", current])).code).toBe(1);
+  }, 30_000);
+});

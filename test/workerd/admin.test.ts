@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { testRoom, Visitor } from "./helpers.ts";
+
+const TOKEN = "admin-token-for-tests-0123456789";
+
+type Room = Awaited<ReturnType<typeof testRoom>>;
+
+function admin(room: Room, path: string, init: RequestInit = {}, token: string | null = TOKEN) {
+  const headers = new Headers(init.headers);
+  if (token !== null) headers.set("authorization", `Bearer ${token}`);
+  return room.app.request(`http://room.test/__anteroom/admin${path}`, { ...init, headers }, room.env);
+}
+
+function patch(room: Room, body: unknown) {
+  return admin(room, "/settings", {
+    method: "PATCH",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+async function status(room: Room, visitor: Visitor) {
+  return (await (await room.request(visitor, "/__anteroom/status")).json()) as Record<string, unknown>;
+}
+
+describe("admin API access", () => {
+  it("does not exist when no ADMIN_TOKEN is configured", async () => {
+    const room = await testRoom();
+    const res = await admin(room, "/stats");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: "not_found" } });
+  });
+
+  it("answers 401 and reveals nothing to a wrong or missing token", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    for (const token of [null, "wrong", `${TOKEN}x`, TOKEN.slice(0, -1), ""]) {
+      const res = await admin(room, "/stats", {}, token);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain("Bearer");
+      const body = await res.text();
+      expect(body).not.toContain("queueLength");
+      expect(body).not.toContain(TOKEN);
+    }
+  });
+});
+
+describe("GET /__anteroom/admin/stats", () => {
+  it("shows mode, rate, queue, frontier, admissions, the newcomer's wait and a 30-minute history", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60" });
+    for (let i = 0; i < 10; i++) await room.request(new Visitor("application/json"), "/");
+    room.advance(3_000);
+    const res = await admin(room, "/stats");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const stats = (await res.json()) as Record<string, unknown> & { history: Record<string, number>[] };
+    expect(stats).toMatchObject({
+      mode: "auto",
+      ratePerMinute: 60,
+      sessionMinutes: 10,
+      lastTicket: 10,
+      admittedTotal: 4,
+      queueLength: 6,
+      frontier: 4,
+      etaSecondsForNewcomer: 7,
+    });
+    expect(stats.admittedLastMinute).toBe(4);
+    expect(stats.history).toHaveLength(31);
+    expect(stats.history.at(-1)).toMatchObject({ arrivals: 10, admissions: 4 });
+  });
+});
+
+describe("PATCH /__anteroom/admin/settings", () => {
+  it("changes the rate live: the room admits at the new rate without a redeploy", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "6" });
+    const visitors = Array.from({ length: 30 }, () => new Visitor("application/json"));
+    for (const visitor of visitors) await room.request(visitor, "/");
+    const res = await patch(room, { ratePerMinute: 600 });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ratePerMinute: 600, mode: "auto" });
+    room.advance(2_000);
+    // 600/min for 2 s = 20 more positions: visitor 21 is in, 22 is not.
+    expect(await status(room, visitors[20] as Visitor)).toMatchObject({ state: "admitted", position: 21 });
+    expect(await status(room, visitors[21] as Visitor)).toMatchObject({ state: "queued", position: 22 });
+  });
+
+  it("reaches every worker instance within the cache interval", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const other = room.instance();
+    const waiting = new Visitor("application/json");
+    await room.request(new Visitor(), "/");
+    await room.request(waiting, "/");
+    // The other instance (its own runtime and cache, same Redis and room) has seen the room.
+    const otherStatus = async () =>
+      (await (await waiting.send(other, room.env, "/__anteroom/status")).json()) as Record<string, unknown>;
+    expect(await otherStatus()).toMatchObject({ state: "queued", paused: false });
+    expect((await patch(room, { mode: "paused" })).status).toBe(200);
+    room.advance(1_000);
+    expect(await otherStatus()).toMatchObject({ state: "queued", paused: true });
+  });
+
+  it("rejects bad changes with a 400 naming each problem, leaving the running settings untouched", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const before = await (await admin(room, "/settings")).json();
+    const cases: [unknown, string][] = [
+      [{ ratePerMinute: -1 }, "ratePerMinute"],
+      [{ ratePerMinute: "600" }, "ratePerMinute"],
+      [{ mode: "turbo" }, "mode"],
+      [{ sessionMinutes: 0 }, "sessionMinutes"],
+      [{ ratePerMinute: 100, colour: "red" }, "colour"],
+      [{}, "nothing to change"],
+      [[1, 2], "JSON object"],
+    ];
+    for (const [body, named] of cases) {
+      const res = await patch(room, body);
+      expect(res.status).toBe(400);
+      const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("invalid_settings");
+      expect(error.message).toContain(named);
+    }
+    const malformed = await patch(room, "{not json");
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: { code: "invalid_json" } });
+    expect(await (await admin(room, "/settings")).json()).toEqual(before);
+  });
+
+  it("applies concurrent changes whole: last write wins, nothing half-applied", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5 };
+    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20 };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => patch(room, i % 2 ? a : b)));
+    const { version, ...final } = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
+    expect([a, b]).toContainEqual(final);
+    expect(version).toBe(10);
+  });
+
+  it("resets a setting to the wrangler.toml default with null", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "42" });
+    await patch(room, { ratePerMinute: 100 });
+    expect(await (await patch(room, { ratePerMinute: null })).json()).toMatchObject({ ratePerMinute: 42 });
+  });
+});
+
+describe("modes, as visitors see them", () => {
+  it("paused: places are kept, nobody new gets in, the page says so, and admission resumes without a burst", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60" });
+    await room.request(new Visitor(), "/");
+    const browser = new Visitor();
+    await room.request(browser, "/");
+    await patch(room, { mode: "paused" });
+    room.advance(30_000);
+    const page = await (await room.request(browser, "/")).text();
+    expect(page).toContain("paused");
+    expect(await status(room, browser)).toMatchObject({ state: "queued", position: 2, paused: true });
+    await patch(room, { mode: "auto" });
+    room.advance(1_000);
+    expect(await status(room, browser)).toMatchObject({ state: "admitted", position: 2 });
+  });
+
+  it("closed: newcomers get a closed page (403 JSON for APIs); pass holders still get in", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const admitted = new Visitor();
+    await room.request(admitted, "/");
+    await patch(room, { mode: "closed" });
+    const page = await room.request(new Visitor(), "/");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("closed");
+    const api = await room.request(new Visitor("application/json"), "/api/echo");
+    expect(api.status).toBe(403);
+    expect(await api.json()).toMatchObject({ state: "closed", error: { code: "room_closed" } });
+    expect((await room.request(admitted, "/register")).status).toBe(200);
+  });
+
+  it("queue-all: even the first newcomer of an idle room sees the holding page first", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    await patch(room, { mode: "queue-all" });
+    room.advance(1_100); // let every instance's cache see it
+    const visitor = new Visitor();
+    const page = await room.request(visitor, "/");
+    expect(await page.text()).toContain("You are in line");
+    room.advance(1_000);
+    expect(await status(room, visitor)).toMatchObject({ state: "admitted" });
+  });
+
+  it("passthrough: the room steps aside; newcomers and waiting visitors get passes at once", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "1" });
+    await room.request(new Visitor(), "/");
+    const waiting = new Visitor("application/json");
+    expect((await room.request(waiting, "/api/echo")).status).toBe(429);
+    await patch(room, { mode: "passthrough" });
+    room.advance(1_100);
+    const newcomer = new Visitor("application/json");
+    const res = await room.request(newcomer, "/api/echo");
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { pass: string | null }).pass).toBe(newcomer.cookies.get("anteroom_pass"));
+    expect((await room.request(waiting, "/api/echo")).status).toBe(200);
+  });
+
+  it("a live session length applies to passes issued after the change", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, SESSION_MINUTES: "10" });
+    await patch(room, { sessionMinutes: 30 });
+    room.advance(1_100);
+    const visitor = new Visitor();
+    const res = await room.request(visitor, "/");
+    const cookie = res.headers.getSetCookie().find((c) => c.startsWith("anteroom_pass="));
+    expect(cookie).toContain("Max-Age=1800");
+  });
+});

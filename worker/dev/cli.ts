@@ -1,0 +1,197 @@
+// The `anteroom` command: watch and steer a live room through its admin API.
+//
+//   anteroom status [--json] [--once]     live view (refreshes every 2 s on a terminal)
+//   anteroom set-rate N                   admission rate, per minute
+//   anteroom mode NAME                    auto | queue-all | paused | closed | passthrough
+//   anteroom pause | resume               mode paused | mode auto
+//   anteroom keys generate [CURRENT]      a new pass signing key (staged after the current ones)
+//   anteroom keys promote KID CURRENT     make a staged key sign
+//
+// The room's URL and admin token come from --url/--token or ANTEROOM_URL and
+// ANTEROOM_ADMIN_TOKEN. Exit codes: 0 done, 1 the room could not be reached or
+// failed, 2 bad arguments, 3 the token was refused, 4 the room refused the change.
+import { parseArgs } from "node:util";
+import { MODES } from "../admission.ts";
+import { newKeysMessage, promoteMessage } from "./keys.ts";
+
+const EXIT = { ok: 0, unreachable: 1, usage: 2, unauthorized: 3, rejected: 4 } as const;
+
+const USAGE = `usage: anteroom <command> [--url URL] [--token TOKEN]
+
+commands:
+  status [--json] [--once]   show the room (refreshing every 2 s unless --json/--once or not a terminal)
+  set-rate N                 set the admission rate (visitors per minute)
+  mode NAME                  set the mode: ${MODES.join(" | ")}
+  pause                      stop admitting (places are kept)
+  resume                     back to mode auto
+  keys generate [CURRENT]     a new pass signing key (staged after CURRENT keys, if given)
+  keys promote KID CURRENT   make the staged key KID sign
+
+environment: ANTEROOM_URL, ANTEROOM_ADMIN_TOKEN`;
+
+class CliError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number, message: string) {
+    super(message);
+    this.exitCode = exitCode;
+  }
+}
+
+interface Target {
+  readonly url: string;
+  readonly token: string;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      url: { type: "string" },
+      token: { type: "string" },
+      json: { type: "boolean", default: false },
+      once: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  if (command === "keys") {
+    if (rest[0] === "generate" && rest.length <= 2) console.log(await newKeysMessage(rest[1]));
+    else if (rest[0] === "promote" && rest.length === 3) console.log(promoteMessage(rest[1] ?? "", rest[2] ?? ""));
+    else throw new CliError(EXIT.usage, "usage: anteroom keys generate [CURRENT_KEYS] | keys promote KID CURRENT_KEYS");
+    return EXIT.ok;
+  }
+  const target = resolveTarget(values.url, values.token);
+  switch (command) {
+    case "status":
+      return status(target, values.json, values.once || values.json || !process.stdout.isTTY);
+    case "set-rate": {
+      const rate = Number(rest[0]);
+      if (rest.length !== 1 || !Number.isFinite(rate) || rate <= 0) {
+        throw new CliError(EXIT.usage, "usage: anteroom set-rate N (N: visitors per minute, above 0)");
+      }
+      return change(target, { ratePerMinute: rate });
+    }
+    case "mode": {
+      const mode = rest[0] ?? "";
+      if (rest.length !== 1 || !(MODES as readonly string[]).includes(mode)) {
+        throw new CliError(EXIT.usage, `usage: anteroom mode NAME (one of ${MODES.join(", ")})`);
+      }
+      return change(target, { mode });
+    }
+    case "pause":
+      return change(target, { mode: "paused" });
+    case "resume":
+      return change(target, { mode: "auto" });
+    default:
+      throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+  }
+}
+
+function resolveTarget(url: string | undefined, token: string | undefined): Target {
+  const base = url ?? process.env.ANTEROOM_URL;
+  const secret = token ?? process.env.ANTEROOM_ADMIN_TOKEN;
+  if (!base) throw new CliError(EXIT.usage, "the room's URL is missing: pass --url or set ANTEROOM_URL");
+  if (!secret) throw new CliError(EXIT.usage, "the admin token is missing: pass --token or set ANTEROOM_ADMIN_TOKEN");
+  try {
+    new URL(base);
+  } catch {
+    throw new CliError(EXIT.usage, `--url is not a URL: ${JSON.stringify(base)}`);
+  }
+  return { url: base.replace(/\/$/, ""), token: secret };
+}
+
+async function call(target: Target, path: string, init: RequestInit = {}): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`${target.url}/__anteroom/admin${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";
+    throw new CliError(EXIT.unreachable, `cannot reach the room at ${target.url} (${reason})`);
+  }
+  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (res.status === 401) throw new CliError(EXIT.unauthorized, "the room refused the admin token");
+  if (res.status === 404) {
+    throw new CliError(EXIT.unreachable, `no admin API at ${target.url} (is ADMIN_TOKEN set on the room?)`);
+  }
+  if (res.status === 400)
+    throw new CliError(EXIT.rejected, `the room refused the change: ${body?.error?.message ?? ""}`);
+  if (!res.ok) throw new CliError(EXIT.unreachable, `the room answered ${res.status}: ${body?.error?.message ?? ""}`);
+  return body;
+}
+
+async function change(target: Target, patch: Record<string, unknown>): Promise<number> {
+  const settings = (await call(target, "/settings", { method: "PATCH", body: JSON.stringify(patch) })) as Record<
+    string,
+    unknown
+  >;
+  console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min`);
+  return EXIT.ok;
+}
+
+interface Stats {
+  room: string;
+  mode: string;
+  ratePerMinute: number;
+  queueLength: number;
+  admittedLastMinute: number;
+  admittedTotal: number;
+  lastTicket: number;
+  etaSecondsForNewcomer: number | null;
+  history: { minute: string; arrivals: number; admissions: number; queueLength: number }[];
+  at: string;
+}
+
+async function status(target: Target, json: boolean, once: boolean): Promise<number> {
+  for (;;) {
+    const stats = (await call(target, "/stats")) as Stats;
+    if (json) console.log(JSON.stringify(stats, null, 2));
+    else {
+      if (!once) process.stdout.write("\u001b[2J\u001b[H");
+      console.log(render(stats));
+    }
+    if (once) return EXIT.ok;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+function render(stats: Stats): string {
+  const eta = stats.etaSecondsForNewcomer === null ? "-" : `${Math.ceil(stats.etaSecondsForNewcomer / 60)} min`;
+  const recent = stats.history.slice(-10);
+  const peak = Math.max(1, ...recent.map((m) => Math.max(m.arrivals, m.admissions)));
+  const bar = (n: number) => "#".repeat(Math.round((n / peak) * 30));
+  return [
+    `room ${stats.room}   mode ${stats.mode}   rate ${stats.ratePerMinute}/min   at ${stats.at}`,
+    `waiting ${stats.queueLength}   admitted last minute ${stats.admittedLastMinute}   admitted total ${stats.admittedTotal}   newcomer's wait ${eta}`,
+    "",
+    "minute  arrivals  admissions  queue",
+    ...recent.map(
+      (m) =>
+        `${m.minute.slice(11, 16)}  ${String(m.arrivals).padStart(8)}  ${String(m.admissions).padStart(10)}  ${String(m.queueLength).padStart(5)}  ${bar(m.admissions)}`,
+    ),
+  ].join("\n");
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof CliError) {
+      console.error(`anteroom: ${error.message}`);
+      process.exit(error.exitCode);
+    }
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      console.error(`anteroom: ${error.message}\n\n${USAGE}`);
+      process.exit(EXIT.usage);
+    }
+    console.error(`anteroom: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(EXIT.unreachable);
+  },
+);
