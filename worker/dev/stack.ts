@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { generateSigningKey } from "../keyring.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
 
@@ -76,6 +77,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (value !== undefined && value !== "") vars[name] = value;
   }
   if (env.HOLDING_PAGE_FILE) vars.HOLDING_PAGE_TEMPLATE = readFileSync(env.HOLDING_PAGE_FILE, "utf8");
+  // wrangler dev rebuilds the worker when a file changes; keys made inside the
+  // worker would change with it and void every ticket and pass. Keys made here
+  // live as long as this process.
+  if (!vars.PASS_SIGNING_KEYS) vars.PASS_SIGNING_KEYS = JSON.stringify([(await generateSigningKey()).privateJwk]);
+  if (!vars.TICKET_SECRET) vars.TICKET_SECRET = randomBytes(32).toString("base64url");
 
   const started: { close(): Promise<void> }[] = [];
   try {
