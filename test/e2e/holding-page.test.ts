@@ -179,6 +179,8 @@ describe.skipIf(!hasChromium)(
           ROOM: `e2e-${Date.now()}`,
           ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
           REDIS_URL: redis.url,
+          // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
+          REDIS_TIMEOUT_MS: "5000",
           // Fixed keys rather than development's ephemeral ones: `wrangler dev` rebuilds the
           // worker when a source file changes, and new ephemeral keys would silently void every
           // ticket and pass handed out so far (waiting visitors would rejoin at the back).

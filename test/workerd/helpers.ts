@@ -40,7 +40,7 @@ export async function testRoom(settings: Record<string, string> = {}) {
         connectRedis({
           url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
           token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
-          timeoutMs: 500,
+          timeoutMs: 3000,
         }),
         { now: () => now },
       ),
