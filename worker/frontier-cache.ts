@@ -50,14 +50,9 @@ export class FrontierCache {
     return this.#reading(this.#now());
   }
 
-  /**
-   * The last known settings without waiting: for paths that must not touch the
-   * store (pass holders). Returns the promise of a background refresh when the
-   * view is stale, for the caller to hand to `waitUntil`, or null.
-   */
-  peekSettings(): { settings: Settings | null; refresh: Promise<void> | null } {
-    const refresh = this.#isStale(this.#now(), 2 * this.#maxAgeMs) ? this.#refresh() : null;
-    return { settings: this.#view?.settings ?? null, refresh };
+  /** The settings this instance last saw, without touching the store (null before the first reading). */
+  lastSettings(): Settings | null {
+    return this.#view?.settings ?? null;
   }
 
   /** Records a state the store just returned (a newcomer's join), saving a tick. */

@@ -37,8 +37,6 @@ export type Verdict =
       readonly token: string;
       readonly renewed: string | null;
       readonly sessionSeconds: number;
-      /** A background refresh of the instance's settings, for `waitUntil`. */
-      readonly background: Promise<void> | null;
     }
   /** Admitted now, by a newcomer's join or a ticket whose turn came. */
   | {
@@ -74,9 +72,9 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
   if (credentials.pass) {
     const read = await readPass(credentials.pass, deps.pass, now);
     if (read.ok) {
-      // Pass holders never wait on the store; a stale settings view refreshes in the background.
-      const { settings, refresh } = deps.frontier.peekSettings();
-      const pass = passOptions(deps, settings);
+      // Admitted traffic costs zero store commands: a renewal uses the settings
+      // this instance last saw (refreshed by its queue traffic), never a fresh read.
+      const pass = passOptions(deps, deps.frontier.lastSettings());
       const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, pass, now) : null;
       return {
         kind: "pass",
@@ -84,7 +82,6 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
         token: credentials.pass,
         renewed,
         sessionSeconds: pass.sessionSeconds,
-        background: refresh,
       };
     }
   }

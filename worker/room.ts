@@ -25,7 +25,6 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     const verdict = await evaluate(credentials, runtime.gate);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.background) waitUntil(c, verdict.background);
         if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return proxy(c, verdict.renewed ?? verdict.token);
       case "admitted":
@@ -41,15 +40,6 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return unavailableResponse(c, verdict.retryAfterSeconds);
     }
   };
-}
-
-/** Lets background work (a settings refresh) finish after the response; outside Workers (tests) it just runs. */
-export function waitUntil(c: Context<AppEnv>, work: Promise<void>): void {
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    work.catch(() => {});
-  }
 }
 
 async function proxy(c: Context<AppEnv>, pass: string | null): Promise<Response> {

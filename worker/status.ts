@@ -3,7 +3,6 @@ import type { AppEnv } from "./app-env.ts";
 import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { closedResponse, queuedJson, unavailableResponse } from "./responses.ts";
-import { waitUntil } from "./room.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -26,7 +25,6 @@ export function status(): Handler<AppEnv> {
     const verdict = await evaluate(credentials, runtime.gate);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.background) waitUntil(c, verdict.background);
         if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return c.json(admittedJson(null));
       case "admitted":

@@ -1,0 +1,243 @@
+import type { OriginReport } from "./origin-thread.ts";
+import { round, spread } from "./stats.ts";
+import type { RequestCounts, VisitorRecord } from "./visitors.ts";
+
+/** A reading of the room's Redis state, ms after the start of the run. */
+export interface StateSample {
+  readonly at: number;
+  /** Frontier at `at`, advanced to that moment exactly as the next script call would. */
+  readonly frontier: number;
+  readonly lastTicket: number;
+}
+
+/** Everything one run produced. */
+export interface RunData {
+  readonly mode: "room" | "direct";
+  readonly durationMs: number;
+  readonly records: readonly VisitorRecord[];
+  readonly counts: RequestCounts;
+  readonly overheadMs: readonly number[];
+  readonly origin: OriginReport;
+  readonly samples: readonly StateSample[];
+  /** Visitors waiting (client side), one reading per second. */
+  readonly waiting: readonly number[];
+}
+
+export interface Timing {
+  /** Real seconds per profile minute. */
+  readonly minuteSeconds: number;
+  /** Admissions per profile minute. */
+  readonly ratePerMinute: number;
+  readonly originCapacity: number;
+}
+
+/** One profile minute of a run with the room. */
+export interface MinuteFigures {
+  readonly minute: number;
+  /** Visitors let in (straight in or on their turn) during the minute. */
+  readonly admitted: number;
+  /** Positions the frontier released during the minute (Redis). */
+  readonly released: number | null;
+  /** The queue never emptied during the minute: the rate alone limited admission. */
+  readonly saturated: boolean;
+  readonly admissionRatio: number;
+  readonly releasedRatio: number | null;
+}
+
+const RESOLUTION_MS = 1000;
+
+/**
+ * FIFO inversions at one-second resolution: visitors let in before someone who
+ * arrived at least a second earlier.
+ * - byRefusal: j was let in at t, and a visitor who arrived >= 1 s before j was
+ *   still told to wait (holding page / queued status; without the room: an error
+ *   page) >= 1 s after t. Detects any admission out of order, whatever its cause.
+ * - byPosition: j's ticket position is lower than that of a visitor who arrived
+ *   >= 1 s before j (the order positions were handed out in).
+ * `fifoInversions` counts visitors found by either.
+ */
+export function fifoInversions(records: readonly VisitorRecord[]) {
+  const arrived = records
+    .filter((r): r is VisitorRecord & { arrival: number } => r.arrival !== null)
+    .sort((a, b) => a.arrival - b.arrival);
+  // Prefix maxima over arrival order.
+  const maxRefusal: number[] = [];
+  const maxPosition: number[] = [];
+  let refusal = Number.NEGATIVE_INFINITY;
+  let position = Number.NEGATIVE_INFINITY;
+  for (const r of arrived) {
+    if (r.lastRefusal !== null) refusal = Math.max(refusal, r.lastRefusal);
+    if (r.position !== null) position = Math.max(position, r.position);
+    maxRefusal.push(refusal);
+    maxPosition.push(position);
+  }
+  const lastBefore = (time: number) => {
+    let lo = 0;
+    let hi = arrived.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((arrived[mid]?.arrival ?? 0) <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo - 1;
+  };
+  let byRefusal = 0;
+  let byPosition = 0;
+  let either = 0;
+  const examples: { visitor: number; arrival: number; admittedAt: number; reason: string }[] = [];
+  for (const j of arrived) {
+    if (j.admittedAt === null) continue;
+    const k = lastBefore(j.arrival - RESOLUTION_MS);
+    if (k < 0) continue;
+    const refused = (maxRefusal[k] ?? Number.NEGATIVE_INFINITY) >= j.admittedAt + RESOLUTION_MS;
+    const overtook = j.position !== null && (maxPosition[k] ?? Number.NEGATIVE_INFINITY) > j.position;
+    if (refused) byRefusal += 1;
+    if (overtook) byPosition += 1;
+    if (refused || overtook) {
+      either += 1;
+      if (examples.length < 5)
+        examples.push({
+          visitor: j.id,
+          arrival: j.arrival,
+          admittedAt: j.admittedAt,
+          reason: refused ? "an earlier arrival was told to wait after this one was let in" : "lower position",
+        });
+    }
+  }
+  return { fifoInversions: either, byRefusal, byPosition, resolutionMs: RESOLUTION_MS, examples };
+}
+
+/** Admissions per profile minute against the configured rate (with the room). */
+export function minutes(run: RunData, timing: Timing): MinuteFigures[] {
+  const windowMs = timing.minuteSeconds * 1000;
+  const count = Math.floor(run.durationMs / windowMs);
+  // Between two readings the frontier grows linearly while the queue is not empty,
+  // so interpolating between the readings around a boundary is exact then.
+  const frontierAt = (at: number): number | null => {
+    const samples = run.samples;
+    const after = samples.findIndex((s) => s.at >= at);
+    if (after <= 0)
+      return after === 0 && (samples[0]?.at ?? Number.POSITIVE_INFINITY) - at <= 500
+        ? (samples[0]?.frontier ?? null)
+        : null;
+    const a = samples[after - 1];
+    const b = samples[after];
+    if (!a || !b || b.at - a.at > 2000) return null;
+    return a.frontier + ((b.frontier - a.frontier) * (at - a.at)) / (b.at - a.at || 1);
+  };
+  const result: MinuteFigures[] = [];
+  for (let m = 0; m < count; m += 1) {
+    const start = m * windowMs;
+    const end = start + windowMs;
+    const admitted = run.records.filter((r) => r.admittedAt !== null && r.admittedAt >= start && r.admittedAt < end);
+    const inside = run.samples.filter((s) => s.at >= start && s.at < end);
+    const saturated = inside.length > 0 && inside.every((s) => s.lastTicket - s.frontier >= 1);
+    const f0 = frontierAt(start);
+    const f1 = frontierAt(end);
+    const released = f0 !== null && f1 !== null ? f1 - f0 : null;
+    result.push({
+      minute: m,
+      admitted: admitted.length,
+      released: round(released, 1),
+      saturated,
+      admissionRatio: round(admitted.length / timing.ratePerMinute, 3) ?? 0,
+      releasedRatio: released === null ? null : round(released / timing.ratePerMinute, 3),
+    });
+  }
+  return result;
+}
+
+function minMax(values: readonly number[]) {
+  return values.length === 0
+    ? null
+    : { min: round(Math.min(...values), 3), max: round(Math.max(...values), 3), minutes: values.length };
+}
+
+/** The per-run figures of report.json. */
+export function summarize(run: RunData, timing: Timing) {
+  const records = run.records;
+  const arrived = records.filter((r) => r.arrival !== null);
+  const admitted = records.filter((r) => r.admittedAt !== null);
+  const queued = records.filter((r) => r.queued);
+  const waits = admitted
+    .filter((r) => run.mode === "direct" || r.queued)
+    .map((r) => ((r.admittedAt ?? 0) - (r.arrival ?? 0)) / 1000);
+  const perMinute = run.mode === "room" ? minutes(run, timing) : [];
+  const full = perMinute.filter((m) => m.saturated);
+  const fifo = fifoInversions(records);
+  const originRequests = run.origin.ok + run.origin.errors;
+  const abandoned = records.filter((r) => r.abandonedAt !== null).length;
+  return {
+    admissionRatio: run.mode === "room" ? minMax(full.map((m) => m.admissionRatio)) : null,
+    releasedRatio:
+      run.mode === "room" ? minMax(full.map((m) => m.releasedRatio).filter((v): v is number => v !== null)) : null,
+    fifoInversions: fifo.fifoInversions,
+    fifo,
+    originCapacity: timing.originCapacity,
+    originPeakInFlight: run.origin.peakInFlight,
+    originPeakActive: run.origin.peakActive,
+    originErrorRate: round(originRequests ? run.origin.errors / originRequests : 0, 4),
+    originRequests,
+    originLatencyMs: run.origin.latencyMs,
+    queueSeconds: spread(waits, 1),
+    visitors: {
+      arrived: arrived.length,
+      straightIn: admitted.length - admitted.filter((r) => r.queued).length,
+      queued: queued.length,
+      admitted: admitted.length,
+      abandoned,
+      abandonedShareOfQueued: round(queued.length ? abandoned / queued.length : 0, 3),
+      failed: records.filter((r) => r.failed).length,
+      stillWaitingAtEnd: records.filter((r) => r.cut).length,
+      servedAllViews: records.filter((r) => r.viewsOk > 0 && !r.failed).length,
+      viewErrors: records.reduce((sum, r) => sum + r.viewErrors, 0),
+    },
+    requests: {
+      ...run.counts,
+      latencyMs: Object.fromEntries(
+        Object.entries(run.counts.latencyMs).map(([kind, values]) => [kind, spread(values, 1)]),
+      ),
+    },
+    /** Client time minus the origin's own time for served page views: loopback, client and (with the room) worker. */
+    outsideOriginMs: spread(run.overheadMs, 2),
+    minutes: perMinute,
+  };
+}
+
+export type RunSummary = ReturnType<typeof summarize>;
+
+/** One point per second for the chart and the JSON report. */
+export function series(run: RunData, timing: Timing, arrivalsMs: readonly number[]) {
+  const seconds = Math.ceil(run.durationMs / 1000);
+  const windowMs = timing.minuteSeconds * 1000;
+  const admittedAt = run.records
+    .map((r) => r.admittedAt)
+    .filter((t): t is number => t !== null)
+    .sort((a, b) => a - b);
+  const origin = new Map(run.origin.buckets.map((b) => [b.second, b]));
+  const points = [];
+  let lo = 0;
+  let hi = 0;
+  for (let s = 0; s < seconds; s += 1) {
+    const end = (s + 1) * 1000;
+    while (hi < admittedAt.length && (admittedAt[hi] ?? 0) < end) hi += 1;
+    while (lo < hi && (admittedAt[lo] ?? 0) < end - windowMs) lo += 1;
+    const sample = [...run.samples].reverse().find((x) => x.at < end);
+    const b = origin.get(s);
+    points.push({
+      second: s,
+      profileMinute: round(s / timing.minuteSeconds, 3),
+      arrivals: arrivalsMs.filter((t) => t >= s * 1000 && t < end).length,
+      waiting: run.waiting[s] ?? null,
+      queuePositions:
+        run.mode === "room" && sample ? Math.max(0, Math.floor(sample.lastTicket - sample.frontier)) : null,
+      // Trailing profile minute, once a whole one has passed.
+      admissionsPerMinute: end >= windowMs ? hi - lo : null,
+      originRequests: b?.requests ?? 0,
+      originInFlight: b?.maxInFlight ?? 0,
+      originP95Ms: b?.p95Ms ?? null,
+      originErrors: b?.errors ?? 0,
+    });
+  }
+  return points;
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { OriginOptions, OriginReport, OriginTick } from "./origin-thread.ts";
+
+/** A service running in a worker thread of this process. */
+interface ThreadService {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+function startThread(file: string, data: unknown, onMessage?: (message: { type: string }) => void) {
+  const worker = new Worker(new URL(file, import.meta.url), { workerData: data });
+  const ready = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${file} did not start within 15 s`)), 15_000);
+    worker.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    worker.on("message", (message: { type: string; url?: string }) => {
+      if (message.type === "ready") {
+        clearTimeout(timer);
+        resolve(message.url ?? "");
+      } else onMessage?.(message);
+    });
+  });
+  const close = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 3_000);
+      worker.once("exit", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      worker.postMessage({ type: "close" });
+    });
+  return { worker, ready, close };
+}
+
+/** The origin of origin-thread.ts, with its measurements. */
+export interface Origin extends ThreadService {
+  readonly options: OriginOptions;
+  /** Latest 500 ms snapshot. */
+  readonly last: () => OriginTick | null;
+  /** Starts a new measurement; `epoch` is wall-clock ms of time 0. */
+  reset(epoch: number): void;
+  report(): Promise<OriginReport>;
+}
+
+export async function startOrigin(options: OriginOptions): Promise<Origin> {
+  let last: OriginTick | null = null;
+  const waiting: ((report: OriginReport) => void)[] = [];
+  const thread = startThread("./origin-thread.ts", options, (message) => {
+    if (message.type === "tick") last = message as OriginTick;
+    if (message.type === "report") waiting.shift()?.((message as unknown as { report: OriginReport }).report);
+  });
+  const url = await thread.ready;
+  return {
+    url,
+    options,
+    last: () => last,
+    reset: (epoch) => thread.worker.postMessage({ type: "reset", epoch }),
+    report: () =>
+      new Promise<OriginReport>((resolve) => {
+        waiting.push(resolve);
+        thread.worker.postMessage({ type: "report" });
+      }),
+    close: thread.close,
+  };
+}
+
+/** The Upstash REST bridge in front of `redisUrl`, in its own thread. */
+export async function startBridgeThread(redisUrl: string): Promise<ThreadService & { token: string }> {
+  const token = randomBytes(16).toString("hex");
+  const thread = startThread("./bridge-thread.ts", { redisUrl, token });
+  const url = await thread.ready;
+  return { url, token, close: thread.close };
+}

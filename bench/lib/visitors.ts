@@ -1,0 +1,273 @@
+import type { Agent } from "undici";
+import { CookieJar, type Fetched, get, header, jwtPayload, NAVIGATE_HEADERS, POLL_HEADERS } from "./http.ts";
+import { prng, sleep } from "./stats.ts";
+
+/** One virtual visitor, decided before the run so both runs replay the same crowd. */
+export interface VisitorPlan {
+  readonly id: number;
+  /** ms after the start of the run. */
+  readonly arrivalMs: number;
+  /** Page views once in: 1-5. */
+  readonly views: number;
+  /** Pause before each view after the first, ms. */
+  readonly thinkMs: readonly number[];
+  /** Gives up while waiting (chosen with probability --abandon). */
+  readonly abandons: boolean;
+  /** An abandoner leaves after this share of the first wait estimate they see. */
+  readonly patience: number;
+  readonly seed: number;
+}
+
+/** What happened to one visitor; times in ms after the start of the run. */
+export interface VisitorRecord {
+  readonly id: number;
+  arrival: number | null;
+  /** Ticket position, read from the ticket cookie (the bench's own view; the worker never trusts it). */
+  position: number | null;
+  queued: boolean;
+  admittedAt: number | null;
+  via: "join" | "ticket" | "origin" | null;
+  abandonedAt: number | null;
+  /** Gave up after errors. */
+  failed: boolean;
+  /** Still waiting when the run ended. */
+  cut: boolean;
+  /** Refusals: holding page or queued status (with the room), error page (without). */
+  refusals: number;
+  lastRefusal: number | null;
+  viewsOk: number;
+  viewErrors: number;
+  /** Kept for the Redis cost phase: a jar holding a pass. */
+  jar: CookieJar | null;
+}
+
+/** Request counters of a run, by what the request carried. */
+export interface RequestCounts {
+  /** No valid cookie: costs a JOIN. */
+  newcomer: number;
+  /** Carrying a ticket: polls of the status endpoint and page loads while waiting. */
+  ticketed: number;
+  polls: number;
+  /** Carrying a pass: admitted page views. */
+  pass: number;
+  /** Responses by status (0: network error or timeout). */
+  byStatus: Record<string, number>;
+  /** Store unavailable (503 from the worker itself, not the origin). */
+  storeUnavailable: number;
+  /** Client-side latency of every answered request, by kind, ms. */
+  latencyMs: { newcomer: number[]; ticketed: number[]; pass: number[]; direct: number[] };
+}
+
+/** Shared by every visitor of one run. */
+export interface RunContext {
+  readonly mode: "room" | "direct";
+  readonly baseUrl: string;
+  readonly agent: Agent;
+  readonly epoch: number;
+  readonly signal: AbortSignal;
+  readonly counts: RequestCounts;
+  /** Time spent outside the origin by admitted page views (client time minus the origin's own), ms. */
+  readonly overheadMs: number[];
+  /** Jars with a pass kept for later phases (bounded). */
+  readonly keptJars: CookieJar[];
+  /** Live counts, for the progress line and the waiting series. */
+  readonly gauges: Gauges;
+}
+
+export interface Gauges {
+  arrived: number;
+  waiting: number;
+  admitted: number;
+  abandoned: number;
+}
+
+export function newGauges(): Gauges {
+  return { arrived: 0, waiting: 0, admitted: 0, abandoned: 0 };
+}
+
+export function newCounts(): RequestCounts {
+  return {
+    newcomer: 0,
+    ticketed: 0,
+    polls: 0,
+    pass: 0,
+    byStatus: {},
+    storeUnavailable: 0,
+    latencyMs: { newcomer: [], ticketed: [], pass: [], direct: [] },
+  };
+}
+
+const FIRST_PAGE_RETRIES = 3;
+const VIEW_RETRIES = 2;
+const KEEP_JARS = 64;
+
+/**
+ * A browser-like visitor: the first page, then (when queued) the holding page's
+ * polling protocol at the interval the server suggests with the page's own
+ * jitter (0.8-1.2x), then 1-5 page views once admitted. Without the room it
+ * goes straight to the origin and, like a person, retries an error page a few
+ * times. Every wait is cut short when the run ends.
+ */
+export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<VisitorRecord> {
+  const record: VisitorRecord = {
+    id: plan.id,
+    arrival: null,
+    position: null,
+    queued: false,
+    admittedAt: null,
+    via: null,
+    abandonedAt: null,
+    failed: false,
+    cut: false,
+    refusals: 0,
+    lastRefusal: null,
+    viewsOk: 0,
+    viewErrors: 0,
+    jar: null,
+  };
+  const random = prng(plan.seed);
+  const jar = new CookieJar();
+  const now = () => Date.now() - ctx.epoch;
+  await sleep(ctx.epoch + plan.arrivalMs - Date.now(), ctx.signal);
+  if (ctx.signal.aborted) return record;
+  record.arrival = now();
+  ctx.gauges.arrived += 1;
+
+  const fetchPage = async (path: string, headers: Record<string, string>) => {
+    const kind =
+      ctx.mode === "direct"
+        ? "direct"
+        : jar.get("anteroom_pass")
+          ? "pass"
+          : jar.get("anteroom_ticket")
+            ? "ticketed"
+            : "newcomer";
+    if (kind !== "direct") ctx.counts[kind] += 1;
+    const res = await get(ctx.agent, `${ctx.baseUrl}${path}`, headers, jar, ctx.signal);
+    // A request cut by the end of the run is not a response.
+    if (ctx.signal.aborted) return res;
+    if (res.status !== 0) ctx.counts.latencyMs[kind].push(res.ms);
+    const key = String(res.status);
+    ctx.counts.byStatus[key] = (ctx.counts.byStatus[key] ?? 0) + 1;
+    if (res.status === 503 && !header(res, "x-bench-origin")) ctx.counts.storeUnavailable += 1;
+    return res;
+  };
+  const refuse = () => {
+    record.refusals += 1;
+    record.lastRefusal = now();
+  };
+  const admit = (via: VisitorRecord["via"]) => {
+    record.admittedAt = now();
+    record.via = via;
+    ctx.gauges.admitted += 1;
+    if (record.queued) ctx.gauges.waiting -= 1;
+  };
+  const isOriginPage = (res: Fetched) => res.status >= 200 && res.status < 400 && header(res, "x-bench-origin");
+
+  // 1. The first page.
+  let refresh = 5;
+  let viewsDone = 0;
+  for (let attempt = 0; ; attempt += 1) {
+    const res = await fetchPage("/", NAVIGATE_HEADERS);
+    if (ctx.signal.aborted) return cut(record);
+    if (isOriginPage(res)) {
+      admit(ctx.mode === "room" ? "join" : "origin");
+      viewsDone = 1;
+      record.viewsOk += 1;
+      noteOverhead(ctx, res);
+      break;
+    }
+    if (ctx.mode === "room" && res.status === 200 && res.body.includes("data-refresh")) {
+      record.queued = true;
+      ctx.gauges.waiting += 1;
+      const position = jwtPayload(jar.get("anteroom_ticket"))?.pos;
+      record.position = typeof position === "number" ? position : null;
+      refresh = Number(/data-refresh="(\d+(?:\.\d+)?)"/.exec(res.body)?.[1] ?? 5);
+      refuse();
+      break;
+    }
+    // An error: from the origin (no room, or a newcomer let straight in), or the store is down.
+    if (jar.get("anteroom_pass") && record.admittedAt === null) admit("join");
+    // With the room, a refusal means "wait"; an admitted visitor's error page is a view error.
+    if (ctx.mode === "direct" || record.admittedAt === null) refuse();
+    else record.viewErrors += 1;
+    if (attempt >= FIRST_PAGE_RETRIES) {
+      record.failed = true;
+      return record;
+    }
+    const retryAfter = Number(header(res, "retry-after") ?? 0);
+    await sleep((retryAfter > 0 ? retryAfter : 2) * 1000 + random() * 3000, ctx.signal);
+    if (ctx.signal.aborted) return cut(record);
+    if (record.admittedAt !== null) break;
+  }
+
+  // 2. Waiting: the holding page's polling protocol.
+  let giveUpAt: number | null = null;
+  while (record.queued && record.admittedAt === null) {
+    await sleep(refresh * 1000 * (0.8 + random() * 0.4), ctx.signal);
+    if (ctx.signal.aborted) return cut(record);
+    if (giveUpAt !== null && now() >= giveUpAt) {
+      record.abandonedAt = now();
+      ctx.gauges.waiting -= 1;
+      ctx.gauges.abandoned += 1;
+      return record;
+    }
+    const res = await fetchPage("/__anteroom/status", POLL_HEADERS);
+    ctx.counts.polls += 1;
+    if (ctx.signal.aborted) return cut(record);
+    let state: { state?: string; refreshSeconds?: number; etaSeconds?: number } | null = null;
+    try {
+      state = res.status === 200 ? JSON.parse(res.body) : null;
+    } catch {}
+    if (state?.state === "admitted") {
+      admit("ticket");
+    } else if (state?.state === "queued") {
+      refuse();
+      refresh = state.refreshSeconds || refresh;
+      if (plan.abandons && giveUpAt === null) giveUpAt = now() + plan.patience * (state.etaSeconds ?? 0) * 1000;
+    } else {
+      // The page's script backs off after a failed poll.
+      refresh = Math.min(refresh * 2, 30);
+    }
+  }
+
+  // 3. Admitted: the reload of the page asked for, then more page views.
+  for (let view = viewsDone; view < plan.views; view += 1) {
+    if (view > 0) await sleep(plan.thinkMs[view - 1] ?? 1000, ctx.signal);
+    viewsDone += 1;
+    if (ctx.signal.aborted) return record;
+    let served = false;
+    for (let attempt = 0; attempt <= VIEW_RETRIES && !served; attempt += 1) {
+      if (attempt > 0) await sleep(2000 + random() * 2000, ctx.signal);
+      if (ctx.signal.aborted) return record;
+      const res = await fetchPage(view === 0 ? "/" : `/page/${view}`, NAVIGATE_HEADERS);
+      if (ctx.signal.aborted) return record;
+      if (isOriginPage(res)) {
+        served = true;
+        record.viewsOk += 1;
+        noteOverhead(ctx, res);
+      } else {
+        record.viewErrors += 1;
+      }
+    }
+    if (!served) {
+      record.failed = true;
+      break;
+    }
+  }
+  if (jar.get("anteroom_pass") && ctx.keptJars.length < KEEP_JARS) {
+    record.jar = jar;
+    ctx.keptJars.push(jar);
+  }
+  return record;
+}
+
+function cut(record: VisitorRecord): VisitorRecord {
+  if (record.admittedAt === null && record.abandonedAt === null) record.cut = true;
+  return record;
+}
+
+function noteOverhead(ctx: RunContext, res: Fetched): void {
+  const origin = Number(header(res, "x-origin-ms"));
+  if (Number.isFinite(origin)) ctx.overheadMs.push(res.ms - origin);
+}
