@@ -14,17 +14,17 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
-import { startRedisServer } from "../test/support/redis-server.ts";
 import { startStack } from "../worker/dev/stack.ts";
+import { startWranglerDev } from "../worker/dev/wrangler.ts";
 import { ephemeralKeyring } from "../worker/keyring.ts";
 import { readPass, signPass } from "../worker/pass.ts";
 import { readTicket, signTicket } from "../worker/ticket.ts";
 import { CookieJar, get, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
 import { fixedKeys } from "./lib/keys.ts";
+import { labRun, startLabStore } from "./lib/lab.ts";
 import { commandDelta, RedisProbe } from "./lib/redis-stats.ts";
 import { median, percentile, round } from "./lib/stats.ts";
-import { startBridgeThread, startOrigin } from "./lib/threads.ts";
-import { startWranglerDev } from "./lib/wrangler.ts";
+import { startOrigin } from "./lib/threads.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -171,30 +171,14 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
   const out = resolve(values.out ?? join(ROOT, "bench", "out", `bench-${stamp}`));
   const started = Date.now();
-  const hardLimit = setTimeout(
-    () => {
-      console.error("bench: hard time limit reached; stopping");
-      process.exit(2);
-    },
-    (4 * rounds * seconds * 2 + 240) * 1000,
-  );
-  hardLimit.unref();
+  const run = labRun("bench", (4 * rounds * seconds * 2 + 240) * 1000);
 
-  const cleanups: (() => Promise<void>)[] = [];
-  const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    cleanups.length = 0;
-  };
-  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
   try {
-    const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const bridge = await startBridgeThread(redis.url);
-    cleanups.push(() => bridge.close());
+    const { redis, bridge } = await startLabStore(run);
     const origin = await startOrigin({ kind: "fast", capacity: 0, serviceMs: 0, maxWaitMs: 0, backlogLimit: 0 });
-    cleanups.push(() => origin.close());
+    run.defer(() => origin.close());
     const probe = new RedisProbe(redis.url);
-    cleanups.push(() => probe.close());
+    run.defer(() => probe.close());
     console.error("bench: starting the room and the bare worker (wrangler dev)…");
     const stack = await startStack({
       env: {
@@ -210,7 +194,7 @@ async function main(): Promise<void> {
       },
       verbose: values.verbose ?? false,
     });
-    cleanups.push(() => stack.stop());
+    run.defer(() => stack.stop());
 
     // A pass: the room's first visitor goes straight in.
     const agent = visitorAgent(8, 10_000);
@@ -237,7 +221,7 @@ async function main(): Promise<void> {
       readyPath: "/__bare/static",
       verbose: values.verbose ?? false,
     });
-    cleanups.push(() => bareWorker.stop());
+    run.defer(() => bareWorker.stop());
 
     const pools: Pool[] = [];
     const pool = (url: string) => {
@@ -379,8 +363,7 @@ async function main(): Promise<void> {
     console.log(md);
     console.log(`bench: report in ${relative(process.cwd(), out) || "."}/ (report.json, report.md)`);
   } finally {
-    await cleanup();
-    clearTimeout(hardLimit);
+    await run.finish();
   }
 }
 

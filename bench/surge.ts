@@ -16,7 +16,6 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Agent } from "undici";
-import { startRedisServer } from "../test/support/redis-server.ts";
 import { advance, rateOf } from "../worker/admission.ts";
 import { startStack } from "../worker/dev/stack.ts";
 import { stateKey } from "../worker/store/keys.ts";
@@ -24,10 +23,11 @@ import { type RunData, type RunSummary, type StateSample, series, summarize, typ
 import { type ChartPoint, REFERENCE, renderChart, WITH_ROOM, WITHOUT_ROOM } from "./lib/chart.ts";
 import { CookieJar, get, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
 import { fixedKeys } from "./lib/keys.ts";
+import { labRun, startLabStore } from "./lib/lab.ts";
 import { arrivalTimes, PROFILES, type Profile } from "./lib/profiles.ts";
 import { commandDelta, RedisProbe } from "./lib/redis-stats.ts";
 import { prng, round, sleep } from "./lib/stats.ts";
-import { startBridgeThread, startOrigin } from "./lib/threads.ts";
+import { startOrigin } from "./lib/threads.ts";
 import { newCounts, newGauges, type RunContext, type VisitorPlan, type VisitorRecord, visit } from "./lib/visitors.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -489,14 +489,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const runMs = s.durationMinutes * s.minuteSeconds * 1000;
   // Everything stops by itself: two runs, the phases, start-up and a margin.
-  const hardLimit = setTimeout(
-    () => {
-      console.error("surge: hard time limit reached; stopping");
-      process.exit(2);
-    },
-    2 * runMs + 180_000,
-  );
-  hardLimit.unref();
+  const run = labRun("surge", 2 * runMs + 180_000);
   const admitPerMinute = (s.ratePerMinute * 60) / s.minuteSeconds;
   const plan = planVisitors(s, admitPerMinute / 60_000);
   const room = `surge-${Date.now()}`;
@@ -504,17 +497,8 @@ async function main(): Promise<void> {
     `surge: profile ${s.profile.name}, ${plan.length} visitors over ${s.durationMinutes} profile minutes of ${s.minuteSeconds} s; ` +
       `rate ${s.ratePerMinute}/profile minute (ADMIT_PER_MINUTE=${admitPerMinute}); origin ${s.capacity} x ${s.serviceMs} ms`,
   );
-  const cleanups: (() => Promise<void>)[] = [];
-  const cleanup = async () => {
-    for (const fn of cleanups.reverse()) await fn().catch(() => {});
-    cleanups.length = 0;
-  };
-  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
   try {
-    const redis = await startRedisServer();
-    cleanups.push(() => redis.stop());
-    const bridge = await startBridgeThread(redis.url);
-    cleanups.push(() => bridge.close());
+    const { redis, bridge } = await startLabStore(run);
     const origin = await startOrigin({
       kind: "limited",
       capacity: s.capacity,
@@ -522,9 +506,9 @@ async function main(): Promise<void> {
       maxWaitMs: 2000,
       backlogLimit: s.capacity * 25,
     });
-    cleanups.push(() => origin.close());
+    run.defer(() => origin.close());
     const probe = new RedisProbe(redis.url);
-    cleanups.push(() => probe.close());
+    run.defer(() => probe.close());
     console.error("surge: starting the worker (wrangler dev)…");
     const stack = await startStack({
       env: {
@@ -540,7 +524,7 @@ async function main(): Promise<void> {
       },
       verbose: s.verbose,
     });
-    cleanups.push(() => stack.stop());
+    run.defer(() => stack.stop());
     const sv: Services = { probe, origin, roomUrl: stack.url, room, admitPerMinute };
     const timing: Timing = {
       minuteSeconds: s.minuteSeconds,
@@ -603,8 +587,7 @@ async function main(): Promise<void> {
       `surge: report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md, chart.svg, chart.png)`,
     );
   } finally {
-    await cleanup();
-    clearTimeout(hardLimit);
+    await run.finish();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Verdict } from "./gate.ts";
 
 /** Anteroom's cookie names. The pass cookie is also read by origin adapters. */
 export const TICKET_COOKIE = "anteroom_ticket";
@@ -48,4 +49,32 @@ export function setPassCookie(c: Context, token: string, maxAgeSeconds: number):
 /** Once admitted, the ticket has done its job; dropping it keeps it from being replayed by this browser. */
 export function clearTicketCookie(c: Context): void {
   deleteCookie(c, TICKET_COOKIE, { path: "/", secure: secure(c) });
+}
+
+/**
+ * The cookies a verdict calls for, the same on page requests and status polls:
+ * a renewed or new pass, the ticket dropped once it has done its job, a new
+ * ticket for a newcomer who must wait.
+ */
+export function setVerdictCookies(
+  c: Context,
+  verdict: Verdict,
+  credentials: Credentials,
+  ticketTtlSeconds: number,
+): void {
+  switch (verdict.kind) {
+    case "pass":
+      if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
+      return;
+    case "admitted":
+      setPassCookie(c, verdict.token, verdict.sessionSeconds);
+      if (credentials.ticket) clearTicketCookie(c);
+      return;
+    case "queued":
+      if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, ticketTtlSeconds);
+      return;
+    case "closed":
+    case "unavailable":
+      return;
+  }
 }

@@ -61,9 +61,9 @@ export class FrontierCache {
     this.#failure = null;
   }
 
-  #isStale(now: number, maxAgeMs = this.#maxAgeMs): boolean {
+  #isStale(now: number): boolean {
     if (this.#failure && now - this.#failure.at < this.#maxAgeMs) return false;
-    return !this.#view || now - this.#view.observedAt >= maxAgeMs;
+    return !this.#view || now - this.#view.observedAt >= this.#maxAgeMs;
   }
 
   #reading(now: number): FrontierReading {

@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
+import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
 import { closedResponse, errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
@@ -23,16 +23,13 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
 
     const credentials = readCredentials(c);
     const verdict = await evaluate(credentials, runtime.gate);
+    setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return proxy(c, verdict.renewed ?? verdict.token);
       case "admitted":
-        setPassCookie(c, verdict.token, verdict.sessionSeconds);
-        if (credentials.ticket) clearTicketCookie(c);
         return proxy(c, verdict.token);
       case "queued":
-        if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "closed":
         return closedResponse(c);

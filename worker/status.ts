@@ -1,6 +1,6 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { clearTicketCookie, readCredentials, setPassCookie, setTicketCookie } from "./cookies.ts";
+import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { closedResponse, queuedJson, unavailableResponse } from "./responses.ts";
 
@@ -23,16 +23,13 @@ export function status(): Handler<AppEnv> {
     c.header("Cache-Control", "no-store");
     const credentials = readCredentials(c);
     const verdict = await evaluate(credentials, runtime.gate);
+    setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":
-        if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);
         return c.json(admittedJson(null));
       case "admitted":
-        setPassCookie(c, verdict.token, verdict.sessionSeconds);
-        if (credentials.ticket) clearTicketCookie(c);
         return c.json(admittedJson(verdict.position));
       case "queued":
-        if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, runtime.config.ticketTtlSeconds);
         return c.json(queuedJson(verdict.view));
       case "closed":
         return closedResponse(c);

@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
-import { findFreePort, type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { freePort } from "../../worker/dev/wrangler.ts";
+import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 // This file owns its redis-server and bridge (not the global ones): the fault
 // tests kill Redis, which must not disturb other test files.
@@ -430,14 +431,14 @@ describe("@upstash/redis against the bridge", () => {
 
 describe("startup and CLI", () => {
   it("startBridge rejects with a clear error when Redis is unreachable", async () => {
-    const port = await findFreePort();
+    const port = await freePort();
     await expect(within(5_000, startBridge({ redisUrl: `redis://127.0.0.1:${port}`, token: "t" }))).rejects.toThrow(
       `cannot reach Redis at 127.0.0.1:${port}`,
     );
   });
 
   it("runs as a CLI configured by REDIS_URL, BRIDGE_PORT and BRIDGE_TOKEN", async () => {
-    const port = await findFreePort();
+    const port = await freePort();
     const script = fileURLToPath(new URL("../../worker/dev/bridge.ts", import.meta.url));
     const child = spawn(process.execPath, [script], {
       env: { ...process.env, REDIS_URL: server.url, BRIDGE_PORT: String(port), BRIDGE_TOKEN: "cli-token" },

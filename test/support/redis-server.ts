@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../../worker/dev/wrangler.ts";
 
 /** A `redis-server` child process owned by the test run. */
 export interface RedisServer {
@@ -44,7 +45,7 @@ process.once("exit", () => {
  * ```
  */
 export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
-  const port = options.port ?? (await findFreePort());
+  const port = options.port ?? (await freePort());
   let dir = await mkdtemp(join(tmpdir(), "anteroom-redis-"));
   let child: ChildProcess | undefined;
   try {
@@ -79,20 +80,6 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       child = await launch(port, dir);
     },
   };
-}
-
-/** Asks the OS for an unused TCP port; the tiny window before redis-server binds it is accepted. */
-export function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("could not determine a free port"))));
-    });
-  });
 }
 
 async function launch(port: number, dir: string): Promise<ChildProcess> {

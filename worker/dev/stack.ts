@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { generateSigningKey } from "../keyring.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
+import { startWranglerDev } from "./wrangler.ts";
+
+export { freePort } from "./wrangler.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -98,11 +98,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       vars.UPSTASH_REDIS_REST_URL = bridge.url;
       vars.UPSTASH_REDIS_REST_TOKEN = bridge.token;
     }
-    const workerPort = port === 0 ? await freePort() : port;
-    const wrangler = await startWrangler(workerPort, vars, options.verbose ?? false);
-    started.push(wrangler);
+    const wrangler = await startWranglerDev({
+      cwd: ROOT,
+      port,
+      vars,
+      readyPath: "/__anteroom/jwks.json",
+      failOnErrorAnswer: true,
+      verbose: options.verbose ?? false,
+    });
+    started.push({ close: wrangler.stop });
     return {
-      url: `http://127.0.0.1:${workerPort}`,
+      url: wrangler.url,
       originUrl: vars.ORIGIN_URL,
       demoOrigin,
       bridge,
@@ -116,88 +122,4 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 async function closeAll(started: { close(): Promise<void> }[]): Promise<void> {
   for (const item of started.reverse()) await item.close().catch(() => {});
-}
-
-/** Runs `wrangler dev` and resolves once it serves requests. */
-async function startWrangler(port: number, vars: Record<string, string>, verbose: boolean) {
-  const wranglerBin = join(
-    dirname(createRequire(import.meta.url).resolve("wrangler/package.json")),
-    "bin",
-    "wrangler.js",
-  );
-  const args = [
-    wranglerBin,
-    "dev",
-    "--ip",
-    "127.0.0.1",
-    "--port",
-    String(port),
-    "--show-interactive-dev-session=false",
-  ];
-  for (const [name, value] of Object.entries(vars)) args.push("--var", `${name}:${value}`);
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false", FORCE_COLOR: "0" },
-    detached: true,
-  });
-  let output = "";
-  const onData = (chunk: Buffer) => {
-    const text = chunk.toString();
-    output = (output + text).slice(-20_000);
-    if (verbose) process.stderr.write(text);
-  };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
-  const close = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      // wrangler starts workerd as a child of its own: end the whole group.
-      try {
-        process.kill(-(child.pid ?? 0), "SIGTERM");
-      } catch {
-        child.kill("SIGTERM");
-      }
-      setTimeout(() => {
-        try {
-          process.kill(-(child.pid ?? 0), "SIGKILL");
-        } catch {}
-      }, 3000).unref();
-    });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited (${child.exitCode}):\n${output}`);
-    let res: Response | null = null;
-    try {
-      res = await fetch(`http://127.0.0.1:${port}/__anteroom/jwks.json`);
-    } catch {}
-    if (res?.status === 200) {
-      await res.body?.cancel();
-      return { close };
-    }
-    if (res) {
-      // The worker answers but refuses its configuration: say why and stop.
-      const body = await res.text();
-      await close();
-      const message = (JSON.parse(body) as { error?: { message?: string } }).error?.message ?? body;
-      throw new Error(message);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await close();
-  throw new Error(`wrangler dev did not start within 60 s:\n${output}`);
-}
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

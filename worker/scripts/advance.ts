@@ -77,3 +77,6 @@ end
 
 /** The settings part of every admission script's reply: rate, mode, session minutes ('' = default), version. */
 export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, version`;
+
+/** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); session '' means the default. */
+export type SettingsTail = [rate: string | number, mode: string, session: string | number, version: number];

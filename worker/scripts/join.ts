@@ -1,4 +1,4 @@
-import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA } from "./advance.ts";
+import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./advance.ts";
 
 /**
  * JOIN: a newcomer arrives. Atomically advances the frontier, hands out the
@@ -46,8 +46,5 @@ export type JoinReply = [
   frontier: string | number,
   lastTicket: number,
   now: number,
-  rate: string | number,
-  mode: string,
-  session: string | number,
-  version: number,
+  ...settings: SettingsTail,
 ];

@@ -1,4 +1,4 @@
-import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA } from "./advance.ts";
+import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./advance.ts";
 
 /**
  * TICK: reads a room's frontier and live settings, advancing the frontier
@@ -21,12 +21,4 @@ return { string.format('%.17g', frontier), last_ticket, updated_at, ${SETTINGS_R
 `;
 
 /** Raw reply of {@link TICK_LUA}. */
-export type TickReply = [
-  frontier: string | number,
-  lastTicket: number,
-  now: number,
-  rate: string | number,
-  mode: string,
-  session: string | number,
-  version: number,
-];
+export type TickReply = [frontier: string | number, lastTicket: number, now: number, ...settings: SettingsTail];

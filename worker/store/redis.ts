@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { type FrontierState, MODES, type Mode, type Settings } from "../admission.ts";
+import type { SettingsTail } from "../scripts/advance.ts";
 import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
 import { JOIN_LUA, type JoinReply } from "../scripts/join.ts";
 import { SETTINGS_LUA, type SettingsReply } from "../scripts/settings.ts";
@@ -75,13 +76,13 @@ export class RedisStore implements AdmissionStore {
         [settingsKey(room.room)],
         [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes)],
       );
-      const live = [
+      const live: SettingsTail = [
         rate === "" ? room.defaultPerMinute : rate,
         mode === "" ? room.defaultMode : mode,
         session,
         version,
       ];
-      return { kind: "settings", settings: settingsOf(live as [string, string, string, number]) };
+      return { kind: "settings", settings: settingsOf(live) };
     });
   }
 
@@ -140,7 +141,7 @@ function frontierState(frontier: string | number, lastTicket: number, now: numbe
   return { frontier: Number(frontier), lastTicket: Number(lastTicket), updatedAt: Number(now) };
 }
 
-function settingsOf([rate, mode, session, version]: [string | number, string, string | number, number]): Settings {
+function settingsOf([rate, mode, session, version]: SettingsTail): Settings {
   return {
     perMinute: Number(rate),
     mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : "auto",
