@@ -73,6 +73,9 @@ export function setVerdictCookies(
     case "queued":
       if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, ticketTtlSeconds);
       return;
+    case "prequeued":
+      if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, verdict.ticketSeconds);
+      return;
     case "closed":
     case "unavailable":
       return;

@@ -3,7 +3,7 @@ import type { Credentials } from "./cookies.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
 import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
-import { readTicket, signTicket, type Ticket, type TicketOptions } from "./ticket.ts";
+import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "./ticket.ts";
 
 /** Everything the gate needs, injected: time and I/O included. */
 export interface GateDeps {
@@ -28,6 +28,16 @@ export interface QueuedView {
   readonly paused: boolean;
 }
 
+/** A pre-queued visitor's figures: the countdown to the event's start. */
+export interface CountdownView {
+  /** The start, ms since the epoch. */
+  readonly startsAt: number;
+  readonly secondsToStart: number;
+  readonly refreshSeconds: number;
+  /** The start has come but the store is not answering: the place is kept, the page asks again. */
+  readonly delayed: boolean;
+}
+
 /** The gate's verdict on one request; the HTTP layer only translates it. */
 export type Verdict =
   /** A valid pass: straight through, no store call. `renewed` is a fresh pass when half the old one's life is gone. */
@@ -48,6 +58,13 @@ export type Verdict =
     }
   /** Must wait. `newTicket` is set when the visitor just joined and needs the cookie. */
   | { readonly kind: "queued"; readonly view: QueuedView; readonly newTicket: string | null }
+  /** In an event's pre-queue: a countdown. `newTicket` (valid for `ticketSeconds`) when the visitor just joined. */
+  | {
+      readonly kind: "prequeued";
+      readonly view: CountdownView;
+      readonly newTicket: string | null;
+      readonly ticketSeconds: number;
+    }
   /** The room is closed to newcomers (sold out). */
   | { readonly kind: "closed" }
   /** A newcomer while the store is down: no position can be handed out; ask again shortly. */
@@ -87,7 +104,7 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
   }
   if (credentials.ticket) {
     const read = await readTicket(credentials.ticket, deps.ticket, now);
-    if (read.ok) return waiting(read.ticket, null, deps);
+    if (read.ok) return read.ticket.kind === "place" ? waiting(read.ticket, null, deps) : prequeued(read.ticket, deps);
   }
   return arrive(deps);
 }
@@ -138,10 +155,79 @@ function queuedView(ticket: Ticket, frontier: number, settings: Settings, degrad
   return { ...view, ...flags };
 }
 
-/** A newcomer: one atomic store call decides between straight in, a place in line, and closed. */
-async function arrive(deps: GateDeps): Promise<Verdict> {
-  const outcome = await deps.store.join(deps.room);
+/**
+ * A pre-queued visitor: a countdown until the start, which needs no store
+ * call; after it, one call exchanges the lottery entry for a place, and the
+ * visitor continues as any ticket holder with a new ticket.
+ */
+async function prequeued(ticket: PrequeueTicket, deps: GateDeps): Promise<Verdict> {
+  const now = deps.now();
+  if (now < ticket.startsAt) return countdown(ticket, now, false, null, deps);
+  const outcome = await deps.store.claim(deps.room, ticket.event, ticket.visitorId);
   switch (outcome.kind) {
+    case "unavailable":
+      return countdown(ticket, now, true, null, deps);
+    case "not_started":
+      // This instance's clock runs ahead of the store's: ask again in a moment.
+      deps.frontier.observe(outcome.state, outcome.settings);
+      return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
+    case "unknown":
+      return arrive(deps);
+    case "placed": {
+      deps.frontier.observe(outcome.state, outcome.settings);
+      const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps);
+      const verdict = await waiting(place, null, deps);
+      if (verdict.kind !== "queued") return verdict;
+      return { ...verdict, newTicket: await signTicket(place, deps.ticket) };
+    }
+  }
+}
+
+function countdown(
+  ticket: PrequeueTicket,
+  now: number,
+  delayed: boolean,
+  newTicket: string | null,
+  deps: GateDeps,
+): Verdict {
+  const secondsToStart = Math.max(0, Math.ceil((ticket.startsAt - now) / 1000));
+  // Far from the start a rare refresh is enough; the page's own countdown reloads it at the start.
+  const refreshSeconds = delayed ? RETRY_WHEN_UNAVAILABLE_SECONDS : Math.min(60, Math.max(1, secondsToStart));
+  const ticketSeconds =
+    Math.max(0, Math.ceil(ticket.startsAt / 1000) - Math.floor(now / 1000)) + deps.ticket.ttlSeconds;
+  return {
+    kind: "prequeued",
+    view: { startsAt: ticket.startsAt, secondsToStart, refreshSeconds, delayed },
+    newTicket,
+    ticketSeconds,
+  };
+}
+
+function placeTicket(position: number, joinedFrontier: number, visitorId: string, deps: GateDeps): Ticket {
+  const issuedAt = Math.floor(deps.now() / 1000);
+  return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt };
+}
+
+/** A newcomer: one atomic store call decides between straight in, a place in line, a pre-queue entry, and closed. */
+async function arrive(deps: GateDeps): Promise<Verdict> {
+  const visitorId = crypto.randomUUID();
+  const draw = crypto.getRandomValues(new Uint32Array(2));
+  // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
+  const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
+  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery });
+  switch (outcome.kind) {
+    case "prequeued": {
+      deps.frontier.observe(outcome.state, outcome.settings);
+      const ticket: PrequeueTicket = {
+        kind: "prequeue",
+        room: deps.room.room,
+        event: outcome.event,
+        startsAt: outcome.startsAt,
+        visitorId,
+        issuedAt: Math.floor(deps.now() / 1000),
+      };
+      return countdown(ticket, deps.now(), false, await signTicket(ticket, deps.ticket), deps);
+    }
     case "unavailable":
       return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
     case "closed":
@@ -149,16 +235,10 @@ async function arrive(deps: GateDeps): Promise<Verdict> {
       return { kind: "closed" };
     case "admitted":
       deps.frontier.observe(outcome.state, outcome.settings);
-      return admit(crypto.randomUUID(), outcome.position, "join", deps, outcome.settings);
+      return admit(visitorId, outcome.position, "join", deps, outcome.settings);
     case "queued": {
       deps.frontier.observe(outcome.state, outcome.settings);
-      const ticket: Ticket = {
-        room: deps.room.room,
-        position: outcome.position,
-        joinedFrontier: outcome.state.frontier,
-        visitorId: crypto.randomUUID(),
-        issuedAt: Math.floor(deps.now() / 1000),
-      };
+      const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps);
       const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false);
       return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
-import type { QueuedView } from "./gate.ts";
+import type { CountdownView, QueuedView } from "./gate.ts";
+import { renderCountdown } from "./page/countdown.ts";
 import { pageValues, renderTemplate } from "./page/page.ts";
 
 /**
@@ -73,4 +74,25 @@ export function closedResponse(c: Context): Response {
 export function errorResponse(c: Context, status: 401 | 404 | 500 | 502, code: string, message: string): Response {
   c.header("Cache-Control", "no-store");
   return c.json({ error: { code, message } }, status);
+}
+
+/** A pre-queued visitor: the countdown page for browsers, 429 JSON with Retry-After for everyone else. */
+export function countdownResponse(c: Context, view: CountdownView, room: string): Response {
+  c.header("Cache-Control", "no-store");
+  if (!wantsPage(c.req.raw)) {
+    c.header("Retry-After", String(view.refreshSeconds));
+    return c.json({ ...countdownJson(view), retryAfter: view.refreshSeconds }, 429);
+  }
+  return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, room), 200);
+}
+
+/** The JSON body of a pre-queued visitor, for API clients (429) and the status endpoint. */
+export function countdownJson(view: CountdownView) {
+  return {
+    state: "prequeue" as const,
+    startsAt: new Date(view.startsAt).toISOString(),
+    secondsToStart: view.secondsToStart,
+    refreshSeconds: view.refreshSeconds,
+    delayed: view.delayed,
+  };
 }

@@ -3,7 +3,7 @@ import type { AppEnv } from "./app-env.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
-import { closedResponse, errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
+import { closedResponse, countdownResponse, errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
 
 /**
  * The waiting room in front of the origin. Bypassed paths go straight through
@@ -31,6 +31,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return proxy(c, verdict.token);
       case "queued":
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
+      case "prequeued":
+        return countdownResponse(c, verdict.view, runtime.config.room);
       case "closed":
         return closedResponse(c);
       case "unavailable":

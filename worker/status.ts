@@ -2,7 +2,7 @@ import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
-import { closedResponse, queuedJson, unavailableResponse } from "./responses.ts";
+import { closedResponse, countdownJson, queuedJson, unavailableResponse } from "./responses.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -31,6 +31,8 @@ export function status(): Handler<AppEnv> {
         return c.json(admittedJson(verdict.position));
       case "queued":
         return c.json(queuedJson(verdict.view));
+      case "prequeued":
+        return c.json(countdownJson(verdict.view));
       case "closed":
         return closedResponse(c);
       case "unavailable":

@@ -1,7 +1,8 @@
 import { errors, jwtVerify, SignJWT } from "jose";
 
-/** What a queue ticket says. Reading it needs no Redis. */
+/** What a queue ticket says: a place in line. Reading it needs no Redis. */
 export interface Ticket {
+  readonly kind: "place";
   readonly room: string;
   /** Place in line. */
   readonly position: number;
@@ -12,11 +13,24 @@ export interface Ticket {
   readonly issuedAt: number;
 }
 
+/** A pre-queue ticket: a lottery entry for a scheduled event, exchanged for a place at its start. */
+export interface PrequeueTicket {
+  readonly kind: "prequeue";
+  readonly room: string;
+  /** The event's number (`ScheduledEvent.seq`). */
+  readonly event: number;
+  /** The event's start, ms since the epoch: the countdown needs no Redis. */
+  readonly startsAt: number;
+  readonly visitorId: string;
+  /** Seconds since the epoch. */
+  readonly issuedAt: number;
+}
+
 /** Why a ticket was not accepted. The visitor is then treated as new. */
 export type TicketRejection = "oversized" | "malformed" | "invalid" | "expired" | "wrong_room";
 
 export type TicketRead =
-  | { readonly ok: true; readonly ticket: Ticket }
+  | { readonly ok: true; readonly ticket: Ticket | PrequeueTicket }
   | { readonly ok: false; readonly reason: TicketRejection };
 
 /** Settings of ticket signing and checking. */
@@ -42,14 +56,21 @@ export const MAX_TOKEN_LENGTH = 2048;
  * const token = await signTicket({ room: "default", position: 42, joinedFrontier: 10, visitorId, issuedAt }, options);
  * ```
  */
-export async function signTicket(ticket: Ticket, options: TicketOptions): Promise<string> {
-  return new SignJWT({ room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier })
+export async function signTicket(ticket: Ticket | PrequeueTicket, options: TicketOptions): Promise<string> {
+  const claims =
+    ticket.kind === "place"
+      ? { room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier }
+      : { room: ticket.room, ev: ticket.event, st: ticket.startsAt };
+  // A pre-queue ticket must outlive the wait until the start, then live as long as any ticket.
+  const validFrom =
+    ticket.kind === "place" ? ticket.issuedAt : Math.max(ticket.issuedAt, Math.ceil(ticket.startsAt / 1000));
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: TYP })
     .setIssuer(options.issuer)
     .setAudience(AUDIENCE)
     .setSubject(ticket.visitorId)
     .setIssuedAt(ticket.issuedAt)
-    .setExpirationTime(ticket.issuedAt + options.ttlSeconds)
+    .setExpirationTime(validFrom + options.ttlSeconds)
     .sign(options.key);
 }
 
@@ -73,19 +94,27 @@ export async function readTicket(token: string, options: TicketOptions, nowMs: n
       currentDate: new Date(nowMs),
       requiredClaims: ["sub", "iat", "exp"],
     });
-    const { room, pos, f0, sub, iat } = payload;
-    if (typeof pos !== "number" || !Number.isSafeInteger(pos) || pos < 1) return { ok: false, reason: "malformed" };
-    if (typeof f0 !== "number" || !Number.isFinite(f0) || typeof sub !== "string" || typeof iat !== "number") {
-      return { ok: false, reason: "malformed" };
-    }
+    const { room, pos, f0, ev, st, sub, iat } = payload;
+    if (typeof sub !== "string" || typeof iat !== "number") return { ok: false, reason: "malformed" };
     if (room !== options.room) return { ok: false, reason: "wrong_room" };
-    return { ok: true, ticket: { room, position: pos, joinedFrontier: f0, visitorId: sub, issuedAt: iat } };
+    if (isCount(ev) && typeof st === "number" && Number.isSafeInteger(st)) {
+      return { ok: true, ticket: { kind: "prequeue", room, event: ev, startsAt: st, visitorId: sub, issuedAt: iat } };
+    }
+    if (!isCount(pos) || typeof f0 !== "number" || !Number.isFinite(f0)) return { ok: false, reason: "malformed" };
+    return {
+      ok: true,
+      ticket: { kind: "place", room, position: pos, joinedFrontier: f0, visitorId: sub, issuedAt: iat },
+    };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
     if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid)
       return { ok: false, reason: "malformed" };
     return { ok: false, reason: "invalid" };
   }
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 1;
 }
 
 /** A throwaway ticket secret for local development. */

@@ -163,6 +163,7 @@ describe("the rejection matrix", () => {
       ttlSeconds: 600,
     };
     const ticket = {
+      kind: "place" as const,
       room: "default",
       position: 1,
       joinedFrontier: 0,

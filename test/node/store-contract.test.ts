@@ -2,38 +2,9 @@ import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
-import { MemoryStore } from "../../worker/store/memory.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-
-const T0 = 1_800_000_000_000;
-let roomCounter = 0;
-
-function room(perMinute: number): RoomSpec {
-  roomCounter += 1;
-  return {
-    room: `contract-${process.pid}-${roomCounter}-${Date.now()}`,
-    defaultPerMinute: perMinute,
-    defaultMode: "auto",
-    stateTtlMs: 3_600_000,
-  };
-}
-
-/** A settable clock shared by a store and its test. */
-function clock(start = T0) {
-  let now = start;
-  return { now: () => now, set: (ms: number) => (now = ms), advance: (ms: number) => (now += ms) };
-}
-
-function redisClient() {
-  return connectRedis({ url: inject("bridgeUrl"), token: inject("bridgeToken"), timeoutMs: 2000 });
-}
-
-const stores: [string, (now: () => number) => AdmissionStore][] = [
-  ["MemoryStore", (now) => new MemoryStore(now)],
-  ["RedisStore (real redis-server through the REST bridge)", (now) => new RedisStore(redisClient(), { now })],
-];
+import { clock, redisClient, room, stores, T0 } from "../support/stores.ts";
 
 describe.each(stores)("store contract: %s", (_name, makeStore) => {
   it("lets the first newcomer of an idle room straight in and queues the next one", async () => {

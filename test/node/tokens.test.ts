@@ -11,7 +11,14 @@ const ticketOptions: TicketOptions = {
   room: "main",
   ttlSeconds: 3600,
 };
-const ticket = { room: "main", position: 42, joinedFrontier: 10.5, visitorId: "v-1", issuedAt: NOW / 1000 };
+const ticket = {
+  kind: "place" as const,
+  room: "main",
+  position: 42,
+  joinedFrontier: 10.5,
+  visitorId: "v-1",
+  issuedAt: NOW / 1000,
+};
 
 describe("queue tickets", () => {
   it("round-trip room, position, joined frontier, visitor and issue time", async () => {

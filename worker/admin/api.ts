@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../responses.ts";
 import { adminAuth } from "./auth.ts";
+import { checkNewEvent, eventJson } from "./events.ts";
 import { checkSettingsPatch } from "./settings.ts";
 import { roomStats } from "./stats.ts";
 
@@ -25,19 +26,80 @@ export function adminApi(): Hono<AppEnv> {
 
   admin.get("/stats", async (c) => {
     const { gate, config } = c.var.runtime;
-    const [tick, history] = await Promise.all([gate.store.tick(gate.room), gate.store.history(gate.room)]);
-    if (tick.kind === "unavailable" || history.kind === "unavailable") return storeDown(c);
+    const [tick, history, events] = await Promise.all([
+      gate.store.tick(gate.room),
+      gate.store.history(gate.room),
+      gate.store.events(gate.room),
+    ]);
+    if (tick.kind === "unavailable" || history.kind === "unavailable" || events.kind === "unavailable") {
+      return storeDown(c);
+    }
     gate.frontier.observe(tick.state, tick.settings);
-    return c.json(
-      roomStats({
-        room: config.room,
-        state: tick.state,
-        settings: tick.settings,
-        history: history.minutes,
-        defaultSessionMinutes: config.sessionSeconds / 60,
-        now: tick.state.updatedAt,
-      }),
-    );
+    const now = tick.state.updatedAt;
+    const stats = roomStats({
+      room: config.room,
+      state: tick.state,
+      settings: tick.settings,
+      history: history.minutes,
+      defaultSessionMinutes: config.sessionSeconds / 60,
+      now,
+    });
+    const upcoming = events.events.map((e) => eventJson(events.events, e, now)).filter((e) => e.phase !== "over");
+    return c.json({ ...stats, events: upcoming });
+  });
+
+  admin.get("/events", async (c) => {
+    const { gate } = c.var.runtime;
+    const read = await gate.store.events(gate.room);
+    if (read.kind === "unavailable") return storeDown(c);
+    const now = gate.now();
+    return c.json({ events: read.events.map((e) => eventJson(read.events, e, now)), at: new Date(now).toISOString() });
+  });
+
+  admin.post("/events", async (c) => {
+    const body = await jsonBody(c.req.raw);
+    if (body === INVALID_JSON) {
+      return c.json({ error: { code: "invalid_json", message: "The body is not valid JSON." } }, 400);
+    }
+    const { gate } = c.var.runtime;
+    const id = `ev_${crypto.randomUUID().slice(0, 8)}`;
+    // Compare-and-set: a concurrent change makes the write fail, and the check runs again on the new list.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const read = await gate.store.events(gate.room);
+      if (read.kind === "unavailable") return storeDown(c);
+      const now = gate.now();
+      const check = checkNewEvent(body, read.events, now, id);
+      if (!check.ok) {
+        return c.json(
+          { error: { code: "invalid_event", message: check.problems.join("; "), problems: check.problems } },
+          400,
+        );
+      }
+      const written = await gate.store.writeEvents(gate.room, read.version, check.next);
+      if (written.kind === "unavailable") return storeDown(c);
+      if (written.kind === "written") {
+        const event = { ...check.event, seq: written.seq };
+        return c.json({ event: eventJson(check.next, event, now) }, 201);
+      }
+    }
+    return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
+  });
+
+  admin.delete("/events/:id", async (c) => {
+    const { gate } = c.var.runtime;
+    const id = c.req.param("id");
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const read = await gate.store.events(gate.room);
+      if (read.kind === "unavailable") return storeDown(c);
+      if (!read.events.some((e) => e.id === id)) {
+        return errorResponse(c, 404, "event_not_found", `No scheduled event ${JSON.stringify(id)}.`);
+      }
+      const next = read.events.filter((e) => e.id !== id);
+      const written = await gate.store.writeEvents(gate.room, read.version, next);
+      if (written.kind === "unavailable") return storeDown(c);
+      if (written.kind === "written") return c.json({ deleted: id });
+    }
+    return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
   });
 
   admin.get("/settings", async (c) => {
@@ -48,10 +110,8 @@ export function adminApi(): Hono<AppEnv> {
   });
 
   admin.patch("/settings", async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
+    const body = await jsonBody(c.req.raw);
+    if (body === INVALID_JSON) {
       return c.json({ error: { code: "invalid_json", message: "The body is not valid JSON." } }, 400);
     }
     const check = checkSettingsPatch(body);
@@ -81,6 +141,16 @@ function settingsJson(
     sessionMinutes: settings.sessionMinutes ?? defaultSession,
     version: settings.version,
   };
+}
+
+const INVALID_JSON = Symbol("invalid JSON");
+
+async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json();
+  } catch {
+    return INVALID_JSON;
+  }
 }
 
 function storeDown(c: Parameters<typeof errorResponse>[0]): Response {

@@ -6,7 +6,9 @@ export type PatchCheck =
   | { readonly ok: true; readonly patch: SettingsPatch }
   | { readonly ok: false; readonly problems: string[] };
 
-const LIMITS = { ratePerMinute: 1_000_000, sessionMinutes: 7 * 24 * 60 } as const;
+/** Highest rate an operator may set, per minute. */
+export const RATE_LIMIT = 1_000_000;
+const LIMITS = { ratePerMinute: RATE_LIMIT, sessionMinutes: 7 * 24 * 60 } as const;
 
 /**
  * Validates the JSON body of `PATCH /__anteroom/admin/settings`: the fields

@@ -1,13 +1,27 @@
 /**
- * Lua fragments shared by the admission scripts (JOIN and TICK take the same
- * KEYS and ARGV, documented in each).
+ * Lua fragments shared by the admission scripts (JOIN, TICK and CLAIM take the
+ * same KEYS and ARGV 1-4, documented here; each script documents its own
+ * ARGV from 5 on).
  *
- * ADVANCE_LUA reads them into named locals (state_key, settings_key,
- * history_key, now, ttl_ms), loads the room's live settings (operators'
- * overrides in the settings hash, else the defaults passed in ARGV) and its
- * counters, and advances the frontier exactly as `advance()` in
- * `admission.ts` does. It defines: per_minute, mode, burst, session, version,
- * frontier, last_ticket, updated_at.
+ * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms}
+ * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, v, rate_at, mode_at}
+ * KEYS[3]  history_key   hash minute -> "last_ticket:admitted" (30-minute window)
+ * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
+ * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
+ * KEYS[6]  frozen_key    hash event seq -> last ticket before its pre-queue got its places
+ * ARGV[1]  default rate per minute (wrangler.toml), used unless overridden
+ * ARGV[2]  default mode, used unless overridden
+ * ARGV[3]  now_arg       time in ms, or "" to use Redis TIME
+ * ARGV[4]  ttl_ms        expiry of the keys, renewed on every write
+ *
+ * ADVANCE_LUA loads the live settings and the events, and advances the
+ * frontier from the last update to now piece by piece, with the settings in
+ * force in each piece, exactly as `advanceThrough()` in `schedule.ts` does. At
+ * an event's start it freezes the event's pre-queue: the counter moves past
+ * the pre-queue's size, so everyone pre-queued holds a place ahead of anyone
+ * arriving later. It defines: now, events, per_minute, mode, burst, session,
+ * version, frontier, last_ticket, updated_at, snapshot, and the functions
+ * prequeue_at(t), event_by_seq(seq), freeze(event).
  *
  * Time comes from Redis TIME unless the caller passes one (tests, replay), so
  * every worker instance shares one clock; a caller's clock that runs
@@ -17,6 +31,11 @@ export const ADVANCE_LUA = `
 local state_key = KEYS[1]
 local settings_key = KEYS[2]
 local history_key = KEYS[3]
+local events_key = KEYS[4]
+local prequeue_key = KEYS[5]
+local frozen_key = KEYS[6]
+local default_rate = tonumber(ARGV[1])
+local default_mode = ARGV[2]
 local now_arg = ARGV[3]
 local ttl_ms = tonumber(ARGV[4])
 local now
@@ -26,11 +45,52 @@ if now_arg == nil or now_arg == '' then
 else
   now = tonumber(now_arg)
 end
-local live = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'v')
-local per_minute = tonumber(live[1]) or tonumber(ARGV[1])
-local mode = live[2] or ARGV[2]
+local live = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at')
+local live_rate = tonumber(live[1])
+local live_mode = live[2]
 local session = live[3] or ''
 local version = tonumber(live[4]) or 0
+local rate_at = tonumber(live[5]) or 0
+local mode_at = tonumber(live[6]) or 0
+local events = {}
+local raw_events = redis.call('HGET', events_key, 'list')
+if raw_events then events = cjson.decode(raw_events) end
+
+local function active_at(t)
+  local found = nil
+  for _, e in ipairs(events) do
+    if e.startsAt <= t then found = e else break end
+  end
+  if found and found.endsAt and found.endsAt <= t then return nil end
+  return found
+end
+
+local function settings_at(t)
+  local rate = live_rate or default_rate
+  local m = live_mode or default_mode
+  local e = active_at(t)
+  if e then
+    if e.perMinute and rate_at < e.startsAt then rate = e.perMinute end
+    if e.mode and mode_at < e.startsAt then m = e.mode end
+  end
+  return rate, m
+end
+
+local function prequeue_at(t)
+  for _, e in ipairs(events) do
+    if e.prequeueFrom and e.prequeueFrom <= t and t < e.startsAt then return e end
+  end
+  return nil
+end
+
+local function event_by_seq(seq)
+  for _, e in ipairs(events) do
+    if e.seq == seq then return e end
+  end
+  return nil
+end
+
+local per_minute, mode = settings_at(now)
 local burst = math.max(1, per_minute / 60)
 local stored = redis.call('HMGET', state_key, 'f', 't', 'u')
 local frontier, last_ticket, updated_at
@@ -43,15 +103,42 @@ else
   last_ticket = 0
   updated_at = now
 end
-if mode ~= 'paused' then
-  local elapsed = now - updated_at
-  if elapsed < 0 then elapsed = 0 end
-  local cap = last_ticket + burst
-  if mode == 'queue-all' then cap = last_ticket end
-  local advanced = math.min(frontier + per_minute / 60000 * elapsed, cap)
-  if advanced > frontier then frontier = advanced end
+
+-- Places the pre-queue of event e ahead of everyone arriving later (once).
+local function freeze(e)
+  if redis.call('HSETNX', frozen_key, e.seq, last_ticket) == 1 then
+    redis.call('PEXPIRE', frozen_key, ttl_ms)
+    last_ticket = last_ticket + redis.call('ZCOUNT', prequeue_key, e.seq, '(' .. (e.seq + 1))
+  end
 end
-if now > updated_at then updated_at = now end
+
+local function step(t1)
+  local rate, m = settings_at(updated_at)
+  if m ~= 'paused' then
+    local elapsed = t1 - updated_at
+    if elapsed < 0 then elapsed = 0 end
+    local cap = last_ticket + math.max(1, rate / 60)
+    if m == 'queue-all' then cap = last_ticket end
+    local advanced = math.min(frontier + rate / 60000 * elapsed, cap)
+    if advanced > frontier then frontier = advanced end
+  end
+  if t1 > updated_at then updated_at = t1 end
+end
+
+if not stored[1] then
+  -- A new (or expired) room: any pre-queue whose event already started gets its places now.
+  for _, e in ipairs(events) do
+    if e.prequeueFrom and e.startsAt <= now then freeze(e) end
+  end
+end
+for _, e in ipairs(events) do
+  if e.startsAt > updated_at and e.startsAt <= now then
+    step(e.startsAt)
+    if e.prequeueFrom then freeze(e) end
+  end
+  if e.endsAt and e.endsAt > updated_at and e.endsAt <= now then step(e.endsAt) end
+end
+step(now)
 -- Counters as of now, before this call's own change: the minute's snapshot if it is the first write.
 local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticket)
 `;

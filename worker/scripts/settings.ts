@@ -1,18 +1,28 @@
 /**
  * SETTINGS: applies an operator's change to a room's live settings, all
  * fields at once (nothing is half-applied; of two operators, the last write
- * wins), and bumps the version so every instance can tell it changed.
+ * wins), bumps the version so every instance can tell it changed, and notes
+ * when the rate and mode were changed: a change made after a scheduled
+ * event's start wins over the event (see schedule.ts).
  *
- * KEYS[1]  settings_key  hash {rate, mode, session, v}
+ * KEYS[1]  settings_key  hash {rate, mode, session, v, rate_at, mode_at}
  * ARGV[1]  rate          positions per minute, "" to leave as is, "-" to reset to the default
  * ARGV[2]  mode          mode name, "" to leave as is, "-" to reset
  * ARGV[3]  session       session minutes, "" to leave as is, "-" to reset
+ * ARGV[4]  now_arg       time in ms, or "" to use Redis TIME
  *
  * Returns { rate, mode, session, version }: the stored overrides after the
  * change ('' where the default applies) and the new version.
  */
 export const SETTINGS_LUA = `
 local settings_key = KEYS[1]
+local now
+if ARGV[4] == nil or ARGV[4] == '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+else
+  now = tonumber(ARGV[4])
+end
 local fields = { 'rate', 'mode', 'session' }
 for i, field in ipairs(fields) do
   local value = ARGV[i]
@@ -21,6 +31,7 @@ for i, field in ipairs(fields) do
   elseif value ~= nil and value ~= '' then
     redis.call('HSET', settings_key, field, value)
   end
+  if i < 3 and value ~= nil and value ~= '' then redis.call('HSET', settings_key, field .. '_at', now) end
 end
 local version = redis.call('HINCRBY', settings_key, 'v', 1)
 local stored = redis.call('HMGET', settings_key, 'rate', 'mode', 'session')

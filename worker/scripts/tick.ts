@@ -6,7 +6,7 @@ import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./
  * second each), so the frontier moves with the traffic itself, with no cron
  * and no external driver, and operators' changes reach every instance.
  *
- * KEYS and ARGV: as JOIN (see join.ts).
+ * KEYS[1..6], ARGV[1..4]: as every admission script (see advance.ts).
  *
  * Returns { frontier, last_ticket, now, rate, mode, session, version }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)

@@ -6,8 +6,12 @@
  * | key                        | type | fields / meaning                                                 | expiry |
  * |----------------------------|------|------------------------------------------------------------------|--------|
  * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms       | {@link stateTtlMs} after the last write |
- * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes); v = version | none (operator data) |
+ * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes); v = version; rate_at, mode_at = when changed (ms) | none (operator data) |
  * | anteroom:{room}:history    | hash | minute number -> "last_ticket:admitted", the last 30 minutes     | as state |
+ * | anteroom:{room}:events     | hash | list = JSON array of scheduled events sorted by start; v = version | none (operator data) |
+ * | anteroom:{room}:event-seq  | string | counter of event numbers (never reused)                        | none |
+ * | anteroom:{room}:prequeue   | zset | "<event seq>:<visitor id>" -> seq + lottery draw in [0, 1)       | as state |
+ * | anteroom:{room}:frozen     | hash | event seq -> last ticket before the event's pre-queue was placed | as state |
  *
  * The state key expires after {@link stateTtlMs} without writes, which is
  * longer than any ticket lives, so an idle room cleans itself up without ever
@@ -25,9 +29,25 @@ export function historyKey(room: string): string {
   return `anteroom:{${room}}:history`;
 }
 
-/** The keys of the admission scripts, in KEYS order. */
+export function eventsKey(room: string): string {
+  return `anteroom:{${room}}:events`;
+}
+
+export function eventSeqKey(room: string): string {
+  return `anteroom:{${room}}:event-seq`;
+}
+
+export function prequeueKey(room: string): string {
+  return `anteroom:{${room}}:prequeue`;
+}
+
+export function frozenKey(room: string): string {
+  return `anteroom:{${room}}:frozen`;
+}
+
+/** The keys of the admission scripts (JOIN, TICK, CLAIM), in KEYS order. */
 export function roomKeys(room: string): string[] {
-  return [stateKey(room), settingsKey(room), historyKey(room)];
+  return [stateKey(room), settingsKey(room), historyKey(room), eventsKey(room), prequeueKey(room), frozenKey(room)];
 }
 
 /** State-key expiry: the ticket lifetime plus a day. */

@@ -1,6 +1,18 @@
-import { advance, type FrontierState, initialState, join, type Mode, rateOf, type Settings } from "../admission.ts";
+import { type FrontierState, initialState, join, rateOf, type Settings } from "../admission.ts";
+import {
+  advanceThrough,
+  type Defaults,
+  type LiveOverrides,
+  prequeueEventAt,
+  type ScheduledEvent,
+  scheduledEvent,
+  settingsAt,
+} from "../schedule.ts";
 import type {
   AdmissionStore,
+  Arrival,
+  ClaimOutcome,
+  EventsOutcome,
   HistoryOutcome,
   JoinOutcome,
   MinuteSnapshot,
@@ -8,12 +20,12 @@ import type {
   SettingsOutcome,
   SettingsPatch,
   TickOutcome,
+  WriteEventsOutcome,
 } from "./store.ts";
+import { newArrival } from "./store.ts";
 
-interface Overrides {
-  perMinute?: number;
-  mode?: Mode;
-  sessionMinutes?: number;
+interface Overrides extends LiveOverrides {
+  sessionMinutes: number | null;
   version: number;
 }
 
@@ -23,6 +35,25 @@ interface RoomEntry {
   history: Map<number, MinuteSnapshot>;
 }
 
+interface Schedule {
+  events: ScheduledEvent[];
+  version: number;
+  lastSeq: number;
+  /** Pre-queue entries per event: visitor id -> score (as the Redis zset). */
+  entries: Map<number, Map<string, number>>;
+  /** Event seq -> last ticket before its pre-queue was placed. */
+  frozen: Map<number, number>;
+}
+
+const NO_OVERRIDES: Overrides = {
+  perMinute: null,
+  mode: null,
+  sessionMinutes: null,
+  perMinuteChangedAt: 0,
+  modeChangedAt: 0,
+  version: 0,
+};
+
 /**
  * In-memory store: the embedded default for `npm start` without Redis and for
  * fast unit tests. Per process (per worker isolate), so never for production.
@@ -31,46 +62,82 @@ interface RoomEntry {
  * @example
  * ```ts
  * const store = new MemoryStore(() => Date.now());
- * await store.join({ room: "default", defaultPerMinute: 60, defaultMode: "auto", stateTtlMs: 86_400_000 });
+ * await store.join({ room: "default", defaultPerMinute: 60, defaultMode: "auto", stateTtlMs: 86_400_000 }, { visitorId, draw: Math.random() });
  * ```
  */
 export class MemoryStore implements AdmissionStore {
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #overrides = new Map<string, Overrides>();
+  readonly #schedules = new Map<string, Schedule>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  async join(room: RoomSpec): Promise<JoinOutcome> {
+  async join(room: RoomSpec, arrival: Arrival = newArrival()): Promise<JoinOutcome> {
     const now = this.#now();
-    const settings = this.#settings(room);
-    const before = advance(this.#load(room, settings, now), rateOf(settings.perMinute), now, settings.mode);
+    const before = this.#advance(room, now);
+    const settings = this.#settings(room, now);
+    const schedule = this.#schedule(room);
+    const pre = prequeueEventAt(schedule.events, now);
+    if (pre) {
+      const entries = schedule.entries.get(pre.seq) ?? new Map<string, number>();
+      const fraction = pre.shuffleAtStart ? Math.min(arrival.draw, 0.999999) : entries.size * 1e-9;
+      entries.set(arrival.visitorId, pre.seq + fraction);
+      schedule.entries.set(pre.seq, entries);
+      this.#save(room, before, before, now);
+      return { kind: "prequeued", event: pre.seq, startsAt: pre.startsAt, state: before, settings };
+    }
     const decision = join(before, rateOf(settings.perMinute), now, settings.mode);
     this.#save(room, decision.state, before, now);
     return { ...decision, settings };
   }
 
+  async claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
+    const now = this.#now();
+    let state = this.#advance(room, now);
+    const settings = this.#settings(room, now);
+    const schedule = this.#schedule(room);
+    if (!schedule.frozen.has(event)) {
+      const scheduled = schedule.events.find((e) => e.seq === event);
+      if (scheduled && now < scheduled.startsAt) {
+        this.#save(room, state, state, now);
+        return { kind: "not_started", state, settings };
+      }
+      // An event removed before its start: its pre-queue is placed at the first claim.
+      if (!scheduled)
+        state = { ...state, lastTicket: state.lastTicket + this.#freeze(schedule, event, state.lastTicket) };
+    }
+    this.#save(room, state, state, now);
+    const base = schedule.frozen.get(event);
+    const rank = rankOf(schedule.entries.get(event), visitorId);
+    if (base === undefined || rank === null) return { kind: "unknown", state, settings };
+    return { kind: "placed", position: base + rank + 1, base, state, settings };
+  }
+
   async tick(room: RoomSpec): Promise<TickOutcome> {
     const now = this.#now();
-    const settings = this.#settings(room);
-    const state = advance(this.#load(room, settings, now), rateOf(settings.perMinute), now, settings.mode);
+    const state = this.#advance(room, now);
     this.#save(room, state, state, now);
-    return { kind: "state", state, settings };
+    return { kind: "state", state, settings: this.#settings(room, now) };
   }
 
   async updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
-    const current = { ...(this.#overrides.get(room.room) ?? { version: 0 }) };
-    if (patch.perMinute === null) delete current.perMinute;
-    else if (patch.perMinute !== undefined) current.perMinute = patch.perMinute;
-    if (patch.mode === null) delete current.mode;
-    else if (patch.mode !== undefined) current.mode = patch.mode;
-    if (patch.sessionMinutes === null) delete current.sessionMinutes;
-    else if (patch.sessionMinutes !== undefined) current.sessionMinutes = patch.sessionMinutes;
+    const now = this.#now();
+    const current = { ...(this.#overrides.get(room.room) ?? NO_OVERRIDES) };
+    if (patch.perMinute !== undefined) {
+      current.perMinute = patch.perMinute;
+      current.perMinuteChangedAt = now;
+    }
+    if (patch.mode !== undefined) {
+      current.mode = patch.mode;
+      current.modeChangedAt = now;
+    }
+    if (patch.sessionMinutes !== undefined) current.sessionMinutes = patch.sessionMinutes;
     current.version += 1;
     this.#overrides.set(room.room, current);
-    return { kind: "settings", settings: this.#settings(room) };
+    return { kind: "settings", settings: this.#settings(room, now) };
   }
 
   async history(room: RoomSpec): Promise<HistoryOutcome> {
@@ -78,19 +145,73 @@ export class MemoryStore implements AdmissionStore {
     return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute) };
   }
 
-  #settings(room: RoomSpec): Settings {
-    const o = this.#overrides.get(room.room);
-    return {
-      perMinute: o?.perMinute ?? room.defaultPerMinute,
-      mode: o?.mode ?? room.defaultMode,
-      sessionMinutes: o?.sessionMinutes ?? null,
-      version: o?.version ?? 0,
-    };
+  async events(room: RoomSpec): Promise<EventsOutcome> {
+    const schedule = this.#schedule(room);
+    const events = schedule.events.map((e) => ({
+      ...e,
+      prequeued: schedule.entries.get(e.seq)?.size ?? 0,
+      placed: schedule.frozen.has(e.seq),
+    }));
+    return { kind: "events", events, version: String(schedule.version) };
   }
 
-  #load(room: RoomSpec, settings: Settings, now: number): FrontierState {
+  async writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome> {
+    const schedule = this.#schedule(room);
+    if (String(schedule.version) !== version) return { kind: "conflict" };
+    const adding = next.some((e) => e.seq === 0);
+    const seq = adding ? schedule.lastSeq + 1 : 0;
+    if (adding) schedule.lastSeq = seq;
+    schedule.events = next.map((e) => scheduledEvent(e.seq === 0 ? { ...e, seq } : e));
+    schedule.version += 1;
+    return { kind: "written", seq };
+  }
+
+  #defaults(room: RoomSpec): Defaults {
+    return { perMinute: room.defaultPerMinute, mode: room.defaultMode };
+  }
+
+  #settings(room: RoomSpec, now: number): Settings {
+    const o = this.#overrides.get(room.room) ?? NO_OVERRIDES;
+    const { perMinute, mode } = settingsAt(this.#defaults(room), o, this.#schedule(room).events, now);
+    return { perMinute, mode, sessionMinutes: o.sessionMinutes, version: o.version };
+  }
+
+  #schedule(room: RoomSpec): Schedule {
+    let schedule = this.#schedules.get(room.room);
+    if (!schedule) {
+      schedule = { events: [], version: 0, lastSeq: 0, entries: new Map(), frozen: new Map() };
+      this.#schedules.set(room.room, schedule);
+    }
+    return schedule;
+  }
+
+  /** The counters advanced to `now` through any event boundaries, as ADVANCE_LUA does. */
+  #advance(room: RoomSpec, now: number): FrontierState {
+    const schedule = this.#schedule(room);
+    const overrides = this.#overrides.get(room.room) ?? NO_OVERRIDES;
     const entry = this.#rooms.get(room.room);
-    return entry && entry.expiresAt > now ? entry.state : initialState(rateOf(settings.perMinute), now);
+    let state: FrontierState;
+    if (entry && entry.expiresAt > now) {
+      state = entry.state;
+    } else {
+      state = initialState(rateOf(this.#settings(room, now).perMinute), now);
+      // A new (or expired) room: any pre-queue whose event already started gets its places now.
+      for (const event of schedule.events) {
+        if (event.prequeueFrom !== null && event.startsAt <= now) {
+          state = { ...state, lastTicket: state.lastTicket + this.#freeze(schedule, event.seq, state.lastTicket) };
+        }
+      }
+    }
+    return advanceThrough(state, this.#defaults(room), overrides, schedule.events, now, (event, lastTicket) =>
+      this.#freeze(schedule, event.seq, lastTicket),
+    );
+  }
+
+  /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */
+  #freeze(schedule: Schedule, seq: number, lastTicket: number): number {
+    if (schedule.frozen.has(seq)) return 0;
+    schedule.frozen.set(seq, lastTicket);
+    return schedule.entries.get(seq)?.size ?? 0;
   }
 
   /** `before`: the counters just before this call's own change, for the minute's snapshot. */
@@ -104,6 +225,15 @@ export class MemoryStore implements AdmissionStore {
     }
     this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history });
   }
+}
+
+/** An entry's rank among its event's entries, ordered by score then name (as a Redis zset). */
+function rankOf(entries: Map<string, number> | undefined, visitorId: string): number | null {
+  const score = entries?.get(visitorId);
+  if (!entries || score === undefined) return null;
+  let rank = 0;
+  for (const [other, s] of entries) if (s < score || (s === score && other < visitorId)) rank += 1;
+  return rank;
 }
 
 function admittedSoFar(state: FrontierState): number {

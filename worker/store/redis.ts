@@ -1,13 +1,20 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { type FrontierState, MODES, type Mode, type Settings } from "../admission.ts";
+import { type ScheduledEvent, scheduledEvent } from "../schedule.ts";
 import type { SettingsTail } from "../scripts/advance.ts";
+import { CLAIM_LUA, type ClaimReply } from "../scripts/claim.ts";
+import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "../scripts/events.ts";
 import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
 import { JOIN_LUA, type JoinReply } from "../scripts/join.ts";
 import { SETTINGS_LUA, type SettingsReply } from "../scripts/settings.ts";
 import { TICK_LUA, type TickReply } from "../scripts/tick.ts";
-import { historyKey, roomKeys, settingsKey } from "./keys.ts";
+import { eventSeqKey, eventsKey, frozenKey, historyKey, prequeueKey, roomKeys, settingsKey } from "./keys.ts";
 import type {
   AdmissionStore,
+  Arrival,
+  ClaimOutcome,
+  EventRecord,
+  EventsOutcome,
   HistoryOutcome,
   JoinOutcome,
   MinuteSnapshot,
@@ -16,7 +23,9 @@ import type {
   SettingsPatch,
   StoreUnavailable,
   TickOutcome,
+  WriteEventsOutcome,
 } from "./store.ts";
+import { newArrival } from "./store.ts";
 
 /** The one Redis capability the store needs: scripts run by EVALSHA with an EVAL fallback. */
 export interface ScriptClient {
@@ -47,6 +56,9 @@ export class RedisStore implements AdmissionStore {
   readonly #tick;
   readonly #settings;
   readonly #history;
+  readonly #claim;
+  readonly #eventsRead;
+  readonly #eventsWrite;
   readonly #now: (() => number) | undefined;
 
   constructor(client: ScriptClient, options: RedisStoreOptions = {}) {
@@ -54,11 +66,47 @@ export class RedisStore implements AdmissionStore {
     this.#tick = client.createScript<TickReply>(TICK_LUA);
     this.#settings = client.createScript<SettingsReply>(SETTINGS_LUA);
     this.#history = client.createScript<HistoryReply>(HISTORY_LUA);
+    this.#claim = client.createScript<ClaimReply>(CLAIM_LUA);
+    this.#eventsRead = client.createScript<EventsReadReply>(EVENTS_READ_LUA);
+    this.#eventsWrite = client.createScript<EventsWriteReply>(EVENTS_WRITE_LUA);
     this.#now = options.now;
   }
 
-  join(room: RoomSpec): Promise<JoinOutcome> {
-    return attempt(async () => joinOutcome(await this.#join.exec(roomKeys(room.room), this.#args(room))));
+  join(room: RoomSpec, arrival: Arrival = newArrival()): Promise<JoinOutcome> {
+    const args = [...this.#args(room), arrival.visitorId, String(arrival.draw)];
+    return attempt(async () => joinOutcome(await this.#join.exec(roomKeys(room.room), args)));
+  }
+
+  claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
+    const args = [...this.#args(room), String(event), visitorId];
+    return attempt(async () => claimOutcome(await this.#claim.exec(roomKeys(room.room), args)));
+  }
+
+  events(room: RoomSpec): Promise<EventsOutcome> {
+    return attempt(async () => {
+      const [version, list, ...counts] = await this.#eventsRead.exec(
+        [eventsKey(room.room), prequeueKey(room.room), frozenKey(room.room)],
+        [],
+      );
+      const events = decodeEvents(list);
+      const records: EventRecord[] = events.map((event, i) => ({
+        ...event,
+        prequeued: Number(counts[i * 3 + 1] ?? 0),
+        placed: Number(counts[i * 3 + 2] ?? 0) === 1,
+      }));
+      return { kind: "events", events: records, version: String(version) };
+    });
+  }
+
+  writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome> {
+    const adding = next.some((e) => e.seq === 0);
+    return attempt(async () => {
+      const [written, seq] = await this.#eventsWrite.exec(
+        [eventsKey(room.room), eventSeqKey(room.room)],
+        [version, encodeEvents(next), adding ? "1" : ""],
+      );
+      return Number(written) === 1 ? { kind: "written", seq: Number(seq) } : { kind: "conflict" };
+    });
   }
 
   tick(room: RoomSpec): Promise<TickOutcome> {
@@ -74,7 +122,7 @@ export class RedisStore implements AdmissionStore {
     return attempt(async () => {
       const [rate, mode, session, version] = await this.#settings.exec(
         [settingsKey(room.room)],
-        [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes)],
+        [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes), this.#now ? String(this.#now()) : ""],
       );
       const live: SettingsTail = [
         rate === "" ? room.defaultPerMinute : rate,
@@ -120,7 +168,16 @@ async function attempt<T>(operation: () => Promise<T>): Promise<T | StoreUnavail
 }
 
 /** The one mapping of JOIN's reply. */
-function joinOutcome([outcome, position, frontier, lastTicket, now, ...live]: JoinReply): JoinOutcome {
+function joinOutcome([
+  outcome,
+  position,
+  frontier,
+  lastTicket,
+  now,
+  eventSeq,
+  eventStarts,
+  ...live
+]: JoinReply): JoinOutcome {
   const state = frontierState(frontier, lastTicket, now);
   const settings = settingsOf(live);
   switch (outcome) {
@@ -132,9 +189,58 @@ function joinOutcome([outcome, position, frontier, lastTicket, now, ...live]: Jo
       return { kind: "closed", state, settings };
     case 3:
       return { kind: "admitted", position: 0, state, settings };
+    case 4:
+      return { kind: "prequeued", event: Number(eventSeq), startsAt: Number(eventStarts), state, settings };
     default:
       return { kind: "unavailable", reason: `JOIN returned an unknown outcome ${JSON.stringify(outcome)}` };
   }
+}
+
+/** The one mapping of CLAIM's reply. */
+function claimOutcome([outcome, position, base, frontier, lastTicket, now, ...live]: ClaimReply): ClaimOutcome {
+  const state = frontierState(frontier, lastTicket, now);
+  const settings = settingsOf(live);
+  switch (outcome) {
+    case 1:
+      return { kind: "placed", position: Number(position), base: Number(base), state, settings };
+    case 2:
+      return { kind: "not_started", state, settings };
+    case 3:
+      return { kind: "unknown", state, settings };
+    default:
+      return { kind: "unavailable", reason: `CLAIM returned an unknown outcome ${JSON.stringify(outcome)}` };
+  }
+}
+
+/**
+ * Events as the scripts read them: JSON with null fields left out (Lua's
+ * cjson turns null into a truthy value) and the number of an event being
+ * added as a placeholder the write script fills in.
+ */
+function encodeEvents(events: readonly ScheduledEvent[]): string {
+  return JSON.stringify(
+    events.map((e) =>
+      Object.fromEntries(
+        Object.entries({ ...scheduledEvent(e), seq: e.seq === 0 ? "__SEQ__" : e.seq }).filter(([, v]) => v !== null),
+      ),
+    ),
+  );
+}
+
+/** The REST client may hand the JSON back already parsed (automatic deserialization). */
+function decodeEvents(json: unknown): ScheduledEvent[] {
+  const parsed: unknown = typeof json === "string" ? JSON.parse(json) : json;
+  const list = (Array.isArray(parsed) ? parsed : []) as Record<string, unknown>[];
+  return list.map((e) => ({
+    id: String(e.id),
+    seq: Number(e.seq),
+    startsAt: Number(e.startsAt),
+    endsAt: typeof e.endsAt === "number" ? e.endsAt : null,
+    prequeueFrom: typeof e.prequeueFrom === "number" ? e.prequeueFrom : null,
+    perMinute: typeof e.perMinute === "number" ? e.perMinute : null,
+    mode: typeof e.mode === "string" && (MODES as readonly string[]).includes(e.mode) ? (e.mode as Mode) : null,
+    shuffleAtStart: e.shuffleAtStart === true,
+  }));
 }
 
 function frontierState(frontier: string | number, lastTicket: number, now: number): FrontierState {

@@ -1,4 +1,5 @@
 import type { FrontierState, JoinDecision, Mode, Settings } from "../admission.ts";
+import type { ScheduledEvent } from "../schedule.ts";
 
 /** What a store call returns when the store could not answer: a value, so callers must handle it. */
 export interface StoreUnavailable {
@@ -7,7 +8,56 @@ export interface StoreUnavailable {
   readonly reason: string;
 }
 
-export type JoinOutcome = (JoinDecision & { readonly settings: Settings }) | StoreUnavailable;
+/** A newcomer during an event's pre-queue: a lottery entry, placed at the event's start. */
+export interface Prequeued {
+  readonly kind: "prequeued";
+  /** The event's number (`ScheduledEvent.seq`). */
+  readonly event: number;
+  readonly startsAt: number;
+  readonly state: FrontierState;
+}
+
+export type JoinOutcome = ((JoinDecision | Prequeued) & { readonly settings: Settings }) | StoreUnavailable;
+
+/** Who is arriving: the id names their pre-queue entry; the draw in [0, 1) is their lottery number. */
+export interface Arrival {
+  readonly visitorId: string;
+  readonly draw: number;
+}
+
+/** A fresh arrival: a new id and lottery draw (what the gate passes; tests may omit it). */
+export function newArrival(): Arrival {
+  return { visitorId: crypto.randomUUID(), draw: Math.random() };
+}
+
+/** A pre-queued visitor's place after the start; `base` is the last ticket before the pre-queue's places. */
+export type ClaimOutcome =
+  | ({ readonly state: FrontierState; readonly settings: Settings } & (
+      | { readonly kind: "placed"; readonly position: number; readonly base: number }
+      /** The store's clock says the event has not started yet. */
+      | { readonly kind: "not_started" }
+      /** No such entry (the store lost it): the visitor is treated as new. */
+      | { readonly kind: "unknown" }
+    ))
+  | StoreUnavailable;
+
+/** A stored event with its pre-queue's size and whether it has been placed. */
+export interface EventRecord extends ScheduledEvent {
+  readonly prequeued: number;
+  readonly placed: boolean;
+}
+
+/** The events and an opaque token of this version of the list, for {@link AdmissionStore.writeEvents}. */
+export type EventsOutcome =
+  | { readonly kind: "events"; readonly events: readonly EventRecord[]; readonly version: string }
+  | StoreUnavailable;
+
+/** `seq` is the number drawn for an added event (0 when none was added). */
+export type WriteEventsOutcome =
+  | { readonly kind: "written"; readonly seq: number }
+  /** The list changed since `version` was read; nothing was written. */
+  | { readonly kind: "conflict" }
+  | StoreUnavailable;
 export type TickOutcome =
   | { readonly kind: "state"; readonly state: FrontierState; readonly settings: Settings }
   | StoreUnavailable;
@@ -48,8 +98,17 @@ export interface RoomSpec {
  * unit tests.
  */
 export interface AdmissionStore {
-  /** A newcomer arrives: advance the frontier and hand out a position, atomically. */
-  join(room: RoomSpec): Promise<JoinOutcome>;
+  /** A newcomer arrives: advance the frontier and hand out a position (or a pre-queue entry), atomically. */
+  join(room: RoomSpec, arrival?: Arrival): Promise<JoinOutcome>;
+  /** A pre-queued visitor's place, once the event has started. */
+  claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome>;
+  /** The scheduled events, sorted by start. */
+  events(room: RoomSpec): Promise<EventsOutcome>;
+  /**
+   * Replaces the events if they are still at `version`. An event in `next`
+   * with `seq` 0 is the one being added: it gets the room's next number.
+   */
+  writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome>;
   /** Advance the frontier and read it, with the live settings. */
   tick(room: RoomSpec): Promise<TickOutcome>;
   /** Apply an operator's change, all fields at once. */
