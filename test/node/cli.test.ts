@@ -65,6 +65,36 @@ describe("the anteroom CLI against a running room", () => {
     expect((await anteroom(["mode", "queue-all", ...target])).code).toBe(0);
   }, 30_000);
 
+  it("schedules, lists and removes events", async () => {
+    const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
+    const added = await anteroom([
+      "events",
+      "add",
+      "--starts",
+      soon(60),
+      "--ends",
+      soon(120),
+      "--prequeue-from",
+      soon(30),
+      "--rate",
+      "500",
+      ...target,
+    ]);
+    expect(added.code).toBe(0);
+    const id = /scheduled (ev_\w+)/.exec(added.stdout)?.[1] ?? "";
+    expect(added.stdout).toContain("rate 500/min");
+    expect(added.stdout).toContain("(lottery)");
+    const listed = await anteroom(["events", "list", ...target]);
+    expect(listed.stdout).toContain(`${id}  scheduled`);
+    const clash = await anteroom(["events", "add", "--starts", soon(90), "--rate", "10", ...target]);
+    expect(clash.code).toBe(4);
+    expect(clash.stderr).toContain(`overlaps event ${id}`);
+    expect((await anteroom(["events", "add", "--rate", "10", ...target])).code).toBe(2);
+    expect((await anteroom(["events", "remove", id, ...target])).stdout).toContain(`removed ${id}`);
+    expect((await anteroom(["events", "list", ...target])).stdout).toContain("no events scheduled");
+    expect((await anteroom(["events", "remove", id, ...target])).code).toBe(4);
+  }, 30_000);
+
   it("exits with codes a script can rely on", async () => {
     expect((await anteroom(["status", "--url", stack.url, "--token", "wrong-token"])).code).toBe(3);
     expect((await anteroom(["status", "--url", "http://127.0.0.1:9", "--token", TOKEN])).code).toBe(1);

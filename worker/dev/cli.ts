@@ -4,6 +4,9 @@
 //   anteroom set-rate N                   admission rate, per minute
 //   anteroom mode NAME                    auto | queue-all | paused | closed | passthrough
 //   anteroom pause | resume               mode paused | mode auto
+//   anteroom events list                  scheduled events
+//   anteroom events add --starts T [--ends T] [--prequeue-from T] [--rate N] [--event-mode NAME] [--no-shuffle]
+//   anteroom events remove ID
 //   anteroom keys generate [CURRENT]      a new pass signing key (staged after the current ones)
 //   anteroom keys promote KID CURRENT     make a staged key sign
 //
@@ -24,6 +27,10 @@ commands:
   mode NAME                  set the mode: ${MODES.join(" | ")}
   pause                      stop admitting (places are kept)
   resume                     back to mode auto
+  events list                scheduled events
+  events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--no-shuffle]
+                             schedule an event (TIME: ISO 8601, e.g. 2026-12-01T18:00:00Z)
+  events remove ID           cancel a scheduled event
   keys generate [CURRENT]     a new pass signing key (staged after CURRENT keys, if given)
   keys promote KID CURRENT   make the staged key KID sign
 
@@ -52,6 +59,12 @@ async function main(argv: string[]): Promise<number> {
       json: { type: "boolean", default: false },
       once: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
+      starts: { type: "string" },
+      ends: { type: "string" },
+      "prequeue-from": { type: "string" },
+      rate: { type: "string" },
+      "event-mode": { type: "string" },
+      "no-shuffle": { type: "boolean", default: false },
     },
   });
   const [command, ...rest] = positionals;
@@ -87,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
       return change(target, { mode: "paused" });
     case "resume":
       return change(target, { mode: "auto" });
+    case "events":
+      return events(target, rest, values);
     default:
       throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   }
@@ -117,8 +132,11 @@ async function call(target: Target, path: string, init: RequestInit = {}): Promi
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";
     throw new CliError(EXIT.unreachable, `cannot reach the room at ${target.url} (${reason})`);
   }
-  const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   if (res.status === 401) throw new CliError(EXIT.unauthorized, "the room refused the admin token");
+  if (res.status === 404 && body?.error?.code === "event_not_found") {
+    throw new CliError(EXIT.rejected, body.error.message ?? "no such event");
+  }
   if (res.status === 404) {
     throw new CliError(EXIT.unreachable, `no admin API at ${target.url} (is ADMIN_TOKEN set on the room?)`);
   }
@@ -135,6 +153,78 @@ async function change(target: Target, patch: Record<string, unknown>): Promise<n
   >;
   console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min`);
   return EXIT.ok;
+}
+
+interface EventJson {
+  id: string;
+  startsAt: string;
+  endsAt: string | null;
+  prequeueFrom: string | null;
+  ratePerMinute: number | null;
+  mode: string | null;
+  shuffleAtStart: boolean;
+  phase: string;
+  prequeued: number;
+}
+
+const EVENTS_USAGE =
+  "usage: anteroom events list | events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--no-shuffle] | events remove ID";
+
+async function events(
+  target: Target,
+  args: string[],
+  options: {
+    starts?: string;
+    ends?: string;
+    "prequeue-from"?: string;
+    rate?: string;
+    "event-mode"?: string;
+    "no-shuffle"?: boolean;
+  },
+): Promise<number> {
+  const [action, ...rest] = args;
+  if (action === "list" && rest.length === 0) {
+    const { events } = (await call(target, "/events")) as { events: EventJson[] };
+    if (events.length === 0) console.log("no events scheduled");
+    for (const e of events) console.log(describeEvent(e));
+    return EXIT.ok;
+  }
+  if (action === "remove" && rest.length === 1) {
+    await call(target, `/events/${encodeURIComponent(rest[0] ?? "")}`, { method: "DELETE" });
+    console.log(`removed ${rest[0]}`);
+    return EXIT.ok;
+  }
+  if (action === "add" && rest.length === 0) {
+    if (!options.starts) throw new CliError(EXIT.usage, `--starts is required\n${EVENTS_USAGE}`);
+    const rate = options.rate === undefined ? undefined : Number(options.rate);
+    if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
+      throw new CliError(EXIT.usage, "--rate must be a number above 0 (visitors per minute)");
+    }
+    const body = {
+      startsAt: options.starts,
+      endsAt: options.ends,
+      prequeueFrom: options["prequeue-from"],
+      ratePerMinute: rate,
+      mode: options["event-mode"],
+      shuffleAtStart: options["prequeue-from"] && options["no-shuffle"] ? false : undefined,
+    };
+    const { event } = (await call(target, "/events", { method: "POST", body: JSON.stringify(body) })) as {
+      event: EventJson;
+    };
+    console.log(`scheduled ${describeEvent(event)}`);
+    return EXIT.ok;
+  }
+  throw new CliError(EXIT.usage, EVENTS_USAGE);
+}
+
+function describeEvent(e: EventJson): string {
+  const changes = [
+    e.prequeueFrom ? `pre-queue from ${e.prequeueFrom}${e.shuffleAtStart ? " (lottery)" : " (arrival order)"}` : "",
+    e.ratePerMinute === null ? "" : `rate ${e.ratePerMinute}/min`,
+    e.mode === null ? "" : `mode ${e.mode}`,
+    e.prequeued > 0 ? `${e.prequeued} pre-queued` : "",
+  ].filter(Boolean);
+  return `${e.id}  ${e.phase}  ${e.startsAt} to ${e.endsAt ?? "next event"}  ${changes.join(", ")}`;
 }
 
 interface Stats {

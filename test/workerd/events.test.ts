@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import { T0, testRoom, Visitor } from "./helpers.ts";
+
+const TOKEN = "admin-token-for-tests-0123456789";
+const MINUTE = 60_000;
+
+type Room = Awaited<ReturnType<typeof testRoom>>;
+
+function admin(room: Room, path: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${TOKEN}`);
+  return room.app.request(`http://room.test/__anteroom/admin${path}`, { ...init, headers }, room.env);
+}
+
+function post(room: Room, body: unknown) {
+  return admin(room, "/events", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function problems(res: Response): Promise<string> {
+  expect(res.status).toBe(400);
+  const body = (await res.json()) as { error: { code: string; message: string } };
+  expect(["invalid_event", "invalid_json"]).toContain(body.error.code);
+  return body.error.message;
+}
+
+describe("admin events API", () => {
+  it("schedules, lists and removes an event", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const created = await post(room, {
+      startsAt: iso(T0 + 30 * MINUTE),
+      endsAt: iso(T0 + 90 * MINUTE),
+      prequeueFrom: iso(T0 + 10 * MINUTE),
+      ratePerMinute: 300,
+      mode: "queue-all",
+    });
+    expect(created.status).toBe(201);
+    const { event } = (await created.json()) as { event: Record<string, unknown> };
+    expect(event).toMatchObject({
+      startsAt: iso(T0 + 30 * MINUTE),
+      prequeueFrom: iso(T0 + 10 * MINUTE),
+      ratePerMinute: 300,
+      mode: "queue-all",
+      shuffleAtStart: true,
+      phase: "scheduled",
+    });
+    const listed = (await (await admin(room, "/events")).json()) as { events: Record<string, unknown>[] };
+    expect(listed.events).toEqual([expect.objectContaining({ id: event.id, phase: "scheduled" })]);
+    const stats = (await (await admin(room, "/stats")).json()) as { events: unknown[] };
+    expect(stats.events).toEqual([expect.objectContaining({ id: event.id })]);
+
+    expect((await admin(room, `/events/${event.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(((await (await admin(room, "/events")).json()) as { events: unknown[] }).events).toEqual([]);
+    const missing = await admin(room, `/events/${event.id}`, { method: "DELETE" });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "event_not_found" } });
+  });
+
+  it("rejects bad events with a 400 naming the problem, and leaves schedule and settings untouched", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    expect(await problems(await post(room, { startsAt: iso(T0 - MINUTE), ratePerMinute: 100 }))).toContain(
+      "startsAt is in the past",
+    );
+    expect(await problems(await post(room, { ratePerMinute: 100 }))).toContain("startsAt is required");
+    expect(await problems(await post(room, { startsAt: "next tuesday", ratePerMinute: 100 }))).toContain("startsAt");
+    expect(
+      await problems(await post(room, { startsAt: iso(T0 + MINUTE), endsAt: iso(T0 + 1000), mode: "paused" })),
+    ).toContain("endsAt must be after startsAt");
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), ratePerMinute: -5 }))).toContain(
+      "ratePerMinute",
+    );
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), mode: "turbo" }))).toContain("mode");
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), rate: 5 }))).toContain('unknown field "rate"');
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE) }))).toContain("must set");
+    expect(await problems(await post(room, "{not json"))).toContain("not valid JSON");
+
+    const first = await post(room, {
+      startsAt: iso(T0 + 10 * MINUTE),
+      endsAt: iso(T0 + 20 * MINUTE),
+      ratePerMinute: 50,
+    });
+    const { event } = (await first.json()) as { event: { id: string } };
+    const overlapping = await post(room, {
+      startsAt: iso(T0 + 25 * MINUTE),
+      prequeueFrom: iso(T0 + 15 * MINUTE),
+    });
+    expect(await problems(overlapping)).toContain(`overlaps event ${event.id}`);
+    const listed = (await (await admin(room, "/events")).json()) as { events: unknown[] };
+    expect(listed.events).toHaveLength(1);
+    const settings = await (await admin(room, "/settings")).json();
+    expect(settings).toMatchObject({ ratePerMinute: 60, mode: "auto" });
+  });
+
+  it("switches the rate at the event's start without anyone at the keyboard", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    await post(room, { startsAt: iso(T0 + MINUTE), endsAt: iso(T0 + 2 * MINUTE), ratePerMinute: 600 });
+    room.advance(MINUTE + 1000);
+    expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 600 });
+    room.advance(MINUTE);
+    expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 60 });
+  });
+});
+
+describe("a drop with a pre-queue, as visitors see it", () => {
+  it("shows a countdown, then places the pre-queue ahead of later arrivals", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60" });
+    const created = await post(room, { startsAt: iso(T0 + 2 * MINUTE), prequeueFrom: iso(T0 + 1000) });
+    expect(created.status).toBe(201);
+    room.advance(5_000);
+
+    const early = Array.from({ length: 5 }, () => new Visitor());
+    for (const visitor of early) {
+      const res = await room.request(visitor, "/");
+      expect(res.status).toBe(200);
+      const html = await res.text();
+      expect(html).toContain("Opening soon");
+      expect(html).toContain("random order");
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(visitor.cookies.has("anteroom_ticket")).toBe(true);
+      expect(visitor.cookies.has("anteroom_pass")).toBe(false);
+    }
+    // Apps get JSON, and the countdown costs no store call.
+    const api = await room.request(early[0] ?? new Visitor(), "/", { headers: { accept: "application/json" } });
+    expect(api.status).toBe(429);
+    expect(await api.json()).toMatchObject({ state: "prequeue", startsAt: iso(T0 + 2 * MINUTE), secondsToStart: 115 });
+
+    // The moment of the start: nobody has been admitted at the event's rate yet.
+    room.advance(2 * MINUTE - 5_000);
+    const late = new Visitor("application/json");
+    const lateRes = await room.request(late, "/");
+    expect(lateRes.status).toBe(429);
+    const latePlace = ((await lateRes.json()) as { position: number }).position;
+    expect(latePlace).toBe(6);
+
+    const places: number[] = [];
+    let admitted = 0;
+    for (const visitor of early) {
+      const res = await room.request(visitor, "/__anteroom/status");
+      const body = (await res.json()) as { state: string; position: number | null };
+      if (body.state === "admitted") {
+        admitted += 1;
+        places.push(body.position ?? 0);
+      } else {
+        expect(body.state).toBe("queued");
+        places.push(body.position ?? 0);
+      }
+    }
+    expect([...places].sort()).toEqual([1, 2, 3, 4, 5]);
+    // One place's worth of burst at 60/min: exactly the one holding place 1 is in at once.
+    expect(admitted).toBe(1);
+    // Their next request keeps the place (the new ticket replaced the pre-queue one).
+    const again = (await (await room.request(early[0] ?? new Visitor(), "/__anteroom/status")).json()) as {
+      position: number | null;
+    };
+    expect(again.position === null || again.position === places[0]).toBe(true);
+  });
+});
