@@ -1,0 +1,360 @@
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Stack, startStack } from "../../worker/dev/stack.ts";
+import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
+import { CHROMIUM_PATH, hasChromium, launchChromium } from "./browser.ts";
+
+// The operator dashboard in a real browser: headless Chromium -> the worker in
+// workerd (`wrangler dev`) with an ADMIN_TOKEN -> the Upstash REST bridge -> a
+// redis-server of this file's own. The test changes settings through the page
+// and checks them through the admin API, the way another operator would see them.
+//
+// One stack (one room) serves every scenario, run one after another; each
+// scenario signs in afresh in a browser context of its own.
+
+const ADMIT_PER_MINUTE = 30;
+const TOKEN = randomBytes(24).toString("base64url");
+const PAGE = "/__anteroom/dashboard";
+/** The page polls every 2 s; this bounds a few polls on a busy machine. */
+const UPDATE_TIMEOUT_MS = 15_000;
+const SCENARIO_TIMEOUT_MS = 90_000;
+/** Kept with the sources: what the dashboard looked like in the last test run. */
+const SCREENSHOT = fileURLToPath(new URL("./screenshots/dashboard.png", import.meta.url));
+const SCREENSHOT_PHONE = "/tmp/anteroom-dashboard-phone.png";
+
+let redis: RedisServer | undefined;
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+const contexts: BrowserContext[] = [];
+
+function room(): Stack {
+  if (!stack) throw new Error("the stack did not start");
+  return stack;
+}
+
+/** What went wrong inside a page: script errors, CSP violations, requests to other origins. */
+interface Operator {
+  readonly page: Page;
+  readonly problems: string[];
+  /** Stats requests the page made. */
+  statsPolls: number;
+}
+
+async function openDashboard(options: BrowserContextOptions = {}): Promise<Operator> {
+  if (!browser) throw new Error("Chromium did not start");
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
+  contexts.push(context);
+  const page = await context.newPage();
+  const operator: Operator = { page, problems: [], statsPolls: 0 };
+  page.on("pageerror", (error) => operator.problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") operator.problems.push(`console: ${message.text()}`);
+  });
+  page.on("request", (request) => {
+    if (!request.url().startsWith(room().url)) operator.problems.push(`request elsewhere: ${request.url()}`);
+    if (new URL(request.url()).pathname === "/__anteroom/admin/stats") operator.statsPolls += 1;
+  });
+  const response = await page.goto(`${room().url}${PAGE}`);
+  expect(response?.status()).toBe(200);
+  return operator;
+}
+
+async function signIn(page: Page, token = TOKEN): Promise<void> {
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+async function signedIn(page: Page): Promise<void> {
+  await signIn(page);
+  try {
+    await page.locator("#live").waitFor({ state: "visible", timeout: UPDATE_TIMEOUT_MS });
+  } catch (error) {
+    const shown = await page
+      .locator("#sign-in-error")
+      .textContent({ timeout: 1_000 })
+      .catch(() => null);
+    throw new Error(`not signed in within ${UPDATE_TIMEOUT_MS} ms; the page says ${JSON.stringify(shown)}`, {
+      cause: error,
+    });
+  }
+  await expect(page.locator("#fig-mode").textContent()).resolves.not.toBe("-");
+}
+
+/** The admin API, called by the test as a second operator would. */
+async function adminApi(path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+  const headers = new Headers(init.headers);
+  headers.set("authorization", `Bearer ${TOKEN}`);
+  if (init.body) headers.set("content-type", "application/json");
+  const response = await fetch(`${room().url}/__anteroom/admin${path}`, { ...init, headers });
+  return { status: response.status, body: await response.json() };
+}
+
+async function settings(): Promise<{ ratePerMinute: number; mode: string }> {
+  const { status, body } = await adminApi("/settings");
+  expect(status).toBe(200);
+  return body as { ratePerMinute: number; mode: string };
+}
+
+/** Cookie-less newcomers asking for JSON: each takes a place in line (or goes straight in) and never returns. */
+async function newcomers(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${room().url}/api/echo`, { headers: { accept: "application/json" } });
+    expect([200, 429]).toContain(response.status);
+    await response.body?.cancel();
+  }
+}
+
+async function text(page: Page, selector: string): Promise<string> {
+  return ((await page.locator(selector).textContent({ timeout: 5_000 })) ?? "").trim();
+}
+
+/** The history table's newest row (the current minute), as numbers. */
+async function currentMinute(page: Page) {
+  const cells = await page.locator("#history tbody tr").first().locator("td").allTextContents();
+  const [, arrivals, admissions, inLine] = cells.map((cell) => Number(cell.replace(/\D/g, "")));
+  return { arrivals: arrivals ?? 0, admissions: admissions ?? 0, inLine: inLine ?? 0 };
+}
+
+if (!hasChromium) {
+  console.warn(`test/e2e: SKIPPING the dashboard tests: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium)`);
+}
+
+describe.skipIf(!hasChromium)(
+  hasChromium
+    ? "operator dashboard in headless Chromium"
+    : `operator dashboard in headless Chromium: SKIPPED, no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
+  () => {
+    beforeAll(async () => {
+      redis = await startRedisServer();
+      stack = await startStack({
+        env: {
+          PORT: "0",
+          ROOM: `e2e-dashboard-${Date.now()}`,
+          ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
+          ADMIN_TOKEN: TOKEN,
+          REDIS_URL: redis.url,
+          // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
+          REDIS_TIMEOUT_MS: "5000",
+        },
+      });
+      expect(stack.bridge, "the stack must use the real Redis, not the in-memory store").not.toBeNull();
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await stack?.stop();
+      await redis?.stop();
+    }, 30_000);
+
+    afterEach(async () => {
+      for (const context of contexts.splice(0)) await context.close().catch(() => {});
+    });
+
+    it(
+      "asks for the token first, and says clearly when a wrong one is refused",
+      async () => {
+        const { page, problems } = await openDashboard();
+        await expect(page.getByRole("heading", { name: "Sign in" }).isVisible()).resolves.toBe(true);
+        expect(await page.locator("#live").isVisible(), "no figures before signing in").toBe(false);
+
+        await signIn(page, "not-the-admin-token-at-all");
+        const error = page.locator("#sign-in-error");
+        await expect.poll(() => error.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toContain("token was refused");
+        expect(await error.getAttribute("role")).toBe("alert");
+        expect(await page.locator("#live").isVisible()).toBe(false);
+        expect(await page.evaluate(() => sessionStorage.length), "a refused token is not kept").toBe(0);
+        // The refusal was the API's 401, which the browser logs as a failed resource; nothing else went wrong.
+        expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "signed in: shows the room's figures and a chart of the last minutes, live",
+      async () => {
+        const operator = await openDashboard();
+        const { page } = operator;
+        await signedIn(page);
+        expect(await text(page, "#fig-mode")).toBe("auto");
+        expect(await text(page, "#fig-rate")).toBe(String(ADMIT_PER_MINUTE));
+        expect(await text(page, "#fig-target")).toBe(String(ADMIT_PER_MINUTE));
+        expect(await page.getByLabel("Admission rate (visitors per minute)").inputValue()).toBe(
+          String(ADMIT_PER_MINUTE),
+        );
+        expect(await page.getByLabel("Mode").inputValue()).toBe("auto");
+        expect(await page.getByRole("button", { name: "Sign out" }).isVisible()).toBe(true);
+
+        const before = await currentMinute(page);
+        await newcomers(8);
+        // No reload by the test: the page's own polling brings the new figures.
+        await expect
+          .poll(async () => Number(await text(page, "#fig-queue")), { timeout: UPDATE_TIMEOUT_MS })
+          .toBeGreaterThanOrEqual(5);
+        const { body: stats } = await adminApi("/stats");
+        expect((stats as { queueLength: number }).queueLength).toBeGreaterThanOrEqual(5);
+        expect(await text(page, "#fig-eta")).toMatch(/^\d+ (s|min)$/);
+        expect(Number(await text(page, "#fig-admitted"))).toBeGreaterThanOrEqual(1);
+        await expect
+          .poll(async () => (await currentMinute(page)).arrivals, { timeout: UPDATE_TIMEOUT_MS })
+          .toBeGreaterThanOrEqual(before.arrivals + 8);
+        expect(await page.locator("#history tbody tr").count(), "30 minutes and the current one").toBe(31);
+
+        // The chart: a drawn canvas of real size, holding the same figures as the table.
+        const canvas = page.locator("#chart canvas");
+        await canvas.waitFor({ state: "visible", timeout: 5_000 });
+        const box = await canvas.boundingBox();
+        expect(box?.width ?? 0).toBeGreaterThan(300);
+        expect(box?.height ?? 0).toBeGreaterThan(150);
+        const inked = await canvas.evaluate((element) => {
+          const c = element as HTMLCanvasElement;
+          const pixels = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+          let count = 0;
+          for (let i = 3; i < pixels.length; i += 4) if ((pixels[i] ?? 0) > 0) count += 1;
+          return count;
+        });
+        expect(inked, "the canvas is drawn on").toBeGreaterThan(1_000);
+        const legend = await page.locator(".u-legend .u-series .u-label").allTextContents();
+        expect(legend).toEqual(["Minute", "Arrivals", "Admissions", "In line"]);
+        // Pointing at the newest minute shows its values in the legend, as uPlot reads them from its data.
+        const plot = page.locator("#chart .u-over");
+        const area = await plot.boundingBox();
+        if (!area) throw new Error("no plot area");
+        await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
+        const arrivalsValue = page.locator(".u-legend .u-series .u-value").nth(1);
+        await expect
+          .poll(async () => Number(await arrivalsValue.textContent()), { timeout: 5_000 })
+          .toBeGreaterThanOrEqual(before.arrivals + 8);
+        expect(Number(await arrivalsValue.textContent())).toBeLessThanOrEqual((await currentMinute(page)).arrivals);
+        expect(operator.statsPolls, "the page polled for fresh figures").toBeGreaterThanOrEqual(2);
+
+        // A reload in the same tab stays signed in.
+        await page.reload();
+        await page.locator("#live").waitFor({ state: "visible", timeout: UPDATE_TIMEOUT_MS });
+        expect(await page.locator("#sign-in").isVisible()).toBe(false);
+        expect(operator.problems).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "changes the rate and the mode through the admin API, and shows the API's message for a bad rate",
+      async () => {
+        const { page, problems } = await openDashboard();
+        await signedIn(page);
+        const rate = page.getByLabel("Admission rate (visitors per minute)");
+        const status = page.locator("#control-status");
+        const error = page.locator("#control-error");
+
+        await rate.fill("120");
+        await page.getByRole("button", { name: "Set rate" }).click();
+        await expect
+          .poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+          .toBe("Rate set to 120 per minute.");
+        expect((await settings()).ratePerMinute, "the room runs at the new rate").toBe(120);
+        expect(await text(page, "#fig-rate")).toBe("120");
+        expect(await text(page, "#fig-target")).toBe("120");
+
+        for (const bad of ["0", "-5", ""]) {
+          await rate.fill(bad);
+          await page.getByRole("button", { name: "Set rate" }).click();
+          await expect
+            .poll(() => error.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+            .toContain("ratePerMinute must be a number above 0");
+          expect(await error.getAttribute("role")).toBe("alert");
+          expect((await settings()).ratePerMinute, `"${bad}" changes nothing`).toBe(120);
+        }
+
+        await page.getByLabel("Mode").selectOption("queue-all");
+        await page.getByRole("button", { name: "Set mode" }).click();
+        await expect.poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toBe("Mode set to queue-all.");
+        expect(await error.textContent(), "a success clears the last problem").toBe("");
+        expect((await settings()).mode).toBe("queue-all");
+        expect(await text(page, "#fig-mode")).toBe("queue-all");
+        // The next polls agree with the change.
+        await page.waitForTimeout(2_500);
+        expect(await text(page, "#fig-mode")).toBe("queue-all");
+        expect(await page.getByLabel("Mode").inputValue()).toBe("queue-all");
+
+        await page.getByLabel("Mode").selectOption("auto");
+        await page.getByRole("button", { name: "Set mode" }).click();
+        await expect.poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toBe("Mode set to auto.");
+        expect(await settings()).toMatchObject({ mode: "auto", ratePerMinute: 120 });
+        // The 400s above are logged by the browser as failed resources; nothing else went wrong.
+        expect(problems.filter((p) => !p.includes("400"))).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "lists scheduled events, and fits a phone's screen",
+      async () => {
+        const startsAt = new Date(Date.now() + 2 * 3_600_000);
+        const created = await adminApi("/events", {
+          method: "POST",
+          body: JSON.stringify({
+            startsAt: startsAt.toISOString(),
+            endsAt: new Date(startsAt.getTime() + 3_600_000).toISOString(),
+            ratePerMinute: 300,
+          }),
+        });
+        expect(created.status, JSON.stringify(created.body)).toBe(201);
+
+        const desk = await openDashboard();
+        await signedIn(desk.page);
+        const rows = desk.page.locator("#events-table tbody tr");
+        await expect.poll(() => rows.count(), { timeout: UPDATE_TIMEOUT_MS }).toBe(1);
+        const cells = await rows.first().locator("td").allTextContents();
+        expect(cells[0]).toBe("scheduled");
+        expect(cells[4]).toBe("300 / min");
+        expect(await desk.page.locator("#events-none").isVisible()).toBe(false);
+
+        // The whole view, with traffic in the chart and the event listed, for the record.
+        await desk.page.locator("#chart canvas").waitFor({ state: "visible" });
+        const plot = await desk.page.locator("#chart .u-over").boundingBox();
+        if (plot) await desk.page.mouse.move(plot.x + plot.width * 0.97, plot.y + plot.height / 2);
+        await desk.page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+        const phone = await openDashboard({
+          viewport: { width: 390, height: 844 },
+          deviceScaleFactor: 2,
+          isMobile: true,
+          hasTouch: true,
+        });
+        await signedIn(phone.page);
+        await phone.page.locator("#chart canvas").waitFor({ state: "visible" });
+        const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, "no sideways scrolling on a phone").toBeLessThanOrEqual(0);
+        const chartWidth = (await phone.page.locator("#chart canvas").boundingBox())?.width ?? 0;
+        expect(chartWidth, "the chart fits the screen").toBeLessThanOrEqual(390);
+        await phone.page.screenshot({ path: SCREENSHOT_PHONE, fullPage: true });
+        expect(desk.problems).toEqual([]);
+        expect(phone.problems).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "signing out forgets the token and stops polling",
+      async () => {
+        const operator = await openDashboard();
+        const { page } = operator;
+        await signedIn(page);
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.getByRole("heading", { name: "Sign in" }).waitFor({ state: "visible", timeout: 5_000 });
+        expect(await page.locator("#live").isVisible()).toBe(false);
+        expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+        const polls = operator.statsPolls;
+        await page.waitForTimeout(3_000);
+        expect(operator.statsPolls, "no polling once signed out").toBe(polls);
+        await page.reload();
+        await page.getByRole("heading", { name: "Sign in" }).waitFor({ state: "visible", timeout: 5_000 });
+        expect(await page.locator("#live").isVisible(), "a reload does not sign in again").toBe(false);
+        expect(operator.problems).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+  },
+);

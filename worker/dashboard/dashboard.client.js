@@ -1,0 +1,438 @@
+// The operator dashboard's script, for the page in worker/dashboard/page.ts.
+// It runs in the operator's browser, not in the worker: plain JavaScript that
+// talks to the admin API with the token the operator signed in with. The
+// token lives in sessionStorage (this tab only, gone when it closes) and is
+// sent as a bearer header, never in a URL or a cookie. Text from the API is
+// put in the page with textContent only.
+//
+// A module script: strict, scoped, and run after the page is parsed and after
+// uPlot's classic deferred script, which defines the global `uPlot` it uses.
+
+const TOKEN_KEY = "anteroom.adminToken";
+const POLL_MS = 2000;
+const CHART_HEIGHT = 280;
+const SERIES = [
+  { key: "arrivals", label: "Arrivals", color: "#2f6fdb" },
+  { key: "admissions", label: "Admissions", color: "#1f9d55" },
+  { key: "queueLength", label: "In line", color: "#d9730d" },
+];
+
+const api = document.body.dataset.api || "/__anteroom/admin";
+const $ = (id) => document.getElementById(id);
+const el = {
+  signIn: $("sign-in"),
+  signInForm: $("sign-in-form"),
+  token: $("token"),
+  signInError: $("sign-in-error"),
+  signOut: $("sign-out"),
+  live: $("live"),
+  room: $("room-name"),
+  nowTitle: $("now-title"),
+  mode: $("fig-mode"),
+  rate: $("fig-rate"),
+  queue: $("fig-queue"),
+  admitted: $("fig-admitted"),
+  target: $("fig-target"),
+  eta: $("fig-eta"),
+  updated: $("updated"),
+  connection: $("connection"),
+  chart: $("chart"),
+  history: $("history").tBodies[0],
+  rateForm: $("rate-form"),
+  rateInput: $("rate-input"),
+  modeForm: $("mode-form"),
+  modeSelect: $("mode-select"),
+  controlStatus: $("control-status"),
+  controlError: $("control-error"),
+  events: $("events"),
+  eventsNone: $("events-none"),
+  eventsTable: $("events-table"),
+};
+
+const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+const fmt = (n) => numbers.format(n);
+
+// Signing out or in again bumps the session, so answers to an older session's requests are dropped.
+let session = 0;
+let timer;
+let chart;
+// What the operator typed but did not submit yet is not overwritten by the next poll.
+let rateDirty = false;
+let modeDirty = false;
+// A poll sent before a change was confirmed may carry the old settings: its answer is dropped.
+let requests = 0;
+let confirmedAt = 0;
+
+// sessionStorage can be unavailable (privacy settings); the tab then keeps the token in memory.
+let memoryToken = null;
+const storage = {
+  get() {
+    try {
+      return sessionStorage.getItem(TOKEN_KEY);
+    } catch {
+      return memoryToken;
+    }
+  },
+  set(value) {
+    memoryToken = value;
+    try {
+      if (value === null) sessionStorage.removeItem(TOKEN_KEY);
+      else sessionStorage.setItem(TOKEN_KEY, value);
+    } catch {}
+  },
+};
+
+/** Calls the admin API; resolves to {status, body}, rejects only when the room cannot be reached. */
+async function call(method, path, token, payload) {
+  const headers = { accept: "application/json", authorization: `Bearer ${token}` };
+  const init = { method, headers, cache: "no-store", credentials: "omit" };
+  if (payload !== undefined) {
+    headers["content-type"] = "application/json";
+    init.body = JSON.stringify(payload);
+  }
+  const response = await fetch(api + path, init);
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {}
+  return { status: response.status, body };
+}
+
+function problemOf(answer) {
+  const message = answer.body?.error?.message;
+  return message ? message : `The room answered with status ${answer.status}.`;
+}
+
+function setText(node, text) {
+  // Unchanged text is left alone, so live regions announce only real changes.
+  if (node.textContent !== text) node.textContent = text;
+}
+
+// Sign in and out
+
+async function signIn(token, quiet) {
+  const mine = ++session;
+  let answer;
+  try {
+    answer = await call("GET", "/stats", token);
+  } catch {
+    if (mine === session) showSignIn("Could not reach the room. Check the connection and try again.");
+    return;
+  }
+  if (mine !== session) return;
+  if (answer.status === 401) {
+    storage.set(null);
+    showSignIn(quiet ? "" : "That token was refused. Check it and try again.");
+    return;
+  }
+  if (answer.status !== 200) {
+    showSignIn(`Could not sign in: ${problemOf(answer)}`);
+    return;
+  }
+  storage.set(token);
+  el.token.value = "";
+  setText(el.signInError, "");
+  el.signIn.hidden = true;
+  el.live.hidden = false;
+  el.signOut.hidden = false;
+  rateDirty = false;
+  modeDirty = false;
+  render(answer.body);
+  if (!quiet) el.nowTitle.focus();
+  schedule(mine);
+}
+
+function signOut(message) {
+  session++;
+  clearTimeout(timer);
+  storage.set(null);
+  if (chart) {
+    chart.destroy();
+    chart = undefined;
+  }
+  el.history.replaceChildren();
+  el.eventsTable.tBodies[0].replaceChildren();
+  setText(el.room, "");
+  setText(el.controlStatus, "");
+  setText(el.controlError, "");
+  setText(el.connection, "");
+  showSignIn(message);
+}
+
+function showSignIn(message) {
+  el.live.hidden = true;
+  el.signOut.hidden = true;
+  el.signIn.hidden = false;
+  setText(el.signInError, message);
+  el.token.focus();
+}
+
+// Polling
+
+function schedule(mine) {
+  clearTimeout(timer);
+  if (mine !== session || document.hidden) return;
+  timer = setTimeout(() => poll(mine), POLL_MS);
+}
+
+async function poll(mine) {
+  const token = storage.get();
+  if (mine !== session || token === null) return;
+  const sent = ++requests;
+  try {
+    const answer = await call("GET", "/stats", token);
+    if (mine !== session) return;
+    if (answer.status === 401) {
+      signOut("The token is no longer accepted (it may have been changed). Sign in again.");
+      return;
+    }
+    if (answer.status === 200) {
+      setText(el.connection, "");
+      if (sent > confirmedAt) render(answer.body);
+    } else {
+      setText(el.connection, `No fresh figures: ${problemOf(answer)} Retrying.`);
+    }
+  } catch {
+    if (mine === session) setText(el.connection, "Cannot reach the room. Retrying.");
+  }
+  schedule(mine);
+}
+
+// A hidden tab does not poll; it catches up at once when shown again.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && !el.live.hidden) poll(session);
+});
+
+// The live view
+
+function render(stats) {
+  setText(el.room, `Room ${stats.room}`);
+  setText(el.mode, stats.mode);
+  setText(el.rate, fmt(stats.ratePerMinute));
+  setText(el.queue, fmt(stats.queueLength));
+  setText(el.admitted, fmt(Math.round(stats.admittedLastMinute)));
+  setText(el.target, fmt(stats.ratePerMinute));
+  setText(el.eta, waitText(stats.etaSecondsForNewcomer, stats.mode));
+  setText(el.updated, `Updated ${new Date(stats.at).toLocaleTimeString()}`);
+  syncControls(stats);
+  renderHistory(stats.history);
+  renderEvents(stats.events);
+}
+
+function waitText(seconds, mode) {
+  if (seconds === null) return mode === "closed" ? "closed to newcomers" : "on hold (paused)";
+  if (seconds <= 0) return "none";
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+function syncControls(settings) {
+  if (!rateDirty && document.activeElement !== el.rateInput) el.rateInput.value = String(settings.ratePerMinute);
+  if (!modeDirty && document.activeElement !== el.modeSelect) el.modeSelect.value = settings.mode;
+}
+
+function renderHistory(history) {
+  const rows = Array.isArray(history) ? history : [];
+  const times = rows.map((row) => Date.parse(row.minute) / 1000);
+  const data = [times, ...SERIES.map((s) => rows.map((row) => row[s.key]))];
+  drawChart(data);
+  const minute = { hour: "2-digit", minute: "2-digit" };
+  el.history.replaceChildren(
+    ...rows
+      .slice()
+      .reverse()
+      .map((row) =>
+        tableRow([new Date(row.minute).toLocaleTimeString([], minute), ...SERIES.map((s) => fmt(row[s.key]))]),
+      ),
+  );
+}
+
+function renderEvents(events) {
+  // A worker without scheduled events sends no list: the section stays hidden.
+  if (!Array.isArray(events)) {
+    el.events.hidden = true;
+    return;
+  }
+  el.events.hidden = false;
+  el.eventsNone.hidden = events.length > 0;
+  el.eventsTable.hidden = events.length === 0;
+  el.eventsTable.tBodies[0].replaceChildren(
+    ...events.map((event) =>
+      tableRow([
+        phaseText(event),
+        when(event.startsAt),
+        when(event.endsAt),
+        when(event.prequeueFrom),
+        event.ratePerMinute == null ? "-" : `${fmt(event.ratePerMinute)} / min`,
+        event.mode ?? "-",
+      ]),
+    ),
+  );
+}
+
+function phaseText(event) {
+  const phase = { scheduled: "scheduled", prequeue: "pre-queue open", active: "running" }[event.phase] ?? event.phase;
+  return event.phase === "prequeue" && event.prequeued ? `${phase} (${fmt(event.prequeued)} waiting)` : phase;
+}
+
+function when(iso) {
+  if (!iso) return "-";
+  return new Date(iso).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+}
+
+function tableRow(cells) {
+  const tr = document.createElement("tr");
+  for (const text of cells) {
+    const td = document.createElement("td");
+    td.textContent = String(text ?? "-");
+    tr.append(td);
+  }
+  return tr;
+}
+
+// The chart (uPlot, served by the worker next to this file)
+
+function drawChart(data) {
+  if (typeof uPlot !== "function") {
+    setText(el.connection, "The chart library did not load; the figures are in the table.");
+    return;
+  }
+  if (chart) {
+    chart.setData(data);
+    return;
+  }
+  const style = getComputedStyle(document.body);
+  const ink = style.color;
+  const grid = style.getPropertyValue("--edge").trim() || "#b9c0c8";
+  const axis = (extra) => ({
+    stroke: ink,
+    grid: { stroke: grid, width: 1 },
+    ticks: { stroke: grid, width: 1 },
+    ...extra,
+  });
+  const fromZero = (_u, _min, max) => uPlot.rangeNum(0, Math.max(4, max), 0.1, true);
+  chart = new uPlot(
+    {
+      width: chartWidth(),
+      height: CHART_HEIGHT,
+      scales: { x: { time: true }, y: { range: fromZero }, line: { range: fromZero } },
+      series: [
+        { label: "Minute" },
+        ...SERIES.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          points: { show: false },
+          ...(s.key === "queueLength" ? { scale: "line", dash: [8, 4] } : {}),
+        })),
+      ],
+      axes: [
+        // Room for a label like "11:20am" between ticks, so they never run together on a phone.
+        axis({ space: 70 }),
+        axis({ label: "per minute", size: 56 }),
+        axis({ label: "in line", scale: "line", side: 1, size: 56, grid: { show: false } }),
+      ],
+      legend: { live: true },
+    },
+    data,
+    el.chart,
+  );
+}
+
+function chartWidth() {
+  return Math.max(200, Math.floor(el.chart.clientWidth));
+}
+
+if ("ResizeObserver" in window) {
+  new ResizeObserver(() => {
+    if (chart && chart.width !== chartWidth()) chart.setSize({ width: chartWidth(), height: CHART_HEIGHT });
+  }).observe(el.chart);
+}
+
+// Controls
+
+el.rateInput.addEventListener("input", () => {
+  rateDirty = true;
+});
+el.modeSelect.addEventListener("change", () => {
+  modeDirty = true;
+});
+
+el.rateForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const raw = el.rateInput.value.trim();
+  const value = Number(raw);
+  // An empty or unreadable entry goes to the API as typed, so its answer names the field:
+  // NaN would turn into null in JSON, which means "back to the default rate".
+  const rate = raw !== "" && Number.isFinite(value) ? value : raw;
+  change({ ratePerMinute: rate }, el.rateForm, (s) => {
+    rateDirty = false;
+    el.rateInput.value = String(s.ratePerMinute);
+    return `Rate set to ${fmt(s.ratePerMinute)} per minute.`;
+  });
+});
+
+el.modeForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  change({ mode: el.modeSelect.value }, el.modeForm, (s) => {
+    modeDirty = false;
+    el.modeSelect.value = s.mode;
+    return `Mode set to ${s.mode}.`;
+  });
+});
+
+/** Sends a settings change; on success `done(settings)` updates its own field and returns the message. */
+async function change(patch, form, done) {
+  const mine = session;
+  const token = storage.get();
+  if (token === null) return;
+  const button = form.querySelector("button");
+  setText(el.controlStatus, "");
+  setText(el.controlError, "");
+  button.disabled = true;
+  try {
+    const answer = await call("PATCH", "/settings", token, patch);
+    if (mine !== session) return;
+    if (answer.status === 401) {
+      signOut("The token is no longer accepted (it may have been changed). Sign in again.");
+    } else if (answer.status === 200) {
+      confirmedAt = ++requests;
+      setText(el.controlStatus, done(answer.body));
+      setText(el.mode, answer.body.mode);
+      setText(el.rate, fmt(answer.body.ratePerMinute));
+      setText(el.target, fmt(answer.body.ratePerMinute));
+      poll(mine);
+    } else {
+      setText(el.controlError, `Not changed: ${problemOf(answer)}`);
+    }
+  } catch {
+    if (mine === session) setText(el.controlError, "Not changed: could not reach the room.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+el.signInForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const token = el.token.value.trim();
+  if (token === "") {
+    showSignIn("Enter the admin token.");
+    return;
+  }
+  // A header can carry only visible ASCII: anything else could not be the token, and fetch would throw.
+  if (/[^\x21-\x7e]/.test(token)) {
+    showSignIn("That is not a valid token: it can hold only letters, digits and punctuation, no spaces.");
+    return;
+  }
+  setText(el.signInError, "");
+  signIn(token, false);
+});
+
+el.signOut.addEventListener("click", () => signOut(""));
+
+// A reload in the same tab stays signed in.
+const saved = storage.get();
+if (saved) signIn(saved, true);
+else el.token.focus();

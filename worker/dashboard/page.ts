@@ -1,0 +1,143 @@
+import { MODES, type Mode } from "../admission.ts";
+import type { DashboardAssets } from "./assets.ts";
+
+/** What each mode does, for the mode picker (README "Modes" has the full table). */
+const MODE_HINTS: Readonly<Record<Mode, string>> = {
+  auto: "auto: in at the rate",
+  "queue-all": "queue-all: everyone waits first",
+  paused: "paused: nobody let in",
+  closed: "closed: no new places",
+  passthrough: "passthrough: no line",
+};
+
+/**
+ * The dashboard's HTML: a sign-in form and the live view, both filled in by
+ * the page's script. No inline script or style: the CSP forbids them, so a
+ * script injected into the page could not run either.
+ *
+ * @example
+ * ```ts
+ * dashboardPage({ base: "/__anteroom/dashboard", api: "/__anteroom/admin", assets: dashboardAssets() });
+ * ```
+ */
+export function dashboardPage(input: {
+  /** Where the page is served; its assets are under `<base>/assets/`. */
+  readonly base: string;
+  /** Where the admin API is. */
+  readonly api: string;
+  readonly assets: DashboardAssets;
+}): string {
+  const { base, api, assets } = input;
+  const href = (name: string) => escapeHtml(`${base}/assets/${name}`);
+  const files = assets.files
+    .map((a) =>
+      a.load === "style"
+        ? `<link rel="stylesheet" href="${href(a.name)}">`
+        : `<script src="${href(a.name)}"${a.load === "module" ? ' type="module"' : " defer"}></script>`,
+    )
+    .join("\n");
+  const modes = MODES.map((m) => `<option value="${m}">${escapeHtml(MODE_HINTS[m])}</option>`).join("");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<title>Anteroom dashboard</title>
+<link rel="icon" href="data:,">
+${files}
+</head>
+<body data-api="${escapeHtml(api)}">
+<header class="top">
+<h1>Anteroom <span class="muted">dashboard</span></h1>
+<p class="muted" id="room-name"></p>
+<button type="button" id="sign-out" class="secondary" hidden>Sign out</button>
+</header>
+<main>
+<noscript><p class="problem">The dashboard needs JavaScript.</p></noscript>
+
+<section id="sign-in" class="card" aria-labelledby="sign-in-title">
+<h2 id="sign-in-title">Sign in</h2>
+<form id="sign-in-form" method="post" novalidate>
+<label for="token">Admin token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" autocapitalize="off" spellcheck="false" required aria-describedby="token-hint sign-in-error">
+<p class="muted" id="token-hint">The room's ADMIN_TOKEN. It is kept in this tab only, until you sign out or close it.</p>
+<button type="submit">Sign in</button>
+<p id="sign-in-error" class="problem" role="alert"></p>
+</form>
+</section>
+
+<div id="live" hidden>
+<section id="now" class="card" aria-labelledby="now-title">
+<h2 id="now-title" tabindex="-1">Now</h2>
+<dl class="figures">
+<div><dt>Mode</dt><dd id="fig-mode">-</dd></div>
+<div><dt>Rate</dt><dd><span id="fig-rate">-</span> <span class="unit">per min</span></dd></div>
+<div><dt>In line</dt><dd id="fig-queue">-</dd></div>
+<div><dt>Admitted, last minute</dt><dd><span id="fig-admitted">-</span> <span class="unit">of <span id="fig-target">-</span> target</span></dd></div>
+<div><dt>Wait for a newcomer</dt><dd id="fig-eta">-</dd></div>
+</dl>
+<p class="muted" id="updated"></p>
+<p id="connection" class="problem" role="status"></p>
+</section>
+
+<section id="trend" class="card" aria-labelledby="chart-title">
+<h2 id="chart-title">Last 30 minutes</h2>
+<div id="chart" class="chart" role="img" aria-label="Line chart of arrivals, admissions and people in line per minute over the last 30 minutes. The same figures are in the table below."></div>
+<details>
+<summary>The figures as a table</summary>
+<div class="scroll">
+<table id="history">
+<caption>Per minute, newest first</caption>
+<thead><tr><th scope="col">Minute</th><th scope="col">Arrivals</th><th scope="col">Admissions</th><th scope="col">In line</th></tr></thead>
+<tbody></tbody>
+</table>
+</div>
+</details>
+</section>
+
+<section id="controls" class="card" aria-labelledby="controls-title">
+<h2 id="controls-title">Controls</h2>
+<div class="controls">
+<form id="rate-form" method="post" novalidate>
+<label for="rate-input">Admission rate (visitors per minute)</label>
+<div class="row">
+<input id="rate-input" name="ratePerMinute" type="number" inputmode="decimal" step="any" min="0" required>
+<button type="submit">Set rate</button>
+</div>
+</form>
+<form id="mode-form" method="post" novalidate>
+<label for="mode-select">Mode</label>
+<div class="row">
+<select id="mode-select" name="mode">${modes}</select>
+<button type="submit">Set mode</button>
+</div>
+</form>
+</div>
+<p id="control-status" class="done" role="status"></p>
+<p id="control-error" class="problem" role="alert"></p>
+</section>
+
+<section id="events" class="card" aria-labelledby="events-title" hidden>
+<h2 id="events-title">Scheduled events</h2>
+<p id="events-none" class="muted">None scheduled.</p>
+<div class="scroll">
+<table id="events-table" hidden>
+<thead><tr><th scope="col">Status</th><th scope="col">Starts</th><th scope="col">Ends</th><th scope="col">Pre-queue from</th><th scope="col">Rate</th><th scope="col">Mode</th></tr></thead>
+<tbody></tbody>
+</table>
+</div>
+</section>
+</div>
+</main>
+</body>
+</html>
+`;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch] ?? ch,
+  );
+}
