@@ -21,7 +21,15 @@ export {
   type GuardOptions,
   type GuardOutcome,
 } from "./guard.ts";
-export { cookieValue, type FoundPass, findPass, PASS_COOKIE, PASS_HEADER, type PassOrigin } from "./pass-source.ts";
+export {
+  cookieValue,
+  type FoundPass,
+  findPass,
+  HOST_PASS_COOKIE,
+  PASS_COOKIE,
+  PASS_HEADER,
+  type PassOrigin,
+} from "./pass-source.ts";
 export {
   ADMISSION_CODES,
   type AdmissionCode,

@@ -2,8 +2,10 @@ import type { HeadersLike, PassSource } from "./types.ts";
 
 /** Request header the worker sets to the pass it admitted the request with (worker/proxy.ts). */
 export const PASS_HEADER = "anteroom-pass";
-/** Cookie the browser holds the pass in (worker/cookies.ts). */
+/** Cookie the browser holds the pass in on plain http, e.g. local development (worker/cookies.ts). */
 export const PASS_COOKIE = "anteroom_pass";
+/** The same cookie on https: `__Host-` prefixed, so only the room's own host can have set it. */
+export const HOST_PASS_COOKIE = `__Host-${PASS_COOKIE}`;
 
 /** Where a pass was found: the worker's header, the browser's cookie, or a token the caller passed in. */
 export type PassOrigin = "header" | "cookie" | "token";
@@ -16,9 +18,12 @@ export interface FoundPass {
 
 /**
  * Finds the raw pass of a request: the `anteroom-pass` header first (set by
- * the worker, which strips any copy the client sent), then the `anteroom_pass`
- * cookie (a browser that reaches the origin by another route). Nothing is
- * verified here; an empty value counts as absent.
+ * the worker, which strips any copy the client sent), then the
+ * `__Host-anteroom_pass` cookie (what the worker sets on https), then the
+ * `anteroom_pass` cookie (plain http). The cookies serve a browser that
+ * reaches the origin by another route. Nothing is verified here; an empty
+ * value counts as absent. The unprefixed name is accepted on https too: it
+ * only has to be a validly signed pass, so a planted one gains nothing.
  *
  * @example
  * ```ts
@@ -31,7 +36,8 @@ export function findPass(source: PassSource): FoundPass | null {
   if (typeof source !== "object" || typeof source.headers !== "object" || source.headers === null) return null;
   const header = headerValue(source.headers, PASS_HEADER);
   if (header) return { token: header, from: "header" };
-  const cookie = cookieValue(headerValue(source.headers, "cookie"), PASS_COOKIE);
+  const cookies = headerValue(source.headers, "cookie");
+  const cookie = cookieValue(cookies, HOST_PASS_COOKIE) || cookieValue(cookies, PASS_COOKIE);
   return cookie ? { token: cookie, from: "cookie" } : null;
 }
 

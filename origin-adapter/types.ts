@@ -2,7 +2,7 @@
  * Why a request was not admitted. Stable: callers switch on these codes, and
  * new codes are only ever added in a major version.
  *
- * - `missing`: no pass in the `anteroom-pass` header or the `anteroom_pass` cookie.
+ * - `missing`: no pass in the `anteroom-pass` header or the `__Host-anteroom_pass` / `anteroom_pass` cookie.
  * - `malformed`: not a pass at all: not a compact JWS, oversized, a queue ticket, claims of the wrong type or missing.
  * - `bad_signature`: the signature does not verify, or the algorithm is not ES256 (`none`, HS256, ...).
  * - `expired`: `exp` has passed (beyond the clock tolerance).

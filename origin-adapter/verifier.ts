@@ -36,7 +36,8 @@ export interface AdmissionVerifierOptions {
 export interface AdmissionVerifier {
   /**
    * Verifies the pass of a request (the `anteroom-pass` header, else the
-   * `anteroom_pass` cookie) or a token string. Never throws and never rejects.
+   * `__Host-anteroom_pass` cookie, else `anteroom_pass`) or a token string.
+   * Never throws and never rejects.
    */
   verify(source: PassSource): Promise<AdmissionResult>;
 }

@@ -1,10 +1,17 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { Verdict } from "./gate.ts";
+import { MAX_TOKEN_LENGTH } from "./ticket.ts";
 
-/** Anteroom's cookie names. The pass cookie is also read by origin adapters. */
+/**
+ * Anteroom's cookie names on plain http (local development). On https each is
+ * sent as `__Host-<name>`, see {@link cookieName}. The pass cookie is also read
+ * by origin adapters, which accept both forms.
+ */
 export const TICKET_COOKIE = "anteroom_ticket";
 export const PASS_COOKIE = "anteroom_pass";
+/** The prefix browsers only accept with Secure, Path=/ and no Domain, so no other host can set or shadow the cookie. */
+export const HOST_PREFIX = "__Host-";
 
 /** The tokens a request carries, as raw strings (unverified). */
 export interface Credentials {
@@ -12,43 +19,89 @@ export interface Credentials {
   readonly ticket: string | undefined;
 }
 
-/** Reads both cookies; a garbled Cookie header yields nothing rather than an error. */
+/**
+ * The name a cookie has on the wire for this request's scheme.
+ *
+ * @example
+ * ```ts
+ * cookieName(PASS_COOKIE, true);  // "__Host-anteroom_pass"
+ * cookieName(PASS_COOKIE, false); // "anteroom_pass"
+ * ```
+ */
+export function cookieName(name: string, https: boolean): string {
+  return https ? `${HOST_PREFIX}${name}` : name;
+}
+
+/**
+ * Reads both cookies. On https only the `__Host-` names count: a sibling
+ * subdomain can set an unprefixed cookie for this host, and a planted ticket
+ * would let it pick the visitor's place. A value longer than any real token
+ * is dropped here, before any signature check, and a garbled Cookie header
+ * yields nothing rather than an error.
+ *
+ * @example
+ * ```ts
+ * const { pass, ticket } = readCredentials(c);
+ * ```
+ */
 export function readCredentials(c: Context): Credentials {
+  const prefix = hostPrefix(c);
   try {
-    return { pass: getCookie(c, PASS_COOKIE), ticket: getCookie(c, TICKET_COOKIE) };
+    return { pass: bounded(getCookie(c, PASS_COOKIE, prefix)), ticket: bounded(getCookie(c, TICKET_COOKIE, prefix)) };
   } catch {
     return { pass: undefined, ticket: undefined };
   }
 }
 
-function secure(c: Context): boolean {
-  return new URL(c.req.url).protocol === "https:";
+function bounded(value: string | undefined): string | undefined {
+  return value !== undefined && value.length <= MAX_TOKEN_LENGTH ? value : undefined;
 }
 
-/** Cookies are HttpOnly (no script reads them) and SameSite=Lax (sent on top-level navigations only). */
+function hostPrefix(c: Context): "host" | undefined {
+  return new URL(c.req.url).protocol === "https:" ? "host" : undefined;
+}
+
+/**
+ * Sets a token cookie: HttpOnly (no script reads it), SameSite=Lax (sent on
+ * top-level navigations only), Path=/; on https also `__Host-` prefixed,
+ * which implies Secure and no Domain.
+ */
+function setTokenCookie(c: Context, name: string, token: string, maxAgeSeconds: number): void {
+  const prefix = hostPrefix(c);
+  setCookie(c, name, token, {
+    path: "/",
+    httpOnly: true,
+    sameSite: "Lax",
+    secure: prefix === "host",
+    maxAge: maxAgeSeconds,
+    ...(prefix ? { prefix } : {}),
+  });
+}
+
+/**
+ * @example
+ * ```ts
+ * setTicketCookie(c, ticketJwt, 86_400);
+ * ```
+ */
 export function setTicketCookie(c: Context, token: string, maxAgeSeconds: number): void {
-  setCookie(c, TICKET_COOKIE, token, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: secure(c),
-    maxAge: maxAgeSeconds,
-  });
+  setTokenCookie(c, TICKET_COOKIE, token, maxAgeSeconds);
 }
 
+/**
+ * @example
+ * ```ts
+ * setPassCookie(c, passJwt, 600);
+ * ```
+ */
 export function setPassCookie(c: Context, token: string, maxAgeSeconds: number): void {
-  setCookie(c, PASS_COOKIE, token, {
-    path: "/",
-    httpOnly: true,
-    sameSite: "Lax",
-    secure: secure(c),
-    maxAge: maxAgeSeconds,
-  });
+  setTokenCookie(c, PASS_COOKIE, token, maxAgeSeconds);
 }
 
 /** Once admitted, the ticket has done its job; dropping it keeps it from being replayed by this browser. */
 export function clearTicketCookie(c: Context): void {
-  deleteCookie(c, TICKET_COOKIE, { path: "/", secure: secure(c) });
+  const prefix = hostPrefix(c);
+  deleteCookie(c, TICKET_COOKIE, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });
 }
 
 /**

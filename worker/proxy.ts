@@ -1,4 +1,4 @@
-import { TICKET_COOKIE } from "./cookies.ts";
+import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
 
 /** Request header that carries the pass JWT to the origin, for origin adapters to verify. */
 export const PASS_HEADER = "anteroom-pass";
@@ -28,7 +28,8 @@ export function upstreamRequest(request: Request, originUrl: URL | null, pass: s
   const headers = new Headers(request.headers);
   headers.delete(PASS_HEADER);
   if (pass) headers.set(PASS_HEADER, pass);
-  const cookie = withoutCookie(headers.get("cookie"), TICKET_COOKIE);
+  // Both spellings: the origin never needs a ticket, whichever scheme the browser used.
+  const cookie = withoutCookies(headers.get("cookie"), [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
   if (cookie) headers.set("cookie", cookie);
   else headers.delete("cookie");
   if (originUrl) {
@@ -44,10 +45,10 @@ export function upstreamRequest(request: Request, originUrl: URL | null, pass: s
   });
 }
 
-/** Drops one cookie from a Cookie header, leaving every other pair byte for byte as the client sent it. */
-function withoutCookie(header: string | null, name: string): string | null {
+/** Drops some cookies from a Cookie header, leaving every other pair byte for byte as the client sent it. */
+function withoutCookies(header: string | null, names: readonly string[]): string | null {
   if (!header) return null;
-  const kept = header.split(";").filter((pair) => pair.split("=", 1)[0]?.trim() !== name);
+  const kept = header.split(";").filter((pair) => !names.includes(pair.split("=", 1)[0]?.trim() ?? ""));
   const joined = kept
     .map((pair) => pair.trim())
     .filter((pair) => pair !== "")

@@ -10,12 +10,13 @@ import {
   cookieValue,
   createAdmissionVerifier,
   createGuard,
+  HOST_PASS_COOKIE,
   MAX_PASS_LENGTH,
   OriginAdapterError,
   PASS_COOKIE,
   PASS_HEADER,
 } from "../../origin-adapter/index.ts";
-import { PASS_COOKIE as WORKER_PASS_COOKIE } from "../../worker/cookies.ts";
+import { HOST_PREFIX, PASS_COOKIE as WORKER_PASS_COOKIE } from "../../worker/cookies.ts";
 import { PASS_HEADER as WORKER_PASS_HEADER } from "../../worker/proxy.ts";
 import { signTicket } from "../../worker/ticket.ts";
 import {
@@ -245,6 +246,36 @@ describe("where the pass is read from", () => {
   it("uses the worker's header and cookie names", () => {
     expect(PASS_HEADER).toBe(WORKER_PASS_HEADER);
     expect(PASS_COOKIE).toBe(WORKER_PASS_COOKIE);
+    expect(HOST_PASS_COOKIE).toBe(`${HOST_PREFIX}${WORKER_PASS_COOKIE}`);
+  });
+
+  it("reads the __Host- cookie the worker sets on https, and prefers it to the plain one", async () => {
+    const good = await workerPass(key);
+    const bad = await workerPass(otherKey);
+    expect((await verifier.verify({ headers: { cookie: `theme=dark; ${HOST_PASS_COOKIE}=${good}` } })).ok).toBe(true);
+    expect(
+      (await verifier.verify(new Request("https://o.test/", { headers: { cookie: `${HOST_PASS_COOKIE}=${good}` } })))
+        .ok,
+    ).toBe(true);
+    // Prefixed first, whatever the order in the header.
+    expect(
+      await verifier.verify({ headers: { cookie: `${PASS_COOKIE}=${good}; ${HOST_PASS_COOKIE}=${bad}` } }),
+    ).toEqual({ ok: false, code: "unknown_key" });
+    expect(
+      (await verifier.verify({ headers: { cookie: `${PASS_COOKIE}=${bad}; ${HOST_PASS_COOKIE}=${good}` } })).ok,
+    ).toBe(true);
+    // An empty prefixed cookie counts as absent, so the plain one is still read.
+    expect((await verifier.verify({ headers: { cookie: `${HOST_PASS_COOKIE}=; ${PASS_COOKIE}=${good}` } })).ok).toBe(
+      true,
+    );
+  });
+
+  it("refuses a pass cookie longer than MAX_PASS_LENGTH as malformed", async () => {
+    const huge = `${await workerPass(key)}${"A".repeat(MAX_PASS_LENGTH)}`;
+    expect(await verifier.verify({ headers: { cookie: `${HOST_PASS_COOKIE}=${huge}` } })).toEqual({
+      ok: false,
+      code: "malformed",
+    });
   });
 
   it("reads the header first, then the cookie, from Fetch and Node-style headers", async () => {

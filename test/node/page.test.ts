@@ -1,7 +1,19 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../worker/config.ts";
+import { ConfigError } from "../../worker/errors.ts";
 import type { QueuedView } from "../../worker/gate.ts";
-import { escapeHtml, humanWait, pageValues, renderTemplate } from "../../worker/page/page.ts";
+import {
+  escapeHtml,
+  humanWait,
+  type PageValues,
+  PLACEHOLDERS,
+  pageValues,
+  renderTemplate,
+} from "../../worker/page/page.ts";
 import { DEFAULT_TEMPLATE } from "../../worker/page/template.ts";
+
+const NONCE = "bm9uY2Utb2YtdGhlLXRlc3Q";
 
 const view: QueuedView = {
   position: 1234,
@@ -15,7 +27,7 @@ const view: QueuedView = {
 
 describe("holding page", () => {
   it("renders every figure into the built-in template, under 15 KB", () => {
-    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default"));
+    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE));
     expect(html).toContain('id="anteroom-position">1234<');
     expect(html).toContain('id="anteroom-ahead">56<');
     expect(html).toContain('id="anteroom-eta">5 minutes<');
@@ -29,7 +41,7 @@ describe("holding page", () => {
   it("escapes every value, in text and in attributes", () => {
     const template = '<p title="{{room}}">{{room}}</p><a href="{{statusUrl}}">{{notice}}</a>';
     const hostile = {
-      ...pageValues(view, "x"),
+      ...pageValues(view, "x", NONCE),
       room: `"><script>alert(1)</script>`,
       notice: "<img src=x onerror=alert(1)>",
     };
@@ -40,17 +52,17 @@ describe("holding page", () => {
   });
 
   it("leaves unknown placeholders alone in an operator's template", () => {
-    expect(renderTemplate("{{position}} {{unknown}}", pageValues(view, "r"))).toBe("1234 {{unknown}}");
+    expect(renderTemplate("{{position}} {{unknown}}", pageValues(view, "r", NONCE))).toBe("1234 {{unknown}}");
   });
 
   it("says there is a delay instead of a wait when the store is not answering", () => {
-    const values = pageValues({ ...view, delayed: true }, "r");
+    const values = pageValues({ ...view, delayed: true }, "r", NONCE);
     expect(values.eta).toBe("updating…");
     expect(values.notice).toContain("delay");
   });
 
   it("says admission is paused when an operator paused it", () => {
-    const values = pageValues({ ...view, paused: true }, "r");
+    const values = pageValues({ ...view, paused: true }, "r", NONCE);
     expect(values.eta).toBe("paused");
     expect(values.notice).toContain("paused");
   });
@@ -64,5 +76,87 @@ describe("holding page", () => {
 
   it("escapes the five HTML-significant characters", () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe("&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+  });
+
+  it("puts the response's nonce on the built-in template's one <script> and one <style>, and nowhere else", () => {
+    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE));
+    expect(html.match(/<script\b[^>]*>/g)).toEqual([`<script nonce="${NONCE}">`]);
+    expect(html.match(/<style\b[^>]*>/g)).toEqual([`<style nonce="${NONCE}">`]);
+    // No inline handlers or style attributes: the CSP would block them.
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toMatch(/\sstyle=/i);
+  });
+
+  it("offers {{nonce}} to operators' templates, escaped like every value", () => {
+    expect(renderTemplate('<script nonce="{{nonce}}"></script>', pageValues(view, "r", NONCE))).toBe(
+      `<script nonce="${NONCE}"></script>`,
+    );
+    expect(renderTemplate("{{nonce}}", { ...pageValues(view, "r", NONCE), nonce: '"><x' })).toBe("&quot;&gt;&lt;x");
+  });
+});
+
+describe("holding page: XSS", () => {
+  const PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><script>alert(document.cookie)</script>',
+    "'><img src=x onerror=alert(1)>",
+    "</style><script>alert(1)</script>",
+    "</script><script>alert(1)</script>",
+    "<svg/onload=alert(1)>",
+    "javascript:alert(1)",
+    "{{nonce}}",
+    "&lt;script&gt;",
+  ];
+
+  /** Every placeholder, in text and in both kinds of quoted attribute. */
+  const EVERY_CONTEXT = PLACEHOLDERS.map(
+    (name) => `<p data-a="{{${name}}}" data-b='{{${name}}}'>{{${name}}}</p><style>{{${name}}}</style>`,
+  ).join("");
+
+  /** Strings in every field, whatever its usual type: escaping must not depend on where a value came from. */
+  function valuesOf(value: string): PageValues {
+    return Object.fromEntries(PLACEHOLDERS.map((name) => [name, value])) as unknown as PageValues;
+  }
+
+  function unescapeHtml(html: string): string {
+    return html
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, "&");
+  }
+
+  it("escapes a payload in every placeholder, in text and attributes, of the built-in and an operator's template", () => {
+    for (const payload of PAYLOADS) {
+      const html = renderTemplate(EVERY_CONTEXT, valuesOf(payload));
+      expect(html).not.toMatch(/<(?!\/?(?:p|style)\b)/);
+      // Only the template's own quotes: no value closes an attribute.
+      expect(html.split('"').length - 1).toBe(2 * PLACEHOLDERS.length);
+      expect(html.split("'").length - 1).toBe(2 * PLACEHOLDERS.length);
+      const builtIn = renderTemplate(DEFAULT_TEMPLATE, { ...valuesOf(payload), nonce: NONCE });
+      expect(builtIn.match(/<script\b/g), payload).toHaveLength(1);
+      expect(builtIn).not.toContain("<img");
+      expect(builtIn).not.toContain("<svg");
+    }
+  });
+
+  it("for any string in any placeholder: no markup character survives, and the text reads back exactly", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 64 }), fc.constantFrom(...PLACEHOLDERS), (value, name) => {
+        const html = renderTemplate(`[{{${name}}}]`, { ...valuesOf("x"), [name]: value } as PageValues);
+        expect(html).not.toMatch(/[<>"']/);
+        expect(html).not.toMatch(/&(?!(?:lt|gt|quot|amp|#39);)/);
+        expect(unescapeHtml(html)).toBe(`[${value}]`);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("keeps a hostile ROOM out in the first place: the config refuses it, naming ROOM", () => {
+    for (const room of ["<script>alert(1)</script>", 'a"b', "x y", "é"]) {
+      expect(() => parseConfig({ ANTEROOM_ENV: "development", ROOM: room })).toThrow(ConfigError);
+      expect(() => parseConfig({ ANTEROOM_ENV: "development", ROOM: room })).toThrow(/ROOM/);
+    }
   });
 });

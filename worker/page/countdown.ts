@@ -15,10 +15,10 @@ import { escapeHtml, humanWait } from "./page.ts";
  *
  * @example
  * ```ts
- * c.html(renderCountdown(verdict.view, "shop"));
+ * c.html(renderCountdown(verdict.view, "shop", securePage(c)));
  * ```
  */
-export function renderCountdown(view: CountdownView, room: string): string {
+export function renderCountdown(view: CountdownView, room: string, nonce: string): string {
   const startsAt = new Date(view.startsAt).toISOString();
   const notice = view.delayed ? "We are having a short delay. You keep your entry; this page keeps trying." : "";
   return `<!doctype html>
@@ -29,7 +29,7 @@ export function renderCountdown(view: CountdownView, room: string): string {
 <meta name="robots" content="noindex">
 <title>Opening soon</title>
 <noscript><meta http-equiv="refresh" content="${view.refreshSeconds}"></noscript>
-<style>
+<style nonce="${escapeHtml(nonce)}">
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fafafa;--muted:#4a4a4a;--card:#fff}
 @media (prefers-color-scheme:dark){:root{--fg:#f2f2f2;--bg:#121416;--muted:#c4c7cb;--card:#1d2024}}
 body{margin:0;font:1.05rem/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);display:flex;min-height:100vh;align-items:center;justify-content:center;padding:1rem}
@@ -49,7 +49,7 @@ h1{font-size:1.5rem;margin:0 0 .5rem}
 <p class="muted">At the opening, everyone in the pre-queue gets a place in line in a random order, ahead of everyone who arrives later. Arriving earlier does not give a better place, so there is no need to refresh: keep this page open and it moves on by itself (about ${escapeHtml(humanWait(view.secondsToStart))} from now).</p>
 <p class="notice" role="status">${escapeHtml(notice)}</p>
 </main>
-<script>
+<script nonce="${escapeHtml(nonce)}">
 (function () {
   var main = document.getElementById("anteroom-countdown");
   var clock = document.getElementById("anteroom-clock");

@@ -13,6 +13,11 @@ export interface PageValues {
   /** A sentence about a delay, or empty. */
   readonly notice: string;
   readonly room: string;
+  /**
+   * This response's CSP nonce: inline `<script>` and `<style>` tags run only
+   * with `nonce="{{nonce}}"` (see `headers.ts`).
+   */
+  readonly nonce: string;
 }
 
 /** The placeholders a template may contain; anything else in braces is left alone. */
@@ -26,6 +31,7 @@ export const PLACEHOLDERS: readonly (keyof PageValues)[] = [
   "statusUrl",
   "notice",
   "room",
+  "nonce",
 ];
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -50,8 +56,16 @@ export function renderTemplate(template: string, values: PageValues): string {
   );
 }
 
-/** Page values for a waiting visitor. */
-export function pageValues(view: QueuedView, room: string): PageValues {
+/**
+ * Page values for a waiting visitor.
+ *
+ * @param nonce the response's CSP nonce, from `securePage(c)`.
+ * @example
+ * ```ts
+ * renderTemplate(template, pageValues(verdict.view, config.room, securePage(c)));
+ * ```
+ */
+export function pageValues(view: QueuedView, room: string, nonce: string): PageValues {
   return {
     position: view.position,
     ahead: view.ahead,
@@ -62,6 +76,7 @@ export function pageValues(view: QueuedView, room: string): PageValues {
     statusUrl: "/__anteroom/status",
     notice: noticeOf(view),
     room,
+    nonce,
   };
 }
 

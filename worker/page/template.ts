@@ -16,7 +16,7 @@ export const DEFAULT_TEMPLATE = `<!doctype html>
 <meta name="robots" content="noindex">
 <title>You are in line</title>
 <noscript><meta http-equiv="refresh" content="{{refreshSeconds}}"></noscript>
-<style>
+<style nonce="{{nonce}}">
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fafafa;--muted:#4a4a4a;--bar:#0b5cad;--track:#e3e7eb;--edge:#6b7785;--card:#fff}
 @media (prefers-color-scheme:dark){:root{--fg:#f2f2f2;--bg:#121416;--muted:#c4c7cb;--bar:#6cb2ff;--track:#2b3036;--edge:#8b949e;--card:#1d2024}}
 *{box-sizing:border-box}
@@ -47,7 +47,7 @@ p{margin:.5rem 0}
 <div class="bar" role="progressbar" aria-label="Progress through the line" aria-valuemin="0" aria-valuemax="100" aria-valuenow="{{progressPercent}}" id="anteroom-bar"><span></span></div>
 <p class="notice" role="status" id="anteroom-notice">{{notice}}</p>
 </main>
-<script>
+<script nonce="{{nonce}}">
 (function () {
   var root = document.getElementById("anteroom");
   var statusUrl = root.getAttribute("data-status-url");
