@@ -14,7 +14,7 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Abrupt death (SIGKILL), for fault-injection tests. */
   kill(): Promise<void>;
-  /** Starts a fresh server on the same port, e.g. after `kill()`. */
+  /** Starts the server again on the same port, e.g. after `kill()`: empty, or with its data when `persistent`. */
   restart(): Promise<void>;
 }
 
@@ -31,9 +31,21 @@ process.once("exit", () => {
   for (const child of liveChildren) child.kill("SIGKILL");
 });
 
+/** Options of {@link startRedisServer}. */
+export interface RedisServerOptions {
+  port?: number;
+  /**
+   * Append-only file fsynced on every write, kept across `restart()`: a killed
+   * server comes back with every acknowledged write, as a production Redis
+   * with persistence would. Default false (nothing persisted).
+   */
+  persistent?: boolean;
+}
+
 /**
- * Spawns `redis-server` from PATH on a free (or the given) port, with no
- * persistence and a throw-away data directory, and resolves once it answers PING.
+ * Spawns `redis-server` from PATH on a free (or the given) port, with a
+ * throw-away data directory (and no persistence unless `persistent`), and
+ * resolves once it answers PING.
  *
  * @example
  * ```ts
@@ -44,12 +56,13 @@ process.once("exit", () => {
  * await redis.stop();
  * ```
  */
-export async function startRedisServer(options: { port?: number } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = options.port ?? (await freePort());
+  const persistent = options.persistent ?? false;
   let dir = await mkdtemp(join(tmpdir(), "anteroom-redis-"));
   let child: ChildProcess | undefined;
   try {
-    child = await launch(port, dir);
+    child = await launch(port, dir, persistent);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -73,21 +86,30 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
     },
     async restart() {
       await terminate("SIGTERM");
-      // Nothing is persisted, so a fresh directory is equivalent and keeps
-      // restart() valid after stop() as well as after kill().
-      await rm(dir, { recursive: true, force: true });
-      dir = await mkdtemp(join(tmpdir(), "anteroom-redis-"));
-      child = await launch(port, dir);
+      if (!persistent) {
+        // Nothing is persisted, so a fresh directory is equivalent and keeps
+        // restart() valid after stop() as well as after kill().
+        await rm(dir, { recursive: true, force: true });
+        dir = await mkdtemp(join(tmpdir(), "anteroom-redis-"));
+      }
+      child = await launch(port, dir, persistent);
     },
   };
 }
 
-async function launch(port: number, dir: string): Promise<ChildProcess> {
+async function launch(port: number, dir: string, persistent: boolean): Promise<ChildProcess> {
+  // fsync on every write: a SIGKILL then loses nothing the worker was told had happened.
+  const appendOnly: [string, string][] = persistent
+    ? [
+        ["--appendonly", "yes"],
+        ["--appendfsync", "always"],
+      ]
+    : [["--appendonly", "no"]];
   const settings: [string, string][] = [
     ["--port", String(port)],
     ["--bind", HOST],
     ["--save", ""],
-    ["--appendonly", "no"],
+    ...appendOnly,
     ["--daemonize", "no"],
     ["--dir", dir],
     // Empty: log to stdout, which is captured below for error messages.

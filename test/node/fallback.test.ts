@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { rateOf, type Settings } from "../../worker/admission.ts";
+import { type Bucket, fallbackDecision, StoreFallback, takeToken } from "../../worker/fallback.ts";
+
+const auto: Settings = { perMinute: 120, mode: "auto", sessionMinutes: null, version: 1 };
+const room = { room: "r", defaultPerMinute: 60, defaultMode: "auto", stateTtlMs: 1 } as const;
+
+describe("takeToken", () => {
+  it("starts full, refills at the rate, and never holds more than the burst", () => {
+    const rate = rateOf(120); // 2/s, burst 2
+    let bucket: Bucket | null = null;
+    const taken = (now: number) => {
+      const decision = takeToken(bucket, rate, now);
+      bucket = decision.bucket;
+      return decision.kind === "take";
+    };
+    expect([taken(0), taken(0), taken(0)]).toEqual([true, true, false]);
+    expect(taken(499)).toBe(false);
+    expect(taken(500)).toBe(true);
+    // An idle minute is worth one burst, not 120.
+    expect(Array.from({ length: 5 }, () => taken(60_500)).filter(Boolean)).toHaveLength(2);
+  });
+
+  it("says how long until the next token, and refills nothing when the clock goes back", () => {
+    const first = takeToken(null, rateOf(15), 10_000);
+    const empty = takeToken(first.bucket, rateOf(15), 11_000);
+    expect(empty).toMatchObject({ kind: "empty", waitMs: 3000 });
+    expect(takeToken(empty.bucket, rateOf(15), 0).kind).toBe("empty");
+    expect(takeToken(empty.bucket, rateOf(15), 14_000).kind).toBe("take");
+  });
+});
+
+describe("fallbackDecision", () => {
+  const at = (mode: "soft" | "open" | "closed", settings: Partial<Settings> = {}) =>
+    fallbackDecision({ mode, rateShare: 0.25 }, { ...auto, ...settings }, null, 0);
+
+  it("maps each failure mode and last known room mode to one outcome", () => {
+    expect(at("soft")).toMatchObject({ kind: "admit", reason: "fallback_rate" });
+    expect(at("soft", { mode: "passthrough" })).toMatchObject({ kind: "admit", reason: "passthrough" });
+    expect(at("soft", { mode: "paused" })).toMatchObject({ kind: "refuse", reason: "held" });
+    expect(at("soft", { mode: "queue-all" })).toMatchObject({ kind: "refuse", reason: "held" });
+    expect(at("open", { mode: "paused" })).toMatchObject({ kind: "admit", reason: "open" });
+    expect(at("closed")).toMatchObject({ kind: "refuse", reason: "failure_mode_closed" });
+    for (const mode of ["soft", "open", "closed"] as const) expect(at(mode, { mode: "closed" }).kind).toBe("closed");
+  });
+
+  it("meters soft admissions at rate x share: 120/min x 0.25 is one every 2 s", () => {
+    let bucket: Bucket | null = null;
+    let admitted = 0;
+    for (let ms = 0; ms <= 60_000; ms += 100) {
+      const decision = fallbackDecision({ mode: "soft", rateShare: 0.25 }, auto, bucket, ms);
+      if (decision.kind === "closed") throw new Error("not closed");
+      bucket = decision.bucket;
+      if (decision.kind === "admit") admitted += 1;
+    }
+    expect(admitted).toBe(31); // the burst of 1, then 30 in the minute
+  });
+});
+
+describe("StoreFallback", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it("uses the room's defaults before any reading, and logs admissions at most every 10 s", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const fallback = new StoreFallback({ mode: "soft", rateShare: 1 }, room);
+    // 60/min x 1: one a second.
+    const kinds = [0, 0, 1000, 2000, 9999, 11_000].map((now) => fallback.newcomer(null, now).kind);
+    expect(kinds).toEqual(["admit", "refuse", "admit", "admit", "admit", "admit"]);
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(String(warn.mock.calls[1]?.[0])).toContain("let 4 newcomer(s) in");
+    expect(String(warn.mock.calls[1]?.[0])).toContain("refused 1 in the last 11 s");
+  });
+});
