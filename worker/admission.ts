@@ -21,6 +21,12 @@ export interface FrontierState {
   readonly lastTicket: number;
   /** Time of the last advance, in ms (store clock). */
   readonly updatedAt: number;
+  /**
+   * Share of offered places whose holders came in, smoothed (see
+   * `compensation.ts`); the frontier moves 1/showRatio times faster so that
+   * the visitors who do come in arrive at the configured rate. 1 when absent.
+   */
+  readonly showRatio?: number;
 }
 
 /**
@@ -71,8 +77,9 @@ export function advance(state: FrontierState, rate: Rate, now: number, mode: Mod
   const elapsed = Math.max(0, now - state.updatedAt);
   // queue-all: the frontier never leads the last ticket, so every newcomer waits.
   const cap = state.lastTicket + (mode === "queue-all" ? 0 : rate.burst);
-  const frontier = Math.max(state.frontier, Math.min(state.frontier + (rate.perMinute / 60_000) * elapsed, cap));
-  return { frontier, lastTicket: state.lastTicket, updatedAt };
+  const speed = rate.perMinute / 60_000 / (state.showRatio ?? 1);
+  const frontier = Math.max(state.frontier, Math.min(state.frontier + speed * elapsed, cap));
+  return { ...state, frontier, updatedAt };
 }
 
 /**
@@ -111,11 +118,18 @@ export interface FrontierView {
   readonly lastTicket: number;
   readonly observedAt: number;
   readonly settings: Settings;
+  /** The store's show ratio when observed (see {@link FrontierState.showRatio}). */
+  readonly showRatio: number;
 }
 
 /** The frontier a {@link FrontierView} implies at `now`, never beyond what the store would allow. */
 export function frontierAt(view: FrontierView, now: number): number {
-  const state = { frontier: view.frontier, lastTicket: view.lastTicket, updatedAt: view.observedAt };
+  const state = {
+    frontier: view.frontier,
+    lastTicket: view.lastTicket,
+    updatedAt: view.observedAt,
+    showRatio: view.showRatio,
+  };
   return advance(state, rateOf(view.settings.perMinute), now, view.settings.mode).frontier;
 }
 
@@ -148,15 +162,22 @@ export type Standing =
  * Decides whether the holder of `position` is in, and if not, how long to wait.
  *
  * @param joinedFrontier frontier when the ticket was issued: the start of the progress bar.
+ * @param showRatio share of places whose holders still come: the line moves that much faster.
  * @example
  * ```ts
  * standing(105, 100, 100.5, rateOf(60)); // queued, 4 ahead, eta 5 s
  * ```
  */
-export function standing(position: number, joinedFrontier: number, frontier: number, rate: Rate): Standing {
+export function standing(
+  position: number,
+  joinedFrontier: number,
+  frontier: number,
+  rate: Rate,
+  showRatio = 1,
+): Standing {
   if (position <= frontier) return { kind: "admitted", position };
   const remaining = position - frontier;
-  const etaSeconds = Math.ceil(remaining / (rate.perMinute / 60));
+  const etaSeconds = Math.ceil((remaining * showRatio) / (rate.perMinute / 60));
   const span = position - joinedFrontier;
   const progress = span > 0 ? Math.min(1, Math.max(0, (frontier - joinedFrontier) / span)) : 0;
   return {
@@ -175,4 +196,26 @@ export function standing(position: number, joinedFrontier: number, frontier: num
  */
 export function refreshSeconds(etaSeconds: number): number {
   return Math.min(20, Math.max(2, Math.ceil(etaSeconds / 6)));
+}
+
+/**
+ * Whether a place's offer has lapsed: the frontier passed it more than
+ * `offerSeconds` ago (estimated from how far past it the frontier is and how
+ * fast it moves). A holder who returns later has lost the turn and queues
+ * again; the place was counted as a no-show and given to someone else.
+ *
+ * @example
+ * ```ts
+ * offerLapsed(100, 700, rateOf(60), 1, 300); // true: passed about 600 s ago
+ * ```
+ */
+export function offerLapsed(
+  position: number,
+  frontier: number,
+  rate: Rate,
+  showRatio: number,
+  offerSeconds: number,
+): boolean {
+  const passedSecondsAgo = ((frontier - position) * showRatio) / (rate.perMinute / 60);
+  return passedSecondsAgo > offerSeconds;
 }

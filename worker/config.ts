@@ -1,5 +1,6 @@
 import { MODES, type Mode } from "./admission.ts";
 import { ConfigError } from "./errors.ts";
+import { STORE_FAILURE_MODES, type StoreFailureMode } from "./fallback.ts";
 
 /** Where the worker runs: development allows the in-memory store and ephemeral keys. */
 export type Environment = "development" | "production";
@@ -26,6 +27,10 @@ export interface Config {
   /** Upstash REST endpoint; null selects the in-memory store (development only). */
   readonly redis: { readonly url: string; readonly token: string } | null;
   readonly redisTimeoutMs: number;
+  /** What newcomers get while the store is down: `soft` (a per-instance fallback rate), `open` or `closed`. */
+  readonly storeFailureMode: StoreFailureMode;
+  /** In `soft`, each instance's fallback rate as a share of the room's rate, in (0, 1]. */
+  readonly storeFailureRateShare: number;
   /** Raw JSON of the private signing JWKs (first signs, all verify); null in development makes an ephemeral key. */
   readonly passSigningKeys: string | null;
   /** HMAC secret for queue tickets; null in development makes an ephemeral one. */
@@ -34,6 +39,12 @@ export interface Config {
   readonly holdingPageTemplate: string | null;
   /** Bearer token of the admin API and dashboard; null turns them off (404). */
   readonly adminToken: string | null;
+  /** CSP `frame-ancestors` of the worker's own pages: who may frame them, e.g. `'none'` or `'self' https://shop.example`. */
+  readonly frameAncestors: string;
+  /** Most new tickets one client IP may take per minute; 0 turns the limit off. */
+  readonly newTicketsPerIpPerMinute: number;
+  /** How long a place whose turn came waits for its holder before it counts as given up. */
+  readonly offerSeconds: number;
 }
 
 /** Every setting the worker reads, with its default (undefined: no default). */
@@ -53,10 +64,15 @@ const SETTINGS = {
   UPSTASH_REDIS_REST_URL: undefined,
   UPSTASH_REDIS_REST_TOKEN: undefined,
   REDIS_TIMEOUT_MS: "500",
+  STORE_FAILURE_MODE: "soft",
+  STORE_FAILURE_RATE_SHARE: "0.25",
   PASS_SIGNING_KEYS: undefined,
   TICKET_SECRET: undefined,
   HOLDING_PAGE_TEMPLATE: undefined,
   ADMIN_TOKEN: undefined,
+  FRAME_ANCESTORS: "'none'",
+  NEW_TICKETS_PER_IP_PER_MINUTE: "0",
+  OFFER_SECONDS: "300",
 } as const satisfies Record<string, string | undefined>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -107,6 +123,27 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   const issuer = raw("PASS_ISSUER") ?? "anteroom";
   const audience = raw("PASS_AUDIENCE") ?? "anteroom-origin";
   const redisTimeoutMs = positiveNumber(raw("REDIS_TIMEOUT_MS"), "REDIS_TIMEOUT_MS", 60_000, problems);
+  const storeFailureMode = oneOf(
+    raw("STORE_FAILURE_MODE"),
+    "STORE_FAILURE_MODE",
+    STORE_FAILURE_MODES,
+    problems,
+    "soft",
+  );
+  const storeFailureRateShare = positiveNumber(
+    raw("STORE_FAILURE_RATE_SHARE"),
+    "STORE_FAILURE_RATE_SHARE",
+    1,
+    problems,
+  );
+  const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
+  const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
+  const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
+  if (!/^\d{1,7}$/.test(perIp)) {
+    problems.push(
+      `NEW_TICKETS_PER_IP_PER_MINUTE must be a whole number (0 turns the limit off), got ${JSON.stringify(perIp)}`,
+    );
+  }
 
   const redisUrl = httpUrl(raw("UPSTASH_REDIS_REST_URL"), "UPSTASH_REDIS_REST_URL", problems);
   const redisToken = raw("UPSTASH_REDIS_REST_TOKEN");
@@ -124,6 +161,8 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   if (adminToken !== null && adminToken.length < 16) {
     problems.push("ADMIN_TOKEN must be at least 16 characters (generate one with `openssl rand -base64 24`)");
   }
+
+  const frameAncestors = frameAncestorList(raw("FRAME_ANCESTORS"), "FRAME_ANCESTORS", problems);
 
   // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
   if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
@@ -155,11 +194,16 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     audience,
     redis,
     redisTimeoutMs: Math.round(redisTimeoutMs),
+    storeFailureMode,
+    storeFailureRateShare,
     passSigningKeys,
     ticketSecret,
     holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
     adminToken,
+    newTicketsPerIpPerMinute,
+    offerSeconds,
     mode,
+    frameAncestors,
   });
 }
 
@@ -222,6 +266,27 @@ function pathPatterns(value: string | undefined, name: string, problems: string[
     }
   }
   return patterns;
+}
+
+/**
+ * A CSP source list for `frame-ancestors`, checked strictly because it goes
+ * into a header verbatim: `'none'` alone, or `'self'` and https origins
+ * (`https://shop.example`, `https://*.shop.example:8443`). Nothing else, so no
+ * value can smuggle another directive in with a `;`.
+ */
+function frameAncestorList(value: string | undefined, name: string, problems: string[]): string {
+  const sources = (value ?? "'none'").split(/\s+/).filter((s) => s !== "");
+  const origin =
+    /^https:\/\/(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d{1,5})?$/i;
+  const bad = sources.filter((s) => s !== "'self'" && s !== "'none'" && !origin.test(s));
+  const noneWithOthers = sources.includes("'none'") && sources.length > 1;
+  if (sources.length === 0 || bad.length > 0 || noneWithOthers) {
+    problems.push(
+      `${name} must be 'none', or a space-separated list of 'self' and https origins such as https://shop.example (keywords in single quotes, no paths), got ${JSON.stringify(value ?? "")}`,
+    );
+    return "'none'";
+  }
+  return sources.join(" ");
 }
 
 /** Catches typos such as ADMIT_PER_MINUT, which would otherwise fall back to a default silently. */

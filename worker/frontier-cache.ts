@@ -1,4 +1,5 @@
 import { type FrontierState, type FrontierView, frontierAt, type Settings } from "./admission.ts";
+import { bucketOf } from "./compensation.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
 
 /** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
@@ -7,6 +8,8 @@ export type FrontierReading =
       readonly kind: "known";
       readonly frontier: number;
       readonly settings: Settings;
+      /** Share of offered places whose holders come in (no-show compensation): the line moves 1/showRatio faster. */
+      readonly showRatio: number;
       /** True while the store is failing: the frontier is extrapolated from the last good reading. */
       readonly degraded: boolean;
     }
@@ -36,6 +39,8 @@ export class FrontierCache {
   #view: FrontierView | null = null;
   #failure: { at: number; reason: string } | null = null;
   #refreshing: Promise<void> | null = null;
+  /** Admissions made here since the last report, by claims bucket; sent with the next tick. */
+  #claims = new Map<number, number>();
 
   constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000) {
     this.#store = store;
@@ -57,8 +62,23 @@ export class FrontierCache {
 
   /** Records a state the store just returned (a newcomer's join), saving a tick. */
   observe(state: FrontierState, settings: Settings): void {
-    this.#view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: this.#now(), settings };
+    this.#view = {
+      frontier: state.frontier,
+      lastTicket: state.lastTicket,
+      observedAt: this.#now(),
+      settings,
+      showRatio: state.showRatio ?? 1,
+    };
     this.#failure = null;
+  }
+
+  /**
+   * Counts an admission by ticket (a claim), reported with this instance's
+   * next tick: no store call of its own, so admitted visitors stay cheap.
+   */
+  recordClaim(position: number): void {
+    const bucket = bucketOf(position);
+    this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + 1);
   }
 
   #isStale(now: number): boolean {
@@ -71,14 +91,41 @@ export class FrontierCache {
     // Extrapolating through an outage stays safe: the store's own frontier will
     // be at least this far when it answers again, since it is a function of time.
     const degraded = this.#failure !== null && now - this.#failure.at < this.#maxAgeMs;
-    return { kind: "known", frontier: frontierAt(this.#view, now), settings: this.#view.settings, degraded };
+    return {
+      kind: "known",
+      frontier: frontierAt(this.#view, now),
+      settings: this.#view.settings,
+      showRatio: this.#view.showRatio,
+      degraded,
+    };
+  }
+
+  /**
+   * Hands over the claims not reported yet, for a store call about to be made
+   * (a newcomer's join carries them too, since joins keep the view fresh and
+   * ticks rare during a surge). Give them back with {@link returnClaims} if the call fails.
+   */
+  takeClaims(): Map<number, number> {
+    const claims = this.#claims;
+    this.#claims = new Map();
+    return claims;
+  }
+
+  /** Claims a failed store call did not deliver: reported with the next one. */
+  returnClaims(claims: ReadonlyMap<number, number>): void {
+    for (const [bucket, count] of claims) this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + count);
   }
 
   #refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
-      const outcome = await this.#store.tick(this.#room);
-      if (outcome.kind === "state") this.observe(outcome.state, outcome.settings);
-      else this.#failure = { at: this.#now(), reason: outcome.reason };
+      const claims = this.takeClaims();
+      const outcome = await this.#store.tick(this.#room, claims);
+      if (outcome.kind === "state") {
+        this.observe(outcome.state, outcome.settings);
+      } else {
+        this.#failure = { at: this.#now(), reason: outcome.reason };
+        this.returnClaims(claims);
+      }
     })().finally(() => {
       this.#refreshing = null;
     });

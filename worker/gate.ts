@@ -1,5 +1,6 @@
-import { rateOf, type Settings, standing } from "./admission.ts";
+import { offerLapsed, rateOf, type Settings, standing } from "./admission.ts";
 import type { Credentials } from "./cookies.ts";
+import type { StoreFallback } from "./fallback.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
 import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
@@ -10,9 +11,13 @@ export interface GateDeps {
   readonly room: RoomSpec;
   readonly store: AdmissionStore;
   readonly frontier: FrontierCache;
+  /** What this instance does with newcomers while the store is down (STORE_FAILURE_MODE). */
+  readonly fallback: StoreFallback;
   readonly pass: PassOptions;
   readonly ticket: TicketOptions;
   readonly now: () => number;
+  /** How long an offered place waits for its holder (OFFER_SECONDS). */
+  readonly offerSeconds: number;
 }
 
 /** Where a waiting visitor stands, as shown on the holding page and in JSON. */
@@ -65,6 +70,8 @@ export type Verdict =
       readonly newTicket: string | null;
       readonly ticketSeconds: number;
     }
+  /** This client took its share of new tickets this minute (NEW_TICKETS_PER_IP_PER_MINUTE). */
+  | { readonly kind: "limited"; readonly retryAfterSeconds: number }
   /** The room is closed to newcomers (sold out). */
   | { readonly kind: "closed" }
   /** A newcomer while the store is down: no position can be handed out; ask again shortly. */
@@ -84,7 +91,11 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
  * const verdict = await evaluate(readCredentials(c), deps);
  * ```
  */
-export async function evaluate(credentials: Credentials, deps: GateDeps): Promise<Verdict> {
+export async function evaluate(
+  credentials: Credentials,
+  deps: GateDeps,
+  client: string | null = null,
+): Promise<Verdict> {
   const now = deps.now();
   if (credentials.pass) {
     const read = await readPass(credentials.pass, deps.pass, now);
@@ -104,9 +115,11 @@ export async function evaluate(credentials: Credentials, deps: GateDeps): Promis
   }
   if (credentials.ticket) {
     const read = await readTicket(credentials.ticket, deps.ticket, now);
-    if (read.ok) return read.ticket.kind === "place" ? waiting(read.ticket, null, deps) : prequeued(read.ticket, deps);
+    if (read.ok) {
+      return read.ticket.kind === "place" ? waiting(read.ticket, null, deps) : prequeued(read.ticket, deps, client);
+    }
   }
-  return arrive(deps);
+  return arrive(deps, client);
 }
 
 /** Pass options with the live session length, when an operator set one. */
@@ -140,14 +153,29 @@ async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps)
   }
   const { settings } = reading;
   if (settings.mode === "passthrough") return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
-  if (ticket.position <= reading.frontier) return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
-  return { kind: "queued", view: queuedView(ticket, reading.frontier, settings, reading.degraded), newTicket };
+  if (ticket.position <= reading.frontier) {
+    const rate = rateOf(settings.perMinute);
+    // A turn missed by more than the grace period: the place went to someone else; queue again.
+    if (offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds)) {
+      return arrive(deps, null);
+    }
+    deps.frontier.recordClaim(ticket.position);
+    return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  }
+  const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio);
+  return { kind: "queued", view, newTicket };
 }
 
 /** A waiting visitor's figures. A ticket just issued in queue-all may already be within the frontier: it waits one poll. */
-function queuedView(ticket: Ticket, frontier: number, settings: Settings, degraded: boolean): QueuedView {
+function queuedView(
+  ticket: Ticket,
+  frontier: number,
+  settings: Settings,
+  degraded: boolean,
+  showRatio: number,
+): QueuedView {
   const flags = { delayed: degraded, paused: settings.mode === "paused" };
-  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rateOf(settings.perMinute));
+  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rateOf(settings.perMinute), showRatio);
   if (where.kind === "admitted") {
     return { position: ticket.position, ahead: 0, etaSeconds: 0, refreshSeconds: 2, progress: 1, ...flags };
   }
@@ -160,7 +188,7 @@ function queuedView(ticket: Ticket, frontier: number, settings: Settings, degrad
  * call; after it, one call exchanges the lottery entry for a place, and the
  * visitor continues as any ticket holder with a new ticket.
  */
-async function prequeued(ticket: PrequeueTicket, deps: GateDeps): Promise<Verdict> {
+async function prequeued(ticket: PrequeueTicket, deps: GateDeps, client: string | null): Promise<Verdict> {
   const now = deps.now();
   if (now < ticket.startsAt) return countdown(ticket, now, false, null, deps);
   const outcome = await deps.store.claim(deps.room, ticket.event, ticket.visitorId);
@@ -172,7 +200,7 @@ async function prequeued(ticket: PrequeueTicket, deps: GateDeps): Promise<Verdic
       deps.frontier.observe(outcome.state, outcome.settings);
       return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
     case "unknown":
-      return arrive(deps);
+      return arrive(deps, client);
     case "placed": {
       deps.frontier.observe(outcome.state, outcome.settings);
       const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps);
@@ -209,12 +237,14 @@ function placeTicket(position: number, joinedFrontier: number, visitorId: string
 }
 
 /** A newcomer: one atomic store call decides between straight in, a place in line, a pre-queue entry, and closed. */
-async function arrive(deps: GateDeps): Promise<Verdict> {
+async function arrive(deps: GateDeps, client: string | null): Promise<Verdict> {
   const visitorId = crypto.randomUUID();
   const draw = crypto.getRandomValues(new Uint32Array(2));
   // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
   const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
-  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery });
+  const claims = deps.frontier.takeClaims();
+  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client }, claims);
+  if (outcome.kind === "unavailable") deps.frontier.returnClaims(claims);
   switch (outcome.kind) {
     case "prequeued": {
       deps.frontier.observe(outcome.state, outcome.settings);
@@ -228,8 +258,16 @@ async function arrive(deps: GateDeps): Promise<Verdict> {
       };
       return countdown(ticket, deps.now(), false, await signTicket(ticket, deps.ticket), deps);
     }
-    case "unavailable":
+    case "unavailable": {
+      // No place can be handed out; the instance's fallback decides alone, so the origin neither loses
+      // every newcomer nor takes the whole surge. An admission here carries no position (0).
+      const fallback = deps.fallback.newcomer(deps.frontier.lastSettings(), deps.now());
+      if (fallback.kind === "admit") return admit(visitorId, 0, "join", deps, fallback.settings);
+      if (fallback.kind === "closed") return { kind: "closed" };
       return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
+    }
+    case "limited":
+      return { kind: "limited", retryAfterSeconds: outcome.retryAfterSeconds };
     case "closed":
       deps.frontier.observe(outcome.state, outcome.settings);
       return { kind: "closed" };
@@ -239,7 +277,7 @@ async function arrive(deps: GateDeps): Promise<Verdict> {
     case "queued": {
       deps.frontier.observe(outcome.state, outcome.settings);
       const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps);
-      const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false);
+      const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false, outcome.state.showRatio ?? 1);
       return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }
   }

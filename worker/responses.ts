@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { CountdownView, QueuedView } from "./gate.ts";
+import { securePage } from "./headers.ts";
 import { renderCountdown } from "./page/countdown.ts";
 import { pageValues, renderTemplate } from "./page/page.ts";
 
@@ -38,7 +39,7 @@ export function waitingResponse(c: Context, view: QueuedView, template: string, 
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...queuedJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  const html = renderTemplate(template, pageValues(view, room));
+  const html = renderTemplate(template, pageValues(view, room, securePage(c)));
   return c.html(c.req.method === "HEAD" ? "" : html, 200);
 }
 
@@ -53,6 +54,7 @@ export function unavailableResponse(c: Context, retryAfterSeconds: number): Resp
       503,
     );
   }
+  securePage(c);
   return c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
     503,
@@ -64,6 +66,7 @@ export function closedResponse(c: Context): Response {
   c.header("Cache-Control", "no-store");
   const message = "This waiting room is closed: no new places are being given out.";
   if (!wantsPage(c.req.raw)) return c.json({ state: "closed", error: { code: "room_closed", message } }, 403);
+  securePage(c);
   return c.html(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Closed</title></head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
     200,
@@ -83,7 +86,7 @@ export function countdownResponse(c: Context, view: CountdownView, room: string)
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...countdownJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, room), 200);
+  return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, room, securePage(c)), 200);
 }
 
 /** The JSON body of a pre-queued visitor, for API clients (429) and the status endpoint. */
@@ -95,4 +98,22 @@ export function countdownJson(view: CountdownView) {
     refreshSeconds: view.refreshSeconds,
     delayed: view.delayed,
   };
+}
+
+/** A client over NEW_TICKETS_PER_IP_PER_MINUTE: 429 (JSON or a short page), no ticket, try again next minute. */
+export function limitedResponse(c: Context, retryAfterSeconds: number): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Retry-After", String(retryAfterSeconds));
+  const message = "Too many new places in line were requested from your network. Please try again in a minute.";
+  if (!wantsPage(c.req.raw)) {
+    return c.json(
+      { state: "limited", error: { code: "too_many_new_tickets", message }, retryAfter: retryAfterSeconds },
+      429,
+    );
+  }
+  securePage(c);
+  return c.html(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
+    429,
+  );
 }

@@ -1,9 +1,17 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { clientOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
-import { closedResponse, countdownResponse, errorResponse, unavailableResponse, waitingResponse } from "./responses.ts";
+import {
+  closedResponse,
+  countdownResponse,
+  errorResponse,
+  limitedResponse,
+  unavailableResponse,
+  waitingResponse,
+} from "./responses.ts";
 
 /**
  * The waiting room in front of the origin. Bypassed paths go straight through
@@ -22,7 +30,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     if (runtime.isBypassed(pathname) || !runtime.isQueued(pathname)) return proxy(c, null);
 
     const credentials = readCredentials(c);
-    const verdict = await evaluate(credentials, runtime.gate);
+    const client = await clientOf(c.req.raw, runtime.config.newTicketsPerIpPerMinute);
+    const verdict = await evaluate(credentials, runtime.gate, client);
     setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":
@@ -33,6 +42,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
         return countdownResponse(c, verdict.view, runtime.config.room);
+      case "limited":
+        return limitedResponse(c, verdict.retryAfterSeconds);
       case "closed":
         return closedResponse(c);
       case "unavailable":

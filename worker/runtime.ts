@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
+import { StoreFallback } from "./fallback.ts";
 import { FrontierCache } from "./frontier-cache.ts";
 import type { GateDeps } from "./gate.ts";
 import { ephemeralKeyring, type Keyring, loadKeyring } from "./keyring.ts";
@@ -66,6 +67,7 @@ export async function buildRuntime(
     defaultPerMinute: config.admitPerMinute,
     defaultMode: config.mode,
     stateTtlMs: stateTtlMs(config.ticketTtlSeconds),
+    newTicketsPerClientPerMinute: config.newTicketsPerIpPerMinute,
   };
   return Object.freeze({
     config,
@@ -74,6 +76,7 @@ export async function buildRuntime(
       room,
       store,
       frontier: new FrontierCache(store, room, now),
+      fallback: new StoreFallback({ mode: config.storeFailureMode, rateShare: config.storeFailureRateShare }, room),
       pass: {
         keyring,
         issuer: config.issuer,
@@ -83,6 +86,7 @@ export async function buildRuntime(
       },
       ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
       now,
+      offerSeconds: config.offerSeconds,
     },
     isBypassed: pathMatcher(config.bypassPaths),
     isQueued: pathMatcher(config.queuePaths),

@@ -1,8 +1,9 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { clientOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
-import { closedResponse, countdownJson, queuedJson, unavailableResponse } from "./responses.ts";
+import { closedResponse, countdownJson, limitedResponse, queuedJson, unavailableResponse } from "./responses.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -22,7 +23,8 @@ export function status(): Handler<AppEnv> {
     const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
     const credentials = readCredentials(c);
-    const verdict = await evaluate(credentials, runtime.gate);
+    const client = await clientOf(c.req.raw, runtime.config.newTicketsPerIpPerMinute);
+    const verdict = await evaluate(credentials, runtime.gate, client);
     setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":
@@ -33,6 +35,8 @@ export function status(): Handler<AppEnv> {
         return c.json(queuedJson(verdict.view));
       case "prequeued":
         return c.json(countdownJson(verdict.view));
+      case "limited":
+        return limitedResponse(c, verdict.retryAfterSeconds);
       case "closed":
         return closedResponse(c);
       case "unavailable":

@@ -70,6 +70,8 @@ describe("parseConfig", () => {
     ["BYPASS_PATHS", "/ok,/(unclosed"],
     ["ROOM", "has spaces"],
     ["TICKET_SECRET", "short"],
+    ["NEW_TICKETS_PER_IP_PER_MINUTE", "-1"],
+    ["NEW_TICKETS_PER_IP_PER_MINUTE", "lots"],
   ])("rejects %s=%j with a message naming it", (name, value) => {
     const problems = problemsOf({ ...dev, [name]: value });
     expect(problems).toHaveLength(1);
@@ -107,5 +109,39 @@ describe("parseConfig", () => {
   it("never echoes a secret's value", () => {
     const message = problemsOf({ ...dev, TICKET_SECRET: "hunter2" }).join("\n");
     expect(message).not.toContain("hunter2");
+  });
+});
+
+describe("store failure settings", () => {
+  it("default to soft at a quarter of the rate per instance", () => {
+    const config = parseConfig(dev);
+    expect(config.storeFailureMode).toBe("soft");
+    expect(config.storeFailureRateShare).toBe(0.25);
+  });
+
+  it("read overrides, up to a share of 1", () => {
+    const config = parseConfig({ ...dev, STORE_FAILURE_MODE: "open", STORE_FAILURE_RATE_SHARE: "1" });
+    expect(config.storeFailureMode).toBe("open");
+    expect(config.storeFailureRateShare).toBe(1);
+    expect(parseConfig({ ...dev, STORE_FAILURE_MODE: "closed" }).storeFailureMode).toBe("closed");
+  });
+
+  it.each([
+    ["STORE_FAILURE_MODE", "fail-open"],
+    ["STORE_FAILURE_MODE", "SOFT"],
+    ["STORE_FAILURE_RATE_SHARE", "0"],
+    ["STORE_FAILURE_RATE_SHARE", "1.5"],
+    ["STORE_FAILURE_RATE_SHARE", "-0.25"],
+    ["STORE_FAILURE_RATE_SHARE", "25%"],
+  ])("rejects %s=%j with a message naming it", (name, value) => {
+    const problems = problemsOf({ ...dev, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+  });
+
+  it("catches a misspelt name", () => {
+    expect(problemsOf({ ...dev, STORE_FAILURE_MOD: "open" })).toEqual([
+      "unknown setting STORE_FAILURE_MOD (did you mean STORE_FAILURE_MODE?)",
+    ]);
   });
 });

@@ -195,5 +195,5 @@ describe.each(stores)("scheduled events: %s", (_name, makeStore) => {
     const chiSquare = counts.reduce((sum, c) => sum + (c - expected) ** 2 / expected, 0);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(trials);
     expect(chiSquare).toBeLessThan(27.88);
-  });
+  }, 60_000);
 });

@@ -4,7 +4,7 @@ import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-import { clock, redisClient, room, stores, T0 } from "../support/stores.ts";
+import { claimingTicker, clock, redisClient, room, stores, T0 } from "../support/stores.ts";
 
 describe.each(stores)("store contract: %s", (_name, makeStore) => {
   it("lets the first newcomer of an idle room straight in and queues the next one", async () => {
@@ -61,10 +61,10 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const spec = room(60);
     for (let i = 0; i < 50; i++) await store.join(spec);
     let previous = 0;
+    const ticker = claimingTicker(store, spec);
     for (let second = 1; second <= 20; second++) {
       t.advance(1000);
-      const tick = await store.tick(spec);
-      if (tick.kind !== "state") throw new Error("store unavailable");
+      const tick = await ticker.tick();
       expect(tick.state.frontier).toBeGreaterThanOrEqual(previous);
       previous = tick.state.frontier;
     }
@@ -155,6 +155,57 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect(final?.admitted).toBe(200);
   });
 
+  it("limits new tickets per client per minute, and starts over the next minute", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = makeStore(t.now);
+    const spec = { ...room(60), newTicketsPerClientPerMinute: 3 };
+    const from = (client: string | null) => store.join(spec, { visitorId: crypto.randomUUID(), draw: 0, client });
+    for (let i = 0; i < 3; i++) expect((await from("a")).kind).not.toBe("limited");
+    expect(await from("a")).toMatchObject({ kind: "limited", retryAfterSeconds: 60 });
+    expect((await from("b")).kind).toBe("queued");
+    expect((await from(null)).kind).toBe("queued"); // unknown clients are not limited
+    // The refused newcomer took no place: b and the unknown client hold 4 and 5.
+    expect(await store.tick(spec)).toMatchObject({ state: { lastTicket: 5 } });
+    t.advance(60_000);
+    expect((await from("a")).kind).not.toBe("limited");
+  });
+
+  it.each([0, 0.3, 0.6])(
+    "compensates no-shows: with %s abandonment, visitors who come in arrive at the configured rate",
+    async (abandon) => {
+      const t = clock();
+      const store = makeStore(t.now);
+      const spec = room(60);
+      // A quiet start (everyone straight in, their admissions land between script calls), then the surge.
+      for (let i = 0; i < 20; i++) {
+        expect(await store.join(spec)).toMatchObject({ kind: "admitted" });
+        t.advance(1000);
+      }
+      for (let i = 0; i < 700; i++) await store.join(spec);
+      // Deterministic no-shows: in every run of 10 positions, the first 10 x abandon never come.
+      const ticker = claimingTicker(store, spec, (position) => ((position - 1) % 10) / 10 >= abandon);
+      const perMinute: number[] = [];
+      for (let minute = 0; minute < 3; minute++) {
+        const before = ticker.claimed();
+        for (let second = 0; second < 60; second++) {
+          t.advance(1000);
+          await ticker.tick();
+        }
+        perMinute.push(ticker.claimed() - before);
+      }
+      const last = await ticker.tick();
+      expect(last).toMatchObject({ kind: "state" });
+      if (last.kind === "state") expect(last.state.showRatio).toBeCloseTo(1 - abandon, 1);
+      // The first minute includes the measuring lag (buckets count 10 s after their offer);
+      // from the second on, arrivals hold the rate.
+      for (const count of perMinute.slice(1)) {
+        expect(count / 60).toBeGreaterThanOrEqual(0.95);
+        expect(count / 60).toBeLessThanOrEqual(1.02);
+      }
+    },
+    30_000,
+  );
+
   it("keeps rooms apart", async () => {
     const t = clock();
     const store = makeStore(t.now);
@@ -184,7 +235,7 @@ describe("RedisStore specifics", () => {
     const store = new RedisStore(redisClient());
     const outcome = await store.join(room(60));
     expect(outcome.kind).toBe("admitted");
-    if (outcome.kind === "unavailable") return;
+    if (outcome.kind === "unavailable" || outcome.kind === "limited") return;
     expect(Math.abs(outcome.state.updatedAt - Date.now())).toBeLessThan(5_000);
   });
 

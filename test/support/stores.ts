@@ -1,4 +1,5 @@
 import { inject } from "vitest";
+import { bucketOf } from "../../worker/compensation.ts";
 import { MemoryStore } from "../../worker/store/memory.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
@@ -34,3 +35,37 @@ export const stores: [string, (now: () => number) => AdmissionStore][] = [
   ["MemoryStore", (now) => new MemoryStore(now)],
   ["RedisStore (real redis-server through the REST bridge)", (now) => new RedisStore(redisClient(), { now })],
 ];
+
+/**
+ * Ticks a room as worker instances would, reporting as claims the admitted
+ * positions whose holders "show up": `shows(position)` decides who does (all
+ * by default). Admissions a tick reveals are reported with the next tick,
+ * as an instance reports its claims.
+ */
+export function claimingTicker(
+  store: AdmissionStore,
+  spec: RoomSpec,
+  shows: (position: number) => boolean = () => true,
+) {
+  let admitted = 0;
+  let pending = new Map<number, number>();
+  let claimed = 0;
+  return {
+    async tick() {
+      const outcome = await store.tick(spec, pending);
+      if (outcome.kind !== "state") throw new Error(`tick: ${outcome.kind}`);
+      pending = new Map();
+      const now = Math.min(Math.floor(outcome.state.frontier), outcome.state.lastTicket);
+      for (let position = admitted + 1; position <= now; position++) {
+        if (!shows(position)) continue;
+        const bucket = bucketOf(position);
+        pending.set(bucket, (pending.get(bucket) ?? 0) + 1);
+        claimed += 1;
+      }
+      admitted = Math.max(admitted, now);
+      return outcome;
+    },
+    /** Visitors who came in so far. */
+    claimed: () => claimed,
+  };
+}

@@ -321,7 +321,7 @@ describe("configuration", () => {
 });
 
 describe("a dead store", () => {
-  it("keeps pass holders browsing, keeps waiting visitors' places, and asks newcomers to retry", async () => {
+  it("keeps pass holders browsing, keeps waiting visitors' places, and asks newcomers to retry (STORE_FAILURE_MODE closed)", async () => {
     const live = await testRoom({ ADMIT_PER_MINUTE: "60" });
     const admitted = new Visitor("application/json");
     await live.request(admitted, "/");
@@ -331,6 +331,7 @@ describe("a dead store", () => {
       ROOM: live.env.ROOM ?? "",
       UPSTASH_REDIS_REST_URL: "http://127.0.0.1:9",
       UPSTASH_REDIS_REST_TOKEN: "x",
+      STORE_FAILURE_MODE: "closed",
     });
     // The dead room gets its own RedisStore from config (no injected store): rebuild it so.
     expect((await dead.request(admitted, "/api/echo")).status).toBe(200);

@@ -9,19 +9,25 @@
  * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen_key    hash event seq -> last ticket before its pre-queue got its places
+ * KEYS[7]  claims_key    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
  * ARGV[1]  default rate per minute (wrangler.toml), used unless overridden
  * ARGV[2]  default mode, used unless overridden
  * ARGV[3]  now_arg       time in ms, or "" to use Redis TIME
  * ARGV[4]  ttl_ms        expiry of the keys, renewed on every write
+ * ARGV[5]  claims        the calling instance's claims since its last report, "bucket:count,..." ("" = none)
  *
  * ADVANCE_LUA loads the live settings and the events, and advances the
  * frontier from the last update to now piece by piece, with the settings in
  * force in each piece, exactly as `advanceThrough()` in `schedule.ts` does. At
  * an event's start it freezes the event's pre-queue: the counter moves past
  * the pre-queue's size, so everyone pre-queued holds a place ahead of anyone
- * arriving later. It defines: now, events, per_minute, mode, burst, session,
- * version, frontier, last_ticket, updated_at, snapshot, and the functions
- * prequeue_at(t), event_by_seq(seq), freeze(event).
+ * arriving later. It also keeps the no-show compensation of
+ * `compensation.ts`: it counts the reported claims, folds matured buckets
+ * into the show ratio, moves the frontier 1/show times faster, and notes
+ * when buckets become fully offered. It defines: now, events, per_minute,
+ * mode, burst, session, version, frontier, last_ticket, updated_at, show,
+ * snapshot, and the functions prequeue_at(t), event_by_seq(seq),
+ * freeze(event), count_claims(bucket, count).
  *
  * Time comes from Redis TIME unless the caller passes one (tests, replay), so
  * every worker instance shares one clock; a caller's clock that runs
@@ -34,6 +40,13 @@ local history_key = KEYS[3]
 local events_key = KEYS[4]
 local prequeue_key = KEYS[5]
 local frozen_key = KEYS[6]
+local claims_key = KEYS[7]
+local CLAIM_BUCKET = 10
+local MATURE_MS = 10000
+local SMOOTHING = 0.2
+local MIN_SHOW = 0.05
+local MAX_FOLDS = 200
+local MAX_OFFERS = 1000
 local default_rate = tonumber(ARGV[1])
 local default_mode = ARGV[2]
 local now_arg = ARGV[3]
@@ -92,7 +105,7 @@ end
 
 local per_minute, mode = settings_at(now)
 local burst = math.max(1, per_minute / 60)
-local stored = redis.call('HMGET', state_key, 'f', 't', 'u')
+local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
 local frontier, last_ticket, updated_at
 if stored[1] then
   frontier = tonumber(stored[1])
@@ -103,6 +116,35 @@ else
   last_ticket = 0
   updated_at = now
 end
+local show = tonumber(stored[4]) or 1
+local samples = tonumber(stored[6]) or 0
+local folded = tonumber(stored[5]) or (math.floor(math.min(math.floor(frontier), last_ticket) / CLAIM_BUCKET) - 1)
+
+-- Claims (admissions that happened) count for their bucket until the bucket is folded;
+-- a late one (its holder polled late) corrects the ratio by the share its bucket would have gained.
+local function count_claims(bucket, count)
+  if bucket > folded then
+    redis.call('HINCRBY', claims_key, 'c' .. bucket, count)
+  elseif samples > 0 then
+    show = math.min(1, show + math.max(SMOOTHING, 1 / samples) * count / CLAIM_BUCKET)
+  end
+end
+if ARGV[5] and ARGV[5] ~= '' then
+  for bucket, count in string.gmatch(ARGV[5], '(%d+):(%d+)') do count_claims(tonumber(bucket), tonumber(count)) end
+end
+for _ = 1, MAX_FOLDS do
+  local bucket = folded + 1
+  local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
+  if not offered_at or offered_at > now - MATURE_MS then break end
+  local claimed = tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0
+  samples = samples + 1
+  show = show + math.max(SMOOTHING, 1 / samples) * (math.min(1, claimed / CLAIM_BUCKET) - show)
+  redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
+  folded = bucket
+end
+if show < MIN_SHOW then show = MIN_SHOW end
+-- Admitted count when offers were last noted (a join's own admission lands between calls).
+local noted = tonumber(stored[7]) or math.min(math.floor(frontier), last_ticket)
 
 -- Places the pre-queue of event e ahead of everyone arriving later (once).
 local function freeze(e)
@@ -119,7 +161,7 @@ local function step(t1)
     if elapsed < 0 then elapsed = 0 end
     local cap = last_ticket + math.max(1, rate / 60)
     if m == 'queue-all' then cap = last_ticket end
-    local advanced = math.min(frontier + rate / 60000 * elapsed, cap)
+    local advanced = math.min(frontier + rate / 60000 * elapsed / show, cap)
     if advanced > frontier then frontier = advanced end
   end
   if t1 > updated_at then updated_at = t1 end
@@ -139,6 +181,29 @@ for _, e in ipairs(events) do
   if e.endsAt and e.endsAt > updated_at and e.endsAt <= now then step(e.endsAt) end
 end
 step(now)
+-- Note when buckets became fully offered; a jump too big for that starts the measuring over past it.
+local admitted_after = math.min(math.floor(frontier), last_ticket)
+local first_bucket = math.floor(noted / CLAIM_BUCKET)
+if admitted_after > noted then noted = admitted_after end
+local last_bucket = math.floor(admitted_after / CLAIM_BUCKET) - 1
+if last_bucket - first_bucket + 1 > MAX_OFFERS then
+  folded = last_bucket
+  redis.call('DEL', claims_key)
+elseif last_bucket >= first_bucket then
+  for bucket = first_bucket, last_bucket do redis.call('HSET', claims_key, 'o' .. bucket, now) end
+  redis.call('PEXPIRE', claims_key, ttl_ms)
+end
+-- The queue emptied: the next surge starts from a show ratio of 1, and places
+-- offered while nobody waited are not measured.
+if admitted_after >= last_ticket then
+  show = 1
+  samples = 0
+  local caught_up = math.floor(admitted_after / CLAIM_BUCKET) - 1
+  for bucket = folded + 1, math.min(caught_up, folded + MAX_FOLDS) do
+    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
+  end
+  if caught_up > folded then folded = caught_up end
+end
 -- Counters as of now, before this call's own change: the minute's snapshot if it is the first write.
 local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticket)
 `;
@@ -151,7 +216,8 @@ local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticke
  * the 30-minute window.
  */
 export const SAVE_LUA = `
-redis.call('HSET', state_key, 'f', string.format('%.17g', frontier), 't', last_ticket, 'u', updated_at)
+redis.call('HSET', state_key, 'f', string.format('%.17g', frontier), 't', last_ticket, 'u', updated_at,
+  's', string.format('%.17g', show), 'b', folded, 'k', samples, 'a', noted)
 redis.call('PEXPIRE', state_key, ttl_ms)
 local minute = math.floor(updated_at / 60000)
 if redis.call('HSETNX', history_key, minute, snapshot) == 1 then
@@ -164,6 +230,12 @@ end
 
 /** The settings part of every admission script's reply: rate, mode, session minutes ('' = default), version. */
 export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, version`;
+
+/** The state part of every admission script's reply: frontier (string, keeps its fraction), last ticket, now, show ratio (string). */
+export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show)`;
+
+/** The state part of a reply (see {@link STATE_REPLY_LUA}). */
+export type StateTail = [frontier: string | number, lastTicket: number, now: number, show: string | number];
 
 /** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); session '' means the default. */
 export type SettingsTail = [rate: string | number, mode: string, session: string | number, version: number];

@@ -1,4 +1,11 @@
-import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./advance.ts";
+import {
+  ADVANCE_LUA,
+  SAVE_LUA,
+  SETTINGS_REPLY_LUA,
+  type SettingsTail,
+  STATE_REPLY_LUA,
+  type StateTail,
+} from "./advance.ts";
 
 /**
  * CLAIM: a pre-queued visitor asks for their place after the event's start.
@@ -10,20 +17,20 @@ import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./
  * An event removed before its start still owes its pre-queue a place: the
  * first claim freezes it then, so nobody holding an entry is lost.
  *
- * KEYS[1..6], ARGV[1..4]: as every admission script (see advance.ts).
- * ARGV[5]  event_seq     the event the entry belongs to
- * ARGV[6]  visitor       the visitor's id
+ * KEYS[1..7], ARGV[1..5]: as every admission script (see advance.ts).
+ * ARGV[6]  event_seq     the event the entry belongs to
+ * ARGV[7]  visitor       the visitor's id
  *
- * Returns { outcome, position, base, frontier, last_ticket, now, rate, mode, session, version }:
+ * Returns { outcome, position, base, frontier, last_ticket, now, show, rate, mode, session, version }:
  *   outcome      1 placed, 2 not started yet (store clock), 3 no such entry (the visitor is new)
  *   position     the place (0 unless outcome is 1)
  *   base         the last ticket before the pre-queue's places (0 unless outcome is 1)
- *   frontier, last_ticket, now   as TICK
+ *   frontier, last_ticket, now, show   as TICK
  *   rate, mode, session, version   the settings in force (session '' = default)
  */
 export const CLAIM_LUA = `
 ${ADVANCE_LUA}
-local seq = tonumber(ARGV[5])
+local seq = tonumber(ARGV[6])
 local outcome = 3
 local position = 0
 local base = redis.call('HGET', frozen_key, seq)
@@ -37,7 +44,7 @@ if not base then
   end
 end
 if base then
-  local rank = redis.call('ZRANK', prequeue_key, seq .. ':' .. ARGV[6])
+  local rank = redis.call('ZRANK', prequeue_key, seq .. ':' .. ARGV[7])
   if rank then
     base = tonumber(base)
     position = base + rank - redis.call('ZCOUNT', prequeue_key, '-inf', '(' .. seq) + 1
@@ -49,7 +56,7 @@ else
   base = 0
 end
 ${SAVE_LUA}
-return { outcome, position, base, string.format('%.17g', frontier), last_ticket, updated_at, ${SETTINGS_REPLY_LUA} }
+return { outcome, position, base, ${STATE_REPLY_LUA}, ${SETTINGS_REPLY_LUA} }
 `;
 
 /** Raw reply of {@link CLAIM_LUA}. */
@@ -57,8 +64,6 @@ export type ClaimReply = [
   outcome: number,
   position: number,
   base: number,
-  frontier: string | number,
-  lastTicket: number,
-  now: number,
+  ...state: StateTail,
   ...settings: SettingsTail,
 ];

@@ -1,4 +1,11 @@
-import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./advance.ts";
+import {
+  ADVANCE_LUA,
+  SAVE_LUA,
+  SETTINGS_REPLY_LUA,
+  type SettingsTail,
+  STATE_REPLY_LUA,
+  type StateTail,
+} from "./advance.ts";
 
 /**
  * JOIN: a newcomer arrives. Atomically advances the frontier, hands out the
@@ -8,17 +15,22 @@ import { ADVANCE_LUA, SAVE_LUA, SETTINGS_REPLY_LUA, type SettingsTail } from "./
  * per newcomer; no check-then-write race is possible because Redis runs the
  * script alone.
  *
- * KEYS[1..6], ARGV[1..4]: as every admission script (see advance.ts).
- * ARGV[5]  visitor       the newcomer's id (the pre-queue entry's name)
- * ARGV[6]  draw          a uniform random number in [0, 1) from the worker: the lottery draw
+ * KEYS[1..7], ARGV[1..5]: as every admission script (see advance.ts).
+ * KEYS[8]  clients_key   hash client -> new tickets this minute (expires after 2 minutes)
+ * ARGV[6]  visitor       the newcomer's id (the pre-queue entry's name)
+ * ARGV[7]  draw          a uniform random number in [0, 1) from the worker: the lottery draw
+ * ARGV[8]  limit         most new tickets per client per minute; 0 = no limit
+ * ARGV[9]  client        the client's name (an IP hash), "" when unknown (not limited)
  *
- * Returns { outcome, position, frontier, last_ticket, now, event_seq, event_starts, rate, mode, session, version }:
+ * Returns { outcome, position, frontier, last_ticket, now, show, event_seq, event_starts, rate, mode, session, version }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
- *                4 pre-queued (a lottery entry for event_seq, placed at event_starts)
+ *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
+ *                5 limited (the client took its share of new tickets this minute; nothing given)
  *   position     the newcomer's position (0 unless outcome is 0 or 1)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
+ *   show         the show ratio (no-show compensation), as a string
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, version   the settings in force (session '' = default)
  */
@@ -29,16 +41,24 @@ local position = 0
 local event_seq = 0
 local event_starts = 0
 local pre = prequeue_at(now)
-if pre then
+local limit = tonumber(ARGV[8]) or 0
+local over = false
+if limit > 0 and ARGV[9] ~= nil and ARGV[9] ~= '' then
+  over = redis.call('HINCRBY', KEYS[8], ARGV[9], 1) > limit
+  redis.call('PEXPIRE', KEYS[8], 120000)
+end
+if over then
+  outcome = 5
+elseif pre then
   -- Lottery: a random score, so arriving early or late in the window gives the same chance.
   -- Without shuffle, the score keeps arrival order.
   local fraction
   if pre.shuffleAtStart then
-    fraction = math.min(tonumber(ARGV[6]) or 0, 0.999999)
+    fraction = math.min(tonumber(ARGV[7]) or 0, 0.999999)
   else
     fraction = redis.call('ZCOUNT', prequeue_key, pre.seq, '(' .. (pre.seq + 1)) * 1e-9
   end
-  redis.call('ZADD', prequeue_key, pre.seq + fraction, pre.seq .. ':' .. ARGV[5])
+  redis.call('ZADD', prequeue_key, pre.seq + fraction, pre.seq .. ':' .. ARGV[6])
   redis.call('PEXPIRE', prequeue_key, ttl_ms)
   outcome = 4
   event_seq = pre.seq
@@ -50,19 +70,21 @@ elseif mode == 'passthrough' then
 else
   last_ticket = last_ticket + 1
   position = last_ticket
-  if position <= frontier and mode ~= 'queue-all' then outcome = 1 end
+  if position <= frontier and mode ~= 'queue-all' then
+    outcome = 1
+    -- Straight in is a claim at once.
+    count_claims(math.floor((position - 1) / CLAIM_BUCKET), 1)
+  end
 end
 ${SAVE_LUA}
-return { outcome, position, string.format('%.17g', frontier), last_ticket, updated_at, event_seq, event_starts, ${SETTINGS_REPLY_LUA} }
+return { outcome, position, ${STATE_REPLY_LUA}, event_seq, event_starts, ${SETTINGS_REPLY_LUA} }
 `;
 
 /** Raw reply of {@link JOIN_LUA}. */
 export type JoinReply = [
   outcome: number,
   position: number,
-  frontier: string | number,
-  lastTicket: number,
-  now: number,
+  ...state: StateTail,
   eventSeq: number,
   eventStarts: number,
   ...settings: SettingsTail,

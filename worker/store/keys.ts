@@ -5,13 +5,15 @@
  *
  * | key                        | type | fields / meaning                                                 | expiry |
  * |----------------------------|------|------------------------------------------------------------------|--------|
- * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms       | {@link stateTtlMs} after the last write |
+ * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms, s = show ratio, b = last folded claims bucket, k = buckets in the ratio, a = admitted count when offers were last noted | {@link stateTtlMs} after the last write |
  * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes); v = version; rate_at, mode_at = when changed (ms) | none (operator data) |
  * | anteroom:{room}:history    | hash | minute number -> "last_ticket:admitted", the last 30 minutes     | as state |
  * | anteroom:{room}:events     | hash | list = JSON array of scheduled events sorted by start; v = version | none (operator data) |
  * | anteroom:{room}:event-seq  | string | counter of event numbers (never reused)                        | none |
  * | anteroom:{room}:prequeue   | zset | "<event seq>:<visitor id>" -> seq + lottery draw in [0, 1)       | as state |
  * | anteroom:{room}:frozen     | hash | event seq -> last ticket before the event's pre-queue was placed | as state |
+ * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered (buckets of 10 positions) | as state |
+ * | anteroom:{room}:clients:<minute> | hash | client (IP hash) -> new tickets taken in that minute       | 2 minutes |
  *
  * The state key expires after {@link stateTtlMs} without writes, which is
  * longer than any ticket lives, so an idle room cleans itself up without ever
@@ -45,9 +47,26 @@ export function frozenKey(room: string): string {
   return `anteroom:{${room}}:frozen`;
 }
 
+export function claimsKey(room: string): string {
+  return `anteroom:{${room}}:claims`;
+}
+
+/** New tickets per client in one minute (minute = ms since the epoch / 60 000, worker clock). */
+export function clientsKey(room: string, minute: number): string {
+  return `anteroom:{${room}}:clients:${minute}`;
+}
+
 /** The keys of the admission scripts (JOIN, TICK, CLAIM), in KEYS order. */
 export function roomKeys(room: string): string[] {
-  return [stateKey(room), settingsKey(room), historyKey(room), eventsKey(room), prequeueKey(room), frozenKey(room)];
+  return [
+    stateKey(room),
+    settingsKey(room),
+    historyKey(room),
+    eventsKey(room),
+    prequeueKey(room),
+    frozenKey(room),
+    claimsKey(room),
+  ];
 }
 
 /** State-key expiry: the ticket lifetime plus a day. */

@@ -1,5 +1,14 @@
 import { type FrontierState, initialState, join, rateOf, type Settings } from "../admission.ts";
 import {
+  bucketOf,
+  type ClaimLedger,
+  foldMatured,
+  newLedger,
+  recordClaims,
+  recordOffers,
+  resetWhenCaughtUp,
+} from "../compensation.ts";
+import {
   advanceThrough,
   type Defaults,
   type LiveOverrides,
@@ -22,7 +31,7 @@ import type {
   TickOutcome,
   WriteEventsOutcome,
 } from "./store.ts";
-import { newArrival } from "./store.ts";
+import { newArrival, secondsToNextMinute } from "./store.ts";
 
 interface Overrides extends LiveOverrides {
   sessionMinutes: number | null;
@@ -33,6 +42,7 @@ interface RoomEntry {
   state: FrontierState;
   expiresAt: number;
   history: Map<number, MinuteSnapshot>;
+  ledger: ClaimLedger;
 }
 
 interface Schedule {
@@ -69,18 +79,28 @@ export class MemoryStore implements AdmissionStore {
   readonly #rooms = new Map<string, RoomEntry>();
   readonly #overrides = new Map<string, Overrides>();
   readonly #schedules = new Map<string, Schedule>();
+  /** "room minute client" -> new tickets taken in that minute. */
+  readonly #clients = new Map<string, number>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  async join(room: RoomSpec, arrival: Arrival = newArrival()): Promise<JoinOutcome> {
+  async join(
+    room: RoomSpec,
+    arrival: Arrival = newArrival(),
+    claims?: ReadonlyMap<number, number>,
+  ): Promise<JoinOutcome> {
     const now = this.#now();
-    const before = this.#advance(room, now);
+    const before = this.#advance(room, now, claims);
     const settings = this.#settings(room, now);
     const schedule = this.#schedule(room);
     const pre = prequeueEventAt(schedule.events, now);
+    if (this.#overLimit(room, arrival, now)) {
+      this.#save(room, before, before, now);
+      return { kind: "limited", retryAfterSeconds: secondsToNextMinute(now) };
+    }
     if (pre) {
       const entries = schedule.entries.get(pre.seq) ?? new Map<string, number>();
       const fraction = pre.shuffleAtStart ? Math.min(arrival.draw, 0.999999) : entries.size * 1e-9;
@@ -90,6 +110,9 @@ export class MemoryStore implements AdmissionStore {
       return { kind: "prequeued", event: pre.seq, startsAt: pre.startsAt, state: before, settings };
     }
     const decision = join(before, rateOf(settings.perMinute), now, settings.mode);
+    if (decision.kind === "admitted" && decision.position > 0) {
+      recordClaims(this.#ledger(room, before, now), new Map([[bucketOf(decision.position), 1]]));
+    }
     this.#save(room, decision.state, before, now);
     return { ...decision, settings };
   }
@@ -116,9 +139,9 @@ export class MemoryStore implements AdmissionStore {
     return { kind: "placed", position: base + rank + 1, base, state, settings };
   }
 
-  async tick(room: RoomSpec): Promise<TickOutcome> {
+  async tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome> {
     const now = this.#now();
-    const state = this.#advance(room, now);
+    const state = this.#advance(room, now, claims);
     this.#save(room, state, state, now);
     return { kind: "state", state, settings: this.#settings(room, now) };
   }
@@ -166,6 +189,17 @@ export class MemoryStore implements AdmissionStore {
     return { kind: "written", seq };
   }
 
+  #overLimit(room: RoomSpec, arrival: Arrival, now: number): boolean {
+    const limit = room.newTicketsPerClientPerMinute ?? 0;
+    if (limit <= 0 || !arrival.client) return false;
+    const minute = Math.floor(now / 60_000);
+    for (const key of this.#clients.keys()) if (Number(key.split(" ")[1]) < minute - 1) this.#clients.delete(key);
+    const key = `${room.room} ${minute} ${arrival.client}`;
+    const count = (this.#clients.get(key) ?? 0) + 1;
+    this.#clients.set(key, count);
+    return count > limit;
+  }
+
   #defaults(room: RoomSpec): Defaults {
     return { perMinute: room.defaultPerMinute, mode: room.defaultMode };
   }
@@ -185,8 +219,17 @@ export class MemoryStore implements AdmissionStore {
     return schedule;
   }
 
-  /** The counters advanced to `now` through any event boundaries, as ADVANCE_LUA does. */
-  #advance(room: RoomSpec, now: number): FrontierState {
+  /** The room's claims ledger (a new one with a new or expired room's state). */
+  #ledger(room: RoomSpec, state: FrontierState, now: number): ClaimLedger {
+    const entry = this.#rooms.get(room.room);
+    if (entry && entry.expiresAt > now) return entry.ledger;
+    const ledger = newLedger(admittedSoFar(state));
+    this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history: new Map(), ledger });
+    return ledger;
+  }
+
+  /** The counters advanced to `now` through any event boundaries, with the no-show compensation, as ADVANCE_LUA does. */
+  #advance(room: RoomSpec, now: number, claims?: ReadonlyMap<number, number>): FrontierState {
     const schedule = this.#schedule(room);
     const overrides = this.#overrides.get(room.room) ?? NO_OVERRIDES;
     const entry = this.#rooms.get(room.room);
@@ -202,9 +245,17 @@ export class MemoryStore implements AdmissionStore {
         }
       }
     }
-    return advanceThrough(state, this.#defaults(room), overrides, schedule.events, now, (event, lastTicket) =>
+    const ledger = this.#ledger(room, state, now);
+    if (claims) recordClaims(ledger, claims);
+    foldMatured(ledger, now);
+    const start = { ...state, showRatio: ledger.showRatio };
+    const advanced = advanceThrough(start, this.#defaults(room), overrides, schedule.events, now, (event, lastTicket) =>
       this.#freeze(schedule, event.seq, lastTicket),
     );
+    const after = admittedSoFar(advanced);
+    recordOffers(ledger, after, now);
+    resetWhenCaughtUp(ledger, after, advanced.lastTicket);
+    return { ...advanced, showRatio: ledger.showRatio };
   }
 
   /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */
@@ -223,7 +274,8 @@ export class MemoryStore implements AdmissionStore {
       history.set(minute, { minute, lastTicket: before.lastTicket, admitted: admittedSoFar(before) });
       for (const old of history.keys()) if (old < minute - 30) history.delete(old);
     }
-    this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history });
+    const ledger = entry && entry.expiresAt > now ? entry.ledger : newLedger(admittedSoFar(state));
+    this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history, ledger });
   }
 }
 

@@ -8,7 +8,16 @@ import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
 import { JOIN_LUA, type JoinReply } from "../scripts/join.ts";
 import { SETTINGS_LUA, type SettingsReply } from "../scripts/settings.ts";
 import { TICK_LUA, type TickReply } from "../scripts/tick.ts";
-import { eventSeqKey, eventsKey, frozenKey, historyKey, prequeueKey, roomKeys, settingsKey } from "./keys.ts";
+import {
+  clientsKey,
+  eventSeqKey,
+  eventsKey,
+  frozenKey,
+  historyKey,
+  prequeueKey,
+  roomKeys,
+  settingsKey,
+} from "./keys.ts";
 import type {
   AdmissionStore,
   Arrival,
@@ -25,7 +34,7 @@ import type {
   TickOutcome,
   WriteEventsOutcome,
 } from "./store.ts";
-import { newArrival } from "./store.ts";
+import { newArrival, secondsToNextMinute } from "./store.ts";
 
 /** The one Redis capability the store needs: scripts run by EVALSHA with an EVAL fallback. */
 export interface ScriptClient {
@@ -72,9 +81,12 @@ export class RedisStore implements AdmissionStore {
     this.#now = options.now;
   }
 
-  join(room: RoomSpec, arrival: Arrival = newArrival()): Promise<JoinOutcome> {
-    const args = [...this.#args(room), arrival.visitorId, String(arrival.draw)];
-    return attempt(async () => joinOutcome(await this.#join.exec(roomKeys(room.room), args)));
+  join(room: RoomSpec, arrival: Arrival = newArrival(), claims?: ReadonlyMap<number, number>): Promise<JoinOutcome> {
+    const now = this.#now?.() ?? Date.now();
+    const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000))];
+    const limit = String(room.newTicketsPerClientPerMinute ?? 0);
+    const args = [...this.#args(room, claims), arrival.visitorId, String(arrival.draw), limit, arrival.client ?? ""];
+    return attempt(async () => joinOutcome(await this.#join.exec(keys, args), now));
   }
 
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
@@ -109,10 +121,13 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
-  tick(room: RoomSpec): Promise<TickOutcome> {
+  tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome> {
     return attempt(async () => {
-      const [frontier, lastTicket, now, ...live] = await this.#tick.exec(roomKeys(room.room), this.#args(room));
-      return { kind: "state", state: frontierState(frontier, lastTicket, now), settings: settingsOf(live) };
+      const [frontier, lastTicket, now, show, ...live] = await this.#tick.exec(
+        roomKeys(room.room),
+        this.#args(room, claims),
+      );
+      return { kind: "state", state: frontierState(frontier, lastTicket, now, show), settings: settingsOf(live) };
     });
   }
 
@@ -148,12 +163,14 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
-  #args(room: RoomSpec): string[] {
+  /** ARGV 1-5 of every admission script; `claims` is the instance's report (bucket -> count). */
+  #args(room: RoomSpec, claims?: ReadonlyMap<number, number>): string[] {
     return [
       String(room.defaultPerMinute),
       room.defaultMode,
       this.#now ? String(this.#now()) : "",
       String(room.stateTtlMs),
+      claims ? [...claims].map(([bucket, count]) => `${bucket}:${count}`).join(",") : "",
     ];
   }
 }
@@ -168,17 +185,11 @@ async function attempt<T>(operation: () => Promise<T>): Promise<T | StoreUnavail
 }
 
 /** The one mapping of JOIN's reply. */
-function joinOutcome([
-  outcome,
-  position,
-  frontier,
-  lastTicket,
-  now,
-  eventSeq,
-  eventStarts,
-  ...live
-]: JoinReply): JoinOutcome {
-  const state = frontierState(frontier, lastTicket, now);
+function joinOutcome(
+  [outcome, position, frontier, lastTicket, now, show, eventSeq, eventStarts, ...live]: JoinReply,
+  localNow: number,
+): JoinOutcome {
+  const state = frontierState(frontier, lastTicket, now, show);
   const settings = settingsOf(live);
   switch (outcome) {
     case 0:
@@ -191,14 +202,16 @@ function joinOutcome([
       return { kind: "admitted", position: 0, state, settings };
     case 4:
       return { kind: "prequeued", event: Number(eventSeq), startsAt: Number(eventStarts), state, settings };
+    case 5:
+      return { kind: "limited", retryAfterSeconds: secondsToNextMinute(localNow) };
     default:
       return { kind: "unavailable", reason: `JOIN returned an unknown outcome ${JSON.stringify(outcome)}` };
   }
 }
 
 /** The one mapping of CLAIM's reply. */
-function claimOutcome([outcome, position, base, frontier, lastTicket, now, ...live]: ClaimReply): ClaimOutcome {
-  const state = frontierState(frontier, lastTicket, now);
+function claimOutcome([outcome, position, base, frontier, lastTicket, now, show, ...live]: ClaimReply): ClaimOutcome {
+  const state = frontierState(frontier, lastTicket, now, show);
   const settings = settingsOf(live);
   switch (outcome) {
     case 1:
@@ -243,8 +256,18 @@ function decodeEvents(json: unknown): ScheduledEvent[] {
   }));
 }
 
-function frontierState(frontier: string | number, lastTicket: number, now: number): FrontierState {
-  return { frontier: Number(frontier), lastTicket: Number(lastTicket), updatedAt: Number(now) };
+function frontierState(
+  frontier: string | number,
+  lastTicket: number,
+  now: number,
+  show: string | number,
+): FrontierState {
+  return {
+    frontier: Number(frontier),
+    lastTicket: Number(lastTicket),
+    updatedAt: Number(now),
+    showRatio: Number(show),
+  };
 }
 
 function settingsOf([rate, mode, session, version]: SettingsTail): Settings {

@@ -17,17 +17,34 @@ export interface Prequeued {
   readonly state: FrontierState;
 }
 
-export type JoinOutcome = ((JoinDecision | Prequeued) & { readonly settings: Settings }) | StoreUnavailable;
+export type JoinOutcome = ((JoinDecision | Prequeued) & { readonly settings: Settings }) | Limited | StoreUnavailable;
 
-/** Who is arriving: the id names their pre-queue entry; the draw in [0, 1) is their lottery number. */
+/**
+ * Who is arriving: the id names their pre-queue entry; the draw in [0, 1) is
+ * their lottery number; `client` (a hash of their IP, or null when unknown)
+ * is what the per-client limit counts.
+ */
 export interface Arrival {
   readonly visitorId: string;
   readonly draw: number;
+  readonly client?: string | null;
+}
+
+/** A newcomer over the per-client limit: no ticket this minute. */
+export interface Limited {
+  readonly kind: "limited";
+  /** Seconds until the client's count starts over. */
+  readonly retryAfterSeconds: number;
 }
 
 /** A fresh arrival: a new id and lottery draw (what the gate passes; tests may omit it). */
 export function newArrival(): Arrival {
   return { visitorId: crypto.randomUUID(), draw: Math.random() };
+}
+
+/** The per-client count starts over with the next minute (of the clock that named its key). */
+export function secondsToNextMinute(now: number): number {
+  return Math.max(1, Math.ceil((60_000 - (now % 60_000)) / 1000));
 }
 
 /** A pre-queued visitor's place after the start; `base` is the last ticket before the pre-queue's places. */
@@ -89,6 +106,8 @@ export interface RoomSpec {
   readonly defaultMode: Mode;
   /** Expiry of the room's state after its last write. */
   readonly stateTtlMs: number;
+  /** Most new tickets one client may take per minute; 0 or absent: no limit. */
+  readonly newTicketsPerClientPerMinute?: number;
 }
 
 /**
@@ -98,8 +117,11 @@ export interface RoomSpec {
  * unit tests.
  */
 export interface AdmissionStore {
-  /** A newcomer arrives: advance the frontier and hand out a position (or a pre-queue entry), atomically. */
-  join(room: RoomSpec, arrival?: Arrival): Promise<JoinOutcome>;
+  /**
+   * A newcomer arrives: advance the frontier and hand out a position (or a
+   * pre-queue entry), atomically. `claims`: as for {@link tick}.
+   */
+  join(room: RoomSpec, arrival?: Arrival, claims?: ReadonlyMap<number, number>): Promise<JoinOutcome>;
   /** A pre-queued visitor's place, once the event has started. */
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome>;
   /** The scheduled events, sorted by start. */
@@ -109,8 +131,12 @@ export interface AdmissionStore {
    * with `seq` 0 is the one being added: it gets the room's next number.
    */
   writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome>;
-  /** Advance the frontier and read it, with the live settings. */
-  tick(room: RoomSpec): Promise<TickOutcome>;
+  /**
+   * Advance the frontier and read it, with the live settings. `claims` are the
+   * admissions this instance made since its last report, by claims bucket
+   * (see compensation.ts), for the no-show compensation.
+   */
+  tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome>;
   /** Apply an operator's change, all fields at once. */
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome>;
   /** Per-minute snapshots of the last 30 minutes. */
