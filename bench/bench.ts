@@ -126,7 +126,15 @@ async function tokenCosts(iterations: number) {
   const now = Date.now();
   const pass = await signPass("visitor", passOptions, now);
   const ticket = await signTicket(
-    { room: "bench", position: 42, joinedFrontier: 1, visitorId: "v", issuedAt: Math.floor(now / 1000) },
+    {
+      kind: "place",
+      room: "bench",
+      position: 42,
+      joinedFrontier: 1,
+      visitorId: "v",
+      issuedAt: Math.floor(now / 1000),
+      clientHint: null,
+    },
     ticketOptions,
   );
   const time = async (fn: () => Promise<unknown>) => {

@@ -1,4 +1,5 @@
 import { MODES, type Mode } from "./admission.ts";
+import { TICKET_BINDINGS, type TicketBinding } from "./client.ts";
 import { ConfigError } from "./errors.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./fallback.ts";
 
@@ -45,6 +46,8 @@ export interface Config {
   readonly newTicketsPerIpPerMinute: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
+  /** What the gate needs to tell clients apart: the per-IP limit and how tickets are bound. */
+  readonly requester: { readonly perIpLimit: number; readonly binding: TicketBinding };
 }
 
 /** Every setting the worker reads, with its default (undefined: no default). */
@@ -73,6 +76,7 @@ const SETTINGS = {
   FRAME_ANCESTORS: "'none'",
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   OFFER_SECONDS: "300",
+  TICKET_BINDING: "none",
 } as const satisfies Record<string, string | undefined>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -136,6 +140,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     1,
     problems,
   );
+  const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
   const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
@@ -202,6 +207,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     adminToken,
     newTicketsPerIpPerMinute,
     offerSeconds,
+    requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding }),
     mode,
     frameAncestors,
   });

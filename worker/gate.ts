@@ -1,4 +1,5 @@
 import { offerLapsed, rateOf, type Settings, standing } from "./admission.ts";
+import { ANONYMOUS, type Requester } from "./client.ts";
 import type { Credentials } from "./cookies.ts";
 import type { StoreFallback } from "./fallback.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
@@ -94,7 +95,7 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
 export async function evaluate(
   credentials: Credentials,
   deps: GateDeps,
-  client: string | null = null,
+  requester: Requester = ANONYMOUS,
 ): Promise<Verdict> {
   const now = deps.now();
   if (credentials.pass) {
@@ -115,11 +116,14 @@ export async function evaluate(
   }
   if (credentials.ticket) {
     const read = await readTicket(credentials.ticket, deps.ticket, now);
-    if (read.ok) {
-      return read.ticket.kind === "place" ? waiting(read.ticket, null, deps) : prequeued(read.ticket, deps, client);
+    // A ticket bound to another client (TICKET_BINDING) was copied: its holder is new here.
+    if (read.ok && read.ticket.clientHint === requester.hint) {
+      return read.ticket.kind === "place"
+        ? waiting(read.ticket, null, deps, requester)
+        : prequeued(read.ticket, deps, requester);
     }
   }
-  return arrive(deps, client);
+  return arrive(deps, requester);
 }
 
 /** Pass options with the live session length, when an operator set one. */
@@ -136,7 +140,12 @@ async function admit(visitorId: string, position: number, via: "join" | "ticket"
 }
 
 /** A ticket holder: admitted if the frontier has reached them (or the room stepped aside), else their standing. */
-async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps): Promise<Verdict> {
+async function waiting(
+  ticket: Ticket,
+  newTicket: string | null,
+  deps: GateDeps,
+  requester: Requester,
+): Promise<Verdict> {
   const reading = await deps.frontier.read();
   if (reading.kind === "unavailable") {
     // Nothing known about the frontier: keep the place, show the delay, ask again soon.
@@ -157,7 +166,7 @@ async function waiting(ticket: Ticket, newTicket: string | null, deps: GateDeps)
     const rate = rateOf(settings.perMinute);
     // A turn missed by more than the grace period: the place went to someone else; queue again.
     if (offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds)) {
-      return arrive(deps, null);
+      return arrive(deps, requester);
     }
     deps.frontier.recordClaim(ticket.position);
     return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
@@ -188,7 +197,7 @@ function queuedView(
  * call; after it, one call exchanges the lottery entry for a place, and the
  * visitor continues as any ticket holder with a new ticket.
  */
-async function prequeued(ticket: PrequeueTicket, deps: GateDeps, client: string | null): Promise<Verdict> {
+async function prequeued(ticket: PrequeueTicket, deps: GateDeps, requester: Requester): Promise<Verdict> {
   const now = deps.now();
   if (now < ticket.startsAt) return countdown(ticket, now, false, null, deps);
   const outcome = await deps.store.claim(deps.room, ticket.event, ticket.visitorId);
@@ -200,11 +209,11 @@ async function prequeued(ticket: PrequeueTicket, deps: GateDeps, client: string 
       deps.frontier.observe(outcome.state, outcome.settings);
       return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
     case "unknown":
-      return arrive(deps, client);
+      return arrive(deps, requester);
     case "placed": {
       deps.frontier.observe(outcome.state, outcome.settings);
-      const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps);
-      const verdict = await waiting(place, null, deps);
+      const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps, requester);
+      const verdict = await waiting(place, null, deps, requester);
       if (verdict.kind !== "queued") return verdict;
       return { ...verdict, newTicket: await signTicket(place, deps.ticket) };
     }
@@ -231,19 +240,26 @@ function countdown(
   };
 }
 
-function placeTicket(position: number, joinedFrontier: number, visitorId: string, deps: GateDeps): Ticket {
+function placeTicket(
+  position: number,
+  joinedFrontier: number,
+  visitorId: string,
+  deps: GateDeps,
+  requester: Requester,
+): Ticket {
   const issuedAt = Math.floor(deps.now() / 1000);
-  return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt };
+  const { hint: clientHint } = requester;
+  return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt, clientHint };
 }
 
 /** A newcomer: one atomic store call decides between straight in, a place in line, a pre-queue entry, and closed. */
-async function arrive(deps: GateDeps, client: string | null): Promise<Verdict> {
+async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
   const visitorId = crypto.randomUUID();
   const draw = crypto.getRandomValues(new Uint32Array(2));
   // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
   const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
   const claims = deps.frontier.takeClaims();
-  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client }, claims);
+  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client: requester.client }, claims);
   if (outcome.kind === "unavailable") deps.frontier.returnClaims(claims);
   switch (outcome.kind) {
     case "prequeued": {
@@ -255,6 +271,7 @@ async function arrive(deps: GateDeps, client: string | null): Promise<Verdict> {
         startsAt: outcome.startsAt,
         visitorId,
         issuedAt: Math.floor(deps.now() / 1000),
+        clientHint: requester.hint,
       };
       return countdown(ticket, deps.now(), false, await signTicket(ticket, deps.ticket), deps);
     }
@@ -276,7 +293,7 @@ async function arrive(deps: GateDeps, client: string | null): Promise<Verdict> {
       return admit(visitorId, outcome.position, "join", deps, outcome.settings);
     case "queued": {
       deps.frontier.observe(outcome.state, outcome.settings);
-      const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps);
+      const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps, requester);
       const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false, outcome.state.showRatio ?? 1);
       return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }

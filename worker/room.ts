@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { clientOf } from "./client.ts";
+import { requesterOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
@@ -30,8 +30,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     if (runtime.isBypassed(pathname) || !runtime.isQueued(pathname)) return proxy(c, null);
 
     const credentials = readCredentials(c);
-    const client = await clientOf(c.req.raw, runtime.config.newTicketsPerIpPerMinute);
-    const verdict = await evaluate(credentials, runtime.gate, client);
+    const requester = await requesterOf(c.req.raw, runtime.config.requester);
+    const verdict = await evaluate(credentials, runtime.gate, requester);
     setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":

@@ -1,6 +1,6 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { clientOf } from "./client.ts";
+import { requesterOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { closedResponse, countdownJson, limitedResponse, queuedJson, unavailableResponse } from "./responses.ts";
@@ -23,8 +23,8 @@ export function status(): Handler<AppEnv> {
     const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
     const credentials = readCredentials(c);
-    const client = await clientOf(c.req.raw, runtime.config.newTicketsPerIpPerMinute);
-    const verdict = await evaluate(credentials, runtime.gate, client);
+    const requester = await requesterOf(c.req.raw, runtime.config.requester);
+    const verdict = await evaluate(credentials, runtime.gate, requester);
     setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
     switch (verdict.kind) {
       case "pass":

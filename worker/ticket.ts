@@ -11,6 +11,8 @@ export interface Ticket {
   readonly visitorId: string;
   /** Seconds since the epoch. */
   readonly issuedAt: number;
+  /** Hash of the client it is bound to (TICKET_BINDING), or null when unbound. */
+  readonly clientHint: string | null;
 }
 
 /** A pre-queue ticket: a lottery entry for a scheduled event, exchanged for a place at its start. */
@@ -24,6 +26,8 @@ export interface PrequeueTicket {
   readonly visitorId: string;
   /** Seconds since the epoch. */
   readonly issuedAt: number;
+  /** As for {@link Ticket}. */
+  readonly clientHint: string | null;
 }
 
 /** Why a ticket was not accepted. The visitor is then treated as new. */
@@ -57,10 +61,11 @@ export const MAX_TOKEN_LENGTH = 2048;
  * ```
  */
 export async function signTicket(ticket: Ticket | PrequeueTicket, options: TicketOptions): Promise<string> {
+  const bound = ticket.clientHint === null ? {} : { cb: ticket.clientHint };
   const claims =
     ticket.kind === "place"
-      ? { room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier }
-      : { room: ticket.room, ev: ticket.event, st: ticket.startsAt };
+      ? { room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier, ...bound }
+      : { room: ticket.room, ev: ticket.event, st: ticket.startsAt, ...bound };
   // A pre-queue ticket must outlive the wait until the start, then live as long as any ticket.
   const validFrom =
     ticket.kind === "place" ? ticket.issuedAt : Math.max(ticket.issuedAt, Math.ceil(ticket.startsAt / 1000));
@@ -94,16 +99,27 @@ export async function readTicket(token: string, options: TicketOptions, nowMs: n
       currentDate: new Date(nowMs),
       requiredClaims: ["sub", "iat", "exp"],
     });
-    const { room, pos, f0, ev, st, sub, iat } = payload;
+    const { room, pos, f0, ev, st, sub, iat, cb } = payload;
     if (typeof sub !== "string" || typeof iat !== "number") return { ok: false, reason: "malformed" };
+    if (cb !== undefined && typeof cb !== "string") return { ok: false, reason: "malformed" };
+    const clientHint = cb ?? null;
     if (room !== options.room) return { ok: false, reason: "wrong_room" };
     if (isCount(ev) && typeof st === "number" && Number.isSafeInteger(st)) {
-      return { ok: true, ticket: { kind: "prequeue", room, event: ev, startsAt: st, visitorId: sub, issuedAt: iat } };
+      const ticket = {
+        kind: "prequeue",
+        room,
+        event: ev,
+        startsAt: st,
+        visitorId: sub,
+        issuedAt: iat,
+        clientHint,
+      } as const;
+      return { ok: true, ticket };
     }
     if (!isCount(pos) || typeof f0 !== "number" || !Number.isFinite(f0)) return { ok: false, reason: "malformed" };
     return {
       ok: true,
-      ticket: { kind: "place", room, position: pos, joinedFrontier: f0, visitorId: sub, issuedAt: iat },
+      ticket: { kind: "place", room, position: pos, joinedFrontier: f0, visitorId: sub, issuedAt: iat, clientHint },
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };

@@ -165,6 +165,7 @@ describe("the rejection matrix", () => {
     };
     const ticket = {
       kind: "place" as const,
+      clientHint: null,
       room: "default",
       position: 1,
       joinedFrontier: 0,

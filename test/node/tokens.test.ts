@@ -18,9 +18,18 @@ const ticket = {
   joinedFrontier: 10.5,
   visitorId: "v-1",
   issuedAt: NOW / 1000,
+  clientHint: null,
 };
 
 describe("queue tickets", () => {
+  it("carry the client hint they are bound to", async () => {
+    const bound = { ...ticket, clientHint: "abc123" };
+    expect(await readTicket(await signTicket(bound, ticketOptions), ticketOptions, NOW)).toEqual({
+      ok: true,
+      ticket: bound,
+    });
+  });
+
   it("round-trip room, position, joined frontier, visitor and issue time", async () => {
     const token = await signTicket(ticket, ticketOptions);
     expect(await readTicket(token, ticketOptions, NOW)).toEqual({ ok: true, ticket });

@@ -35,3 +35,52 @@ describe("NEW_TICKETS_PER_IP_PER_MINUTE", () => {
     }
   });
 });
+
+describe("TICKET_BINDING", () => {
+  const as = (ip: string, ua = "Browser/1.0") => ({
+    headers: { accept: "application/json", "cf-connecting-ip": ip, "user-agent": ua },
+  });
+
+  it("ip-prefix: a ticket copied to another network counts for nothing there; the same /24 keeps the place", async () => {
+    const room = await testRoom({ TICKET_BINDING: "ip-prefix", ADMIT_PER_MINUTE: "6" });
+    await room.request(new Visitor("application/json"), "/", as("198.51.100.1"));
+    const owner = new Visitor("application/json");
+    const first = (await (await room.request(owner, "/", as("203.0.113.7"))).json()) as { position: number };
+    expect(first.position).toBe(2);
+    // The owner's phone moves to another address of the same network: same place.
+    const moved = await room.request(owner, "/__anteroom/status", as("203.0.113.99"));
+    expect(await moved.json()).toMatchObject({ state: "queued", position: 2 });
+    // The cookie copied to a machine elsewhere: a newcomer there, at the back.
+    const thief = new Visitor("application/json");
+    thief.cookies.set("anteroom_ticket", owner.cookies.get("anteroom_ticket") ?? "");
+    const copied = await room.request(thief, "/__anteroom/status", as("192.0.2.50"));
+    expect(await copied.json()).toMatchObject({ state: "queued", position: 3 });
+  });
+
+  it("user-agent: a ticket replayed with another User-Agent counts for nothing", async () => {
+    const room = await testRoom({ TICKET_BINDING: "user-agent", ADMIT_PER_MINUTE: "6" });
+    await room.request(new Visitor("application/json"), "/", as("198.51.100.1"));
+    const owner = new Visitor("application/json");
+    await room.request(owner, "/", as("203.0.113.7", "Phone/2"));
+    const replay = new Visitor("application/json");
+    replay.cookies.set("anteroom_ticket", owner.cookies.get("anteroom_ticket") ?? "");
+    expect(await (await room.request(replay, "/__anteroom/status", as("203.0.113.7", "curl/8"))).json()).toMatchObject({
+      position: 3,
+    });
+    expect(await (await room.request(owner, "/__anteroom/status", as("203.0.113.7", "Phone/2"))).json()).toMatchObject({
+      position: 2,
+    });
+  });
+
+  it("none (the default): a ticket works wherever it is presented", async () => {
+    const room = await testRoom({ ADMIT_PER_MINUTE: "6" });
+    await room.request(new Visitor("application/json"), "/", as("198.51.100.1"));
+    const owner = new Visitor("application/json");
+    await room.request(owner, "/", as("203.0.113.7"));
+    const elsewhere = new Visitor("application/json");
+    elsewhere.cookies.set("anteroom_ticket", owner.cookies.get("anteroom_ticket") ?? "");
+    expect(await (await room.request(elsewhere, "/__anteroom/status", as("192.0.2.50"))).json()).toMatchObject({
+      position: 2,
+    });
+  });
+});

@@ -80,7 +80,15 @@ async function tokensFor(env: Record<string, string>): Promise<{ forged: string[
   const room = env.ROOM ?? "";
   const now = Math.floor(T0 / 1000);
   const ticketOptions = { key: new TextEncoder().encode(TICKET_SECRET), issuer: "anteroom", room, ttlSeconds: 3600 };
-  const placeOne = { kind: "place" as const, room, position: 1, joinedFrontier: 0, visitorId: "v", issuedAt: now };
+  const placeOne = {
+    kind: "place" as const,
+    room,
+    position: 1,
+    joinedFrontier: 0,
+    visitorId: "v",
+    issuedAt: now,
+    clientHint: null,
+  };
   const wrongKey = { ...ticketOptions, key: new TextEncoder().encode("another-secret-of-enough-length-0123456789") };
   const keyring = await loadKeyring(env.PASS_SIGNING_KEYS ?? "");
   const strangers = await loadKeyring(await signingKeys("fuzz-key"));

@@ -36,6 +36,7 @@ export const FORWARDED_SETTINGS = [
   "FRAME_ANCESTORS",
   "NEW_TICKETS_PER_IP_PER_MINUTE",
   "OFFER_SECONDS",
+  "TICKET_BINDING",
 ] as const;
 
 /** What {@link startStack} started. */
