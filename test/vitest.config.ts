@@ -40,6 +40,8 @@ export default defineConfig({
                 ORIGIN_URL: inject("originUrl"),
                 UPSTASH_REDIS_REST_URL: inject("bridgeUrl"),
                 UPSTASH_REDIS_REST_TOKEN: inject("bridgeToken"),
+                // Turnstile stays off unless a test sets its keys; then it asks this local stand-in.
+                TURNSTILE_VERIFY_URL: inject("turnstileUrl"),
                 ROOM: `selftest-${Date.now()}`,
               },
             },

@@ -2,6 +2,7 @@ import { MODES, type Mode } from "./admission.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./client.ts";
 import { ConfigError } from "./errors.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./fallback.ts";
+import { SITEVERIFY_URL } from "./turnstile.ts";
 
 /** Where the worker runs: development allows the in-memory store and ephemeral keys. */
 export type Environment = "development" | "production";
@@ -46,6 +47,8 @@ export interface Config {
   readonly newTicketsPerIpPerMinute: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
+  /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
+  readonly turnstile: { readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string } | null;
   /** What the gate needs to tell clients apart: the per-IP limit and how tickets are bound. */
   readonly requester: { readonly perIpLimit: number; readonly binding: TicketBinding };
 }
@@ -77,6 +80,9 @@ const SETTINGS = {
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   OFFER_SECONDS: "300",
   TICKET_BINDING: "none",
+  TURNSTILE_SITE_KEY: undefined,
+  TURNSTILE_SECRET_KEY: undefined,
+  TURNSTILE_VERIFY_URL: SITEVERIFY_URL,
 } as const satisfies Record<string, string | undefined>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -140,6 +146,21 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     1,
     problems,
   );
+  const turnstileSite = raw("TURNSTILE_SITE_KEY");
+  const turnstileSecret = raw("TURNSTILE_SECRET_KEY");
+  const turnstileUrl = httpUrl(raw("TURNSTILE_VERIFY_URL") ?? SITEVERIFY_URL, "TURNSTILE_VERIFY_URL", problems);
+  if ((turnstileSite === undefined) !== (turnstileSecret === undefined)) {
+    problems.push(
+      "TURNSTILE_SITE_KEY and TURNSTILE_SECRET_KEY must be set together (or neither, to turn Turnstile off)",
+    );
+  }
+  if (turnstileSite !== undefined && !/^[\w-]{1,100}$/.test(turnstileSite)) {
+    problems.push("TURNSTILE_SITE_KEY must be the site key from the Cloudflare dashboard (letters, digits, - and _)");
+  }
+  const turnstile =
+    turnstileSite && turnstileSecret && turnstileUrl
+      ? Object.freeze({ siteKey: turnstileSite, secretKey: turnstileSecret, verifyUrl: turnstileUrl.href })
+      : null;
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
@@ -207,6 +228,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     adminToken,
     newTicketsPerIpPerMinute,
     offerSeconds,
+    turnstile,
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding }),
     mode,
     frameAncestors,

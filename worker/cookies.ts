@@ -10,6 +10,8 @@ import { MAX_TOKEN_LENGTH } from "./ticket.ts";
  */
 export const TICKET_COOKIE = "anteroom_ticket";
 export const PASS_COOKIE = "anteroom_pass";
+/** Proof that this browser solved the Turnstile challenge (only with TURNSTILE_SITE_KEY set). */
+export const HUMAN_COOKIE = "anteroom_human";
 /** The prefix browsers only accept with Secure, Path=/ and no Domain, so no other host can set or shadow the cookie. */
 export const HOST_PREFIX = "__Host-";
 
@@ -17,6 +19,8 @@ export const HOST_PREFIX = "__Host-";
 export interface Credentials {
   readonly pass: string | undefined;
   readonly ticket: string | undefined;
+  /** The Turnstile proof, when the room asks for one. */
+  readonly human?: string | undefined;
 }
 
 /**
@@ -47,7 +51,11 @@ export function cookieName(name: string, https: boolean): string {
 export function readCredentials(c: Context): Credentials {
   const prefix = hostPrefix(c);
   try {
-    return { pass: bounded(getCookie(c, PASS_COOKIE, prefix)), ticket: bounded(getCookie(c, TICKET_COOKIE, prefix)) };
+    return {
+      pass: bounded(getCookie(c, PASS_COOKIE, prefix)),
+      ticket: bounded(getCookie(c, TICKET_COOKIE, prefix)),
+      human: bounded(getCookie(c, HUMAN_COOKIE, prefix)),
+    };
   } catch {
     return { pass: undefined, ticket: undefined };
   }
@@ -98,6 +106,11 @@ export function setPassCookie(c: Context, token: string, maxAgeSeconds: number):
   setTokenCookie(c, PASS_COOKIE, token, maxAgeSeconds);
 }
 
+/** The Turnstile proof: lets this browser take a ticket for a few minutes. */
+export function setHumanCookie(c: Context, token: string, maxAgeSeconds: number): void {
+  setTokenCookie(c, HUMAN_COOKIE, token, maxAgeSeconds);
+}
+
 /** Once admitted, the ticket has done its job; dropping it keeps it from being replayed by this browser. */
 export function clearTicketCookie(c: Context): void {
   const prefix = hostPrefix(c);
@@ -130,6 +143,8 @@ export function setVerdictCookies(
       if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, verdict.ticketSeconds);
       return;
     case "closed":
+    case "limited":
+    case "challenge":
     case "unavailable":
       return;
   }

@@ -6,6 +6,7 @@ import type { FrontierCache } from "./frontier-cache.ts";
 import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
 import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "./ticket.ts";
+import { hasProof, type TurnstileOptions } from "./turnstile.ts";
 
 /** Everything the gate needs, injected: time and I/O included. */
 export interface GateDeps {
@@ -19,6 +20,8 @@ export interface GateDeps {
   readonly now: () => number;
   /** How long an offered place waits for its holder (OFFER_SECONDS). */
   readonly offerSeconds: number;
+  /** Turnstile before a ticket is issued; null when off. */
+  readonly turnstile: TurnstileOptions | null;
 }
 
 /** Where a waiting visitor stands, as shown on the holding page and in JSON. */
@@ -71,6 +74,8 @@ export type Verdict =
       readonly newTicket: string | null;
       readonly ticketSeconds: number;
     }
+  /** A newcomer must solve the Turnstile challenge before taking a ticket. */
+  | { readonly kind: "challenge" }
   /** This client took its share of new tickets this minute (NEW_TICKETS_PER_IP_PER_MINUTE). */
   | { readonly kind: "limited"; readonly retryAfterSeconds: number }
   /** The room is closed to newcomers (sold out). */
@@ -123,6 +128,8 @@ export async function evaluate(
         : prequeued(read.ticket, deps, requester);
     }
   }
+  // Turnstile (when on) stands before the one store call a newcomer costs.
+  if (deps.turnstile && !(await hasProof(credentials.human, deps.turnstile, now))) return { kind: "challenge" };
   return arrive(deps, requester);
 }
 

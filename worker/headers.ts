@@ -45,17 +45,21 @@ export function newNonce(): string {
  * post only to the room; framing as `FRAME_ANCESTORS` allows.
  *
  * @param frameAncestors a source list already validated by `parseConfig` (FRAME_ANCESTORS).
+ * @param thirdParty one origin whose script and frame a page embeds (the Turnstile widget), or null.
  * @example
  * ```ts
  * contentSecurityPolicy("abc", "'none'");
  * // "default-src 'none'; script-src 'nonce-abc'; style-src 'nonce-abc'; connect-src 'self'; ..."
  * ```
  */
-export function contentSecurityPolicy(nonce: string, frameAncestors: string): string {
+export function contentSecurityPolicy(nonce: string, frameAncestors: string, thirdParty: string | null = null): string {
   const inline = `'nonce-${nonce}'`;
+  // A widget's origin (Turnstile) may add its script and frame; nothing else does.
+  const widget = thirdParty ? [`frame-src ${thirdParty}`] : [];
   return [
     "default-src 'none'",
-    `script-src ${inline}`,
+    `script-src ${inline}${thirdParty ? ` ${thirdParty}` : ""}`,
+    ...widget,
     `style-src ${inline}`,
     "connect-src 'self'",
     "img-src 'self' data:",
@@ -76,18 +80,18 @@ export function contentSecurityPolicy(nonce: string, frameAncestors: string): st
  * return c.html(`<script nonce="${nonce}">…</script>`);
  * ```
  */
-export function securePage(c: Context): string {
+export function securePage(c: Context, thirdParty: string | null = null): string {
   const nonce = newNonce();
-  setPageHeaders(c, nonce);
+  setPageHeaders(c, nonce, thirdParty);
   return nonce;
 }
 
-function setPageHeaders(c: Context, nonce: string): void {
+function setPageHeaders(c: Context, nonce: string, thirdParty: string | null): void {
   // Typed by what it needs (not AppEnv, which needs the wrangler-generated Env), so Node tests can use it too.
   // The runtime is absent only when the config failed to parse, and then no page is rendered.
   const runtime: { readonly config: Config } | undefined = c.get("runtime");
   const frameAncestors = runtime?.config.frameAncestors ?? DEFAULT_FRAME_ANCESTORS;
-  c.header("Content-Security-Policy", contentSecurityPolicy(nonce, frameAncestors));
+  c.header("Content-Security-Policy", contentSecurityPolicy(nonce, frameAncestors, thirdParty));
   c.header("Referrer-Policy", REFERRER_POLICY);
   c.header("X-Content-Type-Options", "nosniff");
 }

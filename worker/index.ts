@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin/api.ts";
 import type { AppEnv } from "./app-env.ts";
+import { turnstileCheck } from "./challenge.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
 import { jwks } from "./jwks.ts";
 import { errorResponse } from "./responses.ts";
@@ -23,6 +24,7 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   app.use(withRuntime(runtimeCache(overrides)));
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
+  app.post("/__anteroom/turnstile", turnstileCheck());
   app.route("/__anteroom/admin", adminApi());
   app.route("/__anteroom/dashboard", dashboard());
   app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));

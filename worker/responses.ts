@@ -1,8 +1,10 @@
 import type { Context } from "hono";
 import type { CountdownView, QueuedView } from "./gate.ts";
 import { securePage } from "./headers.ts";
+import { renderChallenge } from "./page/challenge.ts";
 import { renderCountdown } from "./page/countdown.ts";
 import { pageValues, renderTemplate } from "./page/page.ts";
+import { safeReturnPath, TURNSTILE_ORIGIN } from "./turnstile.ts";
 
 /**
  * True for requests a person's browser makes to show a page. Everything else
@@ -116,4 +118,23 @@ export function limitedResponse(c: Context, retryAfterSeconds: number): Response
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
     429,
   );
+}
+
+/** A newcomer must solve the Turnstile challenge first: the widget page, or 403 JSON naming the site key for apps. */
+export function challengeResponse(
+  c: Context,
+  siteKey: string,
+  retry?: { readonly notice: string; readonly returnTo: string },
+): Response {
+  c.header("Cache-Control", "no-store");
+  // A retry answers the widget's own form post: a page again, whatever the method.
+  if (!retry && !wantsPage(c.req.raw)) {
+    const message = "Solve the Turnstile challenge, then POST its token to /__anteroom/turnstile.";
+    return c.json({ state: "challenge", error: { code: "turnstile_required", message }, siteKey }, 403);
+  }
+  const url = new URL(c.req.url);
+  const returnPath = safeReturnPath(retry?.returnTo ?? url.pathname + url.search);
+  const nonce = securePage(c, TURNSTILE_ORIGIN);
+  const notice = retry?.notice ?? "";
+  return c.html(renderChallenge({ siteKey, returnPath, nonce, notice }), retry ? 403 : 200);
 }

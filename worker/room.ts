@@ -5,6 +5,7 @@ import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
 import {
+  challengeResponse,
   closedResponse,
   countdownResponse,
   errorResponse,
@@ -42,6 +43,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
         return countdownResponse(c, verdict.view, runtime.config.room);
+      case "challenge":
+        return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
       case "limited":
         return limitedResponse(c, verdict.retryAfterSeconds);
       case "closed":

@@ -87,6 +87,15 @@ export async function buildRuntime(
       ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
       now,
       offerSeconds: config.offerSeconds,
+      turnstile: config.turnstile
+        ? {
+            ...config.turnstile,
+            proofKey: ticketKey,
+            issuer: config.issuer,
+            room: config.room,
+            proofSeconds: TURNSTILE_PROOF_SECONDS,
+          }
+        : null,
     },
     isBypassed: pathMatcher(config.bypassPaths),
     isQueued: pathMatcher(config.queuePaths),
@@ -94,6 +103,9 @@ export async function buildRuntime(
     fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
   });
 }
+
+/** A solved challenge lets its browser take a ticket within this time. */
+const TURNSTILE_PROOF_SECONDS = 600;
 
 /**
  * Caches one {@link Runtime} per environment, so keys, the store client and the

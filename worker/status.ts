@@ -3,7 +3,14 @@ import type { AppEnv } from "./app-env.ts";
 import { requesterOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
 import { evaluate } from "./gate.ts";
-import { closedResponse, countdownJson, limitedResponse, queuedJson, unavailableResponse } from "./responses.ts";
+import {
+  challengeResponse,
+  closedResponse,
+  countdownJson,
+  limitedResponse,
+  queuedJson,
+  unavailableResponse,
+} from "./responses.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -35,6 +42,8 @@ export function status(): Handler<AppEnv> {
         return c.json(queuedJson(verdict.view));
       case "prequeued":
         return c.json(countdownJson(verdict.view));
+      case "challenge":
+        return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
       case "limited":
         return limitedResponse(c, verdict.retryAfterSeconds);
       case "closed":

@@ -37,6 +37,9 @@ export const FORWARDED_SETTINGS = [
   "NEW_TICKETS_PER_IP_PER_MINUTE",
   "OFFER_SECONDS",
   "TICKET_BINDING",
+  "TURNSTILE_SITE_KEY",
+  "TURNSTILE_SECRET_KEY",
+  "TURNSTILE_VERIFY_URL",
 ] as const;
 
 /** What {@link startStack} started. */

@@ -1,5 +1,5 @@
 import type { CountdownView } from "../gate.ts";
-import { escapeHtml, humanWait } from "./page.ts";
+import { escapeHtml, humanWait, pageStart } from "./page.ts";
 
 /**
  * The pre-queue page: a countdown to an event's start, with the promise that
@@ -21,13 +21,7 @@ import { escapeHtml, humanWait } from "./page.ts";
 export function renderCountdown(view: CountdownView, room: string, nonce: string): string {
   const startsAt = new Date(view.startsAt).toISOString();
   const notice = view.delayed ? "We are having a short delay. You keep your entry; this page keeps trying." : "";
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Opening soon</title>
+  return `${pageStart("Opening soon")}
 <noscript><meta http-equiv="refresh" content="${view.refreshSeconds}"></noscript>
 <style nonce="${escapeHtml(nonce)}">
 :root{color-scheme:light dark;--fg:#1a1a1a;--bg:#fafafa;--muted:#4a4a4a;--card:#fff}

@@ -103,3 +103,23 @@ export function humanWait(seconds: number): string {
   const rest = minutes % 60;
   return `${Math.floor(minutes / 60)} h ${rest < 10 ? "0" : ""}${rest} min`;
 }
+
+/**
+ * The start of every small page the worker writes itself, up to and including
+ * its title: doctype, language, charset, phone viewport, and noindex (a
+ * waiting room's pages have nothing for search engines).
+ *
+ * @example
+ * ```ts
+ * `${pageStart("Opening soon")}\n<style nonce="...">...</style>\n</head>...`;
+ * ```
+ */
+export function pageStart(title: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>`;
+}

@@ -1,0 +1,59 @@
+import type { Handler } from "hono";
+import type { AppEnv } from "./app-env.ts";
+import { setHumanCookie } from "./cookies.ts";
+import { challengeResponse, errorResponse } from "./responses.ts";
+import { safeReturnPath, signProof, verifyTurnstile } from "./turnstile.ts";
+
+/**
+ * `POST /__anteroom/turnstile`: checks a Turnstile answer with Cloudflare's
+ * siteverify and, if good, sets the short-lived proof cookie and sends the
+ * browser back to the page it asked for (303, a path on this site only).
+ * Browsers post the widget's form (`cf-turnstile-response`, `return`); apps
+ * may post JSON `{ "token": "..." }` and get `{ "ok": true }`. A refused or
+ * unverifiable answer gets the challenge again, never a ticket.
+ *
+ * @example
+ * ```ts
+ * app.post("/__anteroom/turnstile", turnstileCheck());
+ * ```
+ */
+export function turnstileCheck(): Handler<AppEnv> {
+  return async function turnstileCheck(c) {
+    const runtime = c.var.runtime;
+    const options = runtime.gate.turnstile;
+    c.header("Cache-Control", "no-store");
+    if (!options) return errorResponse(c, 404, "not_found", "No such Anteroom endpoint.");
+    const isJson = (c.req.header("content-type") ?? "").includes("application/json");
+    let token = "";
+    let returnTo: unknown = "/";
+    try {
+      if (isJson) {
+        const body = (await c.req.json()) as { token?: unknown };
+        token = typeof body?.token === "string" ? body.token : "";
+      } else {
+        const form = await c.req.formData();
+        token = String(form.get("cf-turnstile-response") ?? "");
+        returnTo = form.get("return");
+      }
+    } catch {
+      token = "";
+    }
+    const ip = c.req.header("cf-connecting-ip") ?? null;
+    const check = await verifyTurnstile(token, ip, options, (request) => fetch(request));
+    if (!check.ok) {
+      if (check.reason === "unavailable")
+        console.warn(`anteroom: Turnstile siteverify unavailable (${check.codes.join(",")})`);
+      const notice =
+        check.reason === "unavailable"
+          ? "We could not check that just now. Please try again."
+          : "That did not work. Please try again.";
+      if (isJson) {
+        return c.json({ ok: false, error: { code: `turnstile_${check.reason}`, message: notice } }, 403);
+      }
+      return challengeResponse(c, options.siteKey, { notice, returnTo: safeReturnPath(returnTo) });
+    }
+    setHumanCookie(c, await signProof(options, runtime.gate.now()), options.proofSeconds);
+    if (isJson) return c.json({ ok: true });
+    return c.redirect(safeReturnPath(returnTo), 303);
+  };
+}
