@@ -19,7 +19,7 @@
 /** Positions per claims bucket. */
 export const CLAIM_BUCKET = 10;
 /** How long a bucket waits after being fully offered before its claims count. */
-export const MATURE_MS = 10_000;
+export const MATURE_MS = 6_000;
 /** Least weight of a matured bucket in the smoothed ratio (the first ones weigh 1, 1/2, 1/3 ...). */
 export const SMOOTHING = 0.2;
 /** Lowest ratio used: the frontier never moves more than 20 times the rate. */
