@@ -102,8 +102,9 @@ export function join(state: FrontierState, rate: Rate, now: number, mode: Mode =
   if (mode === "passthrough") return { kind: "admitted", position: 0, state: advanced };
   const position = advanced.lastTicket + 1;
   const next = { ...advanced, lastTicket: position };
-  // queue-all sends every newcomer through the holding page, even with a lead to spare.
-  return position <= advanced.frontier && mode !== "queue-all"
+  // Straight in only in auto: queue-all sends every newcomer through the holding page, even with a
+  // lead to spare, and paused admits nobody new.
+  return position <= advanced.frontier && mode === "auto"
     ? { kind: "admitted", position, state: next }
     : { kind: "queued", position, state: next };
 }

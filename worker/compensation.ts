@@ -22,8 +22,8 @@ export const CLAIM_BUCKET = 10;
 export const MATURE_MS = 6_000;
 /** Least weight of a matured bucket in the smoothed ratio (the first ones weigh 1, 1/2, 1/3 ...). */
 export const SMOOTHING = 0.2;
-/** Lowest ratio used: the frontier never moves more than 20 times the rate. */
-export const MIN_SHOW_RATIO = 0.05;
+/** Lowest ratio used: the frontier never moves more than 50 times the rate. */
+export const MIN_SHOW_RATIO = 0.02;
 /** Most buckets folded per call, so one call stays cheap after a long idle time. */
 export const MAX_FOLDS_PER_CALL = 200;
 /** Most buckets recorded per call; a bigger jump (a huge rate change) starts the measuring over. */

@@ -10,6 +10,8 @@ export type FrontierReading =
       readonly settings: Settings;
       /** Share of offered places whose holders come in (no-show compensation): the line moves 1/showRatio faster. */
       readonly showRatio: number;
+      /** Someone holds a place the frontier has not reached (as last observed). */
+      readonly waiting: boolean;
       /** True while the store is failing: the frontier is extrapolated from the last good reading. */
       readonly degraded: boolean;
     }
@@ -96,6 +98,7 @@ export class FrontierCache {
       frontier: frontierAt(this.#view, now),
       settings: this.#view.settings,
       showRatio: this.#view.showRatio,
+      waiting: this.#view.lastTicket > this.#view.frontier,
       degraded,
     };
   }

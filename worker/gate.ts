@@ -172,7 +172,10 @@ async function waiting(
   if (ticket.position <= reading.frontier) {
     const rate = rateOf(settings.perMinute);
     // A turn missed by more than the grace period: the place went to someone else; queue again.
-    if (offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds)) {
+    // Never while nobody waits: then letting the late visitor in costs no one anything, and the
+    // estimate (current rate and show ratio) is least reliable right after the ratio starts over.
+    const lapsed = offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds);
+    if (lapsed && reading.waiting) {
       return arrive(deps, requester);
     }
     deps.frontier.recordClaim(ticket.position);
@@ -221,7 +224,8 @@ async function prequeued(ticket: PrequeueTicket, deps: GateDeps, requester: Requ
       deps.frontier.observe(outcome.state, outcome.settings);
       const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps, requester);
       const verdict = await waiting(place, null, deps, requester);
-      if (verdict.kind !== "queued") return verdict;
+      // A lapsed place re-queued the visitor with a new ticket already: keep that one.
+      if (verdict.kind !== "queued" || verdict.newTicket !== null) return verdict;
       return { ...verdict, newTicket: await signTicket(place, deps.ticket) };
     }
   }

@@ -96,6 +96,7 @@ export async function hasProof(token: string | undefined, options: TurnstileOpti
  */
 export function safeReturnPath(value: unknown): string {
   if (typeof value !== "string" || value.length > 2048) return "/";
-  if (!value.startsWith("/") || value.startsWith("//") || /[\\\u0000-\u001f]/.test(value)) return "/";
+  const unsafe = [...value].some((ch) => ch === "\\" || ch.charCodeAt(0) < 0x20);
+  if (!value.startsWith("/") || value.startsWith("//") || unsafe) return "/";
   return value;
 }

@@ -1,5 +1,5 @@
 import type { OriginReport } from "./origin-thread.ts";
-import { round, spread } from "./stats.ts";
+import { percentile, round, spread } from "./stats.ts";
 import type { RequestCounts, VisitorRecord } from "./visitors.ts";
 
 /** A reading of the room's Redis state, ms after the start of the run. */
@@ -8,6 +8,8 @@ export interface StateSample {
   /** Frontier at `at`, advanced to that moment exactly as the next script call would. */
   readonly frontier: number;
   readonly lastTicket: number;
+  /** Show ratio of no-show compensation at `at`: the frontier moves 1/showRatio times the rate. */
+  readonly showRatio: number;
 }
 
 /** Everything one run produced. */
@@ -40,6 +42,13 @@ export interface MinuteFigures {
   readonly released: number | null;
   /** The queue never emptied during the minute: the rate alone limited admission. */
   readonly saturated: boolean;
+  /**
+   * Visitors (people, not the bots of `--bots`) were waiting throughout the
+   * minute (client side, one reading per second). With a flood of cookie-less
+   * clients the queue in Redis never empties, so this is the test for the
+   * minutes in which the rate alone limited the admission of people.
+   */
+  readonly humanSaturated: boolean;
   readonly admissionRatio: number;
   readonly releasedRatio: number | null;
 }
@@ -132,6 +141,8 @@ export function minutes(run: RunData, timing: Timing): MinuteFigures[] {
     const admitted = run.records.filter((r) => r.admittedAt !== null && r.admittedAt >= start && r.admittedAt < end);
     const inside = run.samples.filter((s) => s.at >= start && s.at < end);
     const saturated = inside.length > 0 && inside.every((s) => s.lastTicket - s.frontier >= 1);
+    const seconds = run.waiting.slice(Math.floor(start / 1000), Math.ceil(end / 1000));
+    const humanSaturated = seconds.length > 0 && seconds.every((w) => w >= 1);
     const f0 = frontierAt(start);
     const f1 = frontierAt(end);
     const released = f0 !== null && f1 !== null ? f1 - f0 : null;
@@ -140,6 +151,7 @@ export function minutes(run: RunData, timing: Timing): MinuteFigures[] {
       admitted: admitted.length,
       released: round(released, 1),
       saturated,
+      humanSaturated,
       admissionRatio: round(admitted.length / timing.ratePerMinute, 3) ?? 0,
       releasedRatio: released === null ? null : round(released / timing.ratePerMinute, 3),
     });
@@ -150,7 +162,71 @@ export function minutes(run: RunData, timing: Timing): MinuteFigures[] {
 function minMax(values: readonly number[]) {
   return values.length === 0
     ? null
-    : { min: round(Math.min(...values), 3), max: round(Math.max(...values), 3), minutes: values.length };
+    : {
+        min: round(Math.min(...values), 3),
+        max: round(Math.max(...values), 3),
+        mean: round(values.reduce((sum, v) => sum + v, 0) / values.length, 3),
+        minutes: values.length,
+      };
+}
+
+/**
+ * How well the room predicted the wait: for each visitor who saw the holding
+ * page and was let in later, the wait the room predicted then (`etaSeconds`)
+ * against the wait they had (admitted time minus that first sighting, poll lag
+ * included). Visitors who gave up never learn their wait and do not count.
+ * `error` is predicted minus actual: positive when the room said longer.
+ */
+export function waitPrediction(records: readonly VisitorRecord[], minuteSeconds: number) {
+  const waited = records.filter((r) => r.queued && r.admittedAt !== null && r.firstSeenAt !== null);
+  const pairs = waited
+    .filter((r) => r.predictedSeconds !== null)
+    .map((r) => {
+      const actual = ((r.admittedAt ?? 0) - (r.firstSeenAt ?? 0)) / 1000;
+      const predicted = r.predictedSeconds ?? 0;
+      return { predicted, actual, error: predicted - actual };
+    });
+  if (pairs.length === 0) return null;
+  const abs = pairs.map((p) => Math.abs(p.error));
+  const medianAbs = percentile(abs, 50);
+  const p90Abs = percentile(abs, 90);
+  const toMinutes = (seconds: number | null) => (seconds === null ? null : round(seconds / minuteSeconds, 3));
+  return {
+    /** Median absolute error, real seconds. */
+    medianAbsSeconds: round(medianAbs, 1),
+    p90AbsSeconds: round(p90Abs, 1),
+    /** The same in profile minutes (real seconds / seconds per profile minute). */
+    medianAbsProfileMinutes: toMinutes(medianAbs),
+    p90AbsProfileMinutes: toMinutes(p90Abs),
+    /** Median of predicted minus actual: > 0 when the room tends to say longer than it is. */
+    medianSignedSeconds: round(
+      percentile(
+        pairs.map((p) => p.error),
+        50,
+      ),
+      1,
+    ),
+    /** Median of |error| / actual wait, over waits of at least 1 s. */
+    medianAbsRelative: round(
+      percentile(
+        pairs.filter((p) => p.actual >= 1).map((p) => Math.abs(p.error) / p.actual),
+        50,
+      ),
+      3,
+    ),
+    predictedSeconds: spread(
+      pairs.map((p) => p.predicted),
+      1,
+    ),
+    actualSeconds: spread(
+      pairs.map((p) => p.actual),
+      1,
+    ),
+    /** Visitors it is based on: saw the holding page, got a figure, were let in later. */
+    visitors: pairs.length,
+    /** Let in after waiting but without a figure (the room said it was delayed, or the status request failed). */
+    withoutPrediction: waited.length - pairs.length,
+  };
 }
 
 /** The per-run figures of report.json. */
@@ -171,6 +247,18 @@ export function summarize(run: RunData, timing: Timing) {
     admissionRatio: run.mode === "room" ? minMax(full.map((m) => m.admissionRatio)) : null,
     releasedRatio:
       run.mode === "room" ? minMax(full.map((m) => m.releasedRatio).filter((v): v is number => v !== null)) : null,
+    /** Admitted people per full minute (people waiting throughout it) / rate: the figure a flood of bots must not cut. */
+    humanAdmissionRatio:
+      run.mode === "room" ? minMax(perMinute.filter((m) => m.humanSaturated).map((m) => m.admissionRatio)) : null,
+    waitPredictionError: run.mode === "room" ? waitPrediction(records, timing.minuteSeconds) : null,
+    /** Lowest and highest show ratio sampled (no-show compensation; 1: no compensation). */
+    showRatio:
+      run.mode === "room" && run.samples.length > 0
+        ? {
+            min: round(Math.min(...run.samples.map((x) => x.showRatio)), 3),
+            max: round(Math.max(...run.samples.map((x) => x.showRatio)), 3),
+          }
+        : null,
     fifoInversions: fifo.fifoInversions,
     fifo,
     originCapacity: timing.originCapacity,
@@ -229,6 +317,7 @@ export function series(run: RunData, timing: Timing, arrivalsMs: readonly number
       profileMinute: round(s / timing.minuteSeconds, 3),
       arrivals: arrivalsMs.filter((t) => t >= s * 1000 && t < end).length,
       waiting: run.waiting[s] ?? null,
+      showRatio: run.mode === "room" && sample ? round(sample.showRatio, 3) : null,
       queuePositions:
         run.mode === "room" && sample ? Math.max(0, Math.floor(sample.lastTicket - sample.frontier)) : null,
       // Trailing profile minute, once a whole one has passed.

@@ -32,11 +32,22 @@ export class RedisProbe {
     return counts;
   }
 
-  /** The room's state hash: frontier, last ticket, last advance (ms), or null before the first visitor. */
-  async state(key: string): Promise<{ frontier: number; lastTicket: number; updatedAt: number } | null> {
+  /**
+   * The room's state hash: frontier, last ticket, last advance (ms) and the
+   * show ratio of no-show compensation (1 when absent), or null before the first visitor.
+   */
+  async state(
+    key: string,
+  ): Promise<{ frontier: number; lastTicket: number; updatedAt: number; showRatio: number } | null> {
     const hash = await this.#redis.hgetall(key);
     if (!hash.f) return null;
-    return { frontier: Number(hash.f), lastTicket: Number(hash.t), updatedAt: Number(hash.u) };
+    const show = Number(hash.s);
+    return {
+      frontier: Number(hash.f),
+      lastTicket: Number(hash.t),
+      updatedAt: Number(hash.u),
+      showRatio: hash.s !== undefined && Number.isFinite(show) && show > 0 ? show : 1,
+    };
   }
 
   async close(): Promise<void> {

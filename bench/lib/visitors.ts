@@ -37,6 +37,16 @@ export interface VisitorRecord {
   lastRefusal: number | null;
   viewsOk: number;
   viewErrors: number;
+  /** When the holding page was first seen (with the room), ms after the start of the run. */
+  firstSeenAt: number | null;
+  /**
+   * The wait the room predicted then, in real seconds: `etaSeconds` of the
+   * status JSON fetched once right after that holding page (the built-in page
+   * shows the figure only in words). 0 when that answer already said
+   * "admitted"; null when there was no figure (no answer, or the room said it
+   * was delayed or paused).
+   */
+  predictedSeconds: number | null;
   /** Kept for the Redis cost phase: a jar holding a pass. */
   jar: CookieJar | null;
 }
@@ -48,6 +58,8 @@ export interface RequestCounts {
   /** Carrying a ticket: polls of the status endpoint and page loads while waiting. */
   ticketed: number;
   polls: number;
+  /** The one status request after the first holding page that reads the room's predicted wait (not a poll of the page). */
+  etaProbes: number;
   /** Carrying a pass: admitted page views. */
   pass: number;
   /** Responses by status (0: network error or timeout). */
@@ -90,6 +102,7 @@ export function newCounts(): RequestCounts {
     newcomer: 0,
     ticketed: 0,
     polls: 0,
+    etaProbes: 0,
     pass: 0,
     byStatus: {},
     storeUnavailable: 0,
@@ -104,7 +117,10 @@ const KEEP_JARS = 64;
 /**
  * A browser-like visitor: the first page, then (when queued) the holding page's
  * polling protocol at the interval the server suggests with the page's own
- * jitter (0.8-1.2x), then 1-5 page views once admitted. Without the room it
+ * jitter (0.8-1.2x), then 1-5 page views once admitted. On its first holding
+ * page it also asks the status endpoint once, at once, to read the wait the
+ * page announces as a number (the bench's measurement, not the page's script;
+ * counted as `etaProbes`, not as polls). Without the room it
  * goes straight to the origin and, like a person, retries an error page a few
  * times. Every wait is cut short when the run ends.
  */
@@ -123,6 +139,8 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     lastRefusal: null,
     viewsOk: 0,
     viewErrors: 0,
+    firstSeenAt: null,
+    predictedSeconds: null,
     jar: null,
   };
   const random = prng(plan.seed);
@@ -184,6 +202,12 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
       record.position = typeof position === "number" ? position : null;
       refresh = Number(/data-refresh="(\d+(?:\.\d+)?)"/.exec(res.body)?.[1] ?? 5);
       refuse();
+      record.firstSeenAt = record.lastRefusal;
+      // The figure the page shows, as a number: the status JSON of the same moment.
+      const probe = await fetchPage("/__anteroom/status", POLL_HEADERS);
+      ctx.counts.etaProbes += 1;
+      if (ctx.signal.aborted) return cut(record);
+      record.predictedSeconds = predictedWait(probe);
       break;
     }
     // An error: from the origin (no room, or a newcomer let straight in), or the store is down.
@@ -260,6 +284,19 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     ctx.keptJars.push(jar);
   }
   return record;
+}
+
+/** `etaSeconds` of a status answer: the wait the room predicts, or null when it gave no figure. */
+function predictedWait(res: Fetched): number | null {
+  if (res.status !== 200) return null;
+  try {
+    const state = JSON.parse(res.body) as { state?: string; etaSeconds?: number; delayed?: boolean; paused?: boolean };
+    if (state.state === "admitted") return 0;
+    if (state.state !== "queued" || state.delayed || state.paused) return null;
+    return typeof state.etaSeconds === "number" && Number.isFinite(state.etaSeconds) ? state.etaSeconds : null;
+  } catch {
+    return null;
+  }
 }
 
 function cut(record: VisitorRecord): VisitorRecord {

@@ -87,6 +87,11 @@ describe("checkNewEvent", () => {
     ]);
   });
 
+  it("refuses a pre-queue longer than 24 hours", () => {
+    const check = checkNewEvent({ startsAt: 30 * 60 * M, prequeueFrom: 5 * M }, [], 0, "id");
+    expect(check).toMatchObject({ ok: false, problems: ["prequeueFrom must be at most 24 hours before startsAt"] });
+  });
+
   it("opens a pre-queue that is already due at once, shuffles by default, and drops events that are over", () => {
     const over = event({ id: "over", startsAt: 1 * M, endsAt: 2 * M, perMinute: 5 });
     const check = checkNewEvent({ startsAt: 20 * M, prequeueFrom: 1 * M }, [over], 5 * M, "new");

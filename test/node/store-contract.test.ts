@@ -206,6 +206,15 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     30_000,
   );
 
+  it("lets no newcomer straight in while paused, even with a lead left over from auto", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(6000); // burst 100: an idle room leads the last ticket by 100
+    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    await store.updateSettings(spec, { mode: "paused" });
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+  });
+
   it("keeps rooms apart", async () => {
     const t = clock();
     const store = makeStore(t.now);

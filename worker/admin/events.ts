@@ -3,6 +3,9 @@ import { endOf, isOver, overlapWith, type ScheduledEvent } from "../schedule.ts"
 import type { EventRecord } from "../store/store.ts";
 import { RATE_LIMIT } from "./settings.ts";
 
+/** Longest pre-queue window. */
+export const MAX_PREQUEUE_MS = 24 * 60 * 60 * 1000;
+
 /** Most events a room keeps scheduled at once. */
 export const MAX_EVENTS = 50;
 
@@ -55,6 +58,9 @@ export function checkNewEvent(body: unknown, existing: readonly ScheduledEvent[]
   if (startsAt !== null && endsAt !== null && endsAt <= startsAt) problems.push("endsAt must be after startsAt");
   if (startsAt !== null && prequeueFrom !== null) {
     if (prequeueFrom >= startsAt) problems.push("prequeueFrom must be before startsAt");
+    // Entries live as long as the room's state after the last sign-up (ticket lifetime + 1 day).
+    if (startsAt - prequeueFrom > MAX_PREQUEUE_MS)
+      problems.push("prequeueFrom must be at most 24 hours before startsAt");
     prequeueFrom = Math.max(prequeueFrom, now);
   }
   const rate = fields.ratePerMinute;

@@ -44,7 +44,7 @@ local claims_key = KEYS[7]
 local CLAIM_BUCKET = 10
 local MATURE_MS = 6000
 local SMOOTHING = 0.2
-local MIN_SHOW = 0.05
+local MIN_SHOW = 0.02
 local MAX_FOLDS = 200
 local MAX_OFFERS = 1000
 local default_rate = tonumber(ARGV[1])
@@ -125,12 +125,13 @@ local folded = tonumber(stored[5]) or (math.floor(math.min(math.floor(frontier),
 local function count_claims(bucket, count)
   if bucket > folded then
     redis.call('HINCRBY', claims_key, 'c' .. bucket, count)
+    redis.call('PEXPIRE', claims_key, ttl_ms)
   elseif samples > 0 then
     show = math.min(1, show + math.max(SMOOTHING, 1 / samples) * count / CLAIM_BUCKET)
   end
 end
 if ARGV[5] and ARGV[5] ~= '' then
-  for bucket, count in string.gmatch(ARGV[5], '(%d+):(%d+)') do count_claims(tonumber(bucket), tonumber(count)) end
+  for bucket, count in string.gmatch(ARGV[5], '(%-?%d+):(%d+)') do count_claims(tonumber(bucket), tonumber(count)) end
 end
 for _ = 1, MAX_FOLDS do
   local bucket = folded + 1

@@ -41,6 +41,8 @@ local position = 0
 local event_seq = 0
 local event_starts = 0
 local pre = prequeue_at(now)
+-- A clock that stepped back across the start must not add to a pre-queue already placed.
+if pre and redis.call('HEXISTS', frozen_key, pre.seq) == 1 then pre = nil end
 local limit = tonumber(ARGV[8]) or 0
 local over = false
 if limit > 0 and ARGV[9] ~= nil and ARGV[9] ~= '' then
@@ -70,7 +72,8 @@ elseif mode == 'passthrough' then
 else
   last_ticket = last_ticket + 1
   position = last_ticket
-  if position <= frontier and mode ~= 'queue-all' then
+  -- Straight in only in auto: queue-all sends everyone through the page, paused admits nobody new.
+  if position <= frontier and mode == 'auto' then
     outcome = 1
     -- Straight in is a claim at once.
     count_claims(math.floor((position - 1) / CLAIM_BUCKET), 1)

@@ -96,7 +96,9 @@ export class MemoryStore implements AdmissionStore {
     const before = this.#advance(room, now, claims);
     const settings = this.#settings(room, now);
     const schedule = this.#schedule(room);
-    const pre = prequeueEventAt(schedule.events, now);
+    const open = prequeueEventAt(schedule.events, now);
+    // A clock that stepped back across the start must not add to a pre-queue already placed.
+    const pre = open && !schedule.frozen.has(open.seq) ? open : null;
     if (this.#overLimit(room, arrival, now)) {
       this.#save(room, before, before, now);
       return { kind: "limited", retryAfterSeconds: secondsToNextMinute(now) };
