@@ -55,6 +55,8 @@ interface Settings {
   readonly out: string;
   /** Cookie-less clients per visitor (arrival rate multiple); 0: no flood. */
   readonly bots: number;
+  /** The worker's COOKIE_CHECK for this run. */
+  readonly cookieCheck: string;
   /** Requests each cookie-less client sends. */
   readonly botRequests: number;
 }
@@ -77,6 +79,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "skip-without": { type: "boolean", default: false },
       bots: { type: "string", default: "0" },
       "bot-requests": { type: "string", default: "2" },
+      "cookie-check": { type: "string", default: "off" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -85,7 +88,7 @@ function settingsFromArgs(argv: string[]): Settings {
     console.log(
       "npm run surge -- [--profile tv|drop|steady] [--quick] [--abandon 0.3] [--out DIR] [--minute S] [--rate N]\n" +
         "                 [--scale X] [--duration M] [--capacity N] [--service-ms M] [--seed N] [--skip-without] [--verbose]\n" +
-        "                 [--bots X] [--bot-requests N]",
+        "                 [--bots X] [--bot-requests N] [--cookie-check off|busy|always]",
     );
     process.exit(0);
   }
@@ -117,7 +120,14 @@ function settingsFromArgs(argv: string[]): Settings {
     out: resolve(values.out ?? join(ROOT, "bench", "out", `surge-${profile.name}-${stamp}`)),
     bots: num("bots", values.bots, 0, 100),
     botRequests: Math.round(num("bot-requests", values["bot-requests"], 1, 10)),
+    cookieCheck: oneOfArg("cookie-check", values["cookie-check"], ["off", "busy", "always"]),
   };
+}
+
+function oneOfArg(name: string, raw: string | undefined, allowed: readonly string[]): string {
+  if (raw !== undefined && allowed.includes(raw)) return raw;
+  console.error(`surge: --${name} must be one of ${allowed.join(", ")}`);
+  process.exit(2);
 }
 
 /** The crowd, decided once so the run without the room replays exactly the same one. */
@@ -653,6 +663,7 @@ async function main(): Promise<void> {
         ROOM: room,
         ADMIT_PER_MINUTE: String(admitPerMinute),
         SESSION_MINUTES: "60",
+        COOKIE_CHECK: s.cookieCheck,
         ORIGIN_URL: origin.url,
         UPSTASH_REDIS_REST_URL: bridge.url,
         UPSTASH_REDIS_REST_TOKEN: bridge.token,

@@ -2,6 +2,7 @@ import { MODES, type Mode } from "./admission.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./client.ts";
 import { ConfigError } from "./errors.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./fallback.ts";
+import { COOKIE_CHECKS, type CookieCheck } from "./probe.ts";
 import { SITEVERIFY_URL } from "./turnstile.ts";
 
 /** Where the worker runs: development allows the in-memory store and ephemeral keys. */
@@ -47,6 +48,8 @@ export interface Config {
   readonly newTicketsPerIpPerMinute: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
+  /** When newcomers must show they keep cookies before a place is given. */
+  readonly cookieCheck: CookieCheck;
   /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
   readonly turnstile: { readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string } | null;
   /** What the gate needs to tell clients apart: the per-IP limit and how tickets are bound. */
@@ -80,6 +83,7 @@ const SETTINGS = {
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   OFFER_SECONDS: "300",
   TICKET_BINDING: "none",
+  COOKIE_CHECK: "off",
   TURNSTILE_SITE_KEY: undefined,
   TURNSTILE_SECRET_KEY: undefined,
   TURNSTILE_VERIFY_URL: SITEVERIFY_URL,
@@ -161,6 +165,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     turnstileSite && turnstileSecret && turnstileUrl
       ? Object.freeze({ siteKey: turnstileSite, secretKey: turnstileSecret, verifyUrl: turnstileUrl.href })
       : null;
+  const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "off");
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
@@ -229,6 +234,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     newTicketsPerIpPerMinute,
     offerSeconds,
     turnstile,
+    cookieCheck,
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding }),
     mode,
     frameAncestors,

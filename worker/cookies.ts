@@ -10,6 +10,8 @@ import { MAX_TOKEN_LENGTH } from "./ticket.ts";
  */
 export const TICKET_COOKIE = "anteroom_ticket";
 export const PASS_COOKIE = "anteroom_pass";
+/** The cookie check's token (COOKIE_CHECK): sent back, it shows the client keeps cookies. */
+export const PROBE_COOKIE = "anteroom_probe";
 /** Proof that this browser solved the Turnstile challenge (only with TURNSTILE_SITE_KEY set). */
 export const HUMAN_COOKIE = "anteroom_human";
 /** The prefix browsers only accept with Secure, Path=/ and no Domain, so no other host can set or shadow the cookie. */
@@ -21,6 +23,8 @@ export interface Credentials {
   readonly ticket: string | undefined;
   /** The Turnstile proof, when the room asks for one. */
   readonly human?: string | undefined;
+  /** The cookie check's token, when the room asks for one. */
+  readonly probe?: string | undefined;
 }
 
 /**
@@ -55,6 +59,7 @@ export function readCredentials(c: Context): Credentials {
       pass: bounded(getCookie(c, PASS_COOKIE, prefix)),
       ticket: bounded(getCookie(c, TICKET_COOKIE, prefix)),
       human: bounded(getCookie(c, HUMAN_COOKIE, prefix)),
+      probe: bounded(getCookie(c, PROBE_COOKIE, prefix)),
     };
   } catch {
     return { pass: undefined, ticket: undefined };
@@ -141,6 +146,9 @@ export function setVerdictCookies(
       return;
     case "prequeued":
       if (verdict.newTicket) setTicketCookie(c, verdict.newTicket, verdict.ticketSeconds);
+      return;
+    case "cookie_check":
+      setTokenCookie(c, PROBE_COOKIE, verdict.token, verdict.seconds);
       return;
     case "closed":
     case "limited":

@@ -57,6 +57,17 @@ export class FrontierCache {
     return this.#reading(this.#now());
   }
 
+  /**
+   * Whether a queue may exist, from what this instance last saw, without
+   * touching the store: true before the first reading, while someone holds a
+   * place the frontier has not reached, or in a mode that queues everyone.
+   */
+  mayBeBusy(): boolean {
+    const view = this.#view;
+    if (!view) return true;
+    return view.lastTicket > view.frontier || (view.settings.mode !== "auto" && view.settings.mode !== "passthrough");
+  }
+
   /** The settings this instance last saw, without touching the store (null before the first reading). */
   lastSettings(): Settings | null {
     return this.#view?.settings ?? null;

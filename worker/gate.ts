@@ -4,6 +4,7 @@ import type { Credentials } from "./cookies.ts";
 import type { StoreFallback } from "./fallback.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
 import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
+import { hasProbe, PROBE_SECONDS, type ProbeOptions, signProbe } from "./probe.ts";
 import type { AdmissionStore, RoomSpec } from "./store/store.ts";
 import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "./ticket.ts";
 import { hasProof, type TurnstileOptions } from "./turnstile.ts";
@@ -22,6 +23,8 @@ export interface GateDeps {
   readonly offerSeconds: number;
   /** Turnstile before a ticket is issued; null when off. */
   readonly turnstile: TurnstileOptions | null;
+  /** The cookie check before a place is given (COOKIE_CHECK). */
+  readonly probe: ProbeOptions;
 }
 
 /** Where a waiting visitor stands, as shown on the holding page and in JSON. */
@@ -74,6 +77,8 @@ export type Verdict =
       readonly newTicket: string | null;
       readonly ticketSeconds: number;
     }
+  /** A newcomer must first show it keeps cookies: this token comes back as a cookie, then a place is given. */
+  | { readonly kind: "cookie_check"; readonly token: string; readonly seconds: number }
   /** A newcomer must solve the Turnstile challenge before taking a ticket. */
   | { readonly kind: "challenge" }
   /** This client took its share of new tickets this minute (NEW_TICKETS_PER_IP_PER_MINUTE). */
@@ -128,9 +133,22 @@ export async function evaluate(
         : prequeued(read.ticket, deps, requester);
     }
   }
-  // Turnstile (when on) stands before the one store call a newcomer costs.
+  // The cookie check and Turnstile (when on) stand before the one store call a newcomer costs.
+  if (needsProbe(deps) && !(await hasProbe(credentials.probe, deps.probe, now))) {
+    return { kind: "cookie_check", token: await signProbe(deps.probe, now), seconds: PROBE_SECONDS };
+  }
   if (deps.turnstile && !(await hasProof(credentials.human, deps.turnstile, now))) return { kind: "challenge" };
   return arrive(deps, requester);
+}
+
+/**
+ * Whether newcomers must pass the cookie check now: always, or in `busy`
+ * while this instance knows of (or cannot rule out) a queue, which is when a
+ * place that nobody will claim costs real visitors something.
+ */
+function needsProbe(deps: GateDeps): boolean {
+  if (deps.probe.mode === "always") return true;
+  return deps.probe.mode === "busy" && deps.frontier.mayBeBusy();
 }
 
 /** Pass options with the live session length, when an operator set one. */

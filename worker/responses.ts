@@ -138,3 +138,20 @@ export function challengeResponse(
   const notice = retry?.notice ?? "";
   return c.html(renderChallenge({ siteKey, returnPath, nonce, notice }), retry ? 403 : 200);
 }
+
+/**
+ * The cookie check (COOKIE_CHECK): the probe cookie is set by the verdict; a
+ * browser's navigation is sent straight back to the same URL (307, so a form
+ * post is repeated as it was), and it returns with the cookie; apps get 429
+ * JSON `cookie_required` and should repeat the request with the cookie. A
+ * client that keeps no cookies goes round without ever taking a place.
+ */
+export function cookieCheckResponse(c: Context): Response {
+  c.header("Cache-Control", "no-store");
+  const url = new URL(c.req.url);
+  if (wantsPage(c.req.raw)) return c.redirect(`${url.pathname}${url.search}`, 307);
+  c.header("Retry-After", "1");
+  const message =
+    "Send this request again with the cookie just set: the waiting room gives places to clients that keep cookies.";
+  return c.json({ state: "cookie_check", error: { code: "cookie_required", message }, retryAfter: 1 }, 429);
+}

@@ -7,6 +7,7 @@ import { forward, upstreamRequest } from "./proxy.ts";
 import {
   challengeResponse,
   closedResponse,
+  cookieCheckResponse,
   countdownResponse,
   errorResponse,
   limitedResponse,
@@ -43,6 +44,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
         return countdownResponse(c, verdict.view, runtime.config.room);
+      case "cookie_check":
+        return cookieCheckResponse(c);
       case "challenge":
         return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
       case "limited":

@@ -87,6 +87,7 @@ export async function buildRuntime(
       ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
       now,
       offerSeconds: config.offerSeconds,
+      probe: { mode: config.cookieCheck, key: ticketKey, issuer: config.issuer, room: config.room },
       turnstile: config.turnstile
         ? {
             ...config.turnstile,

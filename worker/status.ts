@@ -6,6 +6,7 @@ import { evaluate } from "./gate.ts";
 import {
   challengeResponse,
   closedResponse,
+  cookieCheckResponse,
   countdownJson,
   limitedResponse,
   queuedJson,
@@ -42,6 +43,8 @@ export function status(): Handler<AppEnv> {
         return c.json(queuedJson(verdict.view));
       case "prequeued":
         return c.json(countdownJson(verdict.view));
+      case "cookie_check":
+        return cookieCheckResponse(c);
       case "challenge":
         return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
       case "limited":

@@ -82,6 +82,7 @@ export async function get(
   headers: Record<string, string>,
   jar: CookieJar,
   signal?: AbortSignal,
+  redirects?: number,
 ): Promise<Fetched> {
   const start = performance.now();
   const cookie = jar.header();
@@ -94,6 +95,14 @@ export async function get(
     });
     const body = await res.body.text();
     jar.store(res.headers["set-cookie"]);
+    // Like a browser: follow a redirect to a path on the same site (the room's cookie check), cookies included.
+    const location = res.headers.location;
+    if (res.statusCode >= 301 && res.statusCode <= 308 && typeof location === "string" && location.startsWith("/")) {
+      if ((redirects ?? 0) < 3) {
+        const next = await get(agent, new URL(location, url).href, headers, jar, signal, (redirects ?? 0) + 1);
+        return { ...next, ms: performance.now() - start };
+      }
+    }
     return { status: res.statusCode, headers: res.headers, body, ms: performance.now() - start };
   } catch (error) {
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testRoom, Visitor } from "./helpers.ts";
+import { redisCalls, testRoom, Visitor } from "./helpers.ts";
 
 const fromIp = (ip: string) => ({ headers: { accept: "application/json", "cf-connecting-ip": ip } });
 
@@ -82,5 +82,53 @@ describe("TICKET_BINDING", () => {
     expect(await (await room.request(elsewhere, "/__anteroom/status", as("192.0.2.50"))).json()).toMatchObject({
       position: 2,
     });
+  });
+});
+
+describe("COOKIE_CHECK", () => {
+  it("always: a client that keeps no cookies never takes a place and costs no store call", async () => {
+    const room = await testRoom({ COOKIE_CHECK: "always", ADMIT_PER_MINUTE: "6" });
+    const before = await redisCalls();
+    for (let i = 0; i < 30; i++) {
+      const res = await room.request(new Visitor("application/json"), "/");
+      expect(res.status).toBe(429);
+      expect(await res.json()).toMatchObject({ state: "cookie_check", error: { code: "cookie_required" } });
+    }
+    expect(await redisCalls()).toBe(before);
+    // A client that sends the cookie back gets its place on the next request.
+    const keeper = new Visitor("application/json");
+    await room.request(keeper, "/");
+    expect(keeper.cookies.has("anteroom_probe")).toBe(true);
+    const again = await room.request(keeper, "/");
+    expect(again.status).toBe(200); // the first place of an idle room: straight in
+    const second = new Visitor("application/json");
+    await room.request(second, "/");
+    expect(await (await room.request(second, "/")).json()).toMatchObject({ state: "queued", position: 2 });
+  });
+
+  it("sends a browser straight back to the same URL, which it then gets with the cookie", async () => {
+    const room = await testRoom({ COOKIE_CHECK: "always", MODE: "queue-all" });
+    const browser = new Visitor();
+    const first = await room.request(browser, "/shop?item=7");
+    expect(first.status).toBe(307);
+    expect(first.headers.get("location")).toBe("/shop?item=7");
+    const back = await room.request(browser, "/shop?item=7");
+    expect(await back.text()).toContain("You are in line");
+  });
+
+  it("busy: checks only while this instance knows of a queue (or knows nothing yet)", async () => {
+    const room = await testRoom({ COOKIE_CHECK: "busy", ADMIT_PER_MINUTE: "6" });
+    const first = new Visitor("application/json");
+    expect((await room.request(first, "/")).status).toBe(429); // nothing known yet: checked
+    expect((await room.request(first, "/")).status).toBe(200); // straight in: the room is idle
+    room.advance(20_000);
+    // Idle, as this instance saw it: a cookie-less newcomer goes straight in.
+    expect((await room.request(new Visitor("application/json"), "/")).status).toBe(200);
+    const waiting = new Visitor("application/json");
+    await room.request(waiting, "/");
+    expect(await (await room.request(waiting, "/")).json()).toMatchObject({ state: "queued" });
+    // Now someone waits: cookie-less newcomers are checked and take no place.
+    const bot = await room.request(new Visitor("application/json"), "/");
+    expect(await bot.json()).toMatchObject({ state: "cookie_check" });
   });
 });
