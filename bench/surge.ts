@@ -79,7 +79,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "skip-without": { type: "boolean", default: false },
       bots: { type: "string", default: "0" },
       "bot-requests": { type: "string", default: "2" },
-      "cookie-check": { type: "string", default: "off" },
+      "cookie-check": { type: "string", default: "busy" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

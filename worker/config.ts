@@ -83,7 +83,7 @@ const SETTINGS = {
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   OFFER_SECONDS: "300",
   TICKET_BINDING: "none",
-  COOKIE_CHECK: "off",
+  COOKIE_CHECK: "busy",
   TURNSTILE_SITE_KEY: undefined,
   TURNSTILE_SECRET_KEY: undefined,
   TURNSTILE_VERIFY_URL: SITEVERIFY_URL,
@@ -165,7 +165,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     turnstileSite && turnstileSecret && turnstileUrl
       ? Object.freeze({ siteKey: turnstileSite, secretKey: turnstileSecret, verifyUrl: turnstileUrl.href })
       : null;
-  const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "off");
+  const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "busy");
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";

@@ -118,8 +118,12 @@ export function setHumanCookie(c: Context, token: string, maxAgeSeconds: number)
 
 /** Once admitted, the ticket has done its job; dropping it keeps it from being replayed by this browser. */
 export function clearTicketCookie(c: Context): void {
+  clearCookie(c, TICKET_COOKIE);
+}
+
+function clearCookie(c: Context, name: string): void {
   const prefix = hostPrefix(c);
-  deleteCookie(c, TICKET_COOKIE, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });
+  deleteCookie(c, name, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });
 }
 
 /**
@@ -133,6 +137,10 @@ export function setVerdictCookies(
   credentials: Credentials,
   ticketTtlSeconds: number,
 ): void {
+  // The cookie check's cookie has done its job once the visitor holds a ticket or a pass.
+  const placed =
+    verdict.kind === "admitted" || (verdict.kind !== "pass" && "newTicket" in verdict && verdict.newTicket);
+  if (credentials.probe && placed) clearCookie(c, PROBE_COOKIE);
   switch (verdict.kind) {
     case "pass":
       if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);

@@ -55,19 +55,34 @@ async function openVisitor(options: BrowserContextOptions = {}): Promise<Visitor
   const visitor: Visitor = { context, page, statusPolls: 0, documents: 0 };
   page.on("request", (request) => {
     if (new URL(request.url()).pathname === "/__anteroom/status") visitor.statusPolls += 1;
-    if (request.isNavigationRequest() && request.frame() === page.mainFrame()) visitor.documents += 1;
+  });
+  // A document is a navigation answered with a page: the cookie check's 307 (the room's default) is a hop, not a load.
+  page.on("response", (response) => {
+    const request = response.request();
+    const redirect = response.status() >= 300 && response.status() < 400;
+    if (request.isNavigationRequest() && request.frame() === page.mainFrame() && !redirect) visitor.documents += 1;
   });
   return visitor;
 }
 
 /**
- * A cookie-less newcomer (a plain fetch asking for JSON): takes the next place
- * and never comes back. Returns its position when it had to wait, null when
+ * A newcomer that never comes back (a plain fetch asking for JSON, passing the
+ * room's cookie check once): takes the next place. Returns its position when it had to wait, null when
  * it went straight in.
  */
 async function newcomer(): Promise<number | null> {
-  const response = await fetch(`${room().url}/api/echo`, { headers: { accept: "application/json" } });
-  const body = (await response.json()) as { position?: unknown };
+  const url = `${room().url}/api/echo`;
+  let response = await fetch(url, { headers: { accept: "application/json" } });
+  let body = (await response.json()) as { position?: unknown; state?: unknown };
+  if (body.state === "cookie_check") {
+    // The room's default cookie check: send the request again with the cookie it set, as a client that keeps cookies does.
+    const cookie = response.headers
+      .getSetCookie()
+      .map((line) => line.split(";")[0])
+      .join("; ");
+    response = await fetch(url, { headers: { accept: "application/json", cookie } });
+    body = (await response.json()) as { position?: unknown; state?: unknown };
+  }
   if (response.status === 200) return null;
   expect(response.status, JSON.stringify(body)).toBe(429);
   expect(body.position).toEqual(expect.any(Number));

@@ -34,6 +34,8 @@ describe("the anteroom CLI against a running room", () => {
         // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
         REDIS_TIMEOUT_MS: "5000",
         ROOM: `cli-${Date.now()}`,
+        // Programmatic clients without a cookie jar for redirects: the cookie check is tested elsewhere.
+        COOKIE_CHECK: "off",
       },
     });
     target = ["--url", stack.url, "--token", TOKEN];

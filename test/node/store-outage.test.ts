@@ -62,6 +62,8 @@ describe("Redis killed mid-surge and restarted with its data", () => {
       env: {
         PORT: "0",
         ROOM: `outage-${Date.now()}`,
+        // Programmatic clients without a cookie jar for redirects: the cookie check is tested elsewhere.
+        COOKIE_CHECK: "off",
         ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
         STORE_FAILURE_MODE: "soft",
         STORE_FAILURE_RATE_SHARE: String(RATE_SHARE),

@@ -101,6 +101,7 @@ describe("COOKIE_CHECK", () => {
     expect(keeper.cookies.has("anteroom_probe")).toBe(true);
     const again = await room.request(keeper, "/");
     expect(again.status).toBe(200); // the first place of an idle room: straight in
+    expect(keeper.cookies.has("anteroom_probe")).toBe(false); // done its job: dropped with the pass
     const second = new Visitor("application/json");
     await room.request(second, "/");
     expect(await (await room.request(second, "/")).json()).toMatchObject({ state: "queued", position: 2 });

@@ -43,6 +43,7 @@ async function outageRoom(settings: Record<string, string> = {}) {
   const env: Record<string, string> = {
     ...bindings,
     ROOM: `outage-${Date.now()}-${rooms}`,
+    COOKIE_CHECK: "off",
     ADMIT_PER_MINUTE: "60",
     PASS_SIGNING_KEYS: await sharedKeys,
     TICKET_SECRET: "t".repeat(40),
@@ -235,6 +236,7 @@ describe("a real Redis client against a dead address", () => {
     const env: Record<string, string> = {
       ...bindings,
       ROOM: `outage-dead-${Date.now()}`,
+      COOKIE_CHECK: "off",
       ADMIT_PER_MINUTE: "60",
       PASS_SIGNING_KEYS: await sharedKeys,
       TICKET_SECRET: "t".repeat(40),
