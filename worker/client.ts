@@ -41,7 +41,7 @@ export async function requesterOf(
 }
 
 /** The network part of an address: IPv4 /24, IPv6 /48; anything else as is. */
-export function networkOf(ip: string): string {
+function networkOf(ip: string): string {
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return ip.split(".").slice(0, 3).join(".");
   if (ip.includes(":")) return ip.toLowerCase().split(":").slice(0, 3).join(":");
   return ip;

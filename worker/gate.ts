@@ -105,7 +105,7 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
 export async function evaluate(
   credentials: Credentials,
   deps: GateDeps,
-  requester: Requester = ANONYMOUS,
+  identify: () => Promise<Requester> = async () => ANONYMOUS,
 ): Promise<Verdict> {
   const now = deps.now();
   if (credentials.pass) {
@@ -124,6 +124,8 @@ export async function evaluate(
       };
     }
   }
+  // Who is asking matters only from here on: pass holders never pay for it.
+  const requester = await identify();
   if (credentials.ticket) {
     const read = await readTicket(credentials.ticket, deps.ticket, now);
     // A ticket bound to another client (TICKET_BINDING) was copied: its holder is new here.

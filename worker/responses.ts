@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import type { CountdownView, QueuedView } from "./gate.ts";
+import type { CountdownView, QueuedView, Verdict } from "./gate.ts";
 import { securePage } from "./headers.ts";
 import { renderChallenge } from "./page/challenge.ts";
 import { renderCountdown } from "./page/countdown.ts";
-import { pageValues, renderTemplate } from "./page/page.ts";
+import { pageStart, pageValues, renderTemplate } from "./page/page.ts";
 import { safeReturnPath, TURNSTILE_ORIGIN } from "./turnstile.ts";
 
 /**
@@ -47,19 +47,32 @@ export function waitingResponse(c: Context, view: QueuedView, template: string, 
 
 /** The store is down and this visitor has no place yet: ask again shortly, without touching the origin. */
 export function unavailableResponse(c: Context, retryAfterSeconds: number): Response {
+  const message = "The waiting room is briefly unavailable. Please try again in a few seconds.";
+  return retryLater(c, { status: 503, state: "unavailable", code: "store_unavailable", message, retryAfterSeconds });
+}
+
+/**
+ * A newcomer turned away for now: JSON with a stable code and `Retry-After`
+ * for apps, a short page that retries by itself for browsers.
+ */
+function retryLater(
+  c: Context,
+  answer: {
+    readonly status: 429 | 503;
+    readonly state: string;
+    readonly code: string;
+    readonly message: string;
+    readonly retryAfterSeconds: number;
+  },
+): Response {
+  const { status, state, code, message, retryAfterSeconds } = answer;
   c.header("Cache-Control", "no-store");
   c.header("Retry-After", String(retryAfterSeconds));
-  const message = "The waiting room is briefly unavailable. Please try again in a few seconds.";
-  if (!wantsPage(c.req.raw)) {
-    return c.json(
-      { state: "unavailable", error: { code: "store_unavailable", message }, retryAfter: retryAfterSeconds },
-      503,
-    );
-  }
+  if (!wantsPage(c.req.raw)) return c.json({ state, error: { code, message }, retryAfter: retryAfterSeconds }, status);
   securePage(c);
   return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
-    503,
+    `${pageStart("Please wait")}<meta http-equiv="refresh" content="${retryAfterSeconds}"></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
+    status,
   );
 }
 
@@ -70,7 +83,7 @@ export function closedResponse(c: Context): Response {
   if (!wantsPage(c.req.raw)) return c.json({ state: "closed", error: { code: "room_closed", message } }, 403);
   securePage(c);
   return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Closed</title></head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
+    `${pageStart("Closed")}</head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
     200,
   );
 }
@@ -104,20 +117,8 @@ export function countdownJson(view: CountdownView) {
 
 /** A client over NEW_TICKETS_PER_IP_PER_MINUTE: 429 (JSON or a short page), no ticket, try again next minute. */
 export function limitedResponse(c: Context, retryAfterSeconds: number): Response {
-  c.header("Cache-Control", "no-store");
-  c.header("Retry-After", String(retryAfterSeconds));
   const message = "Too many new places in line were requested from your network. Please try again in a minute.";
-  if (!wantsPage(c.req.raw)) {
-    return c.json(
-      { state: "limited", error: { code: "too_many_new_tickets", message }, retryAfter: retryAfterSeconds },
-      429,
-    );
-  }
-  securePage(c);
-  return c.html(
-    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><meta http-equiv="refresh" content="${retryAfterSeconds}"><title>Please wait</title></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
-    429,
-  );
+  return retryLater(c, { status: 429, state: "limited", code: "too_many_new_tickets", message, retryAfterSeconds });
 }
 
 /** A newcomer must solve the Turnstile challenge first: the widget page, or 403 JSON naming the site key for apps. */
@@ -154,4 +155,33 @@ export function cookieCheckResponse(c: Context): Response {
   const message =
     "Send this request again with the cookie just set: the waiting room gives places to clients that keep cookies.";
   return c.json({ state: "cookie_check", error: { code: "cookie_required", message }, retryAfter: 1 }, 429);
+}
+
+/** The verdicts that turn a newcomer away (for now), answered the same on page requests and status polls. */
+export type Refusal = Extract<
+  Verdict,
+  { readonly kind: "cookie_check" | "challenge" | "limited" | "closed" | "unavailable" }
+>;
+
+/**
+ * The answer to a {@link Refusal}.
+ *
+ * @example
+ * ```ts
+ * if (verdict.kind === "closed") return refusalResponse(c, verdict, siteKey);
+ * ```
+ */
+export function refusalResponse(c: Context, verdict: Refusal, turnstileSiteKey: string): Response {
+  switch (verdict.kind) {
+    case "cookie_check":
+      return cookieCheckResponse(c);
+    case "challenge":
+      return challengeResponse(c, turnstileSiteKey);
+    case "limited":
+      return limitedResponse(c, verdict.retryAfterSeconds);
+    case "closed":
+      return closedResponse(c);
+    case "unavailable":
+      return unavailableResponse(c, verdict.retryAfterSeconds);
+  }
 }

@@ -1,19 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { requesterOf } from "./client.ts";
-import { readCredentials, setVerdictCookies } from "./cookies.ts";
-import { evaluate } from "./gate.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
-import {
-  challengeResponse,
-  closedResponse,
-  cookieCheckResponse,
-  countdownResponse,
-  errorResponse,
-  limitedResponse,
-  unavailableResponse,
-  waitingResponse,
-} from "./responses.ts";
+import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
+import { judge } from "./verdict.ts";
 
 /**
  * The waiting room in front of the origin. Bypassed paths go straight through
@@ -31,10 +20,7 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     const { pathname } = new URL(c.req.url);
     if (runtime.isBypassed(pathname) || !runtime.isQueued(pathname)) return proxy(c, null);
 
-    const credentials = readCredentials(c);
-    const requester = await requesterOf(c.req.raw, runtime.config.requester);
-    const verdict = await evaluate(credentials, runtime.gate, requester);
-    setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
+    const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
         return proxy(c, verdict.renewed ?? verdict.token);
@@ -44,16 +30,8 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
         return countdownResponse(c, verdict.view, runtime.config.room);
-      case "cookie_check":
-        return cookieCheckResponse(c);
-      case "challenge":
-        return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
-      case "limited":
-        return limitedResponse(c, verdict.retryAfterSeconds);
-      case "closed":
-        return closedResponse(c);
-      case "unavailable":
-        return unavailableResponse(c, verdict.retryAfterSeconds);
+      default:
+        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "");
     }
   };
 }

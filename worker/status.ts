@@ -1,17 +1,7 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
-import { requesterOf } from "./client.ts";
-import { readCredentials, setVerdictCookies } from "./cookies.ts";
-import { evaluate } from "./gate.ts";
-import {
-  challengeResponse,
-  closedResponse,
-  cookieCheckResponse,
-  countdownJson,
-  limitedResponse,
-  queuedJson,
-  unavailableResponse,
-} from "./responses.ts";
+import { countdownJson, queuedJson, refusalResponse } from "./responses.ts";
+import { judge } from "./verdict.ts";
 
 /**
  * `GET /__anteroom/status`: where the visitor stands, as JSON, for the holding
@@ -30,10 +20,7 @@ export function status(): Handler<AppEnv> {
   return async function status(c) {
     const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
-    const credentials = readCredentials(c);
-    const requester = await requesterOf(c.req.raw, runtime.config.requester);
-    const verdict = await evaluate(credentials, runtime.gate, requester);
-    setVerdictCookies(c, verdict, credentials, runtime.config.ticketTtlSeconds);
+    const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
         return c.json(admittedJson(null));
@@ -43,16 +30,8 @@ export function status(): Handler<AppEnv> {
         return c.json(queuedJson(verdict.view));
       case "prequeued":
         return c.json(countdownJson(verdict.view));
-      case "cookie_check":
-        return cookieCheckResponse(c);
-      case "challenge":
-        return challengeResponse(c, runtime.config.turnstile?.siteKey ?? "");
-      case "limited":
-        return limitedResponse(c, verdict.retryAfterSeconds);
-      case "closed":
-        return closedResponse(c);
-      case "unavailable":
-        return unavailableResponse(c, verdict.retryAfterSeconds);
+      default:
+        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "");
     }
   };
 }

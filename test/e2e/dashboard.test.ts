@@ -1,10 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-import { CHROMIUM_PATH, hasChromium, launchChromium } from "./browser.ts";
+import type { BrowserContextOptions, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
 
 // The operator dashboard in a real browser: headless Chromium -> the worker in
 // workerd (`wrangler dev`) with an ADMIN_TOKEN -> the Upstash REST bridge -> a
@@ -24,15 +22,8 @@ const SCENARIO_TIMEOUT_MS = 90_000;
 const SCREENSHOT = fileURLToPath(new URL("./screenshots/dashboard.png", import.meta.url));
 const SCREENSHOT_PHONE = "/tmp/anteroom-dashboard-phone.png";
 
-let redis: RedisServer | undefined;
-let stack: Stack | undefined;
-let browser: Browser | undefined;
-const contexts: BrowserContext[] = [];
-
-function room(): Stack {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-}
+const session = new BrowserRoom();
+const room = () => session.room();
 
 /** What went wrong inside a page: script errors, CSP violations, requests to other origins. */
 interface Operator {
@@ -43,9 +34,7 @@ interface Operator {
 }
 
 async function openDashboard(options: BrowserContextOptions = {}): Promise<Operator> {
-  if (!browser) throw new Error("Chromium did not start");
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-  contexts.push(context);
+  const context = await session.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const operator: Operator = { page, problems: [], statsPolls: 0 };
   page.on("pageerror", (error) => operator.problems.push(`page error: ${error.message}`));
@@ -126,34 +115,13 @@ describe.skipIf(!hasChromium)(
     ? "operator dashboard in headless Chromium"
     : `operator dashboard in headless Chromium: SKIPPED, no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
   () => {
-    beforeAll(async () => {
-      redis = await startRedisServer();
-      stack = await startStack({
-        env: {
-          PORT: "0",
-          ROOM: `e2e-dashboard-${Date.now()}`,
-          // The test fills the line with cookie-less requests on purpose; the cookie check has its own tests.
-          COOKIE_CHECK: "off",
-          ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
-          ADMIN_TOKEN: TOKEN,
-          REDIS_URL: redis.url,
-          // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
-          REDIS_TIMEOUT_MS: "5000",
-        },
-      });
-      expect(stack.bridge, "the stack must use the real Redis, not the in-memory store").not.toBeNull();
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.stop();
-      await redis?.stop();
-    }, 30_000);
-
-    afterEach(async () => {
-      for (const context of contexts.splice(0)) await context.close().catch(() => {});
-    });
+    session.use(() => ({
+      ROOM: `e2e-dashboard-${Date.now()}`,
+      // The test fills the line with cookie-less requests on purpose; the cookie check has its own tests.
+      COOKIE_CHECK: "off",
+      ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
+      ADMIN_TOKEN: TOKEN,
+    }));
 
     it(
       "asks for the token first, and says clearly when a wrong one is refused",

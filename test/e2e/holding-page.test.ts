@@ -1,9 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-import { CHROMIUM_PATH, hasChromium, launchChromium } from "./browser.ts";
+import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
 
 // The whole product path in a real browser: headless Chromium -> the worker in
 // workerd (`wrangler dev`) -> the Upstash REST bridge -> a redis-server of this
@@ -27,15 +25,8 @@ const SCREENSHOT = "/tmp/anteroom-holding.png";
 const SCREENSHOT_MOBILE = "/tmp/anteroom-holding-mobile.png";
 const SCREENSHOT_DARK = "/tmp/anteroom-holding-dark.png";
 
-let redis: RedisServer | undefined;
-let stack: Stack | undefined;
-let browser: Browser | undefined;
-const contexts: BrowserContext[] = [];
-
-function room(): Stack {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-}
+const session = new BrowserRoom();
+const room = () => session.room();
 
 /** A browser visitor with its own cookie jar, and what its page requested. */
 interface Visitor {
@@ -48,9 +39,7 @@ interface Visitor {
 }
 
 async function openVisitor(options: BrowserContextOptions = {}): Promise<Visitor> {
-  if (!browser) throw new Error("Chromium did not start");
-  const context = await browser.newContext(options);
-  contexts.push(context);
+  const context = await session.newContext(options);
   const page = await context.newPage();
   const visitor: Visitor = { context, page, statusPolls: 0, documents: 0 };
   page.on("request", (request) => {
@@ -186,37 +175,15 @@ describe.skipIf(!hasChromium)(
     ? "holding page in headless Chromium"
     : `holding page in headless Chromium: SKIPPED, no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
   () => {
-    beforeAll(async () => {
-      redis = await startRedisServer();
-      stack = await startStack({
-        env: {
-          PORT: "0",
-          ROOM: `e2e-${Date.now()}`,
-          ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
-          REDIS_URL: redis.url,
-          // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
-          REDIS_TIMEOUT_MS: "5000",
-          // Fixed keys rather than development's ephemeral ones: `wrangler dev` rebuilds the
-          // worker when a source file changes, and new ephemeral keys would silently void every
-          // ticket and pass handed out so far (waiting visitors would rejoin at the back).
-          TICKET_SECRET: randomBytes(32).toString("base64url"),
-          PASS_SIGNING_KEYS: JSON.stringify([{ ...signingKey(), kid: "e2e" }]),
-        },
-      });
-      expect(stack.bridge, "the stack must use the real Redis, not the in-memory store").not.toBeNull();
-      expect(stack.demoOrigin).not.toBeNull();
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.stop();
-      await redis?.stop();
-    }, 30_000);
-
-    afterEach(async () => {
-      for (const context of contexts.splice(0)) await context.close().catch(() => {});
-    });
+    session.use(() => ({
+      ROOM: `e2e-${Date.now()}`,
+      ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
+      // Fixed keys rather than development's ephemeral ones: `wrangler dev` rebuilds the
+      // worker when a source file changes, and new ephemeral keys would silently void every
+      // ticket and pass handed out so far (waiting visitors would rejoin at the back).
+      TICKET_SECRET: randomBytes(32).toString("base64url"),
+      PASS_SIGNING_KEYS: JSON.stringify([{ ...signingKey(), kid: "e2e" }]),
+    }));
 
     it(
       "with JavaScript: shows the place in line, updates it by polling, then lets the visitor in by itself",

@@ -1,10 +1,8 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
+import type { BrowserContext, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { DEFAULT_TEMPLATE } from "../../worker/page/template.ts";
-import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-import { CHROMIUM_PATH, hasChromium, launchChromium } from "./browser.ts";
+import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
 
 // Issue 6 in a real browser: the holding page's Content-Security-Policy does
 // what it says in Chromium. The room runs the built-in template with hostile
@@ -32,15 +30,8 @@ const PAYLOAD = `
 `;
 const HOSTILE_TEMPLATE = DEFAULT_TEMPLATE.replace("</body>", `${PAYLOAD}</body>`);
 
-let redis: RedisServer | undefined;
-let stack: Stack | undefined;
-let browser: Browser | undefined;
-const contexts: BrowserContext[] = [];
-
-function room(): Stack {
-  if (!stack) throw new Error("the stack did not start");
-  return stack;
-}
+const session = new BrowserRoom();
+const room = () => session.room();
 
 interface Visitor {
   readonly context: BrowserContext;
@@ -52,9 +43,7 @@ interface Visitor {
 }
 
 async function openVisitor(): Promise<Visitor> {
-  if (!browser) throw new Error("Chromium did not start");
-  const context = await browser.newContext();
-  contexts.push(context);
+  const context = await session.newContext();
   const page = await context.newPage();
   let polls = 0;
   const refusals: string[] = [];
@@ -99,35 +88,15 @@ describe.skipIf(!hasChromium)(
     ? "holding page security in headless Chromium"
     : `holding page security in headless Chromium: SKIPPED, no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
   () => {
-    beforeAll(async () => {
-      redis = await startRedisServer();
-      stack = await startStack({
-        env: {
-          PORT: "0",
-          ROOM: `e2e-security-${Date.now()}`,
-          // The test fills the line with cookie-less requests on purpose; the cookie check has its own tests.
-          COOKIE_CHECK: "off",
-          ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
-          REDIS_URL: redis.url,
-          REDIS_TIMEOUT_MS: "5000",
-          TICKET_SECRET: randomBytes(32).toString("base64url"),
-          PASS_SIGNING_KEYS: JSON.stringify([{ ...signingKey(), kid: "e2e-security" }]),
-          HOLDING_PAGE_TEMPLATE: HOSTILE_TEMPLATE,
-        },
-      });
-      expect(stack.demoOrigin).not.toBeNull();
-      browser = await launchChromium();
-    }, 120_000);
-
-    afterAll(async () => {
-      await browser?.close();
-      await stack?.stop();
-      await redis?.stop();
-    }, 30_000);
-
-    afterEach(async () => {
-      for (const context of contexts.splice(0)) await context.close().catch(() => {});
-    });
+    session.use(() => ({
+      ROOM: `e2e-security-${Date.now()}`,
+      // The test fills the line with cookie-less requests on purpose; the cookie check has its own tests.
+      COOKIE_CHECK: "off",
+      ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
+      TICKET_SECRET: randomBytes(32).toString("base64url"),
+      PASS_SIGNING_KEYS: JSON.stringify([{ ...signingKey(), kid: "e2e-security" }]),
+      HOLDING_PAGE_TEMPLATE: HOSTILE_TEMPLATE,
+    }));
 
     it(
       "injected markup stays inert under the CSP, while the page's own script polls, updates live and lets the visitor in",
