@@ -112,7 +112,7 @@ describe.each(stores)("scheduled events: %s", (_name, makeStore) => {
     expect(await frontierOf(store, spec)).toBeCloseTo(1 + 60 + 600 + 60, 6);
     const tick = await store.tick(spec);
     expect(tick).toMatchObject({ settings: { perMinute: 60 } });
-  });
+  }, 30_000);
 
   it("lets an operator's change made after the start win over the event, and restores the live setting at the end", async () => {
     const t = clock();
