@@ -5,6 +5,7 @@
 //                    [--minute S] [--rate N] [--scale X] [--duration M]
 //                    [--capacity N] [--service-ms M] [--seed N] [--skip-without] [--verbose]
 //                    [--bots X] [--bot-requests N]
+//                    [--max-active N] [--session-minutes M] [--release]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
 // Upstash REST bridge in front of it, the worker in workerd (`wrangler dev`),
@@ -17,6 +18,13 @@
 // X times the visitors' rate, with the same profile shape: each sends
 // `--bot-requests` fresh requests (default 2: one, then one more after its
 // Retry-After) and never keeps a cookie.
+//
+// `--max-active N` turns on the worker's active-users cap (MAX_ACTIVE) and
+// `--session-minutes M` sets SESSION_MINUTES (real minutes, not profile
+// minutes; default 60). The report then gives the most visitors active at once
+// (`withRoom.peakActive`), from the visitors' own records. `--release` sends
+// each admitted visitor's last page view to /checkout/complete, which the lab
+// origin answers with the early-release header (Anteroom-Release).
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -28,7 +36,7 @@ import { stateKey } from "../worker/store/keys.ts";
 import { type RunData, type RunSummary, type StateSample, series, summarize, type Timing } from "./lib/analyze.ts";
 import { type BotCounts, type BotPlan, bot, newBotCounts } from "./lib/bots.ts";
 import { type ChartPoint, REFERENCE, renderChart, WITH_ROOM, WITHOUT_ROOM } from "./lib/chart.ts";
-import { CookieJar, get, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
+import { CookieJar, get, header, jwtPayload, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
 import { fixedKeys } from "./lib/keys.ts";
 import { labRun, startLabStore } from "./lib/lab.ts";
 import { arrivalTimes, PROFILES, type Profile } from "./lib/profiles.ts";
@@ -59,6 +67,12 @@ interface Settings {
   readonly cookieCheck: string;
   /** Requests each cookie-less client sends. */
   readonly botRequests: number;
+  /** The worker's MAX_ACTIVE for the run with the room; 0: no cap. */
+  readonly maxActive: number;
+  /** The worker's SESSION_MINUTES (real minutes). */
+  readonly sessionMinutes: number;
+  /** Each admitted visitor's last page view completes the checkout, which releases the session. */
+  readonly release: boolean;
 }
 
 function settingsFromArgs(argv: string[]): Settings {
@@ -80,6 +94,9 @@ function settingsFromArgs(argv: string[]): Settings {
       bots: { type: "string", default: "0" },
       "bot-requests": { type: "string", default: "2" },
       "cookie-check": { type: "string", default: "busy" },
+      "max-active": { type: "string", default: "0" },
+      "session-minutes": { type: "string", default: "60" },
+      release: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -88,7 +105,8 @@ function settingsFromArgs(argv: string[]): Settings {
     console.log(
       "npm run surge -- [--profile tv|drop|steady] [--quick] [--abandon 0.3] [--out DIR] [--minute S] [--rate N]\n" +
         "                 [--scale X] [--duration M] [--capacity N] [--service-ms M] [--seed N] [--skip-without] [--verbose]\n" +
-        "                 [--bots X] [--bot-requests N] [--cookie-check off|busy|always]",
+        "                 [--bots X] [--bot-requests N] [--cookie-check off|busy|always]\n" +
+        "                 [--max-active N (0: off)] [--session-minutes M (real minutes, default 60)] [--release]",
     );
     process.exit(0);
   }
@@ -121,7 +139,16 @@ function settingsFromArgs(argv: string[]): Settings {
     bots: num("bots", values.bots, 0, 100),
     botRequests: Math.round(num("bot-requests", values["bot-requests"], 1, 10)),
     cookieCheck: oneOfArg("cookie-check", values["cookie-check"], ["off", "busy", "always"]),
+    maxActive: wholeArg("max-active", values["max-active"], 999_999_999),
+    sessionMinutes: num("session-minutes", values["session-minutes"], 0.05, 7 * 24 * 60),
+    release: values.release ?? false,
   };
+}
+
+/** A whole number from 0 to `max` (MAX_ACTIVE's form: the worker takes up to 9 digits). */
+function wholeArg(name: string, raw: string | undefined, max: number): number {
+  if (raw !== undefined && /^\d{1,9}$/.test(raw) && Number(raw) <= max) return Number(raw);
+  throw new Error(`--${name} must be a whole number from 0 to ${max}, got ${raw}`);
 }
 
 function oneOfArg(name: string, raw: string | undefined, allowed: readonly string[]): string {
@@ -223,6 +250,7 @@ async function runOnce(
     overheadMs: [],
     keptJars: [],
     gauges: newGauges(),
+    release: s.release,
   };
   const before = await sv.probe.commandCounts();
   const samples: StateSample[] = [];
@@ -367,20 +395,31 @@ async function measureKinds(sv: Services, passJars: readonly CookieJar[], s: Set
   );
   t1 = await sv.probe.commandCounts();
   const poll = commandDelta(t0, t1);
-  // Admitted page views: pass holders from the surge.
-  const viewers = passJars.filter((jar) => jar.get("anteroom_pass"));
+  // Admitted page views: pass holders from the surge, each view from a pass that has not expired (short
+  // SESSION_MINUTES: a pass used past half its life is renewed, so viewers stay valid once viewing).
+  const valid = (jar: CookieJar) => {
+    const exp = jwtPayload(jar.get("anteroom_pass"))?.exp;
+    return jar.get("anteroom_pass") !== undefined && (typeof exp !== "number" || exp * 1000 > Date.now() + 3000);
+  };
+  const viewers = passJars.filter(valid);
   let viewed = 0;
+  // Views not sent (no pass left unexpired) / answered by the room itself although the pass was valid.
+  let skipped = 0;
+  let notServed = 0;
   t0 = await sv.probe.commandCounts();
   if (viewers.length > 0)
     await pool(views, async (i) => {
-      const res = await get(
-        agent,
-        `${sv.roomUrl}/page/${i % 5}`,
-        NAVIGATE_HEADERS,
-        viewers[i % viewers.length] ?? new CookieJar(),
-      );
+      const live = viewers.filter(valid);
+      const jar = live[i % live.length];
+      if (!jar) {
+        skipped += 1;
+        return;
+      }
+      const res = await get(agent, `${sv.roomUrl}/page/${i % 5}`, NAVIGATE_HEADERS, jar);
       tally(res.status, res.error);
-      if (res.status === 200) viewed += 1;
+      // Served by the origin: a holding page (a pass no longer valid) is no admitted view.
+      if (res.status === 200 && header(res, "x-bench-origin")) viewed += 1;
+      else notServed += 1;
     });
   t1 = await sv.probe.commandCounts();
   const view = commandDelta(t0, t1);
@@ -397,7 +436,15 @@ async function measureKinds(sv: Services, passJars: readonly CookieJar[], s: Set
       inner: poll.inner,
       byCommand: poll.byCommand,
     },
-    admittedView: { requests: viewed, scripts: view.scripts, inner: view.inner, byCommand: view.byCommand },
+    admittedView: {
+      requests: viewed,
+      skipped,
+      notServed,
+      passHolders: viewers.length,
+      scripts: view.scripts,
+      inner: view.inner,
+      byCommand: view.byCommand,
+    },
   };
 }
 
@@ -457,11 +504,31 @@ function checks(
 ): Check[] {
   const list: Check[] = [];
   const ratio = withRoom.admissionRatio;
-  list.push({
-    goal: "admissions per full minute within 0.95-1.02 of the rate, never above 1.05",
-    value: ratio ? `${ratio.min}-${ratio.max} over ${ratio.minutes} full minutes` : "no full minute",
-    met: ratio ? ratio.min !== null && ratio.max !== null && ratio.min >= 0.95 && ratio.max <= 1.02 : null,
-  });
+  if (s.maxActive > 0)
+    // The cap holds admissions below the rate whenever it is reached: the rate stays an upper bound only.
+    list.push({
+      goal: "admissions per full minute never above 1.05 of the rate (MAX_ACTIVE may hold them below it)",
+      value: ratio ? `${ratio.min}-${ratio.max} over ${ratio.minutes} full minutes` : "no full minute",
+      met: ratio ? ratio.max !== null && ratio.max <= 1.05 : null,
+    });
+  else
+    list.push({
+      goal: "admissions per full minute within 0.95-1.02 of the rate, never above 1.05",
+      value: ratio ? `${ratio.min}-${ratio.max} over ${ratio.minutes} full minutes` : "no full minute",
+      met: ratio ? ratio.min !== null && ratio.max !== null && ratio.min >= 0.95 && ratio.max <= 1.02 : null,
+    });
+  if (withRoom.peakActive !== null && withRoom.maxActive !== null)
+    list.push({
+      goal: `active visitors (admitted page view within SESSION_MINUTES=${s.sessionMinutes}) never above MAX_ACTIVE + 5%`,
+      value: `peak ${withRoom.peakActive} / ${withRoom.maxActive} (${withRoom.peakActiveRatio})`,
+      met: withRoom.peakActive <= withRoom.maxActive * 1.05,
+    });
+  if (withRoom.release)
+    list.push({
+      goal: "every released page view clears the pass and never shows the release header",
+      value: `${withRoom.release.passCleared} of ${withRoom.release.visitors} cleared, header seen ${withRoom.release.headerSeen} times`,
+      met: withRoom.release.passCleared === withRoom.release.visitors && withRoom.release.headerSeen === 0,
+    });
   const released = withRoom.releasedRatio;
   // With no-show compensation the frontier is meant to release rate / show ratio, so this is a figure, not a goal.
   list.push({
@@ -494,9 +561,10 @@ function checks(
     });
   }
   list.push({
-    goal: "0 Redis commands per admitted page view",
+    // Admitted views make no Redis call of their own; each instance ticks in the background at most once a second.
+    goal: "at most 0.05 Redis commands per admitted page view (background ticks only)",
     value: String(redis.perAdmittedView),
-    met: redis.perAdmittedView === 0,
+    met: redis.perAdmittedView !== null && redis.perAdmittedView <= 0.05,
   });
   list.push({
     goal: "at most 0.05 Redis commands per poll",
@@ -536,7 +604,9 @@ function markdown(
       `Origin: ${s.capacity} concurrent requests of ~${s.serviceMs} ms, 503 after 2 s in its backlog. Abandon share ${s.abandon}. Visitors: ${w.visitors.arrived}.` +
       (s.bots > 0
         ? ` Flood: cookie-less clients at ${s.bots}x the visitors' arrival rate, ${s.botRequests} requests each (${bots?.withRoom.clients ?? 0} clients).`
-        : ""),
+        : "") +
+      (s.maxActive > 0 ? ` Active-users cap MAX_ACTIVE=${s.maxActive}, SESSION_MINUTES=${s.sessionMinutes}.` : "") +
+      (s.release ? " Early release: each admitted visitor's last page view is /checkout/complete." : ""),
     "",
     "| figure | with the room | without the room |",
     "|---|---|---|",
@@ -593,6 +663,24 @@ function markdown(
       wo ? `${wo.visitors.abandoned} / ${wo.visitors.failed}` : null,
     ),
     row("still waiting at the end", w.visitors.stillWaitingAtEnd, wo?.visitors.stillWaitingAtEnd),
+    ...(w.maxActive !== null
+      ? [
+          row(
+            `active visitors at once, peak / MAX_ACTIVE (SESSION_MINUTES=${s.sessionMinutes} real minutes)`,
+            `${w.peakActive} / ${w.maxActive} (${w.peakActiveRatio})`,
+            wo ? `${wo.peakActive} (no cap)` : null,
+          ),
+        ]
+      : []),
+    ...(w.release
+      ? [
+          row(
+            "released sessions (last page view at /checkout/complete): pass cleared / header seen",
+            `${w.release.passCleared} / ${w.release.visitors}; header seen ${w.release.headerSeen}`,
+            null,
+          ),
+        ]
+      : []),
     ...(bots
       ? [
           row(
@@ -642,7 +730,10 @@ async function main(): Promise<void> {
       `rate ${s.ratePerMinute}/profile minute (ADMIT_PER_MINUTE=${admitPerMinute}); origin ${s.capacity} x ${s.serviceMs} ms` +
       (botPlan.length > 0
         ? `; flood of ${botPlan.length} cookie-less clients (${s.bots}x) x ${s.botRequests} requests`
-        : ""),
+        : "") +
+      (s.maxActive > 0 ? `; MAX_ACTIVE=${s.maxActive}` : "") +
+      `; SESSION_MINUTES=${s.sessionMinutes}` +
+      (s.release ? "; early release at /checkout/complete" : ""),
   );
   try {
     const { redis, bridge } = await startLabStore(run);
@@ -662,7 +753,8 @@ async function main(): Promise<void> {
         PORT: "0",
         ROOM: room,
         ADMIT_PER_MINUTE: String(admitPerMinute),
-        SESSION_MINUTES: "60",
+        SESSION_MINUTES: String(s.sessionMinutes),
+        ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
         COOKIE_CHECK: s.cookieCheck,
         ORIGIN_URL: origin.url,
         UPSTASH_REDIS_REST_URL: bridge.url,
@@ -678,6 +770,8 @@ async function main(): Promise<void> {
       minuteSeconds: s.minuteSeconds,
       ratePerMinute: s.ratePerMinute,
       originCapacity: s.capacity,
+      maxActive: s.maxActive,
+      sessionMinutes: s.sessionMinutes,
     };
 
     const withRoom = await runOnce("room", plan, botPlan, s, sv);
@@ -719,6 +813,9 @@ async function main(): Promise<void> {
       ratePerProfileMinute: s.ratePerMinute,
       admitPerMinute,
       abandon: s.abandon,
+      maxActive: s.maxActive > 0 ? s.maxActive : null,
+      sessionMinutes: s.sessionMinutes,
+      release: s.release,
       scale: s.scale,
       seed: s.seed,
       origin: { capacity: s.capacity, serviceMs: s.serviceMs, maxWaitMs: 2000, backlogLimit: s.capacity * 25 },

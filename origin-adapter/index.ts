@@ -30,6 +30,7 @@ export {
   PASS_HEADER,
   type PassOrigin,
 } from "./pass-source.ts";
+export { RELEASE_HEADER, type ReleaseTarget, releaseAdmission } from "./release.ts";
 export {
   ADMISSION_CODES,
   type AdmissionCode,

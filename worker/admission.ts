@@ -27,6 +27,13 @@ export interface FrontierState {
    * the visitors who do come in arrive at the configured rate. 1 when absent.
    */
   readonly showRatio?: number;
+  /** Visitors active as of this state (MAX_ACTIVE; see `active.ts`); absent when not counted. */
+  readonly active?: number;
+  /**
+   * Highest frontier the active-users cap allows as of this state (see
+   * `active.ts`); absent or Infinity when MAX_ACTIVE is off.
+   */
+  readonly ceiling?: number;
 }
 
 /**
@@ -67,18 +74,28 @@ export function initialState(rate: Rate, now: number): FrontierState {
 
 /**
  * Moves the frontier forward by rate x elapsed, capped at the last ticket plus
- * the burst. A clock that moved backwards advances nothing and does not move
- * `updatedAt` back, so a skewed caller cannot admit anyone twice.
+ * the burst, and at `ceiling` (the active-users cap, see `active.ts`). A clock
+ * that moved backwards advances nothing and does not move `updatedAt` back, so
+ * a skewed caller cannot admit anyone twice.
  */
-export function advance(state: FrontierState, rate: Rate, now: number, mode: Mode = "auto"): FrontierState {
+export function advance(
+  state: FrontierState,
+  rate: Rate,
+  now: number,
+  mode: Mode = "auto",
+  ceiling = Number.POSITIVE_INFINITY,
+): FrontierState {
   const updatedAt = Math.max(state.updatedAt, now);
   // Paused time does not accrue, so resuming does not release a burst.
   if (mode === "paused") return { ...state, updatedAt };
   const elapsed = Math.max(0, now - state.updatedAt);
   // queue-all: the frontier never leads the last ticket, so every newcomer waits.
-  const cap = state.lastTicket + (mode === "queue-all" ? 0 : rate.burst);
+  const cap = Math.min(state.lastTicket + (mode === "queue-all" ? 0 : rate.burst), ceiling);
   const speed = rate.perMinute / 60_000 / (state.showRatio ?? 1);
-  const frontier = Math.max(state.frontier, Math.min(state.frontier + speed * elapsed, cap));
+  let frontier = Math.max(state.frontier, Math.min(state.frontier + speed * elapsed, cap));
+  // A lead nobody holds yet is withdrawn when the cap is reached, so no newcomer walks straight in
+  // past it; places already handed out are never taken back.
+  if (frontier > state.lastTicket && frontier > ceiling) frontier = Math.max(state.lastTicket, ceiling);
   return { ...state, frontier, updatedAt };
 }
 
@@ -121,6 +138,8 @@ export interface FrontierView {
   readonly settings: Settings;
   /** The store's show ratio when observed (see {@link FrontierState.showRatio}). */
   readonly showRatio: number;
+  /** The active-users cap's ceiling when observed (Infinity: no cap); extrapolation stops there. */
+  readonly ceiling?: number;
 }
 
 /** The frontier a {@link FrontierView} implies at `now`, never beyond what the store would allow. */
@@ -131,7 +150,7 @@ export function frontierAt(view: FrontierView, now: number): number {
     updatedAt: view.observedAt,
     showRatio: view.showRatio,
   };
-  return advance(state, rateOf(view.settings.perMinute), now, view.settings.mode).frontier;
+  return advance(state, rateOf(view.settings.perMinute), now, view.settings.mode, view.ceiling).frontier;
 }
 
 /** A room's live settings: the wrangler.toml defaults, overridden by what operators stored. */
@@ -164,6 +183,8 @@ export type Standing =
  *
  * @param joinedFrontier frontier when the ticket was issued: the start of the progress bar.
  * @param showRatio share of places whose holders still come: the line moves that much faster.
+ * @param capPace positions per minute the frontier moves at while the active-users cap holds it
+ *   back (null: the rate over the show ratio).
  * @example
  * ```ts
  * standing(105, 100, 100.5, rateOf(60)); // queued, 4 ahead, eta 5 s
@@ -175,10 +196,12 @@ export function standing(
   frontier: number,
   rate: Rate,
   showRatio = 1,
+  capPace: number | null = null,
 ): Standing {
   if (position <= frontier) return { kind: "admitted", position };
   const remaining = position - frontier;
-  const etaSeconds = Math.ceil((remaining * showRatio) / (rate.perMinute / 60));
+  const pace = capPace ?? rate.perMinute / showRatio;
+  const etaSeconds = Math.ceil(remaining / (pace / 60));
   const span = position - joinedFrontier;
   const progress = span > 0 ? Math.min(1, Math.max(0, (frontier - joinedFrontier) / span)) : 0;
   return {

@@ -115,13 +115,28 @@ export function recordOffers(ledger: ClaimLedger, after: number, now: number): v
 
 /**
  * The queue emptied: the next surge starts from a ratio of 1, and places
- * offered while nobody waited are not measured (there was nothing to compensate).
+ * offered while nobody waited are not measured (there was nothing to
+ * compensate), except those offered within {@link MATURE_MS}: their holders
+ * may still be on their way, which the active-users cap must count
+ * (`active.ts`); they are measured when they mature.
  */
-export function resetWhenCaughtUp(ledger: ClaimLedger, admitted: number, lastTicket: number): void {
+export function resetWhenCaughtUp(ledger: ClaimLedger, admitted: number, lastTicket: number, now: number): void {
   if (admitted < lastTicket) return;
   ledger.showRatio = 1;
   ledger.samples = 0;
-  ledger.folded = Math.max(ledger.folded, Math.floor(admitted / CLAIM_BUCKET) - 1);
+  const caughtUp = Math.floor(admitted / CLAIM_BUCKET) - 1;
+  let recent = false;
+  for (let bucket = ledger.folded + 1; bucket <= Math.min(caughtUp, ledger.folded + MAX_FOLDS_PER_CALL); bucket++) {
+    const offeredAt = ledger.offeredAt.get(bucket);
+    if (offeredAt !== undefined && offeredAt > now - MATURE_MS) {
+      recent = true;
+      break;
+    }
+    ledger.offeredAt.delete(bucket);
+    ledger.claims.delete(bucket);
+    ledger.folded = bucket;
+  }
+  if (!recent) ledger.folded = Math.max(ledger.folded, caughtUp);
   for (const bucket of [...ledger.offeredAt.keys(), ...ledger.claims.keys()]) {
     if (bucket <= ledger.folded) {
       ledger.offeredAt.delete(bucket);

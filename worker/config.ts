@@ -46,6 +46,8 @@ export interface Config {
   readonly frameAncestors: string;
   /** Most new tickets one client IP may take per minute; 0 turns the limit off. */
   readonly newTicketsPerIpPerMinute: number;
+  /** Most visitors active at once (a pass used within the session length); 0 turns the cap off. */
+  readonly maxActive: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
   /** When newcomers must show they keep cookies before a place is given. */
@@ -81,6 +83,7 @@ const SETTINGS = {
   ADMIN_TOKEN: undefined,
   FRAME_ANCESTORS: "'none'",
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
+  MAX_ACTIVE: "0",
   OFFER_SECONDS: "300",
   TICKET_BINDING: "none",
   COOKIE_CHECK: "busy",
@@ -176,6 +179,14 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     );
   }
 
+  const maxActiveRaw = raw("MAX_ACTIVE") ?? "0";
+  const maxActive = /^\d{1,9}$/.test(maxActiveRaw) ? Number(maxActiveRaw) : 0;
+  if (!/^\d{1,9}$/.test(maxActiveRaw)) {
+    problems.push(
+      `MAX_ACTIVE must be a whole number of visitors (0 turns the cap off), got ${JSON.stringify(maxActiveRaw)}`,
+    );
+  }
+
   const redisUrl = httpUrl(raw("UPSTASH_REDIS_REST_URL"), "UPSTASH_REDIS_REST_URL", problems);
   const redisToken = raw("UPSTASH_REDIS_REST_TOKEN");
   let redis: Config["redis"] = null;
@@ -232,6 +243,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
     adminToken,
     newTicketsPerIpPerMinute,
+    maxActive,
     offerSeconds,
     turnstile,
     cookieCheck,

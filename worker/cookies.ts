@@ -121,6 +121,11 @@ export function clearTicketCookie(c: Context): void {
   clearCookie(c, TICKET_COOKIE);
 }
 
+/** The origin ended the visitor's session (early release): the pass goes. */
+export function clearPassCookie(c: Context): void {
+  clearCookie(c, PASS_COOKIE);
+}
+
 function clearCookie(c: Context, name: string): void {
   const prefix = hostPrefix(c);
   deleteCookie(c, name, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });

@@ -1,6 +1,7 @@
+import { activeSince, isReleased, reportEveryMs, sessionLengthMs } from "./active.ts";
 import { type FrontierState, type FrontierView, frontierAt, type Settings } from "./admission.ts";
 import { bucketOf } from "./compensation.ts";
-import type { AdmissionStore, RoomSpec } from "./store/store.ts";
+import type { AdmissionStore, Release, ReleaseFeed, Report, RoomSpec } from "./store/store.ts";
 
 /** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
 export type FrontierReading =
@@ -14,8 +15,18 @@ export type FrontierReading =
       readonly waiting: boolean;
       /** True while the store is failing: the frontier is extrapolated from the last good reading. */
       readonly degraded: boolean;
+      /**
+       * How fast the frontier moves now, in positions per minute, when the
+       * active-users cap holds it back (measured from this instance's readings);
+       * null when it moves at the rate over the show ratio.
+       */
+      readonly capPace: number | null;
     }
   | { readonly kind: "unavailable"; readonly reason: string };
+
+/** How far back the cap's pace is measured, and the least span that makes a measurement. */
+const PACE_WINDOW_MS = 60_000;
+const MIN_PACE_SPAN_MS = 5_000;
 
 /**
  * Per-instance view of a room's frontier and live settings, refreshed from the
@@ -43,6 +54,20 @@ export class FrontierCache {
   #refreshing: Promise<void> | null = null;
   /** Admissions made here since the last report, by claims bucket; sent with the next tick. */
   #claims = new Map<number, number>();
+  /** Pass subjects seen here -> when last reported (local clock). */
+  readonly #reported = new Map<string, number>();
+  /** Subjects to report as in use with the next store call. */
+  #seen = new Set<string>();
+  /** Sessions the origin ended here, to report with the next store call. */
+  #released: Release[] = [];
+  /** Released subjects this instance knows of -> release time: their older passes no longer admit. */
+  readonly #denied = new Map<string, number>();
+  /** Store time of the newest release read (TICK's cursor). */
+  #releaseCursor = 0;
+  /** When this instance last sent a tick (local clock), whatever joins observed since. */
+  #tickedAt = Number.NEGATIVE_INFINITY;
+  /** Store readings of the last minute (local time, frontier): the pace the cap lets the line move at. */
+  #trail: { at: number; frontier: number }[] = [];
 
   constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000) {
     this.#store = store;
@@ -75,23 +100,72 @@ export class FrontierCache {
 
   /** Records a state the store just returned (a newcomer's join), saving a tick. */
   observe(state: FrontierState, settings: Settings): void {
+    const now = this.#now();
     this.#view = {
       frontier: state.frontier,
       lastTicket: state.lastTicket,
-      observedAt: this.#now(),
+      observedAt: now,
       settings,
       showRatio: state.showRatio ?? 1,
+      ceiling: state.ceiling ?? Number.POSITIVE_INFINITY,
     };
     this.#failure = null;
+    this.#trail.push({ at: now, frontier: state.frontier });
+    while ((this.#trail[0]?.at ?? now) < now - PACE_WINDOW_MS) this.#trail.shift();
   }
 
   /**
    * Counts an admission by ticket (a claim), reported with this instance's
    * next tick: no store call of its own, so admitted visitors stay cheap.
+   * The visitor is active from now.
    */
-  recordClaim(position: number): void {
+  recordClaim(position: number, subject: string): void {
     const bucket = bucketOf(position);
     this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + 1);
+    this.recordVisit(subject, true);
+  }
+
+  /**
+   * A pass in use (the active-users count), reported with the next store
+   * call; a subject already reported is reported again only after
+   * {@link reportEveryMs}, so a busy shopper costs the report little.
+   */
+  recordVisit(subject: string, force = false): void {
+    const now = this.#now();
+    const last = this.#reported.get(subject);
+    if (!force && last !== undefined && now - last < reportEveryMs(this.#sessionMs())) return;
+    this.#reported.set(subject, now);
+    this.#seen.add(subject);
+  }
+
+  /** The origin ended this subject's session: its passes stop admitting here at once, elsewhere after the next ticks. */
+  recordRelease(subject: string): void {
+    const at = this.#now();
+    this.#denied.set(subject, at);
+    this.#reported.delete(subject);
+    this.#seen.delete(subject);
+    this.#released.push({ subject, at });
+  }
+
+  /** Whether the origin ended this pass's session (released at or after it was issued). */
+  isReleased(subject: string, issuedAtSeconds: number): boolean {
+    return isReleased(this.#denied.get(subject), issuedAtSeconds);
+  }
+
+  /**
+   * A tick in the background when this instance has not ticked for
+   * `maxAgeMs`, so claims, active subjects and releases reach the store, and
+   * other instances' releases reach this one, even when only admitted
+   * visitors come here: at most one store call a second per instance.
+   * Returns null when no tick is due.
+   */
+  tickIfDue(): Promise<void> | null {
+    if (this.#now() - this.#tickedAt < this.#maxAgeMs) return null;
+    return this.#refresh();
+  }
+
+  #sessionMs(): number {
+    return sessionLengthMs(this.#view?.settings.sessionMinutes, this.#room.sessionMs);
   }
 
   #isStale(now: number): boolean {
@@ -111,34 +185,82 @@ export class FrontierCache {
       showRatio: this.#view.showRatio,
       waiting: this.#view.lastTicket > this.#view.frontier,
       degraded,
+      capPace: this.#capPace(),
     };
   }
 
   /**
-   * Hands over the claims not reported yet, for a store call about to be made
-   * (a newcomer's join carries them too, since joins keep the view fresh and
-   * ticks rare during a surge). Give them back with {@link returnClaims} if the call fails.
+   * The frontier's pace over this instance's readings of the last minute,
+   * when the cap held it back at the last reading; at least the turnover of
+   * a full room whose visitors stay a whole session, so a stalled line still
+   * shows a finite (long) estimate.
    */
-  takeClaims(): Map<number, number> {
-    const claims = this.#claims;
-    this.#claims = new Map();
-    return claims;
+  #capPace(): number | null {
+    const view = this.#view;
+    const maxActive = this.#room.maxActive ?? 0;
+    if (!view || maxActive <= 0 || (view.ceiling ?? Number.POSITIVE_INFINITY) > view.frontier + 1) return null;
+    const first = this.#trail[0];
+    const last = this.#trail.at(-1);
+    const measured =
+      first && last && last.at - first.at >= MIN_PACE_SPAN_MS
+        ? ((last.frontier - first.frontier) / (last.at - first.at)) * 60_000
+        : 0;
+    const turnover = maxActive / (this.#sessionMs() / 60_000) / view.showRatio;
+    const full = view.settings.perMinute / view.showRatio;
+    return Math.min(full, Math.max(measured, turnover));
   }
 
-  /** Claims a failed store call did not deliver: reported with the next one. */
-  returnClaims(claims: ReadonlyMap<number, number>): void {
-    for (const [bucket, count] of claims) this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + count);
+  /**
+   * Hands over what this instance has to report (see {@link Report}), for a
+   * store call about to be made (a newcomer's join carries it too, since
+   * joins keep the view fresh and ticks rare during a surge). Give it back
+   * with {@link returnReport} if the call fails.
+   */
+  takeReport(): Report {
+    const report = {
+      claims: this.#claims,
+      seen: [...this.#seen],
+      released: this.#released,
+      releasesSince: this.#releaseCursor,
+    };
+    this.#claims = new Map();
+    this.#seen = new Set();
+    this.#released = [];
+    return report;
+  }
+
+  /** What a failed store call did not deliver: reported with the next one. */
+  returnReport(report: Report): void {
+    for (const [bucket, count] of report.claims ?? []) {
+      this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + count);
+    }
+    for (const subject of report.seen ?? []) this.#seen.add(subject);
+    this.#released.unshift(...(report.released ?? []));
+  }
+
+  /** Takes in the releases a tick returned, and forgets what no longer matters. */
+  #learn(feed: ReleaseFeed): void {
+    for (const release of feed.releases) {
+      this.#denied.set(release.subject, Math.max(release.at, this.#denied.get(release.subject) ?? 0));
+    }
+    this.#releaseCursor = Math.max(this.#releaseCursor, feed.cursor);
+    const horizon = activeSince(this.#now(), this.#sessionMs());
+    // A pass lives at most a session past its last renewal, so older releases and reports can go.
+    for (const [subject, at] of this.#denied) if (at < horizon) this.#denied.delete(subject);
+    for (const [subject, at] of this.#reported) if (at < horizon) this.#reported.delete(subject);
   }
 
   #refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
-      const claims = this.takeClaims();
-      const outcome = await this.#store.tick(this.#room, claims);
+      this.#tickedAt = this.#now();
+      const report = this.takeReport();
+      const outcome = await this.#store.tick(this.#room, report);
       if (outcome.kind === "state") {
         this.observe(outcome.state, outcome.settings);
+        this.#learn(outcome.releases);
       } else {
         this.#failure = { at: this.#now(), reason: outcome.reason };
-        this.returnClaims(claims);
+        this.returnReport(report);
       }
     })().finally(() => {
       this.#refreshing = null;

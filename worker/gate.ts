@@ -55,6 +55,7 @@ export type Verdict =
   /** A valid pass: straight through, no store call. `renewed` is a fresh pass when half the old one's life is gone. */
   | {
       readonly kind: "pass";
+      readonly subject: string;
       readonly claims: PassClaims;
       readonly token: string;
       readonly renewed: string | null;
@@ -63,6 +64,8 @@ export type Verdict =
   /** Admitted now, by a newcomer's join or a ticket whose turn came. */
   | {
       readonly kind: "admitted";
+      /** The new pass's subject (the visitor id), for an early release on this very response. */
+      readonly subject: string;
       readonly token: string;
       readonly position: number;
       readonly via: "join" | "ticket";
@@ -110,13 +113,16 @@ export async function evaluate(
   const now = deps.now();
   if (credentials.pass) {
     const read = await readPass(credentials.pass, deps.pass, now);
-    if (read.ok) {
-      // Admitted traffic costs zero store commands: a renewal uses the settings
-      // this instance last saw (refreshed by its queue traffic), never a fresh read.
+    // A pass whose session the origin ended (early release) is no pass: its holder queues again.
+    if (read.ok && !deps.frontier.isReleased(read.claims.sub, read.claims.iat)) {
+      // Admitted traffic costs zero store commands of its own: a renewal uses the settings this
+      // instance last saw, and the visit is counted (MAX_ACTIVE) with the instance's next store call.
+      deps.frontier.recordVisit(read.claims.sub);
       const pass = passOptions(deps, deps.frontier.lastSettings());
       const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, pass, now) : null;
       return {
         kind: "pass",
+        subject: read.claims.sub,
         claims: read.claims,
         token: credentials.pass,
         renewed,
@@ -163,7 +169,7 @@ function passOptions(deps: GateDeps, settings: Settings | null): PassOptions {
 async function admit(visitorId: string, position: number, via: "join" | "ticket", deps: GateDeps, settings: Settings) {
   const pass = passOptions(deps, settings);
   const token = await signPass(visitorId, pass, deps.now());
-  return { kind: "admitted", token, position, via, sessionSeconds: pass.sessionSeconds } as const;
+  return { kind: "admitted", subject: visitorId, token, position, via, sessionSeconds: pass.sessionSeconds } as const;
 }
 
 /** A ticket holder: admitted if the frontier has reached them (or the room stepped aside), else their standing. */
@@ -198,10 +204,10 @@ async function waiting(
     if (lapsed && reading.waiting) {
       return arrive(deps, requester);
     }
-    deps.frontier.recordClaim(ticket.position);
+    deps.frontier.recordClaim(ticket.position, ticket.visitorId);
     return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
   }
-  const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio);
+  const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio, reading.capPace);
   return { kind: "queued", view, newTicket };
 }
 
@@ -212,9 +218,11 @@ function queuedView(
   settings: Settings,
   degraded: boolean,
   showRatio: number,
+  capPace: number | null = null,
 ): QueuedView {
   const flags = { delayed: degraded, paused: settings.mode === "paused" };
-  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rateOf(settings.perMinute), showRatio);
+  const rate = rateOf(settings.perMinute);
+  const where = standing(ticket.position, ticket.joinedFrontier, frontier, rate, showRatio, capPace);
   if (where.kind === "admitted") {
     return { position: ticket.position, ahead: 0, etaSeconds: 0, refreshSeconds: 2, progress: 1, ...flags };
   }
@@ -289,9 +297,9 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
   const draw = crypto.getRandomValues(new Uint32Array(2));
   // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
   const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
-  const claims = deps.frontier.takeClaims();
-  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client: requester.client }, claims);
-  if (outcome.kind === "unavailable") deps.frontier.returnClaims(claims);
+  const report = deps.frontier.takeReport();
+  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client: requester.client }, report);
+  if (outcome.kind === "unavailable") deps.frontier.returnReport(report);
   switch (outcome.kind) {
     case "prequeued": {
       deps.frontier.observe(outcome.state, outcome.settings);
@@ -310,7 +318,10 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
       // No place can be handed out; the instance's fallback decides alone, so the origin neither loses
       // every newcomer nor takes the whole surge. An admission here carries no position (0).
       const fallback = deps.fallback.newcomer(deps.frontier.lastSettings(), deps.now());
-      if (fallback.kind === "admit") return admit(visitorId, 0, "join", deps, fallback.settings);
+      if (fallback.kind === "admit") {
+        deps.frontier.recordVisit(visitorId, true);
+        return admit(visitorId, 0, "join", deps, fallback.settings);
+      }
       if (fallback.kind === "closed") return { kind: "closed" };
       return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
     }

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { forward, upstreamRequest } from "./proxy.ts";
+import { inBackground, releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
@@ -23,9 +24,9 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
     const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
-        return proxy(c, verdict.renewed ?? verdict.token);
+        return proxy(c, { token: verdict.renewed ?? verdict.token, subject: verdict.subject });
       case "admitted":
-        return proxy(c, verdict.token);
+        return proxy(c, verdict);
       case "queued":
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
@@ -36,12 +37,20 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function proxy(c: Context<AppEnv>, pass: string | null): Promise<Response> {
+/**
+ * Forwards to the origin with the visitor's pass (null on bypassed paths),
+ * acts on an early release the origin asks for, and lets the instance's
+ * background tick report what it saw (claims, visits, releases).
+ */
+async function proxy(c: Context<AppEnv>, pass: { token: string; subject: string } | null): Promise<Response> {
   const runtime = c.var.runtime;
-  const forwarded = await forward(upstreamRequest(c.req.raw, runtime.config.originUrl, pass), runtime.fetcher);
+  const upstream = upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null);
+  const forwarded = await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
     console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
   }
+  await releaseIfAsked(c, forwarded.response.headers, pass?.subject ?? null);
+  if (pass) inBackground(c, runtime.gate.frontier.tickIfDue());
   return c.newResponse(forwarded.response.body, forwarded.response);
 }

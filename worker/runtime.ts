@@ -68,6 +68,8 @@ export async function buildRuntime(
     defaultMode: config.mode,
     stateTtlMs: stateTtlMs(config.ticketTtlSeconds),
     newTicketsPerClientPerMinute: config.newTicketsPerIpPerMinute,
+    maxActive: config.maxActive,
+    sessionMs: config.sessionSeconds * 1000,
   };
   return Object.freeze({
     config,

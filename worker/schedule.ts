@@ -119,7 +119,8 @@ export function boundaries(events: readonly ScheduledEvent[], from: number, to: 
  * Advances the frontier from `state.updatedAt` to `now`, piece by piece, with
  * the settings in force in each piece; at the start of an event with a
  * pre-queue, calls `freeze` (which returns how many places the pre-queue
- * takes) so the pre-queue gets its places before anyone arriving later.
+ * takes) so the pre-queue gets its places before anyone arriving later. The
+ * frontier stays at or below `ceiling` (the active-users cap).
  */
 export function advanceThrough(
   state: FrontierState,
@@ -128,11 +129,12 @@ export function advanceThrough(
   events: readonly ScheduledEvent[],
   now: number,
   freeze: (event: ScheduledEvent, lastTicket: number) => number,
+  ceiling = Number.POSITIVE_INFINITY,
 ): FrontierState {
   let current = state;
   const step = (to: number) => {
     const { perMinute, mode } = settingsAt(defaults, live, events, current.updatedAt);
-    current = advance(current, rateOf(perMinute), to, mode);
+    current = advance(current, rateOf(perMinute), to, mode, ceiling);
   };
   for (const boundary of boundaries(events, state.updatedAt, now)) {
     step(boundary.at);

@@ -31,6 +31,10 @@ export interface Timing {
   /** Admissions per profile minute. */
   readonly ratePerMinute: number;
   readonly originCapacity: number;
+  /** The worker's active-users cap (MAX_ACTIVE); 0: off, and no active-visitor figures. */
+  readonly maxActive: number;
+  /** The worker's SESSION_MINUTES: how long a visitor counts as active after an admitted page view, real minutes. */
+  readonly sessionMinutes: number;
 }
 
 /** One profile minute of a run with the room. */
@@ -229,6 +233,69 @@ export function waitPrediction(records: readonly VisitorRecord[], minuteSeconds:
   };
 }
 
+/**
+ * Active visitors over time, from the visitors' own records (not from Redis):
+ * a visitor is active from the moment one of their requests that reached the
+ * origin was sent (with the room: an admitted page view, with a pass or let
+ * straight in) for `sessionMs` of real time, and no longer from the moment the
+ * answer of a page view that released them (`--release`) came back. Each
+ * visitor counts once, however many views overlap.
+ */
+export function activeVisitors(records: readonly VisitorRecord[], sessionMs: number, durationMs: number) {
+  const events: { at: number; delta: 1 | -1 }[] = [];
+  for (const r of records) {
+    const views = [...r.originViews].sort((a, b) => a.at - b.at);
+    // The visitor's active intervals, merged.
+    let start: number | null = null;
+    let end = 0;
+    const close = () => {
+      if (start !== null && end > start) events.push({ at: start, delta: 1 }, { at: end, delta: -1 });
+      start = null;
+    };
+    for (const [i, v] of views.entries()) {
+      // Cut short by the first release answered at or after this view was sent.
+      const release = views.slice(i).find((x) => x.released && x.done >= v.at);
+      const until = Math.min(v.at + sessionMs, release ? release.done : Number.POSITIVE_INFINITY);
+      if (start !== null && v.at <= end) end = Math.max(end, until);
+      else {
+        close();
+        start = v.at;
+        end = until;
+      }
+    }
+    close();
+  }
+  // Half-open intervals: at the same instant, departures first.
+  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
+  const seconds = Math.ceil(durationMs / 1000);
+  const perSecond: number[] = Array.from({ length: seconds }, () => 0);
+  let current = 0;
+  let peak = 0;
+  let peakAt: number | null = null;
+  let next = 0;
+  for (let s = 0; s < seconds; s += 1) {
+    // Visitors active at the start of the second, then every change within it.
+    while (next < events.length && (events[next]?.at ?? 0) <= s * 1000) current += events[next++]?.delta ?? 0;
+    let most = current;
+    while (next < events.length && (events[next]?.at ?? 0) < (s + 1) * 1000) {
+      const e = events[next++];
+      current += e?.delta ?? 0;
+      most = Math.max(most, current);
+    }
+    perSecond[s] = most;
+  }
+  // The peak over the whole run, including any view answered after its end.
+  current = 0;
+  for (const e of events) {
+    current += e.delta;
+    if (current > peak) {
+      peak = current;
+      peakAt = e.at;
+    }
+  }
+  return { peak, peakAt, perSecond };
+}
+
 /** The per-run figures of report.json. */
 export function summarize(run: RunData, timing: Timing) {
   const records = run.records;
@@ -243,7 +310,29 @@ export function summarize(run: RunData, timing: Timing) {
   const fifo = fifoInversions(records);
   const originRequests = run.origin.ok + run.origin.errors;
   const abandoned = records.filter((r) => r.abandonedAt !== null).length;
+  const active = timing.maxActive > 0 ? activeVisitors(records, timing.sessionMinutes * 60_000, run.durationMs) : null;
+  const released = records.filter((r) => r.release !== null);
   return {
+    /**
+     * Most visitors active at once (MAX_ACTIVE on): distinct visitors with an
+     * admitted page view (one that reached the origin) sent within the last
+     * SESSION_MINUTES of real time, no longer counted once a page view
+     * released them. Without the room: the same count with nobody held back.
+     */
+    peakActive: active?.peak ?? null,
+    /** When the peak was first reached, ms after the start of the run. */
+    peakActiveAt: active?.peakAt ?? null,
+    maxActive: run.mode === "room" && timing.maxActive > 0 ? timing.maxActive : null,
+    peakActiveRatio: run.mode === "room" && active ? round(active.peak / timing.maxActive, 3) : null,
+    /** `--release` with the room: visitors whose last page view released them, and how the room answered it. */
+    release:
+      run.mode === "room" && released.length > 0
+        ? {
+            visitors: released.length,
+            passCleared: released.filter((r) => r.release?.passCleared).length,
+            headerSeen: released.filter((r) => r.release?.headerSeen).length,
+          }
+        : null,
     admissionRatio: run.mode === "room" ? minMax(full.map((m) => m.admissionRatio)) : null,
     releasedRatio:
       run.mode === "room" ? minMax(full.map((m) => m.releasedRatio).filter((v): v is number => v !== null)) : null,
@@ -303,6 +392,8 @@ export function series(run: RunData, timing: Timing, arrivalsMs: readonly number
     .filter((t): t is number => t !== null)
     .sort((a, b) => a - b);
   const origin = new Map(run.origin.buckets.map((b) => [b.second, b]));
+  const active =
+    timing.maxActive > 0 ? activeVisitors(run.records, timing.sessionMinutes * 60_000, run.durationMs) : null;
   const points = [];
   let lo = 0;
   let hi = 0;
@@ -326,6 +417,8 @@ export function series(run: RunData, timing: Timing, arrivalsMs: readonly number
       originInFlight: b?.maxInFlight ?? 0,
       originP95Ms: b?.p95Ms ?? null,
       originErrors: b?.errors ?? 0,
+      // Most visitors active at once during the second (MAX_ACTIVE on; see `activeVisitors`).
+      activeVisitors: active ? (active.perSecond[s] ?? 0) : null,
     });
   }
   return points;

@@ -8,12 +8,16 @@
 //              holds `backlogLimit` requests. Like a real app with a worker pool.
 //   "fast"     answers at once with a small page (for `npm run bench`).
 //
+// A request for RELEASE_PATH (bench/lib/release.ts) that is served (not a 503)
+// is answered with the early-release header, as a shop's checkout would.
+//
 // Messages from the parent: {type:"reset", epoch} starts a new measurement
 // (time 0 = epoch, wall-clock ms); {type:"report"} asks for per-second buckets and totals. The thread
 // posts {type:"ready", url} once listening and {type:"tick", ...} every 500 ms.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parentPort, workerData } from "node:worker_threads";
+import { RELEASE_HEADER, RELEASE_PATH } from "./release.ts";
 
 export interface OriginOptions {
   readonly kind: "limited" | "fast";
@@ -82,7 +86,7 @@ function bucket() {
   return b;
 }
 
-function finish(res: ServerResponse, start: number, status: number, waited: number): void {
+function finish(res: ServerResponse, start: number, status: number, waited: number, release = false): void {
   const now = performance.now();
   const took = now - start;
   inFlight -= 1;
@@ -104,11 +108,12 @@ function finish(res: ServerResponse, start: number, status: number, waited: numb
     "x-origin-ms": took.toFixed(2),
     "x-origin-wait-ms": waited.toFixed(2),
     ...(status === 503 ? { "retry-after": "2" } : {}),
+    ...(release && status < 500 ? { [RELEASE_HEADER]: "1" } : {}),
   });
   res.end(status < 500 ? PAGE : "overloaded\n");
 }
 
-function serveLimited(res: ServerResponse, start: number): void {
+function serveLimited(res: ServerResponse, start: number, release: boolean): void {
   const run = () => {
     active += 1;
     peakActive = Math.max(peakActive, active);
@@ -117,7 +122,7 @@ function serveLimited(res: ServerResponse, start: number): void {
     setTimeout(
       () => {
         active -= 1;
-        finish(res, start, 200, waited);
+        finish(res, start, 200, waited, release);
         next();
       },
       options.serviceMs * (0.8 + Math.random() * 0.4),
@@ -155,6 +160,7 @@ function next(): void {
 
 function handle(req: IncomingMessage, res: ServerResponse): void {
   const start = performance.now();
+  const release = (req.url ?? "/").split("?")[0] === RELEASE_PATH;
   req.resume();
   requests += 1;
   inFlight += 1;
@@ -162,8 +168,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   const b = bucket();
   b.requests += 1;
   b.maxInFlight = Math.max(b.maxInFlight, inFlight);
-  if (options.kind === "fast") finish(res, start, 200, 0);
-  else serveLimited(res, start);
+  if (options.kind === "fast") finish(res, start, 200, 0, release);
+  else serveLimited(res, start, release);
 }
 
 function percentile(sorted: number[], p: number): number | null {

@@ -1,5 +1,6 @@
 import type { Agent } from "undici";
 import { CookieJar, type Fetched, get, header, jwtPayload, NAVIGATE_HEADERS, POLL_HEADERS } from "./http.ts";
+import { RELEASE_HEADER, RELEASE_PATH } from "./release.ts";
 import { prng, sleep } from "./stats.ts";
 
 /** One virtual visitor, decided before the run so both runs replay the same crowd. */
@@ -16,6 +17,26 @@ export interface VisitorPlan {
   /** An abandoner leaves after this share of the first wait estimate they see. */
   readonly patience: number;
   readonly seed: number;
+}
+
+/** A request of one visitor that reached the origin; times in ms after the start of the run. */
+export interface OriginView {
+  /** When the request was sent. */
+  readonly at: number;
+  /** When its answer came back. */
+  readonly done: number;
+  /** A served RELEASE_PATH page: the origin asked the room to end the visitor's session (`--release`). */
+  readonly released: boolean;
+}
+
+/** How the room answered a visitor's released page view (`--release`, with the room). */
+export interface ReleaseOutcome {
+  /** When the answer came back, ms after the start of the run. */
+  readonly at: number;
+  /** The answer removed the pass cookie, as it should. */
+  readonly passCleared: boolean;
+  /** The early-release header reached the visitor (the room should strip it). */
+  readonly headerSeen: boolean;
 }
 
 /** What happened to one visitor; times in ms after the start of the run. */
@@ -49,6 +70,14 @@ export interface VisitorRecord {
   predictedSeconds: number | null;
   /** Kept for the Redis cost phase: a jar holding a pass. */
   jar: CookieJar | null;
+  /**
+   * Every request that reached the origin (answered by it, whatever the
+   * status). With the room these are the admitted page views: carrying a
+   * pass, or the newcomer's page that was let straight in and got one.
+   */
+  originViews: OriginView[];
+  /** The released page view's outcome (`--release`, with the room), or null. */
+  release: ReleaseOutcome | null;
 }
 
 /** Request counters of a run, by what the request carried. */
@@ -84,6 +113,8 @@ export interface RunContext {
   readonly keptJars: CookieJar[];
   /** Live counts, for the progress line and the waiting series. */
   readonly gauges: Gauges;
+  /** `--release`: each admitted visitor's last page view goes to RELEASE_PATH. */
+  readonly release: boolean;
 }
 
 export interface Gauges {
@@ -112,6 +143,7 @@ export function newCounts(): RequestCounts {
 
 const FIRST_PAGE_RETRIES = 3;
 const VIEW_RETRIES = 2;
+/** Jars kept for the Redis cost phase: the latest ones, so short sessions (SESSION_MINUTES) are still valid then. */
 const KEEP_JARS = 64;
 
 /**
@@ -123,6 +155,10 @@ const KEEP_JARS = 64;
  * counted as `etaProbes`, not as polls). Without the room it
  * goes straight to the origin and, like a person, retries an error page a few
  * times. Every wait is cut short when the run ends.
+ *
+ * With `ctx.release`, the last page view goes to RELEASE_PATH (the checkout
+ * completed), whose answer ends the visitor's session in the room; a visitor
+ * let straight in who planned a single view makes one more, to that path.
  */
 export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<VisitorRecord> {
   const record: VisitorRecord = {
@@ -142,6 +178,8 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     firstSeenAt: null,
     predictedSeconds: null,
     jar: null,
+    originViews: [],
+    release: null,
   };
   const random = prng(plan.seed);
   const jar = new CookieJar();
@@ -161,6 +199,7 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
             ? "ticketed"
             : "newcomer";
     if (kind !== "direct") ctx.counts[kind] += 1;
+    const sentAt = now();
     const res = await get(ctx.agent, `${ctx.baseUrl}${path}`, headers, jar, ctx.signal);
     // A request cut by the end of the run is not a response.
     if (ctx.signal.aborted) return res;
@@ -168,7 +207,28 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     const key = String(res.status);
     ctx.counts.byStatus[key] = (ctx.counts.byStatus[key] ?? 0) + 1;
     if (res.status === 503 && !header(res, "x-bench-origin")) ctx.counts.storeUnavailable += 1;
+    if (header(res, "x-bench-origin")) {
+      const done = now();
+      // The lab origin asks for the release on every served RELEASE_PATH page.
+      const released = path === RELEASE_PATH && res.status >= 200 && res.status < 400;
+      record.originViews.push({ at: sentAt, done, released });
+      if (released && ctx.mode === "room" && record.release === null)
+        record.release = {
+          at: done,
+          passCleared: !jar.get("anteroom_pass"),
+          headerSeen: header(res, RELEASE_HEADER) !== undefined,
+        };
+    }
     return res;
+  };
+  // An admitted visitor's end (all views done, or cut by the end of the run): the jar is kept if it holds a pass.
+  const keep = () => {
+    if (jar.get("anteroom_pass")) {
+      record.jar = jar;
+      ctx.keptJars.push(jar);
+      if (ctx.keptJars.length > KEEP_JARS) ctx.keptJars.shift();
+    }
+    return record;
   };
   const refuse = () => {
     record.refusals += 1;
@@ -256,16 +316,20 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
   }
 
   // 3. Admitted: the reload of the page asked for, then more page views.
-  for (let view = viewsDone; view < plan.views; view += 1) {
-    if (view > 0) await sleep(plan.thinkMs[view - 1] ?? 1000, ctx.signal);
+  // With --release the last one completes the checkout; one let straight in on a single planned view needs one more.
+  const views = ctx.release && viewsDone === 1 && plan.views === 1 ? 2 : plan.views;
+  for (let view = viewsDone; view < views; view += 1) {
+    if (view > 0) await sleep(plan.thinkMs[view - 1] ?? 1000 + random() * 2000, ctx.signal);
     viewsDone += 1;
-    if (ctx.signal.aborted) return record;
+    if (ctx.signal.aborted) return keep();
+    const path = ctx.release && view === views - 1 ? RELEASE_PATH : view === 0 ? "/" : `/page/${view}`;
     let served = false;
     for (let attempt = 0; attempt <= VIEW_RETRIES && !served; attempt += 1) {
       if (attempt > 0) await sleep(2000 + random() * 2000, ctx.signal);
-      if (ctx.signal.aborted) return record;
-      const res = await fetchPage(view === 0 ? "/" : `/page/${view}`, NAVIGATE_HEADERS);
-      if (ctx.signal.aborted) return record;
+      if (ctx.signal.aborted) return keep();
+      const res = await fetchPage(path, NAVIGATE_HEADERS);
+      // Cut during the checkout: the room may have ended the session without the cookie being cleared here.
+      if (ctx.signal.aborted) return path === RELEASE_PATH ? record : keep();
       if (isOriginPage(res)) {
         served = true;
         record.viewsOk += 1;
@@ -279,11 +343,7 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
       break;
     }
   }
-  if (jar.get("anteroom_pass") && ctx.keptJars.length < KEEP_JARS) {
-    record.jar = jar;
-    ctx.keptJars.push(jar);
-  }
-  return record;
+  return keep();
 }
 
 /** `etaSeconds` of a status answer: the wait the room predicts, or null when it gave no figure. */

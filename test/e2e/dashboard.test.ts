@@ -178,6 +178,9 @@ describe.skipIf(!hasChromium)(
         const { body: stats } = await adminApi("/stats");
         expect((stats as { queueLength: number }).queueLength).toBeGreaterThanOrEqual(5);
         expect(await text(page, "#fig-eta")).toMatch(/^\d+ (s|min)$/);
+        // The newcomer let straight in is active; no MAX_ACTIVE in this room.
+        expect(Number(await text(page, "#fig-active"))).toBeGreaterThanOrEqual(1);
+        expect(await text(page, "#fig-cap")).toBe("no cap");
         expect(Number(await text(page, "#fig-admitted"))).toBeGreaterThanOrEqual(1);
         await expect
           .poll(async () => arrivalsInTable(page), { timeout: UPDATE_TIMEOUT_MS })

@@ -126,7 +126,7 @@ describe("admission properties against real Redis", () => {
             const before = seen.frontier;
             if (op.kind === "lagging-tick") {
               lag = op.lagMs;
-              seen.see(await store.tick(spec, seen.takeClaims()), step, before);
+              seen.see(await store.tick(spec, { claims: seen.takeClaims() }), step, before);
               lag = 0;
             } else {
               // One instance's tick carries the claims report; the others have nothing to report.
@@ -134,7 +134,9 @@ describe("admission properties against real Redis", () => {
               const claims = reporter === -1 ? undefined : seen.takeClaims();
               const outcomes = await Promise.all(
                 op.calls.map((call, i) =>
-                  call === "join" ? store.join(spec) : store.tick(spec, i === reporter ? claims : undefined),
+                  call === "join"
+                    ? store.join(spec)
+                    : store.tick(spec, i === reporter && claims ? { claims } : undefined),
                 ),
               );
               for (const outcome of outcomes) seen.see(outcome, step, before);
@@ -142,7 +144,8 @@ describe("admission properties against real Redis", () => {
             calls += 1;
             seen.admitUpTo(step);
             // Instances report what they let in within about a second: here, at once.
-            if (seen.pending.size > 0) seen.see(await store.tick(spec, seen.takeClaims()), step, seen.frontier);
+            if (seen.pending.size > 0)
+              seen.see(await store.tick(spec, { claims: seen.takeClaims() }), step, seen.frontier);
             seen.admitUpTo(step);
 
             const elapsed = latest - firstCallAt;

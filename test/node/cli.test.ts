@@ -121,5 +121,14 @@ describe("the anteroom CLI against a running room", () => {
     const promotedKeys = JSON.parse(/echo '(\[.*\])'/.exec(promoted.stdout)?.[1] ?? "[]") as { kid: string }[];
     expect(promotedKeys.map((k) => k.kid)).toEqual([newKid, oldKid]);
     expect((await anteroom(["keys", "promote", "nope", current])).code).toBe(1);
+    // A thumbprint kid begins with "-" about once in 64 keys; it is a kid, not a flag.
+    const dashed = JSON.stringify([
+      { ...stagedKeys[0], kid: "-dash" },
+      { ...stagedKeys[1], kid: "-_W_f" },
+    ]);
+    const dashedPromoted = await anteroom(["keys", "promote", "-_W_f", dashed]);
+    expect(dashedPromoted.code).toBe(0);
+    expect(dashedPromoted.stdout).toContain('"kid":"-_W_f"');
+    expect(dashedPromoted.stdout.indexOf('"kid":"-_W_f"')).toBeLessThan(dashedPromoted.stdout.indexOf('"kid":"-dash"'));
   }, 30_000);
 });

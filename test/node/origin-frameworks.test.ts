@@ -22,6 +22,8 @@ import {
   type GuardOptions,
   PASS_COOKIE,
   PASS_HEADER,
+  RELEASE_HEADER,
+  releaseAdmission,
 } from "../../origin-adapter/index.ts";
 import { type AnteroomNextRequest, anteroom as nextAnteroom } from "../../origin-adapter/next.ts";
 import { freePort, type Stack, startStack } from "../../worker/dev/stack.ts";
@@ -72,6 +74,11 @@ async function startExpress(roomUrl: string): Promise<string> {
     res.json(seen(req.anteroom, req.originalUrl));
   };
   const m = modes(roomUrl);
+  // Checkout done: the origin ends the visitor's session in the room (early release).
+  app.post("/checkout/done", expressAnteroom(m.deny), (req, res) => {
+    releaseAdmission(res, "checkout");
+    handler(req, res, () => {});
+  });
   app.use("/deny", expressAnteroom(m.deny), handler);
   app.use("/through", expressAnteroom(m.through), handler);
   app.use(expressAnteroom(m.redirect), handler);
@@ -170,6 +177,46 @@ describe("the real worker", () => {
     const response = await get(`${stack.url}/account`, { cookie: `${PASS_COOKIE}=${pass}` });
     expect(response.status).toBe(200);
     expect(response.json()).toEqual({ ok: true, sub: passSub, room: "default", path: "/account" });
+  });
+
+  it("ends a session the origin releases (releaseAdmission in Express): header stripped, pass cleared and refused", async () => {
+    const admitted = await fetch(`${stack.url}/`, { redirect: "manual" });
+    const cookie = admitted.headers.getSetCookie().find((c) => c.startsWith(`${PASS_COOKIE}=`)) ?? "";
+    const ownPass = cookie.slice(PASS_COOKIE.length + 1).split(";")[0] ?? "";
+    const ownSub = String(decodeJwt(ownPass).sub);
+    const done = await fetch(`${stack.url}/checkout/done`, {
+      method: "POST",
+      headers: { cookie: `${PASS_COOKIE}=${ownPass}` },
+      redirect: "manual",
+    });
+    expect(done.status).toBe(200);
+    expect(((await done.json()) as Seen).sub).toBe(ownSub);
+    expect(done.headers.get(RELEASE_HEADER)).toBeNull();
+    expect(done.headers.getSetCookie().some((c) => c.startsWith(`${PASS_COOKIE}=;`))).toBe(true);
+    // The released pass comes back: the worker does not forward it; its holder is a newcomer (let in anew here).
+    const again = await get(`${stack.url}/account`, { cookie: `${PASS_COOKIE}=${ownPass}` });
+    expect(again.status).toBe(200);
+    expect(again.json().sub).not.toBe(ownSub);
+  });
+
+  it("releaseAdmission sets the header on Fetch Headers, Hono's context and Fastify's reply alike", async () => {
+    const headers = new Headers();
+    releaseAdmission(headers);
+    expect(headers.get(RELEASE_HEADER)).toBe("session-complete");
+    const app = new Hono();
+    app.get("/", (c) => {
+      releaseAdmission(c, "logout");
+      return c.text("bye");
+    });
+    expect((await app.request("/")).headers.get(RELEASE_HEADER)).toBe("logout");
+    const fastify = Fastify();
+    fastify.get("/", async (_request, reply) => {
+      releaseAdmission(reply);
+      return "bye";
+    });
+    expect((await fastify.inject({ url: "/" })).headers[RELEASE_HEADER]).toBe("session-complete");
+    await fastify.close();
+    expect(() => releaseAdmission(headers, "x\r\nset-cookie: y")).toThrow(TypeError);
   });
 
   it("publishes the signing key and the previous one, with caching headers", async () => {

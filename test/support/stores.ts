@@ -52,7 +52,7 @@ export function claimingTicker(
   let claimed = 0;
   return {
     async tick() {
-      const outcome = await store.tick(spec, pending);
+      const outcome = await store.tick(spec, { claims: pending });
       if (outcome.kind !== "state") throw new Error(`tick: ${outcome.kind}`);
       pending = new Map();
       const now = Math.min(Math.floor(outcome.state.frontier), outcome.state.lastTicket);

@@ -185,19 +185,20 @@ describe("STORE_FAILURE_MODE=open and closed", () => {
 });
 
 describe("while the store is down", () => {
-  it("a pass holder is let through with zero store calls", async () => {
+  it("a pass holder is let through; the only store calls are the instance's background ticks, at most one a second", async () => {
     const room = await outageRoom();
     const visitor = new Visitor("application/json");
     expect((await room.request(visitor, "/api/echo")).status).toBe(200);
     room.control.down = true;
     const calls = room.control.calls;
-    for (let i = 0; i < 20; i++) {
-      room.advance(1000);
+    for (let i = 0; i < 40; i++) {
+      room.advance(500);
       const res = await room.request(visitor, "/api/echo");
       expect(res.status).toBe(200);
       expect(((await res.json()) as { pass: string | null }).pass).toBeTruthy();
     }
-    expect(room.control.calls).toBe(calls);
+    // 40 page views over 20 s: a call per view would be 40.
+    expect(room.control.calls - calls).toBeLessThanOrEqual(20);
   });
 
   it("a ticket holder keeps their position, marked delayed, and resumes when the store is back", async () => {

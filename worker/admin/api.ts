@@ -42,6 +42,7 @@ export function adminApi(): Hono<AppEnv> {
       settings: tick.settings,
       history: history.minutes,
       defaultSessionMinutes: config.sessionSeconds / 60,
+      maxActive: config.maxActive,
       now,
     });
     const upcoming = events.events.map((e) => eventJson(events.events, e, now)).filter((e) => e.phase !== "over");

@@ -25,6 +25,10 @@ export interface RoomStats {
   readonly lastTicket: number;
   readonly admittedLastMinute: number;
   readonly admittedTotal: number;
+  /** Visitors with a pass used within the session length, as the store last heard from the instances (see active.ts). */
+  readonly activeVisitors: number;
+  /** The active-users cap (MAX_ACTIVE), or null when off. */
+  readonly maxActive: number | null;
   /** How long someone arriving now would wait, seconds (null while paused or closed). */
   readonly etaSecondsForNewcomer: number | null;
   readonly history: readonly MinuteStats[];
@@ -38,7 +42,7 @@ export interface RoomStats {
  *
  * @example
  * ```ts
- * const stats = roomStats({ room: "default", state, settings, history, sessionMinutes: 10, now: Date.now() });
+ * const stats = roomStats({ room: "default", state, settings, history, defaultSessionMinutes: 10, maxActive: 0, now: Date.now() });
  * ```
  */
 export function roomStats(input: {
@@ -47,6 +51,7 @@ export function roomStats(input: {
   readonly settings: Settings;
   readonly history: readonly MinuteSnapshot[];
   readonly defaultSessionMinutes: number;
+  readonly maxActive: number;
   readonly now: number;
 }): RoomStats {
   const { state, settings, history, now } = input;
@@ -71,6 +76,8 @@ export function roomStats(input: {
     lastTicket: state.lastTicket,
     admittedLastMinute: Math.max(0, admittedTotal - admittedAt(history, now - 60_000, admittedTotal)),
     admittedTotal,
+    activeVisitors: state.active ?? 0,
+    maxActive: input.maxActive > 0 ? input.maxActive : null,
     etaSecondsForNewcomer: eta,
     history: minuteStats(history, state, now),
     at: new Date(now).toISOString(),

@@ -31,6 +31,8 @@ const el = {
   mode: $("fig-mode"),
   rate: $("fig-rate"),
   queue: $("fig-queue"),
+  active: $("fig-active"),
+  cap: $("fig-cap"),
   admitted: $("fig-admitted"),
   target: $("fig-target"),
   eta: $("fig-eta"),
@@ -210,6 +212,8 @@ function render(stats) {
   setText(el.mode, stats.mode);
   setText(el.rate, fmt(stats.ratePerMinute));
   setText(el.queue, fmt(stats.queueLength));
+  setText(el.active, fmt(stats.activeVisitors));
+  setText(el.cap, stats.maxActive === null ? "no cap" : `of ${fmt(stats.maxActive)} cap`);
   setText(el.admitted, fmt(Math.round(stats.admittedLastMinute)));
   setText(el.target, fmt(stats.ratePerMinute));
   setText(el.eta, waitText(stats.etaSecondsForNewcomer, stats.mode));

@@ -74,6 +74,7 @@ ${files}
 <div><dt>Mode</dt><dd id="fig-mode">-</dd></div>
 <div><dt>Rate</dt><dd><span id="fig-rate">-</span> <span class="unit">per min</span></dd></div>
 <div><dt>In line</dt><dd id="fig-queue">-</dd></div>
+<div><dt>Active visitors</dt><dd><span id="fig-active">-</span> <span class="unit" id="fig-cap"></span></dd></div>
 <div><dt>Admitted, last minute</dt><dd><span id="fig-admitted">-</span> <span class="unit">of <span id="fig-target">-</span> target</span></dd></div>
 <div><dt>Wait for a newcomer</dt><dd id="fig-eta">-</dd></div>
 </dl>

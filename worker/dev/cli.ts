@@ -44,12 +44,22 @@ class CliError extends Error {
   }
 }
 
+async function keys([action, ...args]: string[]): Promise<number> {
+  if (action === "generate" && args.length <= 1) console.log(await newKeysMessage(args[0]));
+  else if (action === "promote" && args.length === 2) console.log(promoteMessage(args[0] ?? "", args[1] ?? ""));
+  else throw new CliError(EXIT.usage, "usage: anteroom keys generate [CURRENT_KEYS] | keys promote KID CURRENT_KEYS");
+  return EXIT.ok;
+}
+
 interface Target {
   readonly url: string;
   readonly token: string;
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Key commands take no options, and a kid (a base64url thumbprint) may begin with "-",
+  // which an option parser would take for a flag.
+  if (argv[0] === "keys") return keys(argv.slice(1));
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -71,12 +81,6 @@ async function main(argv: string[]): Promise<number> {
   if (values.help || !command) {
     console.log(USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
-  }
-  if (command === "keys") {
-    if (rest[0] === "generate" && rest.length <= 2) console.log(await newKeysMessage(rest[1]));
-    else if (rest[0] === "promote" && rest.length === 3) console.log(promoteMessage(rest[1] ?? "", rest[2] ?? ""));
-    else throw new CliError(EXIT.usage, "usage: anteroom keys generate [CURRENT_KEYS] | keys promote KID CURRENT_KEYS");
-    return EXIT.ok;
   }
   const target = resolveTarget(values.url, values.token);
   switch (command) {
@@ -234,6 +238,8 @@ interface Stats {
   queueLength: number;
   admittedLastMinute: number;
   admittedTotal: number;
+  activeVisitors: number;
+  maxActive: number | null;
   lastTicket: number;
   etaSecondsForNewcomer: number | null;
   history: { minute: string; arrivals: number; admissions: number; queueLength: number }[];
@@ -258,9 +264,11 @@ function render(stats: Stats): string {
   const recent = stats.history.slice(-10);
   const peak = Math.max(1, ...recent.map((m) => Math.max(m.arrivals, m.admissions)));
   const bar = (n: number) => "#".repeat(Math.round((n / peak) * 30));
+  const cap = stats.maxActive === null ? "" : ` of ${stats.maxActive}`;
   return [
     `room ${stats.room}   mode ${stats.mode}   rate ${stats.ratePerMinute}/min   at ${stats.at}`,
     `waiting ${stats.queueLength}   admitted last minute ${stats.admittedLastMinute}   admitted total ${stats.admittedTotal}   newcomer's wait ${eta}`,
+    `active ${stats.activeVisitors}${cap}`,
     "",
     "minute  arrivals  admissions  queue",
     ...recent.map(

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RELEASE_HEADER } from "../../origin-adapter/release.ts";
 import { escapeHtml } from "../page/page.ts";
 
 /** A running demo origin. */
@@ -60,7 +61,8 @@ function route(req: IncomingMessage, res: ServerResponse, path: string, pass: st
   }
   if (req.method === "POST") req.resume();
   const [status, type, body] = render(pathname, req.method ?? "GET", pass);
-  send(res, status, type, body);
+  // Checkout done: the visitor's place in the room is freed at once (early release, see the README).
+  send(res, status, type, body, pathname === "/checkout/complete" ? { [RELEASE_HEADER]: "checkout-complete" } : {});
 }
 
 /** Shows tests and curious developers exactly what the worker forwarded. */
@@ -77,7 +79,9 @@ function echo(req: IncomingMessage, res: ServerResponse, path: string, pass: str
       forwardedHost: header(req, "x-forwarded-host") ?? null,
       body: Buffer.concat(chunks).toString("utf8"),
     };
-    send(res, 200, "application/json", JSON.stringify(body));
+    // `?release` asks the worker to end the visitor's session, as an origin does after checkout.
+    const release = new URL(path, "http://origin.invalid").searchParams.has("release");
+    send(res, 200, "application/json", JSON.stringify(body), release ? { [RELEASE_HEADER]: "1" } : {});
   });
 }
 
@@ -91,8 +95,12 @@ function render(pathname: string, method: string, pass: string | undefined): [nu
       '<form method="post" action="/register"><label>Name <input name="name" required></label> <button>Register</button></form>';
     return [200, "text/html", page("Register", form, pass)];
   }
+  if (pathname === "/checkout/complete") {
+    return [200, "text/html", page("Order placed", "<p>Thank you! Your place in the waiting room is freed.</p>", pass)];
+  }
   if (pathname === "/") {
-    return [200, "text/html", page("Demo shop", '<p>Welcome! <a href="/register">Register</a></p>', pass)];
+    const links = '<a href="/register">Register</a> · <a href="/checkout/complete">Complete checkout</a>';
+    return [200, "text/html", page("Demo shop", `<p>Welcome! ${links}</p>`, pass)];
   }
   return [404, "text/html", page("Not found", "<p>No such page.</p>", pass)];
 }
@@ -114,7 +122,17 @@ function decodeClaims(jwt: string): Record<string, unknown> | null {
   }
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { "content-type": `${type}; charset=utf-8`, "content-length": Buffer.byteLength(body) });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    "content-type": `${type}; charset=utf-8`,
+    "content-length": Buffer.byteLength(body),
+    ...extra,
+  });
   res.end(body);
 }

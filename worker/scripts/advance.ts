@@ -1,7 +1,7 @@
 /**
  * Lua fragments shared by the admission scripts (JOIN, TICK and CLAIM take the
- * same KEYS and ARGV 1-4, documented here; each script documents its own
- * ARGV from 5 on).
+ * same KEYS 1-9 and ARGV 1-9, documented here; each script documents its own
+ * KEYS and ARGV from 10 on).
  *
  * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms}
  * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, v, rate_at, mode_at}
@@ -10,11 +10,17 @@
  * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen_key    hash event seq -> last ticket before its pre-queue got its places
  * KEYS[7]  claims_key    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
+ * KEYS[8]  active_key    zset pass subject -> last use reported (ms), the active visitors (see active.ts)
+ * KEYS[9]  released_key  zset "<subject>@<released at ms>" -> time the store heard of it (ms)
  * ARGV[1]  default rate per minute (wrangler.toml), used unless overridden
  * ARGV[2]  default mode, used unless overridden
  * ARGV[3]  now_arg       time in ms, or "" to use Redis TIME
  * ARGV[4]  ttl_ms        expiry of the keys, renewed on every write
  * ARGV[5]  claims        the calling instance's claims since its last report, "bucket:count,..." ("" = none)
+ * ARGV[6]  seen          pass subjects the instance saw in use since its last report, "sub,sub,..." ("" = none)
+ * ARGV[7]  released      sessions the origin ended, "sub@ms,..." ("" = none)
+ * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none
+ * ARGV[9]  session_ms    default session length (SESSION_MINUTES) in ms; an operator's value wins
  *
  * ADVANCE_LUA loads the live settings and the events, and advances the
  * frontier from the last update to now piece by piece, with the settings in
@@ -24,9 +30,13 @@
  * arriving later. It also keeps the no-show compensation of
  * `compensation.ts`: it counts the reported claims, folds matured buckets
  * into the show ratio, moves the frontier 1/show times faster, and notes
- * when buckets become fully offered. It defines: now, events, per_minute,
- * mode, burst, session, version, frontier, last_ticket, updated_at, show,
- * snapshot, and the functions prequeue_at(t), event_by_seq(seq),
+ * when buckets become fully offered. And it keeps the active-users cap of
+ * `active.ts`: it records the reported subjects and releases, drops
+ * subjects unused for the session length, and stops the frontier at the
+ * ceiling (the places offered plus the room left under the cap, over the
+ * show ratio). It defines: now, events, per_minute, mode, burst, session,
+ * version, frontier, last_ticket, updated_at, show, active, ceiling,
+ * session_ms, snapshot, and the functions prequeue_at(t), event_by_seq(seq),
  * freeze(event), count_claims(bucket, count).
  *
  * Time comes from Redis TIME unless the caller passes one (tests, replay), so
@@ -47,6 +57,7 @@ local SMOOTHING = 0.2
 local MIN_SHOW = 0.02
 local MAX_FOLDS = 200
 local MAX_OFFERS = 1000
+local MAX_PENDING = 2000
 local default_rate = tonumber(ARGV[1])
 local default_mode = ARGV[2]
 local now_arg = ARGV[3]
@@ -144,6 +155,52 @@ for _ = 1, MAX_FOLDS do
   folded = bucket
 end
 if show < MIN_SHOW then show = MIN_SHOW end
+
+-- Active visitors: subjects whose pass was used within the session length (plus the reporting lag).
+local active_key = KEYS[8]
+local released_key = KEYS[9]
+local max_active = tonumber(ARGV[8]) or 0
+local session_ms = tonumber(ARGV[9]) or 600000
+if tonumber(session) then session_ms = tonumber(session) * 60000 end
+local function see(subjects)
+  local batch = {}
+  for subject in string.gmatch(subjects, '[^,]+') do
+    batch[#batch + 1] = now
+    batch[#batch + 1] = subject
+    if #batch >= 400 then
+      redis.call('ZADD', active_key, unpack(batch))
+      batch = {}
+    end
+  end
+  if #batch > 0 then redis.call('ZADD', active_key, unpack(batch)) end
+end
+if ARGV[6] and ARGV[6] ~= '' then see(ARGV[6]) end
+if ARGV[7] and ARGV[7] ~= '' then
+  for subject, at in string.gmatch(ARGV[7], '([^,@]+)@(%d+)') do
+    redis.call('ZREM', active_key, subject)
+    redis.call('ZADD', released_key, now, subject .. '@' .. at)
+  end
+end
+local active_since = now - session_ms - math.min(60000, session_ms / 4)
+redis.call('ZREMRANGEBYSCORE', active_key, '-inf', '(' .. active_since)
+redis.call('ZREMRANGEBYSCORE', released_key, '-inf', '(' .. active_since)
+local active = redis.call('ZCARD', active_key)
+if active > 0 then redis.call('PEXPIRE', active_key, ttl_ms) end
+if redis.call('EXISTS', released_key) == 1 then redis.call('PEXPIRE', released_key, ttl_ms) end
+-- The cap's ceiling: the places offered plus the room left, over the show ratio. Places offered
+-- but not measured yet count as the claims they are expected to bring. -1 = no cap.
+local ceiling = -1
+if max_active > 0 then
+  local offered_so_far = math.min(math.floor(frontier), last_ticket)
+  local pending = 0
+  local top = math.floor((offered_so_far - 1) / CLAIM_BUCKET)
+  for bucket = folded + 1, math.min(top, folded + MAX_PENDING) do
+    local offered = math.min(CLAIM_BUCKET, offered_so_far - bucket * CLAIM_BUCKET)
+    local expected = offered * show - (tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0)
+    if expected > 0 then pending = pending + expected end
+  end
+  ceiling = offered_so_far + math.max(0, max_active - active - pending) / show
+end
 -- Admitted count when offers were last noted (a join's own admission lands between calls).
 local noted = tonumber(stored[7]) or math.min(math.floor(frontier), last_ticket)
 
@@ -162,8 +219,11 @@ local function step(t1)
     if elapsed < 0 then elapsed = 0 end
     local cap = last_ticket + math.max(1, rate / 60)
     if m == 'queue-all' then cap = last_ticket end
+    if ceiling >= 0 and ceiling < cap then cap = ceiling end
     local advanced = math.min(frontier + rate / 60000 * elapsed / show, cap)
     if advanced > frontier then frontier = advanced end
+    -- A lead nobody holds yet is withdrawn at the cap; places handed out are never taken back.
+    if ceiling >= 0 and frontier > last_ticket and frontier > ceiling then frontier = math.max(last_ticket, ceiling) end
   end
   if t1 > updated_at then updated_at = t1 end
 end
@@ -195,15 +255,24 @@ elseif last_bucket >= first_bucket then
   redis.call('PEXPIRE', claims_key, ttl_ms)
 end
 -- The queue emptied: the next surge starts from a show ratio of 1, and places
--- offered while nobody waited are not measured.
+-- offered while nobody waited are not measured, except those offered within
+-- MATURE_MS: their holders may still be on their way, which the active-users
+-- cap must count (they are measured when they mature).
 if admitted_after >= last_ticket then
   show = 1
   samples = 0
   local caught_up = math.floor(admitted_after / CLAIM_BUCKET) - 1
+  local recent = false
   for bucket = folded + 1, math.min(caught_up, folded + MAX_FOLDS) do
+    local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
+    if offered_at and offered_at > now - MATURE_MS then
+      recent = true
+      break
+    end
     redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
+    folded = bucket
   end
-  if caught_up > folded then folded = caught_up end
+  if not recent and caught_up > folded then folded = caught_up end
 end
 -- Counters as of now, before this call's own change: the minute's snapshot if it is the first write.
 local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticket)
@@ -232,11 +301,22 @@ end
 /** The settings part of every admission script's reply: rate, mode, session minutes ('' = default), version. */
 export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, version`;
 
-/** The state part of every admission script's reply: frontier (string, keeps its fraction), last ticket, now, show ratio (string). */
-export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show)`;
+/**
+ * The state part of every admission script's reply: frontier (string, keeps
+ * its fraction), last ticket, now, show ratio (string), active visitors, the
+ * cap's ceiling (string; -1 = no cap).
+ */
+export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling)`;
 
 /** The state part of a reply (see {@link STATE_REPLY_LUA}). */
-export type StateTail = [frontier: string | number, lastTicket: number, now: number, show: string | number];
+export type StateTail = [
+  frontier: string | number,
+  lastTicket: number,
+  now: number,
+  show: string | number,
+  active: number,
+  ceiling: string | number,
+];
 
 /** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); session '' means the default. */
 export type SettingsTail = [rate: string | number, mode: string, session: string | number, version: number];

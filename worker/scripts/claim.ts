@@ -17,20 +17,20 @@ import {
  * An event removed before its start still owes its pre-queue a place: the
  * first claim freezes it then, so nobody holding an entry is lost.
  *
- * KEYS[1..7], ARGV[1..5]: as every admission script (see advance.ts).
- * ARGV[6]  event_seq     the event the entry belongs to
- * ARGV[7]  visitor       the visitor's id
+ * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
+ * ARGV[10] event_seq     the event the entry belongs to
+ * ARGV[11] visitor       the visitor's id
  *
- * Returns { outcome, position, base, frontier, last_ticket, now, show, rate, mode, session, version }:
+ * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, rate, mode, session, version }:
  *   outcome      1 placed, 2 not started yet (store clock), 3 no such entry (the visitor is new)
  *   position     the place (0 unless outcome is 1)
  *   base         the last ticket before the pre-queue's places (0 unless outcome is 1)
- *   frontier, last_ticket, now, show   as TICK
+ *   frontier, last_ticket, now, show, active, ceiling   as TICK
  *   rate, mode, session, version   the settings in force (session '' = default)
  */
 export const CLAIM_LUA = `
 ${ADVANCE_LUA}
-local seq = tonumber(ARGV[6])
+local seq = tonumber(ARGV[10])
 local outcome = 3
 local position = 0
 local base = redis.call('HGET', frozen_key, seq)
@@ -44,7 +44,7 @@ if not base then
   end
 end
 if base then
-  local rank = redis.call('ZRANK', prequeue_key, seq .. ':' .. ARGV[7])
+  local rank = redis.call('ZRANK', prequeue_key, seq .. ':' .. ARGV[11])
   if rank then
     base = tonumber(base)
     position = base + rank - redis.call('ZCOUNT', prequeue_key, '-inf', '(' .. seq) + 1

@@ -15,14 +15,14 @@ import {
  * per newcomer; no check-then-write race is possible because Redis runs the
  * script alone.
  *
- * KEYS[1..7], ARGV[1..5]: as every admission script (see advance.ts).
- * KEYS[8]  clients_key   hash client -> new tickets this minute (expires after 2 minutes)
- * ARGV[6]  visitor       the newcomer's id (the pre-queue entry's name)
- * ARGV[7]  draw          a uniform random number in [0, 1) from the worker: the lottery draw
- * ARGV[8]  limit         most new tickets per client per minute; 0 = no limit
- * ARGV[9]  client        the client's name (an IP hash), "" when unknown (not limited)
+ * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
+ * KEYS[10] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
+ * ARGV[10] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
+ * ARGV[11] draw          a uniform random number in [0, 1) from the worker: the lottery draw
+ * ARGV[12] limit         most new tickets per client per minute; 0 = no limit
+ * ARGV[13] client        the client's name (an IP hash), "" when unknown (not limited)
  *
- * Returns { outcome, position, frontier, last_ticket, now, show, event_seq, event_starts, rate, mode, session, version }:
+ * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode, session, version }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given)
@@ -31,6 +31,8 @@ import {
  *   last_ticket  last position handed out
  *   now          the time used, ms
  *   show         the show ratio (no-show compensation), as a string
+ *   active       visitors active (the active-users cap), counting a newcomer let straight in
+ *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, version   the settings in force (session '' = default)
  */
@@ -43,11 +45,11 @@ local event_starts = 0
 local pre = prequeue_at(now)
 -- A clock that stepped back across the start must not add to a pre-queue already placed.
 if pre and redis.call('HEXISTS', frozen_key, pre.seq) == 1 then pre = nil end
-local limit = tonumber(ARGV[8]) or 0
+local limit = tonumber(ARGV[12]) or 0
 local over = false
-if limit > 0 and ARGV[9] ~= nil and ARGV[9] ~= '' then
-  over = redis.call('HINCRBY', KEYS[8], ARGV[9], 1) > limit
-  redis.call('PEXPIRE', KEYS[8], 120000)
+if limit > 0 and ARGV[13] ~= nil and ARGV[13] ~= '' then
+  over = redis.call('HINCRBY', KEYS[10], ARGV[13], 1) > limit
+  redis.call('PEXPIRE', KEYS[10], 120000)
 end
 if over then
   outcome = 5
@@ -56,11 +58,11 @@ elseif pre then
   -- Without shuffle, the score keeps arrival order.
   local fraction
   if pre.shuffleAtStart then
-    fraction = math.min(tonumber(ARGV[7]) or 0, 0.999999)
+    fraction = math.min(tonumber(ARGV[11]) or 0, 0.999999)
   else
     fraction = redis.call('ZCOUNT', prequeue_key, pre.seq, '(' .. (pre.seq + 1)) * 1e-9
   end
-  redis.call('ZADD', prequeue_key, pre.seq + fraction, pre.seq .. ':' .. ARGV[6])
+  redis.call('ZADD', prequeue_key, pre.seq + fraction, pre.seq .. ':' .. ARGV[10])
   redis.call('PEXPIRE', prequeue_key, ttl_ms)
   outcome = 4
   event_seq = pre.seq
@@ -75,8 +77,11 @@ else
   -- Straight in only in auto: queue-all sends everyone through the page, paused admits nobody new.
   if position <= frontier and mode == 'auto' then
     outcome = 1
-    -- Straight in is a claim at once.
+    -- Straight in is a claim at once, and the newcomer is active from now.
     count_claims(math.floor((position - 1) / CLAIM_BUCKET), 1)
+    redis.call('ZADD', active_key, now, ARGV[10])
+    redis.call('PEXPIRE', active_key, ttl_ms)
+    active = active + 1
   end
 end
 ${SAVE_LUA}

@@ -13,6 +13,8 @@
  * | anteroom:{room}:prequeue   | zset | "<event seq>:<visitor id>" -> seq + lottery draw in [0, 1)       | as state |
  * | anteroom:{room}:frozen     | hash | event seq -> last ticket before the event's pre-queue was placed | as state |
  * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered (buckets of 10 positions) | as state |
+ * | anteroom:{room}:active    | zset | pass subject -> last use reported (ms): the active visitors (MAX_ACTIVE) | as state |
+ * | anteroom:{room}:released  | zset | "<subject>@<released at ms>" -> when the store heard of it (ms): sessions the origin ended | as state |
  * | anteroom:{room}:clients:<minute> | hash | client (IP hash) -> new tickets taken in that minute       | 2 minutes |
  *
  * The state key expires after {@link stateTtlMs} without writes, which is
@@ -51,6 +53,14 @@ export function claimsKey(room: string): string {
   return `anteroom:{${room}}:claims`;
 }
 
+export function activeKey(room: string): string {
+  return `anteroom:{${room}}:active`;
+}
+
+export function releasedKey(room: string): string {
+  return `anteroom:{${room}}:released`;
+}
+
 /** New tickets per client in one minute (minute = ms since the epoch / 60 000, worker clock). */
 export function clientsKey(room: string, minute: number): string {
   return `anteroom:{${room}}:clients:${minute}`;
@@ -66,6 +76,8 @@ export function roomKeys(room: string): string[] {
     prequeueKey(room),
     frozenKey(room),
     claimsKey(room),
+    activeKey(room),
+    releasedKey(room),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { activeCeiling, activeSince, pendingClaims, sessionLengthMs } from "../active.ts";
 import { type FrontierState, initialState, join, rateOf, type Settings } from "../admission.ts";
 import {
   bucketOf,
@@ -25,6 +26,8 @@ import type {
   HistoryOutcome,
   JoinOutcome,
   MinuteSnapshot,
+  Release,
+  Report,
   RoomSpec,
   SettingsOutcome,
   SettingsPatch,
@@ -43,6 +46,13 @@ interface RoomEntry {
   expiresAt: number;
   history: Map<number, MinuteSnapshot>;
   ledger: ClaimLedger;
+}
+
+/** Who is active (subject -> last use reported, store clock) and the sessions the origin ended. */
+interface Occupancy {
+  active: Map<string, number>;
+  /** In the order the store heard of them, with the store time it did. */
+  released: { release: Release; heardAt: number }[];
 }
 
 interface Schedule {
@@ -81,19 +91,16 @@ export class MemoryStore implements AdmissionStore {
   readonly #schedules = new Map<string, Schedule>();
   /** "room minute client" -> new tickets taken in that minute. */
   readonly #clients = new Map<string, number>();
+  readonly #occupancy = new Map<string, Occupancy>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
   }
 
-  async join(
-    room: RoomSpec,
-    arrival: Arrival = newArrival(),
-    claims?: ReadonlyMap<number, number>,
-  ): Promise<JoinOutcome> {
+  async join(room: RoomSpec, arrival: Arrival = newArrival(), report?: Report): Promise<JoinOutcome> {
     const now = this.#now();
-    const before = this.#advance(room, now, claims);
+    const before = this.#advance(room, now, report);
     const settings = this.#settings(room, now);
     const schedule = this.#schedule(room);
     const open = prequeueEventAt(schedule.events, now);
@@ -111,9 +118,11 @@ export class MemoryStore implements AdmissionStore {
       this.#save(room, before, before, now);
       return { kind: "prequeued", event: pre.seq, startsAt: pre.startsAt, state: before, settings };
     }
-    const decision = join(before, rateOf(settings.perMinute), now, settings.mode);
+    let decision = join(before, rateOf(settings.perMinute), now, settings.mode);
     if (decision.kind === "admitted" && decision.position > 0) {
       recordClaims(this.#ledger(room, before, now), new Map([[bucketOf(decision.position), 1]]));
+      const active = this.#occupancyOf(room).active.set(arrival.visitorId, now).size;
+      decision = { ...decision, state: { ...decision.state, active } };
     }
     this.#save(room, decision.state, before, now);
     return { ...decision, settings };
@@ -141,11 +150,22 @@ export class MemoryStore implements AdmissionStore {
     return { kind: "placed", position: base + rank + 1, base, state, settings };
   }
 
-  async tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome> {
+  async tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
     const now = this.#now();
-    const state = this.#advance(room, now, claims);
+    const state = this.#advance(room, now, report);
     this.#save(room, state, state, now);
-    return { kind: "state", state, settings: this.#settings(room, now) };
+    const since = report?.releasesSince ?? 0;
+    // From 1 s before the cursor, as TICK_LUA does (releases heard in the same millisecond as the last read).
+    const fresh = this.#occupancyOf(room)
+      .released.filter((r) => r.heardAt >= since - 1000)
+      .slice(0, RELEASES_PER_TICK);
+    const cursor = Math.max(since, fresh.at(-1)?.heardAt ?? since);
+    return {
+      kind: "state",
+      state,
+      settings: this.#settings(room, now),
+      releases: { releases: fresh.map((r) => r.release), cursor },
+    };
   }
 
   async updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
@@ -230,8 +250,37 @@ export class MemoryStore implements AdmissionStore {
     return ledger;
   }
 
+  #occupancyOf(room: RoomSpec): Occupancy {
+    let occupancy = this.#occupancy.get(room.room);
+    if (!occupancy) {
+      occupancy = { active: new Map(), released: [] };
+      this.#occupancy.set(room.room, occupancy);
+    }
+    return occupancy;
+  }
+
+  /** Takes in an instance's report of subjects in use and sessions ended; returns the active count, as ADVANCE_LUA does. */
+  #countActive(room: RoomSpec, now: number, report: Report | undefined): number {
+    const occupancy = this.#occupancyOf(room);
+    for (const subject of report?.seen ?? []) occupancy.active.set(subject, now);
+    for (const release of report?.released ?? []) {
+      occupancy.active.delete(release.subject);
+      occupancy.released.push({ release, heardAt: now });
+    }
+    const sessionMs = this.#sessionMs(room, now);
+    const since = activeSince(now, sessionMs);
+    for (const [subject, lastSeen] of occupancy.active) if (lastSeen < since) occupancy.active.delete(subject);
+    occupancy.released = occupancy.released.filter((r) => r.heardAt >= since);
+    return occupancy.active.size;
+  }
+
+  /** The session length in force: the operator's, else the deployed one. */
+  #sessionMs(room: RoomSpec, now: number): number {
+    return sessionLengthMs(this.#settings(room, now).sessionMinutes, room.sessionMs);
+  }
+
   /** The counters advanced to `now` through any event boundaries, with the no-show compensation, as ADVANCE_LUA does. */
-  #advance(room: RoomSpec, now: number, claims?: ReadonlyMap<number, number>): FrontierState {
+  #advance(room: RoomSpec, now: number, report?: Report): FrontierState {
     const schedule = this.#schedule(room);
     const overrides = this.#overrides.get(room.room) ?? NO_OVERRIDES;
     const entry = this.#rooms.get(room.room);
@@ -248,16 +297,31 @@ export class MemoryStore implements AdmissionStore {
       }
     }
     const ledger = this.#ledger(room, state, now);
-    if (claims) recordClaims(ledger, claims);
+    if (report?.claims) recordClaims(ledger, report.claims);
     foldMatured(ledger, now);
+    const active = this.#countActive(room, now, report);
+    const admitted = admittedSoFar(state);
+    const ceiling = activeCeiling({
+      maxActive: room.maxActive ?? 0,
+      active,
+      pending: pendingClaims(ledger, admitted, ledger.showRatio),
+      showRatio: ledger.showRatio,
+      admitted,
+    });
     const start = { ...state, showRatio: ledger.showRatio };
-    const advanced = advanceThrough(start, this.#defaults(room), overrides, schedule.events, now, (event, lastTicket) =>
-      this.#freeze(schedule, event.seq, lastTicket),
+    const advanced = advanceThrough(
+      start,
+      this.#defaults(room),
+      overrides,
+      schedule.events,
+      now,
+      (event, lastTicket) => this.#freeze(schedule, event.seq, lastTicket),
+      ceiling,
     );
     const after = admittedSoFar(advanced);
     recordOffers(ledger, after, now);
-    resetWhenCaughtUp(ledger, after, advanced.lastTicket);
-    return { ...advanced, showRatio: ledger.showRatio };
+    resetWhenCaughtUp(ledger, after, advanced.lastTicket, now);
+    return { ...advanced, showRatio: ledger.showRatio, active, ceiling };
   }
 
   /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */
@@ -280,6 +344,9 @@ export class MemoryStore implements AdmissionStore {
     this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history, ledger });
   }
 }
+
+/** Most releases one tick hands back; an instance behind reads the rest with its next ticks. */
+const RELEASES_PER_TICK = 500;
 
 /** An entry's rank among its event's entries, ordered by score then name (as a Redis zset). */
 function rankOf(entries: Map<string, number> | undefined, visitorId: string): number | null {

@@ -1,7 +1,8 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { DEFAULT_SESSION_MS } from "../active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../admission.ts";
 import { type ScheduledEvent, scheduledEvent } from "../schedule.ts";
-import type { SettingsTail } from "../scripts/advance.ts";
+import type { SettingsTail, StateTail } from "../scripts/advance.ts";
 import { CLAIM_LUA, type ClaimReply } from "../scripts/claim.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "../scripts/events.ts";
 import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
@@ -27,6 +28,8 @@ import type {
   HistoryOutcome,
   JoinOutcome,
   MinuteSnapshot,
+  Release,
+  Report,
   RoomSpec,
   SettingsOutcome,
   SettingsPatch,
@@ -81,11 +84,11 @@ export class RedisStore implements AdmissionStore {
     this.#now = options.now;
   }
 
-  join(room: RoomSpec, arrival: Arrival = newArrival(), claims?: ReadonlyMap<number, number>): Promise<JoinOutcome> {
+  join(room: RoomSpec, arrival: Arrival = newArrival(), report?: Report): Promise<JoinOutcome> {
     const now = this.#now?.() ?? Date.now();
     const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000))];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);
-    const args = [...this.#args(room, claims), arrival.visitorId, String(arrival.draw), limit, arrival.client ?? ""];
+    const args = [...this.#args(room, report), arrival.visitorId, String(arrival.draw), limit, arrival.client ?? ""];
     return attempt(async () => joinOutcome(await this.#join.exec(keys, args), now));
   }
 
@@ -121,13 +124,17 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
-  tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome> {
+  tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
+    const args = [...this.#args(room, report), String(report?.releasesSince ?? 0)];
     return attempt(async () => {
-      const [frontier, lastTicket, now, show, ...live] = await this.#tick.exec(
-        roomKeys(room.room),
-        this.#args(room, claims),
-      );
-      return { kind: "state", state: frontierState(frontier, lastTicket, now, show), settings: settingsOf(live) };
+      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, version, cursor, ...released] =
+        await this.#tick.exec(roomKeys(room.room), args);
+      return {
+        kind: "state",
+        state: frontierState(frontier, lastTicket, now, show, active, ceiling),
+        settings: settingsOf([rate, mode, session, version]),
+        releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
+      };
     });
   }
 
@@ -163,14 +170,22 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
-  /** ARGV 1-5 of every admission script; `claims` is the instance's report (bucket -> count). */
-  #args(room: RoomSpec, claims?: ReadonlyMap<number, number>): string[] {
+  /** ARGV 1-9 of every admission script, with the instance's report (see advance.ts). */
+  #args(room: RoomSpec, report?: Report): string[] {
+    const claims = report?.claims;
     return [
       String(room.defaultPerMinute),
       room.defaultMode,
       this.#now ? String(this.#now()) : "",
       String(room.stateTtlMs),
       claims ? [...claims].map(([bucket, count]) => `${bucket}:${count}`).join(",") : "",
+      (report?.seen ?? []).filter(isSubject).join(","),
+      (report?.released ?? [])
+        .filter((r) => isSubject(r.subject))
+        .map((r) => `${r.subject}@${Math.floor(r.at)}`)
+        .join(","),
+      String(room.maxActive ?? 0),
+      String(room.sessionMs ?? DEFAULT_SESSION_MS),
     ];
   }
 }
@@ -184,12 +199,28 @@ async function attempt<T>(operation: () => Promise<T>): Promise<T | StoreUnavail
   }
 }
 
+/**
+ * Subjects travel in comma-separated script arguments: anything but the ids
+ * the worker makes (UUIDs) is left out rather than allowed to split a list.
+ */
+function isSubject(subject: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(subject);
+}
+
+/** "<subject>@<ms>" as TICK returns it. */
+function releaseOf(entry: string): Release | null {
+  const at = String(entry).lastIndexOf("@");
+  if (at <= 0) return null;
+  const ms = Number(String(entry).slice(at + 1));
+  return Number.isFinite(ms) ? { subject: String(entry).slice(0, at), at: ms } : null;
+}
+
 /** The one mapping of JOIN's reply. */
 function joinOutcome(
-  [outcome, position, frontier, lastTicket, now, show, eventSeq, eventStarts, ...live]: JoinReply,
+  [outcome, position, frontier, lastTicket, now, show, active, ceiling, eventSeq, eventStarts, ...live]: JoinReply,
   localNow: number,
 ): JoinOutcome {
-  const state = frontierState(frontier, lastTicket, now, show);
+  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
   const settings = settingsOf(live);
   switch (outcome) {
     case 0:
@@ -210,8 +241,19 @@ function joinOutcome(
 }
 
 /** The one mapping of CLAIM's reply. */
-function claimOutcome([outcome, position, base, frontier, lastTicket, now, show, ...live]: ClaimReply): ClaimOutcome {
-  const state = frontierState(frontier, lastTicket, now, show);
+function claimOutcome([
+  outcome,
+  position,
+  base,
+  frontier,
+  lastTicket,
+  now,
+  show,
+  active,
+  ceiling,
+  ...live
+]: ClaimReply): ClaimOutcome {
+  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
   const settings = settingsOf(live);
   switch (outcome) {
     case 1:
@@ -256,17 +298,15 @@ function decodeEvents(json: unknown): ScheduledEvent[] {
   }));
 }
 
-function frontierState(
-  frontier: string | number,
-  lastTicket: number,
-  now: number,
-  show: string | number,
-): FrontierState {
+function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: StateTail): FrontierState {
+  const cap = Number(ceiling);
   return {
     frontier: Number(frontier),
     lastTicket: Number(lastTicket),
     updatedAt: Number(now),
     showRatio: Number(show),
+    active: Number(active),
+    ceiling: cap < 0 ? Number.POSITIVE_INFINITY : cap,
   };
 }
 

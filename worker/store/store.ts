@@ -76,8 +76,42 @@ export type WriteEventsOutcome =
   | { readonly kind: "conflict" }
   | StoreUnavailable;
 export type TickOutcome =
-  | { readonly kind: "state"; readonly state: FrontierState; readonly settings: Settings }
+  | {
+      readonly kind: "state";
+      readonly state: FrontierState;
+      readonly settings: Settings;
+      /** Releases reported since the caller's `releasesSince`, oldest first (see {@link Report}). */
+      readonly releases: ReleaseFeed;
+    }
   | StoreUnavailable;
+
+/** A visitor whose session the origin ended: passes of `subject` issued at or before `at` no longer admit. */
+export interface Release {
+  readonly subject: string;
+  /** Worker clock, ms. */
+  readonly at: number;
+}
+
+/** Releases the store has heard of, for instances to refuse released passes without a store call per view. */
+export interface ReleaseFeed {
+  readonly releases: readonly Release[];
+  /** Store time of the newest release returned (or the caller's cursor when none): the next call's `releasesSince`. */
+  readonly cursor: number;
+}
+
+/**
+ * What an instance tells the store with its next call (no call of its own):
+ * admissions by claims bucket (no-show compensation), pass subjects in use
+ * (the active-users count), sessions the origin ended, and how far it has
+ * read the releases.
+ */
+export interface Report {
+  readonly claims?: ReadonlyMap<number, number>;
+  readonly seen?: readonly string[];
+  readonly released?: readonly Release[];
+  /** Store time of the newest release this instance knows; 0 before its first tick. */
+  readonly releasesSince?: number;
+}
 
 /** An operator's change: a value sets an override, null resets it to the default, absent leaves it. */
 export interface SettingsPatch {
@@ -108,6 +142,10 @@ export interface RoomSpec {
   readonly stateTtlMs: number;
   /** Most new tickets one client may take per minute; 0 or absent: no limit. */
   readonly newTicketsPerClientPerMinute?: number;
+  /** Most active visitors (MAX_ACTIVE); 0 or absent: no cap. */
+  readonly maxActive?: number;
+  /** Session length (SESSION_MINUTES) in ms, unless an operator set one: how long a pass counts as active after use. */
+  readonly sessionMs?: number;
 }
 
 /**
@@ -119,9 +157,10 @@ export interface RoomSpec {
 export interface AdmissionStore {
   /**
    * A newcomer arrives: advance the frontier and hand out a position (or a
-   * pre-queue entry), atomically. `claims`: as for {@link tick}.
+   * pre-queue entry), atomically. A newcomer let straight in counts as active
+   * at once. `report`: as for {@link tick}.
    */
-  join(room: RoomSpec, arrival?: Arrival, claims?: ReadonlyMap<number, number>): Promise<JoinOutcome>;
+  join(room: RoomSpec, arrival?: Arrival, report?: Report): Promise<JoinOutcome>;
   /** A pre-queued visitor's place, once the event has started. */
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome>;
   /** The scheduled events, sorted by start. */
@@ -132,11 +171,11 @@ export interface AdmissionStore {
    */
   writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome>;
   /**
-   * Advance the frontier and read it, with the live settings. `claims` are the
-   * admissions this instance made since its last report, by claims bucket
-   * (see compensation.ts), for the no-show compensation.
+   * Advance the frontier and read it, with the live settings and the
+   * releases since `report.releasesSince`. `report` is what the instance saw
+   * since its last call (see {@link Report}).
    */
-  tick(room: RoomSpec, claims?: ReadonlyMap<number, number>): Promise<TickOutcome>;
+  tick(room: RoomSpec, report?: Report): Promise<TickOutcome>;
   /** Apply an operator's change, all fields at once. */
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome>;
   /** Per-minute snapshots of the last 30 minutes. */

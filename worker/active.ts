@@ -1,0 +1,88 @@
+/**
+ * The active-users cap (MAX_ACTIVE), as pure functions. Operators think in
+ * shoppers at a time; the rate alone cannot promise that, because how long
+ * people stay is up to them. So the room counts who is active and stops the
+ * frontier when the count, plus the places already offered whose holders
+ * have not come in yet, reaches the cap. When sessions end (the origin
+ * releases them) or expire (no page view within the session length), places
+ * open and the frontier moves again, never faster than the rate.
+ *
+ * "Active" means: a pass used within the last session length (SESSION_MINUTES,
+ * or the operator's live value). Worker instances report the pass subjects
+ * they see with their next store call (no store call of their own), at most
+ * once per subject every {@link reportEveryMs}; so the store's view of a
+ * visitor's last use lags by up to that much, and a visitor counts for up to
+ * that long past the window: the count errs high, never low, so the cap holds.
+ * The Lua in `scripts/advance.ts` implements the same rules.
+ */
+import { CLAIM_BUCKET, type ClaimLedger } from "./compensation.ts";
+
+/** SESSION_MINUTES' default (config.ts), for a room spec that does not say. */
+export const DEFAULT_SESSION_MS = 600_000;
+
+/** The session length in force: the operator's live minutes, else the deployed length. */
+export function sessionLengthMs(operatorMinutes: number | null | undefined, deployedMs: number | undefined): number {
+  return operatorMinutes ? operatorMinutes * 60_000 : (deployedMs ?? DEFAULT_SESSION_MS);
+}
+
+/** How often an instance reports a subject it keeps seeing: a quarter of the session, at most a minute. */
+export function reportEveryMs(sessionMs: number): number {
+  return Math.min(60_000, sessionMs / 4);
+}
+
+/** Last use (store clock) before which a subject no longer counts as active. */
+export function activeSince(now: number, sessionMs: number): number {
+  return now - sessionMs - reportEveryMs(sessionMs);
+}
+
+/**
+ * Claims still to come from places already offered: each offered place not
+ * yet measured is expected to be claimed with the show ratio's probability,
+ * less the claims already counted for it. Once a bucket has matured (see
+ * `compensation.ts`), its missing holders count as gone.
+ *
+ * @param admitted positions offered so far (the frontier, within the last ticket)
+ */
+export function pendingClaims(ledger: ClaimLedger, admitted: number, showRatio: number): number {
+  let pending = 0;
+  const top = Math.floor((admitted - 1) / CLAIM_BUCKET);
+  for (let bucket = ledger.folded + 1; bucket <= Math.min(top, ledger.folded + MAX_PENDING_BUCKETS); bucket++) {
+    const offered = Math.min(CLAIM_BUCKET, admitted - bucket * CLAIM_BUCKET);
+    pending += Math.max(0, offered * showRatio - (ledger.claims.get(bucket) ?? 0));
+  }
+  return pending;
+}
+
+/** Most buckets looked at for pending claims (one call stays cheap after a long idle time). */
+export const MAX_PENDING_BUCKETS = 2000;
+
+/**
+ * Highest frontier the cap allows: the places offered so far plus the room
+ * left under the cap, divided by the show ratio (offering 1/ratio places
+ * brings one visitor in). Infinity when the cap is off (0).
+ *
+ * @example
+ * ```ts
+ * activeCeiling({ maxActive: 100, active: 90, pending: 4, showRatio: 0.5, admitted: 500 }); // 512
+ * ```
+ */
+export function activeCeiling(input: {
+  readonly maxActive: number;
+  readonly active: number;
+  readonly pending: number;
+  readonly showRatio: number;
+  readonly admitted: number;
+}): number {
+  if (input.maxActive <= 0) return Number.POSITIVE_INFINITY;
+  const headroom = Math.max(0, input.maxActive - input.active - input.pending);
+  return input.admitted + headroom / input.showRatio;
+}
+
+/**
+ * Whether a pass was released by the origin: its subject was released at or
+ * after the pass was issued. A pass issued later (the visitor queued again
+ * and was admitted anew) is not affected.
+ */
+export function isReleased(releasedAt: number | undefined, passIssuedAtSeconds: number): boolean {
+  return releasedAt !== undefined && passIssuedAtSeconds * 1000 <= releasedAt;
+}
