@@ -14,6 +14,17 @@
  * start of a surge, steady after. When the queue empties, the ratio starts over at 1, so one
  * surge's abandonment does not speed up the next. The Lua in
  * `scripts/advance.ts` implements the same rules.
+ *
+ * A ratio learnt from the past is always a little behind: at the start of a
+ * surge it is 1 while people already leave, at its tail it is low while fewer
+ * leave. So each bucket also remembers the claims the frontier counted on
+ * when it was offered (the ratio in force for each of its places), and when it matures the
+ * difference from the claims it brought is made up ({@link ClaimLedger.owed}):
+ * places owed are offered at once, places over are held back from the next
+ * advance. Over any stretch of a surge the visitors who come in then match
+ * the rate, not just the rate times the error of the estimate. What may be
+ * made up is bounded by {@link MAX_OWED_SECONDS} of the rate, so lost claim
+ * reports cannot turn into a flood.
  */
 
 /** Positions per claims bucket. */
@@ -28,6 +39,8 @@ export const MIN_SHOW_RATIO = 0.02;
 export const MAX_FOLDS_PER_CALL = 200;
 /** Most buckets recorded per call; a bigger jump (a huge rate change) starts the measuring over. */
 export const MAX_OFFERS_PER_CALL = 1000;
+/** Most claims owed (or over) at a time, in seconds of the rate. */
+export const MAX_OWED_SECONDS = 10;
 
 /** The bucket of a position (1-based positions; bucket b holds b*10+1 .. b*10+10). */
 export function bucketOf(position: number): number {
@@ -40,6 +53,13 @@ export interface ClaimLedger {
   readonly offeredAt: Map<number, number>;
   /** bucket -> claims counted so far. */
   readonly claims: Map<number, number>;
+  /** bucket -> claims the frontier counted on: each place offered counts the ratio in force then. */
+  readonly expected: Map<number, number>;
+  /**
+   * Claims owed: counted on by matured buckets but not brought (negative: brought
+   * beyond what was counted on). Made up by {@link makeUp}.
+   */
+  owed: number;
   /** Last bucket folded into the ratio. */
   folded: number;
   showRatio: number;
@@ -54,6 +74,8 @@ export function newLedger(admitted: number): ClaimLedger {
   return {
     offeredAt: new Map(),
     claims: new Map(),
+    expected: new Map(),
+    owed: 0,
     folded: Math.floor(admitted / CLAIM_BUCKET) - 1,
     showRatio: 1,
     samples: 0,
@@ -74,24 +96,57 @@ export function recordClaims(ledger: ClaimLedger, claims: ReadonlyMap<number, nu
     } else if (ledger.samples > 0) {
       const weight = Math.max(SMOOTHING, 1 / ledger.samples);
       ledger.showRatio = Math.min(1, ledger.showRatio + (weight * count) / CLAIM_BUCKET);
+      ledger.owed -= count;
     }
   }
 }
 
-/** Folds every bucket that has matured by `now` into the smoothed ratio. */
-export function foldMatured(ledger: ClaimLedger, now: number): void {
+/**
+ * Folds every bucket that has matured by `now` into the smoothed ratio, and
+ * what it brought short of (or beyond) what was counted on into the claims
+ * owed, bounded by {@link MAX_OWED_SECONDS} of `perMinute`.
+ */
+export function foldMatured(ledger: ClaimLedger, now: number, perMinute: number): void {
   for (let i = 0; i < MAX_FOLDS_PER_CALL; i++) {
     const bucket = ledger.folded + 1;
     const offeredAt = ledger.offeredAt.get(bucket);
     if (offeredAt === undefined || offeredAt > now - MATURE_MS) break;
-    const ratio = Math.min(1, (ledger.claims.get(bucket) ?? 0) / CLAIM_BUCKET);
+    const claimed = Math.min(CLAIM_BUCKET, ledger.claims.get(bucket) ?? 0);
+    ledger.owed += (ledger.expected.get(bucket) ?? CLAIM_BUCKET * ledger.showRatio) - claimed;
     ledger.samples += 1;
-    ledger.showRatio += Math.max(SMOOTHING, 1 / ledger.samples) * (ratio - ledger.showRatio);
+    ledger.showRatio += Math.max(SMOOTHING, 1 / ledger.samples) * (claimed / CLAIM_BUCKET - ledger.showRatio);
     ledger.offeredAt.delete(bucket);
     ledger.claims.delete(bucket);
+    ledger.expected.delete(bucket);
     ledger.folded = bucket;
   }
   ledger.showRatio = Math.max(MIN_SHOW_RATIO, ledger.showRatio);
+  const bound = (perMinute / 60) * MAX_OWED_SECONDS;
+  ledger.owed = Math.min(bound, Math.max(-bound, ledger.owed));
+}
+
+/**
+ * The frontier after making up the claims owed, given the frontier before
+ * this call's advance and after it. Owed claims move it on by owed/ratio
+ * places, up to `limit` (the last ticket plus the lead, or the active-users
+ * ceiling): what cannot be offered yet stays owed. Claims over are held back
+ * from this advance only, so no place already offered is taken back.
+ *
+ * @example
+ * ```ts
+ * // 3 claims owed at a ratio of 0.5: 6 more places, if the queue holds them.
+ * makeUp(ledger, 100, 104, 500); // 110 (ledger.owed is now 0)
+ * ```
+ */
+export function makeUp(ledger: ClaimLedger, before: number, after: number, limit: number): number {
+  if (ledger.owed > 0) {
+    const moved = Math.max(0, Math.min(ledger.owed / ledger.showRatio, limit - after));
+    ledger.owed -= moved * ledger.showRatio;
+    return after + moved;
+  }
+  const held = Math.min(Math.max(0, after - before), -ledger.owed / ledger.showRatio);
+  ledger.owed += held * ledger.showRatio;
+  return after - held;
 }
 
 /**
@@ -100,14 +155,24 @@ export function foldMatured(ledger: ClaimLedger, now: number): void {
  * starts the measuring over past it (the ratio so far is kept).
  */
 export function recordOffers(ledger: ClaimLedger, after: number, now: number): void {
-  const first = Math.floor(ledger.noted / CLAIM_BUCKET);
+  const from = ledger.noted;
+  const first = Math.floor(from / CLAIM_BUCKET);
   const last = Math.floor(after / CLAIM_BUCKET) - 1;
   ledger.noted = Math.max(ledger.noted, after);
+  if (after <= from) return;
+  if (last - first + 1 <= MAX_OFFERS_PER_CALL) {
+    // Each place offered is counted on for the ratio in force when it was offered.
+    for (let bucket = first; bucket <= Math.floor((after - 1) / CLAIM_BUCKET); bucket++) {
+      const places = Math.min(after, (bucket + 1) * CLAIM_BUCKET) - Math.max(from, bucket * CLAIM_BUCKET);
+      ledger.expected.set(bucket, (ledger.expected.get(bucket) ?? 0) + places * ledger.showRatio);
+    }
+  }
   if (last < first) return;
   if (last - first + 1 > MAX_OFFERS_PER_CALL) {
     ledger.folded = last;
     ledger.offeredAt.clear();
     ledger.claims.clear();
+    ledger.expected.clear();
     return;
   }
   for (let bucket = first; bucket <= last; bucket++) ledger.offeredAt.set(bucket, now);
@@ -124,6 +189,7 @@ export function resetWhenCaughtUp(ledger: ClaimLedger, admitted: number, lastTic
   if (admitted < lastTicket) return;
   ledger.showRatio = 1;
   ledger.samples = 0;
+  ledger.owed = 0;
   const caughtUp = Math.floor(admitted / CLAIM_BUCKET) - 1;
   let recent = false;
   for (let bucket = ledger.folded + 1; bucket <= Math.min(caughtUp, ledger.folded + MAX_FOLDS_PER_CALL); bucket++) {
@@ -134,6 +200,7 @@ export function resetWhenCaughtUp(ledger: ClaimLedger, admitted: number, lastTic
     }
     ledger.offeredAt.delete(bucket);
     ledger.claims.delete(bucket);
+    ledger.expected.delete(bucket);
     ledger.folded = bucket;
   }
   if (!recent) ledger.folded = Math.max(ledger.folded, caughtUp);
@@ -141,6 +208,7 @@ export function resetWhenCaughtUp(ledger: ClaimLedger, admitted: number, lastTic
     if (bucket <= ledger.folded) {
       ledger.offeredAt.delete(bucket);
       ledger.claims.delete(bucket);
+      ledger.expected.delete(bucket);
     }
   }
 }

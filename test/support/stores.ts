@@ -46,8 +46,9 @@ export function claimingTicker(
   store: AdmissionStore,
   spec: RoomSpec,
   shows: (position: number) => boolean = () => true,
+  alreadyIn = 0,
 ) {
-  let admitted = 0;
+  let admitted = alreadyIn;
   let pending = new Map<number, number>();
   let claimed = 0;
   return {

@@ -12,7 +12,7 @@
  * | anteroom:{room}:event-seq  | string | counter of event numbers (never reused)                        | none |
  * | anteroom:{room}:prequeue   | zset | "<event seq>:<visitor id>" -> seq + lottery draw in [0, 1)       | as state |
  * | anteroom:{room}:frozen     | hash | event seq -> last ticket before the event's pre-queue was placed | as state |
- * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered (buckets of 10 positions) | as state |
+ * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered, "e<bucket>" -> claims counted on (buckets of 10 positions) | as state |
  * | anteroom:{room}:active    | zset | pass subject -> last use reported (ms): the active visitors (MAX_ACTIVE) | as state |
  * | anteroom:{room}:released  | zset | "<subject>@<released at ms>" -> when the store heard of it (ms): sessions the origin ended | as state |
  * | anteroom:{room}:clients:<minute> | hash | client (IP hash) -> new tickets taken in that minute       | 2 minutes |

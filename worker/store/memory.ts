@@ -4,6 +4,7 @@ import {
   bucketOf,
   type ClaimLedger,
   foldMatured,
+  makeUp,
   newLedger,
   recordClaims,
   recordOffers,
@@ -297,8 +298,9 @@ export class MemoryStore implements AdmissionStore {
       }
     }
     const ledger = this.#ledger(room, state, now);
+    const { perMinute, mode } = this.#settings(room, now);
     if (report?.claims) recordClaims(ledger, report.claims);
-    foldMatured(ledger, now);
+    foldMatured(ledger, now, perMinute);
     const active = this.#countActive(room, now, report);
     const admitted = admittedSoFar(state);
     const ceiling = activeCeiling({
@@ -318,10 +320,13 @@ export class MemoryStore implements AdmissionStore {
       (event, lastTicket) => this.#freeze(schedule, event.seq, lastTicket),
       ceiling,
     );
-    const after = admittedSoFar(advanced);
+    const lead = mode === "paused" ? -Infinity : mode === "queue-all" ? 0 : rateOf(perMinute).burst;
+    const limit = Math.min(advanced.lastTicket + lead, ceiling);
+    const made = { ...advanced, frontier: makeUp(ledger, state.frontier, advanced.frontier, limit) };
+    const after = admittedSoFar(made);
     recordOffers(ledger, after, now);
-    resetWhenCaughtUp(ledger, after, advanced.lastTicket, now);
-    return { ...advanced, showRatio: ledger.showRatio, active, ceiling };
+    resetWhenCaughtUp(ledger, after, made.lastTicket, now);
+    return { ...made, showRatio: ledger.showRatio, active, ceiling };
   }
 
   /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */
