@@ -159,6 +159,8 @@ export interface Settings {
   readonly mode: Mode;
   /** Pass lifetime in minutes, or null for the configured SESSION_MINUTES. */
   readonly sessionMinutes: number | null;
+  /** Active-users cap set by an operator (0 = no cap), or null for the configured MAX_ACTIVE. */
+  readonly maxActive: number | null;
   /** Bumped by every change, so instances can tell a new setting from an old one. */
   readonly version: number;
 }

@@ -20,8 +20,8 @@
  * leave. So each bucket also remembers the claims the frontier counted on
  * when it was offered (the ratio in force for each of its places), and when it matures the
  * difference from the claims it brought is made up ({@link ClaimLedger.owed}):
- * places owed are offered at once, places over are held back from the next
- * advance. Over any stretch of a surge the visitors who come in then match
+ * places owed are offered on top of the pace, places over are held back from
+ * it, by at most a quarter of the pace ({@link MAKE_UP_SHARE}). Over any stretch of a surge the visitors who come in then match
  * the rate, not just the rate times the error of the estimate. What may be
  * made up is bounded by {@link MAX_OWED_SECONDS} of the rate, so lost claim
  * reports cannot turn into a flood.
@@ -41,6 +41,13 @@ export const MAX_FOLDS_PER_CALL = 200;
 export const MAX_OFFERS_PER_CALL = 1000;
 /** Most claims owed (or over) at a time, in seconds of the rate. */
 export const MAX_OWED_SECONDS = 10;
+/**
+ * Most of an advance that making up may add (or hold back): the frontier moves
+ * between 0.75 and 1.25 times its pace. A jump would reach holders who expect
+ * their turn later and poll late: counted as gone, they would be made up again
+ * (the surge lab oscillated at 60% abandonment with make-up at once).
+ */
+export const MAKE_UP_SHARE = 0.25;
 
 /** The bucket of a position (1-based positions; bucket b holds b*10+1 .. b*10+10). */
 export function bucketOf(position: number): number {
@@ -128,23 +135,25 @@ export function foldMatured(ledger: ClaimLedger, now: number, perMinute: number)
 /**
  * The frontier after making up the claims owed, given the frontier before
  * this call's advance and after it. Owed claims move it on by owed/ratio
- * places, up to `limit` (the last ticket plus the lead, or the active-users
- * ceiling): what cannot be offered yet stays owed. Claims over are held back
- * from this advance only, so no place already offered is taken back.
+ * places, at most {@link MAKE_UP_SHARE} of the advance and up to `limit` (the
+ * last ticket plus the lead, or the active-users ceiling): what cannot be
+ * offered yet stays owed. Claims over hold back as much of the advance, so no
+ * place already offered is taken back.
  *
  * @example
  * ```ts
- * // 3 claims owed at a ratio of 0.5: 6 more places, if the queue holds them.
- * makeUp(ledger, 100, 104, 500); // 110 (ledger.owed is now 0)
+ * // 3 claims owed at a ratio of 0.5 (6 places), an advance of 8 places: 2 more now.
+ * makeUp(ledger, 100, 108, 500); // 110 (ledger.owed is now 2)
  * ```
  */
 export function makeUp(ledger: ClaimLedger, before: number, after: number, limit: number): number {
+  const share = Math.max(0, after - before) * MAKE_UP_SHARE;
   if (ledger.owed > 0) {
-    const moved = Math.max(0, Math.min(ledger.owed / ledger.showRatio, limit - after));
+    const moved = Math.max(0, Math.min(ledger.owed / ledger.showRatio, limit - after, share));
     ledger.owed -= moved * ledger.showRatio;
     return after + moved;
   }
-  const held = Math.min(Math.max(0, after - before), -ledger.owed / ledger.showRatio);
+  const held = Math.min(share, -ledger.owed / ledger.showRatio);
   ledger.owed += held * ledger.showRatio;
   return after - held;
 }

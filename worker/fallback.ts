@@ -72,7 +72,7 @@ export type FallbackDecision =
  *
  * @example
  * ```ts
- * const settings = { perMinute: 120, mode: "auto", sessionMinutes: null, version: 0 } as const;
+ * const settings = { perMinute: 120, mode: "auto", sessionMinutes: null, maxActive: null, version: 0 } as const;
  * fallbackDecision({ mode: "soft", rateShare: 0.25 }, settings, null, Date.now()).kind; // "admit" (a full bucket)
  * ```
  */
@@ -138,6 +138,7 @@ export class StoreFallback {
       perMinute: this.#room.defaultPerMinute,
       mode: this.#room.defaultMode,
       sessionMinutes: null,
+      maxActive: null,
       version: 0,
     };
     const decision = fallbackDecision(this.#policy, settings, this.#bucket, now);

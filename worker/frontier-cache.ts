@@ -197,7 +197,7 @@ export class FrontierCache {
    */
   #capPace(): number | null {
     const view = this.#view;
-    const maxActive = this.#room.maxActive ?? 0;
+    const maxActive = view?.settings.maxActive ?? this.#room.maxActive ?? 0;
     if (!view || maxActive <= 0 || (view.ceiling ?? Number.POSITIVE_INFINITY) > view.frontier + 1) return null;
     const first = this.#trail[0];
     const last = this.#trail.at(-1);

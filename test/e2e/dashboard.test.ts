@@ -80,10 +80,10 @@ async function adminApi(path: string, init: RequestInit = {}): Promise<{ status:
   return { status: response.status, body: await response.json() };
 }
 
-async function settings(): Promise<{ ratePerMinute: number; mode: string }> {
+async function settings(): Promise<{ ratePerMinute: number; mode: string; maxActive: number | null }> {
   const { status, body } = await adminApi("/settings");
   expect(status).toBe(200);
-  return body as { ratePerMinute: number; mode: string };
+  return body as { ratePerMinute: number; mode: string; maxActive: number | null };
 }
 
 /** Cookie-less newcomers asking for JSON: each takes a place in line (or goes straight in) and never returns. */
@@ -228,7 +228,7 @@ describe.skipIf(!hasChromium)(
     );
 
     it(
-      "changes the rate and the mode through the admin API, and shows the API's message for a bad rate",
+      "changes the rate, the mode and the active-users cap through the admin API, and shows the API's message for a bad value",
       async () => {
         const { page, problems } = await openDashboard();
         await signedIn(page);
@@ -270,6 +270,24 @@ describe.skipIf(!hasChromium)(
         await page.getByRole("button", { name: "Set mode" }).click();
         await expect.poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toBe("Mode set to auto.");
         expect(await settings()).toMatchObject({ mode: "auto", ratePerMinute: 120 });
+
+        const cap = page.getByLabel("Active-users cap (visitors at once; 0 = no cap)");
+        await cap.fill("300");
+        await page.getByRole("button", { name: "Set cap" }).click();
+        await expect
+          .poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+          .toBe("At most 300 visitors active at once.");
+        expect((await settings()).maxActive, "the room runs with the new cap").toBe(300);
+        expect(await text(page, "#fig-cap")).toBe("of 300 cap");
+        await cap.fill("-1");
+        await page.getByRole("button", { name: "Set cap" }).click();
+        await expect
+          .poll(() => error.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+          .toContain("maxActive must be a whole number");
+        await cap.fill("0");
+        await page.getByRole("button", { name: "Set cap" }).click();
+        await expect.poll(() => status.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toBe("Active-users cap off.");
+        expect((await settings()).maxActive).toBe(null);
         // The 400s above are logged by the browser as failed resources; nothing else went wrong.
         expect(problems.filter((p) => !p.includes("400"))).toEqual([]);
       },

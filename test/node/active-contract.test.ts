@@ -119,6 +119,28 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     expect(standing(20, 0, reading.frontier, rate, 1)).toMatchObject({ etaSeconds: 1 });
   });
 
+  it("follows an operator's cap over MAX_ACTIVE: set live, 0 for none, null for the deployed one", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec: RoomSpec = { ...cappedRoom(6000, 0, 60_000), defaultMode: "queue-all" };
+    expect(await store.updateSettings(spec, { maxActive: 5 })).toMatchObject({ settings: { maxActive: 5 } });
+    for (let i = 0; i < 50; i++) await store.join(spec, { visitorId: `v${i}`, draw: 0 });
+    t.advance(1000);
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 5, ceiling: 5 }, settings: { maxActive: 5 } });
+    await store.updateSettings(spec, { maxActive: 0 });
+    t.advance(100);
+    const open = await store.tick(spec);
+    expect(open).toMatchObject({ state: { ceiling: Number.POSITIVE_INFINITY }, settings: { maxActive: 0 } });
+    if (open.kind === "state") expect(open.state.frontier).toBeGreaterThan(5);
+    const deployed = { ...spec, maxActive: 3 };
+    expect(await store.updateSettings(deployed, { maxActive: null })).toMatchObject({ settings: { maxActive: null } });
+    t.advance(100);
+    const back = await store.tick(deployed);
+    // The deployed cap of 3 is below the places already offered: the ceiling holds the frontier there.
+    expect(back).toMatchObject({ settings: { maxActive: null } });
+    if (back.kind === "state") expect(back.state.ceiling).toBeLessThan(Number.POSITIVE_INFINITY);
+  });
+
   it("counts active visitors without a cap, and the ceiling stays open", async () => {
     const t = clock();
     const store = makeStore(t.now);

@@ -105,7 +105,7 @@ describe("advance", () => {
 describe("frontierAt (per-instance extrapolation)", () => {
   it("never runs ahead of what the store would compute", () => {
     const { state } = joinMany(initialState(rateOf(60), T0), 20, 60, T0);
-    const settings = { perMinute: 60, mode: "auto" as const, sessionMinutes: null, version: 0 };
+    const settings = { perMinute: 60, mode: "auto" as const, sessionMinutes: null, maxActive: null, version: 0 };
     const view = { frontier: state.frontier, lastTicket: state.lastTicket, observedAt: T0, settings, showRatio: 1 };
     const store = advance(join(state, rateOf(60), T0 + 500).state, rateOf(60), T0 + 5_000);
     expect(frontierAt(view, T0 + 5_000)).toBeLessThanOrEqual(store.frontier);

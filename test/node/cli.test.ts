@@ -65,6 +65,10 @@ describe("the anteroom CLI against a running room", () => {
     expect(paused).toMatchObject({ mode: "paused", ratePerMinute: 240, etaSecondsForNewcomer: null });
     expect((await anteroom(["resume", ...target])).stdout).toContain("mode auto, 240/min");
     expect((await anteroom(["mode", "queue-all", ...target])).code).toBe(0);
+    expect((await anteroom(["set-max-active", "25", ...target])).stdout).toContain("at most 25 active");
+    expect(JSON.parse((await anteroom(["status", "--json", ...target])).stdout)).toMatchObject({ maxActive: 25 });
+    expect((await anteroom(["set-max-active", "off", ...target])).stdout).toContain("no active-users cap");
+    expect((await anteroom(["set-max-active", "many", ...target])).code).toBe(2);
   }, 30_000);
 
   it("schedules, lists and removes events", async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { rateOf, type Settings } from "../../worker/admission.ts";
 import { type Bucket, fallbackDecision, StoreFallback, takeToken } from "../../worker/fallback.ts";
 
-const auto: Settings = { perMinute: 120, mode: "auto", sessionMinutes: null, version: 1 };
+const auto: Settings = { perMinute: 120, mode: "auto", sessionMinutes: null, maxActive: null, version: 1 };
 const room = { room: "r", defaultPerMinute: 60, defaultMode: "auto", stateTtlMs: 1 } as const;
 
 describe("takeToken", () => {

@@ -106,6 +106,9 @@ describe("PATCH /__anteroom/admin/settings", () => {
       [{ ratePerMinute: "600" }, "ratePerMinute"],
       [{ mode: "turbo" }, "mode"],
       [{ sessionMinutes: 0 }, "sessionMinutes"],
+      [{ maxActive: -1 }, "maxActive"],
+      [{ maxActive: 2.5 }, "maxActive"],
+      [{ maxActive: "100" }, "maxActive"],
       [{ ratePerMinute: 100, colour: "red" }, "colour"],
       [{}, "nothing to change"],
       [[1, 2], "JSON object"],
@@ -125,8 +128,8 @@ describe("PATCH /__anteroom/admin/settings", () => {
 
   it("applies concurrent changes whole: last write wins, nothing half-applied", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN });
-    const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5 };
-    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20 };
+    const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5, maxActive: 50 };
+    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20, maxActive: 80 };
     await Promise.all(Array.from({ length: 10 }, (_, i) => patch(room, i % 2 ? a : b)));
     const { version, ...final } = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
     expect([a, b]).toContainEqual(final);
@@ -137,6 +140,16 @@ describe("PATCH /__anteroom/admin/settings", () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "42" });
     await patch(room, { ratePerMinute: 100 });
     expect(await (await patch(room, { ratePerMinute: null })).json()).toMatchObject({ ratePerMinute: 42 });
+  });
+
+  it("sets the active-users cap live: a number caps, 0 turns it off, null goes back to MAX_ACTIVE", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, MAX_ACTIVE: "500" });
+    expect(await (await admin(room, "/settings")).json()).toMatchObject({ maxActive: 500 });
+    expect(await (await patch(room, { maxActive: 2 })).json()).toMatchObject({ maxActive: 2 });
+    expect(await (await admin(room, "/stats")).json()).toMatchObject({ maxActive: 2 });
+    expect(await (await patch(room, { maxActive: 0 })).json()).toMatchObject({ maxActive: null });
+    expect(await (await admin(room, "/stats")).json()).toMatchObject({ maxActive: null });
+    expect(await (await patch(room, { maxActive: null })).json()).toMatchObject({ maxActive: 500 });
   });
 });
 

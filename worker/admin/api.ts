@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { Settings } from "../admission.ts";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../responses.ts";
 import { adminAuth } from "./auth.ts";
@@ -107,7 +108,8 @@ export function adminApi(): Hono<AppEnv> {
     const { gate } = c.var.runtime;
     const tick = await gate.store.tick(gate.room);
     if (tick.kind === "unavailable") return storeDown(c);
-    return c.json(settingsJson(tick.settings, c.var.runtime.config.sessionSeconds / 60));
+    const { config } = c.var.runtime;
+    return c.json(settingsJson(tick.settings, config.sessionSeconds / 60, config.maxActive));
   });
 
   admin.patch("/settings", async (c) => {
@@ -125,21 +127,21 @@ export function adminApi(): Hono<AppEnv> {
     const { gate } = c.var.runtime;
     const outcome = await gate.store.updateSettings(gate.room, check.patch);
     if (outcome.kind === "unavailable") return storeDown(c);
-    return c.json(settingsJson(outcome.settings, c.var.runtime.config.sessionSeconds / 60));
+    const { config } = c.var.runtime;
+    return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive));
   });
 
   admin.all("*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
   return admin;
 }
 
-function settingsJson(
-  settings: { perMinute: number; mode: string; sessionMinutes: number | null; version: number },
-  defaultSession: number,
-) {
+function settingsJson(settings: Settings, defaultSession: number, defaultMaxActive: number) {
+  const maxActive = settings.maxActive ?? defaultMaxActive;
   return {
     ratePerMinute: settings.perMinute,
     mode: settings.mode,
     sessionMinutes: settings.sessionMinutes ?? defaultSession,
+    maxActive: maxActive > 0 ? maxActive : null,
     version: settings.version,
   };
 }

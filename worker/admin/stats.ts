@@ -27,7 +27,7 @@ export interface RoomStats {
   readonly admittedTotal: number;
   /** Visitors with a pass used within the session length, as the store last heard from the instances (see active.ts). */
   readonly activeVisitors: number;
-  /** The active-users cap (MAX_ACTIVE), or null when off. */
+  /** The active-users cap (an operator's value, else MAX_ACTIVE), or null when off. */
   readonly maxActive: number | null;
   /** How long someone arriving now would wait, seconds (null while paused or closed). */
   readonly etaSecondsForNewcomer: number | null;
@@ -77,7 +77,7 @@ export function roomStats(input: {
     admittedLastMinute: Math.max(0, admittedTotal - admittedAt(history, now - 60_000, admittedTotal)),
     admittedTotal,
     activeVisitors: state.active ?? 0,
-    maxActive: input.maxActive > 0 ? input.maxActive : null,
+    maxActive: (settings.maxActive ?? input.maxActive) > 0 ? (settings.maxActive ?? input.maxActive) : null,
     etaSecondsForNewcomer: eta,
     history: minuteStats(history, state, now),
     at: new Date(now).toISOString(),

@@ -42,6 +42,8 @@ const el = {
   history: $("history").tBodies[0],
   rateForm: $("rate-form"),
   rateInput: $("rate-input"),
+  capForm: $("cap-form"),
+  capInput: $("cap-input"),
   modeForm: $("mode-form"),
   modeSelect: $("mode-select"),
   controlStatus: $("control-status"),
@@ -60,6 +62,7 @@ let timer;
 let chart;
 // What the operator typed but did not submit yet is not overwritten by the next poll.
 let rateDirty = false;
+let capDirty = false;
 let modeDirty = false;
 // A poll sent before a change was confirmed may carry the old settings: its answer is dropped.
 let requests = 0;
@@ -138,6 +141,7 @@ async function signIn(token, quiet) {
   el.live.hidden = false;
   el.signOut.hidden = false;
   rateDirty = false;
+  capDirty = false;
   modeDirty = false;
   render(answer.body);
   if (!quiet) el.nowTitle.focus();
@@ -234,6 +238,7 @@ function waitText(seconds, mode) {
 
 function syncControls(settings) {
   if (!rateDirty && document.activeElement !== el.rateInput) el.rateInput.value = String(settings.ratePerMinute);
+  if (!capDirty && document.activeElement !== el.capInput) el.capInput.value = String(settings.maxActive ?? 0);
   if (!modeDirty && document.activeElement !== el.modeSelect) el.modeSelect.value = settings.mode;
 }
 
@@ -360,21 +365,39 @@ if ("ResizeObserver" in window) {
 el.rateInput.addEventListener("input", () => {
   rateDirty = true;
 });
+el.capInput.addEventListener("input", () => {
+  capDirty = true;
+});
 el.modeSelect.addEventListener("change", () => {
   modeDirty = true;
 });
 
+/**
+ * A number field's value for the API. An empty or unreadable entry goes as typed, so the API's
+ * answer names the field: NaN would turn into null in JSON, which means "back to the default".
+ */
+function numberOrTyped(input) {
+  const raw = input.value.trim();
+  const value = Number(raw);
+  return raw !== "" && Number.isFinite(value) ? value : raw;
+}
+
 el.rateForm.addEventListener("submit", (event) => {
   event.preventDefault();
-  const raw = el.rateInput.value.trim();
-  const value = Number(raw);
-  // An empty or unreadable entry goes to the API as typed, so its answer names the field:
-  // NaN would turn into null in JSON, which means "back to the default rate".
-  const rate = raw !== "" && Number.isFinite(value) ? value : raw;
-  change({ ratePerMinute: rate }, el.rateForm, (s) => {
+  change({ ratePerMinute: numberOrTyped(el.rateInput) }, el.rateForm, (s) => {
     rateDirty = false;
     el.rateInput.value = String(s.ratePerMinute);
     return `Rate set to ${fmt(s.ratePerMinute)} per minute.`;
+  });
+});
+
+el.capForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  change({ maxActive: numberOrTyped(el.capInput) }, el.capForm, (s) => {
+    capDirty = false;
+    el.capInput.value = String(s.maxActive ?? 0);
+    setText(el.cap, s.maxActive === null ? "no cap" : `of ${fmt(s.maxActive)} cap`);
+    return s.maxActive === null ? "Active-users cap off." : `At most ${fmt(s.maxActive)} visitors active at once.`;
   });
 });
 

@@ -107,6 +107,13 @@ ${files}
 <button type="submit">Set rate</button>
 </div>
 </form>
+<form id="cap-form" method="post" novalidate>
+<label for="cap-input">Active-users cap (visitors at once; 0 = no cap)</label>
+<div class="row">
+<input id="cap-input" name="maxActive" type="number" inputmode="numeric" step="1" min="0" required>
+<button type="submit">Set cap</button>
+</div>
+</form>
 <form id="mode-form" method="post" novalidate>
 <label for="mode-select">Mode</label>
 <div class="row">

@@ -2,6 +2,7 @@
 //
 //   anteroom status [--json] [--once]     live view (refreshes every 2 s on a terminal)
 //   anteroom set-rate N                   admission rate, per minute
+//   anteroom set-max-active N|off|default active-users cap
 //   anteroom mode NAME                    auto | queue-all | paused | closed | passthrough
 //   anteroom pause | resume               mode paused | mode auto
 //   anteroom events list                  scheduled events
@@ -24,6 +25,7 @@ const USAGE = `usage: anteroom <command> [--url URL] [--token TOKEN]
 commands:
   status [--json] [--once]   show the room (refreshing every 2 s unless --json/--once or not a terminal)
   set-rate N                 set the admission rate (visitors per minute)
+  set-max-active N|off|default  cap the visitors active at once (off: no cap; default: MAX_ACTIVE)
   mode NAME                  set the mode: ${MODES.join(" | ")}
   pause                      stop admitting (places are kept)
   resume                     back to mode auto
@@ -93,6 +95,15 @@ async function main(argv: string[]): Promise<number> {
       }
       return change(target, { ratePerMinute: rate });
     }
+    case "set-max-active": {
+      const value = rest[0] ?? "";
+      const cap =
+        value === "off" ? 0 : value === "default" ? null : /^\d{1,9}$/.test(value) ? Number(value) : Number.NaN;
+      if (rest.length !== 1 || Number.isNaN(cap)) {
+        throw new CliError(EXIT.usage, "usage: anteroom set-max-active N|off|default (N: visitors active at once)");
+      }
+      return change(target, { maxActive: cap });
+    }
     case "mode": {
       const mode = rest[0] ?? "";
       if (rest.length !== 1 || !(MODES as readonly string[]).includes(mode)) {
@@ -155,7 +166,8 @@ async function change(target: Target, patch: Record<string, unknown>): Promise<n
     string,
     unknown
   >;
-  console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min`);
+  const cap = settings.maxActive === null ? "no active-users cap" : `at most ${settings.maxActive} active`;
+  console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min, ${cap}`);
   return EXIT.ok;
 }
 

@@ -4,7 +4,7 @@
  * KEYS and ARGV from 10 on).
  *
  * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms}
- * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, v, rate_at, mode_at}
+ * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
  * KEYS[3]  history_key   hash minute -> "last_ticket:admitted" (30-minute window)
  * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
@@ -20,7 +20,7 @@
  * ARGV[5]  claims        the calling instance's claims since its last report, "bucket:count,..." ("" = none)
  * ARGV[6]  seen          pass subjects the instance saw in use since its last report, "sub,sub,..." ("" = none)
  * ARGV[7]  released      sessions the origin ended, "sub@ms,..." ("" = none)
- * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none
+ * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none; an operator's value wins
  * ARGV[9]  session_ms    default session length (SESSION_MINUTES) in ms; an operator's value wins
  *
  * ADVANCE_LUA loads the live settings and the events, and advances the
@@ -61,6 +61,7 @@ local MAX_FOLDS = 200
 local MAX_OFFERS = 1000
 local MAX_PENDING = 2000
 local MAX_OWED_SECONDS = 10
+local MAKE_UP_SHARE = 0.25
 local default_rate = tonumber(ARGV[1])
 local default_mode = ARGV[2]
 local now_arg = ARGV[3]
@@ -72,13 +73,14 @@ if now_arg == nil or now_arg == '' then
 else
   now = tonumber(now_arg)
 end
-local live = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at')
+local live = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at', 'max')
 local live_rate = tonumber(live[1])
 local live_mode = live[2]
 local session = live[3] or ''
 local version = tonumber(live[4]) or 0
 local rate_at = tonumber(live[5]) or 0
 local mode_at = tonumber(live[6]) or 0
+local max_override = live[7] or ''
 local events = {}
 local raw_events = redis.call('HGET', events_key, 'list')
 if raw_events then events = cjson.decode(raw_events) end
@@ -169,7 +171,7 @@ owed = math.max(-owed_bound, math.min(owed_bound, owed))
 -- Active visitors: subjects whose pass was used within the session length (plus the reporting lag).
 local active_key = KEYS[8]
 local released_key = KEYS[9]
-local max_active = tonumber(ARGV[8]) or 0
+local max_active = tonumber(max_override) or tonumber(ARGV[8]) or 0
 local session_ms = tonumber(ARGV[9]) or 600000
 if tonumber(session) then session_ms = tonumber(session) * 60000 end
 local function see(subjects)
@@ -253,17 +255,19 @@ for _, e in ipairs(events) do
   if e.endsAt and e.endsAt > updated_at and e.endsAt <= now then step(e.endsAt) end
 end
 step(now)
--- Make up the claims owed: owed/show more places, up to the lead (or the cap's ceiling); claims
--- over are held back from this advance only, so no place already offered is taken back.
+-- Make up the claims owed: owed/show more places, at most a quarter of this advance, up to the
+-- lead (or the cap's ceiling); claims over hold back as much of this advance, so no place
+-- already offered is taken back.
+local share = math.max(0, frontier - frontier_before) * MAKE_UP_SHARE
 if owed > 0 and mode ~= 'paused' then
   local limit = last_ticket + burst
   if mode == 'queue-all' then limit = last_ticket end
   if ceiling >= 0 and ceiling < limit then limit = ceiling end
-  local moved = math.max(0, math.min(owed / show, limit - frontier))
+  local moved = math.max(0, math.min(owed / show, limit - frontier, share))
   frontier = frontier + moved
   owed = owed - moved * show
 elseif owed < 0 then
-  local held = math.min(math.max(0, frontier - frontier_before), -owed / show)
+  local held = math.min(share, -owed / show)
   frontier = frontier - held
   owed = owed + held * show
 end
@@ -332,8 +336,11 @@ if redis.call('HSETNX', history_key, minute, snapshot) == 1 then
 end
 `;
 
-/** The settings part of every admission script's reply: rate, mode, session minutes ('' = default), version. */
-export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, version`;
+/**
+ * The settings part of every admission script's reply: rate, mode, session minutes, active-users
+ * cap ('' = the default for either), version.
+ */
+export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, max_override, version`;
 
 /**
  * The state part of every admission script's reply: frontier (string, keeps
@@ -352,5 +359,11 @@ export type StateTail = [
   ceiling: string | number,
 ];
 
-/** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); session '' means the default. */
-export type SettingsTail = [rate: string | number, mode: string, session: string | number, version: number];
+/** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); '' means the default. */
+export type SettingsTail = [
+  rate: string | number,
+  mode: string,
+  session: string | number,
+  max: string | number,
+  version: number,
+];

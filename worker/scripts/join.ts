@@ -22,7 +22,7 @@ import {
  * ARGV[12] limit         most new tickets per client per minute; 0 = no limit
  * ARGV[13] client        the client's name (an IP hash), "" when unknown (not limited)
  *
- * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode, session, version }:
+ * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode, session, max, version }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given)
@@ -34,7 +34,7 @@ import {
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
- *   rate, mode, session, version   the settings in force (session '' = default)
+ *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  */
 export const JOIN_LUA = `
 ${ADVANCE_LUA}

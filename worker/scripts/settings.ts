@@ -5,25 +5,26 @@
  * when the rate and mode were changed: a change made after a scheduled
  * event's start wins over the event (see schedule.ts).
  *
- * KEYS[1]  settings_key  hash {rate, mode, session, v, rate_at, mode_at}
+ * KEYS[1]  settings_key  hash {rate, mode, session, max, v, rate_at, mode_at}
  * ARGV[1]  rate          positions per minute, "" to leave as is, "-" to reset to the default
  * ARGV[2]  mode          mode name, "" to leave as is, "-" to reset
  * ARGV[3]  session       session minutes, "" to leave as is, "-" to reset
- * ARGV[4]  now_arg       time in ms, or "" to use Redis TIME
+ * ARGV[4]  max           active-users cap (0 = none), "" to leave as is, "-" to reset
+ * ARGV[5]  now_arg       time in ms, or "" to use Redis TIME
  *
- * Returns { rate, mode, session, version }: the stored overrides after the
+ * Returns { rate, mode, session, max, version }: the stored overrides after the
  * change ('' where the default applies) and the new version.
  */
 export const SETTINGS_LUA = `
 local settings_key = KEYS[1]
 local now
-if ARGV[4] == nil or ARGV[4] == '' then
+if ARGV[5] == nil or ARGV[5] == '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 else
-  now = tonumber(ARGV[4])
+  now = tonumber(ARGV[5])
 end
-local fields = { 'rate', 'mode', 'session' }
+local fields = { 'rate', 'mode', 'session', 'max' }
 for i, field in ipairs(fields) do
   local value = ARGV[i]
   if value == '-' then
@@ -34,9 +35,9 @@ for i, field in ipairs(fields) do
   if i < 3 and value ~= nil and value ~= '' then redis.call('HSET', settings_key, field .. '_at', now) end
 end
 local version = redis.call('HINCRBY', settings_key, 'v', 1)
-local stored = redis.call('HMGET', settings_key, 'rate', 'mode', 'session')
-return { stored[1] or '', stored[2] or '', stored[3] or '', version }
+local stored = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'max')
+return { stored[1] or '', stored[2] or '', stored[3] or '', stored[4] or '', version }
 `;
 
 /** Raw reply of {@link SETTINGS_LUA}. */
-export type SettingsReply = [rate: string, mode: string, session: string, version: number];
+export type SettingsReply = [rate: string, mode: string, session: string, max: string, version: number];

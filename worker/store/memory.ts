@@ -39,6 +39,7 @@ import { newArrival, secondsToNextMinute } from "./store.ts";
 
 interface Overrides extends LiveOverrides {
   sessionMinutes: number | null;
+  maxActive: number | null;
   version: number;
 }
 
@@ -70,6 +71,7 @@ const NO_OVERRIDES: Overrides = {
   perMinute: null,
   mode: null,
   sessionMinutes: null,
+  maxActive: null,
   perMinuteChangedAt: 0,
   modeChangedAt: 0,
   version: 0,
@@ -181,6 +183,7 @@ export class MemoryStore implements AdmissionStore {
       current.modeChangedAt = now;
     }
     if (patch.sessionMinutes !== undefined) current.sessionMinutes = patch.sessionMinutes;
+    if (patch.maxActive !== undefined) current.maxActive = patch.maxActive;
     current.version += 1;
     this.#overrides.set(room.room, current);
     return { kind: "settings", settings: this.#settings(room, now) };
@@ -230,7 +233,7 @@ export class MemoryStore implements AdmissionStore {
   #settings(room: RoomSpec, now: number): Settings {
     const o = this.#overrides.get(room.room) ?? NO_OVERRIDES;
     const { perMinute, mode } = settingsAt(this.#defaults(room), o, this.#schedule(room).events, now);
-    return { perMinute, mode, sessionMinutes: o.sessionMinutes, version: o.version };
+    return { perMinute, mode, sessionMinutes: o.sessionMinutes, maxActive: o.maxActive, version: o.version };
   }
 
   #schedule(room: RoomSpec): Schedule {
@@ -298,13 +301,13 @@ export class MemoryStore implements AdmissionStore {
       }
     }
     const ledger = this.#ledger(room, state, now);
-    const { perMinute, mode } = this.#settings(room, now);
+    const { perMinute, mode, maxActive } = this.#settings(room, now);
     if (report?.claims) recordClaims(ledger, report.claims);
     foldMatured(ledger, now, perMinute);
     const active = this.#countActive(room, now, report);
     const admitted = admittedSoFar(state);
     const ceiling = activeCeiling({
-      maxActive: room.maxActive ?? 0,
+      maxActive: maxActive ?? room.maxActive ?? 0,
       active,
       pending: pendingClaims(ledger, admitted, ledger.showRatio),
       showRatio: ledger.showRatio,

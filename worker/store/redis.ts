@@ -127,12 +127,12 @@ export class RedisStore implements AdmissionStore {
   tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
     const args = [...this.#args(room, report), String(report?.releasesSince ?? 0)];
     return attempt(async () => {
-      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, version, cursor, ...released] =
+      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, cursor, ...released] =
         await this.#tick.exec(roomKeys(room.room), args);
       return {
         kind: "state",
         state: frontierState(frontier, lastTicket, now, show, active, ceiling),
-        settings: settingsOf([rate, mode, session, version]),
+        settings: settingsOf([rate, mode, session, max, version]),
         releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
       };
     });
@@ -142,14 +142,21 @@ export class RedisStore implements AdmissionStore {
     const arg = (value: number | string | null | undefined) =>
       value === null ? "-" : value === undefined ? "" : String(value);
     return attempt(async () => {
-      const [rate, mode, session, version] = await this.#settings.exec(
+      const [rate, mode, session, max, version] = await this.#settings.exec(
         [settingsKey(room.room)],
-        [arg(patch.perMinute), arg(patch.mode), arg(patch.sessionMinutes), this.#now ? String(this.#now()) : ""],
+        [
+          arg(patch.perMinute),
+          arg(patch.mode),
+          arg(patch.sessionMinutes),
+          arg(patch.maxActive),
+          this.#now ? String(this.#now()) : "",
+        ],
       );
       const live: SettingsTail = [
         rate === "" ? room.defaultPerMinute : rate,
         mode === "" ? room.defaultMode : mode,
         session,
+        max,
         version,
       ];
       return { kind: "settings", settings: settingsOf(live) };
@@ -310,11 +317,12 @@ function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: St
   };
 }
 
-function settingsOf([rate, mode, session, version]: SettingsTail): Settings {
+function settingsOf([rate, mode, session, max, version]: SettingsTail): Settings {
   return {
     perMinute: Number(rate),
     mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : "auto",
     sessionMinutes: session === "" || session === null ? null : Number(session),
+    maxActive: max === "" || max === null ? null : Number(max),
     version: Number(version),
   };
 }

@@ -118,6 +118,7 @@ export interface SettingsPatch {
   readonly perMinute?: number | null;
   readonly mode?: Mode | null;
   readonly sessionMinutes?: number | null;
+  readonly maxActive?: number | null;
 }
 
 export type SettingsOutcome = { readonly kind: "settings"; readonly settings: Settings } | StoreUnavailable;
