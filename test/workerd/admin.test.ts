@@ -129,7 +129,7 @@ describe("PATCH /__anteroom/admin/settings", () => {
   it("applies concurrent changes whole: last write wins, nothing half-applied", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN });
     const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5, maxActive: 50 };
-    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20, maxActive: 80 };
+    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20, maxActive: 0 };
     await Promise.all(Array.from({ length: 10 }, (_, i) => patch(room, i % 2 ? a : b)));
     const { version, ...final } = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
     expect([a, b]).toContainEqual(final);
@@ -147,7 +147,7 @@ describe("PATCH /__anteroom/admin/settings", () => {
     expect(await (await admin(room, "/settings")).json()).toMatchObject({ maxActive: 500 });
     expect(await (await patch(room, { maxActive: 2 })).json()).toMatchObject({ maxActive: 2 });
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ maxActive: 2 });
-    expect(await (await patch(room, { maxActive: 0 })).json()).toMatchObject({ maxActive: null });
+    expect(await (await patch(room, { maxActive: 0 })).json()).toMatchObject({ maxActive: 0 });
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ maxActive: null });
     expect(await (await patch(room, { maxActive: null })).json()).toMatchObject({ maxActive: 500 });
   });

@@ -135,13 +135,13 @@ export function adminApi(): Hono<AppEnv> {
   return admin;
 }
 
+/** The settings as PATCH takes them, so a client can write back what it read (maxActive 0: no cap). */
 function settingsJson(settings: Settings, defaultSession: number, defaultMaxActive: number) {
-  const maxActive = settings.maxActive ?? defaultMaxActive;
   return {
     ratePerMinute: settings.perMinute,
     mode: settings.mode,
     sessionMinutes: settings.sessionMinutes ?? defaultSession,
-    maxActive: maxActive > 0 ? maxActive : null,
+    maxActive: settings.maxActive ?? defaultMaxActive,
     version: settings.version,
   };
 }

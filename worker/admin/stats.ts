@@ -55,6 +55,7 @@ export function roomStats(input: {
   readonly now: number;
 }): RoomStats {
   const { state, settings, history, now } = input;
+  const cap = settings.maxActive ?? input.maxActive;
   const admittedTotal = Math.min(Math.floor(state.frontier), state.lastTicket);
   const queueLength = Math.max(0, state.lastTicket - admittedTotal);
   const rate = rateOf(settings.perMinute);
@@ -77,7 +78,7 @@ export function roomStats(input: {
     admittedLastMinute: Math.max(0, admittedTotal - admittedAt(history, now - 60_000, admittedTotal)),
     admittedTotal,
     activeVisitors: state.active ?? 0,
-    maxActive: (settings.maxActive ?? input.maxActive) > 0 ? (settings.maxActive ?? input.maxActive) : null,
+    maxActive: cap > 0 ? cap : null,
     etaSecondsForNewcomer: eta,
     history: minuteStats(history, state, now),
     at: new Date(now).toISOString(),

@@ -395,9 +395,9 @@ el.capForm.addEventListener("submit", (event) => {
   event.preventDefault();
   change({ maxActive: numberOrTyped(el.capInput) }, el.capForm, (s) => {
     capDirty = false;
-    el.capInput.value = String(s.maxActive ?? 0);
-    setText(el.cap, s.maxActive === null ? "no cap" : `of ${fmt(s.maxActive)} cap`);
-    return s.maxActive === null ? "Active-users cap off." : `At most ${fmt(s.maxActive)} visitors active at once.`;
+    el.capInput.value = String(s.maxActive);
+    setText(el.cap, s.maxActive > 0 ? `of ${fmt(s.maxActive)} cap` : "no cap");
+    return s.maxActive > 0 ? `At most ${fmt(s.maxActive)} visitors active at once.` : "Active-users cap off.";
   });
 });
 

@@ -166,7 +166,7 @@ async function change(target: Target, patch: Record<string, unknown>): Promise<n
     string,
     unknown
   >;
-  const cap = settings.maxActive === null ? "no active-users cap" : `at most ${settings.maxActive} active`;
+  const cap = settings.maxActive ? `at most ${settings.maxActive} active` : "no active-users cap";
   console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min, ${cap}`);
   return EXIT.ok;
 }

@@ -3,7 +3,9 @@
  * same KEYS 1-9 and ARGV 1-9, documented here; each script documents its own
  * KEYS and ARGV from 10 on).
  *
- * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms}
+ * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
+ *                        b = last bucket folded, k = buckets folded, a = admitted when offers were
+ *                        last noted, m = claims owed} (see compensation.ts)
  * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
  * KEYS[3]  history_key   hash minute -> "last_ticket:admitted" (30-minute window)
  * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
@@ -37,7 +39,7 @@
  * subjects unused for the session length, and stops the frontier at the
  * ceiling (the places offered plus the room left under the cap, over the
  * show ratio). It defines: now, events, per_minute, mode, burst, session,
- * version, frontier, last_ticket, updated_at, show, active, ceiling,
+ * version, max_override, frontier, last_ticket, updated_at, show, active, ceiling,
  * session_ms, owed, snapshot, and the functions prequeue_at(t), event_by_seq(seq),
  * freeze(event), count_claims(bucket, count).
  *
@@ -60,7 +62,7 @@ local MIN_SHOW = 0.02
 local MAX_FOLDS = 200
 local MAX_OFFERS = 1000
 local MAX_PENDING = 2000
-local MAX_OWED_SECONDS = 10
+local MAX_OWED_SECONDS = 3
 local MAKE_UP_SHARE = 0.25
 local default_rate = tonumber(ARGV[1])
 local default_mode = ARGV[2]
@@ -259,13 +261,17 @@ step(now)
 -- lead (or the cap's ceiling); claims over hold back as much of this advance, so no place
 -- already offered is taken back.
 local share = math.max(0, frontier - frontier_before) * MAKE_UP_SHARE
-if owed > 0 and mode ~= 'paused' then
+if owed > 0 then
   local limit = last_ticket + burst
   if mode == 'queue-all' then limit = last_ticket end
+  if mode == 'paused' then limit = -math.huge end
   if ceiling >= 0 and ceiling < limit then limit = ceiling end
   local moved = math.max(0, math.min(owed / show, limit - frontier, share))
   frontier = frontier + moved
   owed = owed - moved * show
+  -- At the limit nothing is owed: the queue is empty, or the cap holds the line (and its
+  -- ceiling already counts the no-shows).
+  if frontier >= limit then owed = 0 end
 elseif owed < 0 then
   local held = math.min(share, -owed / show)
   frontier = frontier - held
@@ -286,6 +292,7 @@ end
 if admitted_after > noted then noted = admitted_after end
 if last_bucket - first_bucket + 1 > MAX_OFFERS then
   folded = last_bucket
+  owed = 0
   redis.call('DEL', claims_key)
 elseif last_bucket >= first_bucket then
   for bucket = first_bucket, last_bucket do redis.call('HSET', claims_key, 'o' .. bucket, now) end
@@ -345,9 +352,9 @@ export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, max_over
 /**
  * The state part of every admission script's reply: frontier (string, keeps
  * its fraction), last ticket, now, show ratio (string), active visitors, the
- * cap's ceiling (string; -1 = no cap).
+ * cap's ceiling (string; -1 = no cap), claims owed (string; negative: held back).
  */
-export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling)`;
+export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling), string.format('%.17g', owed)`;
 
 /** The state part of a reply (see {@link STATE_REPLY_LUA}). */
 export type StateTail = [
@@ -357,6 +364,7 @@ export type StateTail = [
   show: string | number,
   active: number,
   ceiling: string | number,
+  owed: string | number,
 ];
 
 /** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); '' means the default. */

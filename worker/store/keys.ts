@@ -5,8 +5,8 @@
  *
  * | key                        | type | fields / meaning                                                 | expiry |
  * |----------------------------|------|------------------------------------------------------------------|--------|
- * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms, s = show ratio, b = last folded claims bucket, k = buckets in the ratio, a = admitted count when offers were last noted | {@link stateTtlMs} after the last write |
- * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes); v = version; rate_at, mode_at = when changed (ms) | none (operator data) |
+ * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms, s = show ratio, b = last folded claims bucket, k = buckets in the ratio, a = admitted count when offers were last noted, m = claims owed (float, see compensation.ts) | {@link stateTtlMs} after the last write |
+ * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes), max (active-users cap, 0 = none); v = version; rate_at, mode_at = when changed (ms) | none (operator data) |
  * | anteroom:{room}:history    | hash | minute number -> "last_ticket:admitted", the last 30 minutes     | as state |
  * | anteroom:{room}:events     | hash | list = JSON array of scheduled events sorted by start; v = version | none (operator data) |
  * | anteroom:{room}:event-seq  | string | counter of event numbers (never reused)                        | none |

@@ -329,7 +329,7 @@ export class MemoryStore implements AdmissionStore {
     const after = admittedSoFar(made);
     recordOffers(ledger, after, now);
     resetWhenCaughtUp(ledger, after, made.lastTicket, now);
-    return { ...made, showRatio: ledger.showRatio, active, ceiling };
+    return { ...made, showRatio: ledger.showRatio, active, ceiling, owed: ledger.owed };
   }
 
   /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */
