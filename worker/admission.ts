@@ -13,8 +13,6 @@
  * runs both against the same clock to keep them in step.
  */
 
-import { paceShare } from "./compensation.ts";
-
 /** The admission counters of one room. */
 export interface FrontierState {
   /** Highest admitted position; fractional, since it grows by rate x elapsed. */
@@ -36,11 +34,6 @@ export interface FrontierState {
    * `active.ts`); absent or Infinity when MAX_ACTIVE is off.
    */
   readonly ceiling?: number;
-  /**
-   * Claims owed by no-show compensation (`compensation.ts`); while negative the
-   * store holds back part of each advance. Absent: 0.
-   */
-  readonly owed?: number;
 }
 
 /**
@@ -147,18 +140,15 @@ export interface FrontierView {
   readonly showRatio: number;
   /** The active-users cap's ceiling when observed (Infinity: no cap); extrapolation stops there. */
   readonly ceiling?: number;
-  /** Claims owed when observed (see {@link FrontierState.owed}). */
-  readonly owed?: number;
 }
 
 /** The frontier a {@link FrontierView} implies at `now`, never beyond what the store would allow. */
 export function frontierAt(view: FrontierView, now: number): number {
-  // While the store holds back claims over, its frontier moves at a share of the pace: so does this.
   const state = {
     frontier: view.frontier,
     lastTicket: view.lastTicket,
     updatedAt: view.observedAt,
-    showRatio: view.showRatio / paceShare(view.owed ?? 0),
+    showRatio: view.showRatio,
   };
   return advance(state, rateOf(view.settings.perMinute), now, view.settings.mode, view.ceiling).frontier;
 }

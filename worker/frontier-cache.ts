@@ -108,7 +108,6 @@ export class FrontierCache {
       settings,
       showRatio: state.showRatio ?? 1,
       ceiling: state.ceiling ?? Number.POSITIVE_INFINITY,
-      owed: state.owed ?? 0,
     };
     this.#failure = null;
     this.#trail.push({ at: now, frontier: state.frontier });

@@ -9,7 +9,6 @@ import {
   refreshSeconds,
   standing,
 } from "../../worker/admission.ts";
-import { foldMatured, MATURE_MS, makeUp, newLedger, recordClaims, recordOffers } from "../../worker/compensation.ts";
 
 const T0 = 1_800_000_000_000;
 
@@ -112,58 +111,6 @@ describe("frontierAt (per-instance extrapolation)", () => {
     expect(frontierAt(view, T0 + 5_000)).toBeLessThanOrEqual(store.frontier);
     expect(frontierAt(view, T0 + 5_000)).toBeCloseTo(6, 6);
     expect(frontierAt({ ...view, settings: { ...settings, mode: "paused" } }, T0 + 5_000)).toBe(state.frontier);
-  });
-
-  it("moves at the share of the pace the store moves at while it holds back claims over", () => {
-    const { state } = joinMany(initialState(rateOf(60), T0), 20, 60, T0);
-    const settings = { perMinute: 60, mode: "auto" as const, sessionMinutes: null, maxActive: null, version: 0 };
-    const view = { frontier: 1, lastTicket: state.lastTicket, observedAt: T0, settings, showRatio: 0.5 };
-    expect(frontierAt(view, T0 + 4_000)).toBeCloseTo(1 + 8, 6);
-    expect(frontierAt({ ...view, owed: -3 }, T0 + 4_000)).toBeCloseTo(1 + 8 * 0.75, 6);
-    expect(frontierAt({ ...view, owed: 3 }, T0 + 4_000)).toBeCloseTo(1 + 8, 6);
-  });
-});
-
-describe("makeUp (no-show compensation's claims owed)", () => {
-  const ledger = (owed: number, showRatio = 0.5) => ({ ...newLedger(0), owed, showRatio });
-
-  it("offers owed claims as owed/ratio places, at most a quarter of the advance, up to the limit", () => {
-    const small = ledger(1);
-    expect(makeUp(small, 100, 108, 500)).toBe(110); // 1 claim at 0.5 = 2 places, within 8 x 0.25
-    expect(small.owed).toBe(0);
-    const large = ledger(3);
-    expect(makeUp(large, 100, 108, 500)).toBe(110); // a quarter of 8 places; 2 places' worth (1 claim) paid
-    expect(large.owed).toBe(2);
-    const full = ledger(3);
-    expect(makeUp(full, 100, 108, 109)).toBe(109); // the limit: the queue is empty or the cap holds the line
-    expect(full.owed, "nothing is owed at the limit").toBe(0);
-    const paused = ledger(3);
-    expect(makeUp(paused, 100, 100, Number.NEGATIVE_INFINITY)).toBe(100);
-  });
-
-  it("holds claims over back from the advance, by at most a quarter of it, never below where it was", () => {
-    const over = ledger(-3);
-    expect(makeUp(over, 100, 108, 500)).toBe(106);
-    expect(over.owed).toBe(-2);
-    const still = ledger(-3);
-    expect(makeUp(still, 100, 100, 500)).toBe(100);
-    expect(still.owed).toBe(-3);
-  });
-
-  it("counts each place on the ratio in force when it was offered, and folds the difference into what is owed", () => {
-    const l = newLedger(0);
-    recordOffers(l, 6, T0); // 6 places of bucket 0 at a ratio of 1
-    l.showRatio = 0.5;
-    recordOffers(l, 10, T0 + 1_000); // 4 more at 0.5: bucket 0 fully offered, 8 claims counted on
-    expect(l.expected.get(0)).toBe(8);
-    recordClaims(l, new Map([[0, 5]]));
-    foldMatured(l, T0 + 1_000 + MATURE_MS, 60);
-    expect(l.owed).toBe(3);
-    expect(l.showRatio).toBe(0.5); // the first bucket sets the ratio: 5 of 10
-    recordClaims(l, new Map([[0, 1]])); // a late claim for the folded bucket
-    expect(l.owed).toBe(2);
-    foldMatured(l, T0 + 60_000, 20); // bounded by 3 s of the rate: 1 claim
-    expect(l.owed).toBe(1);
   });
 });
 

@@ -1,6 +1,5 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { bucketOf } from "../../worker/compensation.ts";
 import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
@@ -203,52 +202,16 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
       const last = await ticker.tick();
       expect(last).toMatchObject({ kind: "state" });
       if (last.kind === "state") expect(last.state.showRatio).toBeCloseTo(1 - abandon, 1);
-      // Every minute, the first included (the ratio starts at 1 and is learnt from buckets 6 s after
-      // their offer; what that lag let through short is made up), holds the rate, without bursts.
-      for (const ratio of minutes) {
+      // The first minute includes the measuring lag (the ratio starts at 1 and is learnt from
+      // buckets 6 s after their offer); from the second on, arrivals hold the rate.
+      expect(minutes[0]).toBeGreaterThanOrEqual(0.85);
+      for (const ratio of minutes.slice(1)) {
         expect(ratio).toBeGreaterThanOrEqual(0.95);
-        expect(ratio).toBeLessThanOrEqual(1.05);
+        expect(ratio).toBeLessThanOrEqual(1.02);
       }
-      const total = minutes.reduce((sum, ratio) => sum + ratio, 0) / minutes.length;
-      expect(total).toBeGreaterThanOrEqual(0.98);
-      expect(total).toBeLessThanOrEqual(1.02);
     },
     60_000,
   );
-
-  it("makes up what a matured bucket brought short of what was counted on, at most a quarter on top of the pace", async () => {
-    const t = clock();
-    const store = makeStore(t.now);
-    const spec = room(60);
-    for (let i = 0; i < 300; i++) await store.join(spec);
-    // The frontier moves 1 place a second at a ratio of 1; of bucket 1 (positions 11-20) only 5 come.
-    let reported = new Map<number, number>();
-    let offered = 2; // the first join came straight in: its claim is counted
-    const step = async () => {
-      t.advance(1000);
-      const outcome = await store.tick(spec, { claims: reported });
-      if (outcome.kind !== "state") throw new Error(outcome.kind);
-      reported = new Map();
-      const now = Math.min(Math.floor(outcome.state.frontier), outcome.state.lastTicket);
-      for (; offered <= now; offered++) {
-        if (offered > 10 && offered <= 20 && offered % 2 === 0) continue;
-        reported.set(bucketOf(offered), (reported.get(bucketOf(offered)) ?? 0) + 1);
-      }
-      return outcome.state;
-    };
-    let before = await step();
-    let after = await step();
-    while ((after.showRatio ?? 1) === 1 && after.frontier < 60) {
-      before = after;
-      after = await step();
-    }
-    // Bucket 1 matured: the ratio is the mean of buckets 0 and 1 (0.75), so the pace is 1 / 0.75
-    // places a second; the 5 claims missing (6.7 places) come on top, a quarter of the pace at a time.
-    expect(after.showRatio).toBeCloseTo(0.75, 5);
-    expect(after.frontier - before.frontier).toBeCloseTo(1.25 / 0.75, 5);
-    const next = await step();
-    expect(next.frontier - after.frontier).toBeCloseTo(1.25 / 0.75, 5);
-  });
 
   it("lets no newcomer straight in while paused, even with a lead left over from auto", async () => {
     const t = clock();

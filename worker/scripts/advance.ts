@@ -5,14 +5,13 @@
  *
  * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
  *                        b = last bucket folded, k = buckets folded, a = admitted when offers were
- *                        last noted, m = claims owed} (see compensation.ts)
+ *                        last noted} (see compensation.ts)
  * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
  * KEYS[3]  history_key   hash minute -> "last_ticket:admitted" (30-minute window)
  * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen_key    hash event seq -> last ticket before its pre-queue got its places
- * KEYS[7]  claims_key    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered, "e<bucket>" -> claims
- *                        counted on when offered (see compensation.ts)
+ * KEYS[7]  claims_key    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
  * KEYS[8]  active_key    zset pass subject -> last use reported (ms), the active visitors (see active.ts)
  * KEYS[9]  released_key  zset "<subject>@<released at ms>" -> time the store heard of it (ms)
  * ARGV[1]  default rate per minute (wrangler.toml), used unless overridden
@@ -32,15 +31,14 @@
  * the pre-queue's size, so everyone pre-queued holds a place ahead of anyone
  * arriving later. It also keeps the no-show compensation of
  * `compensation.ts`: it counts the reported claims, folds matured buckets
- * into the show ratio and what they brought short of what was counted on into
- * the claims owed, moves the frontier 1/show times faster, makes up the claims
- * owed, and notes when buckets become fully offered. And it keeps the active-users cap of
+ * into the show ratio, moves the frontier 1/show times faster, and notes
+ * when buckets become fully offered. And it keeps the active-users cap of
  * `active.ts`: it records the reported subjects and releases, drops
  * subjects unused for the session length, and stops the frontier at the
  * ceiling (the places offered plus the room left under the cap, over the
  * show ratio). It defines: now, events, per_minute, mode, burst, session,
  * version, max_override, frontier, last_ticket, updated_at, show, active, ceiling,
- * session_ms, owed, snapshot, and the functions prequeue_at(t), event_by_seq(seq),
+ * session_ms, snapshot, and the functions prequeue_at(t), event_by_seq(seq),
  * freeze(event), count_claims(bucket, count).
  *
  * Time comes from Redis TIME unless the caller passes one (tests, replay), so
@@ -62,8 +60,6 @@ local MIN_SHOW = 0.02
 local MAX_FOLDS = 200
 local MAX_OFFERS = 1000
 local MAX_PENDING = 2000
-local MAX_OWED_SECONDS = 3
-local MAKE_UP_SHARE = 0.25
 local default_rate = tonumber(ARGV[1])
 local default_mode = ARGV[2]
 local now_arg = ARGV[3]
@@ -123,7 +119,7 @@ end
 
 local per_minute, mode = settings_at(now)
 local burst = math.max(1, per_minute / 60)
-local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'm')
+local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
 local frontier, last_ticket, updated_at
 if stored[1] then
   frontier = tonumber(stored[1])
@@ -136,8 +132,6 @@ else
 end
 local show = tonumber(stored[4]) or 1
 local samples = tonumber(stored[6]) or 0
--- Claims counted on by matured buckets but not brought (negative: brought beyond), made up below.
-local owed = tonumber(stored[8]) or 0
 local folded = tonumber(stored[5]) or (math.floor(math.min(math.floor(frontier), last_ticket) / CLAIM_BUCKET) - 1)
 
 -- Claims (admissions that happened) count for their bucket until the bucket is folded;
@@ -148,7 +142,6 @@ local function count_claims(bucket, count)
     redis.call('PEXPIRE', claims_key, ttl_ms)
   elseif samples > 0 then
     show = math.min(1, show + math.max(SMOOTHING, 1 / samples) * count / CLAIM_BUCKET)
-    owed = owed - count
   end
 end
 if ARGV[5] and ARGV[5] ~= '' then
@@ -158,17 +151,13 @@ for _ = 1, MAX_FOLDS do
   local bucket = folded + 1
   local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
   if not offered_at or offered_at > now - MATURE_MS then break end
-  local counted = redis.call('HMGET', claims_key, 'c' .. bucket, 'e' .. bucket)
-  local claimed = math.min(CLAIM_BUCKET, tonumber(counted[1]) or 0)
-  owed = owed + (tonumber(counted[2]) or CLAIM_BUCKET * show) - claimed
+  local claimed = tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0
   samples = samples + 1
-  show = show + math.max(SMOOTHING, 1 / samples) * (claimed / CLAIM_BUCKET - show)
-  redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket, 'e' .. bucket)
+  show = show + math.max(SMOOTHING, 1 / samples) * (math.min(1, claimed / CLAIM_BUCKET) - show)
+  redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
   folded = bucket
 end
 if show < MIN_SHOW then show = MIN_SHOW end
-local owed_bound = per_minute / 60 * MAX_OWED_SECONDS
-owed = math.max(-owed_bound, math.min(owed_bound, owed))
 
 -- Active visitors: subjects whose pass was used within the session length (plus the reporting lag).
 local active_key = KEYS[8]
@@ -248,7 +237,6 @@ if not stored[1] then
     if e.prequeueFrom and e.startsAt <= now then freeze(e) end
   end
 end
-local frontier_before = frontier
 for _, e in ipairs(events) do
   if e.startsAt > updated_at and e.startsAt <= now then
     step(e.startsAt)
@@ -257,42 +245,13 @@ for _, e in ipairs(events) do
   if e.endsAt and e.endsAt > updated_at and e.endsAt <= now then step(e.endsAt) end
 end
 step(now)
--- Make up the claims owed: owed/show more places, at most a quarter of this advance, up to the
--- lead (or the cap's ceiling); claims over hold back as much of this advance, so no place
--- already offered is taken back.
-local share = math.max(0, frontier - frontier_before) * MAKE_UP_SHARE
-if owed > 0 then
-  local limit = last_ticket + burst
-  if mode == 'queue-all' then limit = last_ticket end
-  if mode == 'paused' then limit = -math.huge end
-  if ceiling >= 0 and ceiling < limit then limit = ceiling end
-  local moved = math.max(0, math.min(owed / show, limit - frontier, share))
-  frontier = frontier + moved
-  owed = owed - moved * show
-  -- At the limit nothing is owed: the queue is empty, or the cap holds the line (and its
-  -- ceiling already counts the no-shows).
-  if frontier >= limit then owed = 0 end
-elseif owed < 0 then
-  local held = math.min(share, -owed / show)
-  frontier = frontier - held
-  owed = owed + held * show
-end
 -- Note when buckets became fully offered; a jump too big for that starts the measuring over past it.
 local admitted_after = math.min(math.floor(frontier), last_ticket)
 local first_bucket = math.floor(noted / CLAIM_BUCKET)
-local last_bucket = math.floor(admitted_after / CLAIM_BUCKET) - 1
-if admitted_after > noted and last_bucket - first_bucket + 1 <= MAX_OFFERS then
-  -- Each place offered is counted on for the show ratio in force when it was offered.
-  for bucket = first_bucket, math.floor((admitted_after - 1) / CLAIM_BUCKET) do
-    local places = math.min(admitted_after, (bucket + 1) * CLAIM_BUCKET) - math.max(noted, bucket * CLAIM_BUCKET)
-    redis.call('HINCRBYFLOAT', claims_key, 'e' .. bucket, string.format('%.17g', places * show))
-  end
-  redis.call('PEXPIRE', claims_key, ttl_ms)
-end
 if admitted_after > noted then noted = admitted_after end
+local last_bucket = math.floor(admitted_after / CLAIM_BUCKET) - 1
 if last_bucket - first_bucket + 1 > MAX_OFFERS then
   folded = last_bucket
-  owed = 0
   redis.call('DEL', claims_key)
 elseif last_bucket >= first_bucket then
   for bucket = first_bucket, last_bucket do redis.call('HSET', claims_key, 'o' .. bucket, now) end
@@ -305,7 +264,6 @@ end
 if admitted_after >= last_ticket then
   show = 1
   samples = 0
-  owed = 0
   local caught_up = math.floor(admitted_after / CLAIM_BUCKET) - 1
   local recent = false
   for bucket = folded + 1, math.min(caught_up, folded + MAX_FOLDS) do
@@ -314,7 +272,7 @@ if admitted_after >= last_ticket then
       recent = true
       break
     end
-    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket, 'e' .. bucket)
+    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
     folded = bucket
   end
   if not recent and caught_up > folded then folded = caught_up end
@@ -332,7 +290,7 @@ local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticke
  */
 export const SAVE_LUA = `
 redis.call('HSET', state_key, 'f', string.format('%.17g', frontier), 't', last_ticket, 'u', updated_at,
-  's', string.format('%.17g', show), 'b', folded, 'k', samples, 'a', noted, 'm', string.format('%.17g', owed))
+  's', string.format('%.17g', show), 'b', folded, 'k', samples, 'a', noted)
 redis.call('PEXPIRE', state_key, ttl_ms)
 local minute = math.floor(updated_at / 60000)
 if redis.call('HSETNX', history_key, minute, snapshot) == 1 then
@@ -352,9 +310,9 @@ export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, max_over
 /**
  * The state part of every admission script's reply: frontier (string, keeps
  * its fraction), last ticket, now, show ratio (string), active visitors, the
- * cap's ceiling (string; -1 = no cap), claims owed (string; negative: held back).
+ * cap's ceiling (string; -1 = no cap).
  */
-export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling), string.format('%.17g', owed)`;
+export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling)`;
 
 /** The state part of a reply (see {@link STATE_REPLY_LUA}). */
 export type StateTail = [
@@ -364,7 +322,6 @@ export type StateTail = [
   show: string | number,
   active: number,
   ceiling: string | number,
-  owed: string | number,
 ];
 
 /** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); '' means the default. */

@@ -21,11 +21,11 @@ import {
  * ARGV[10] event_seq     the event the entry belongs to
  * ARGV[11] visitor       the visitor's id
  *
- * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, owed, rate, mode, session, max, version }:
+ * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version }:
  *   outcome      1 placed, 2 not started yet (store clock), 3 no such entry (the visitor is new)
  *   position     the place (0 unless outcome is 1)
  *   base         the last ticket before the pre-queue's places (0 unless outcome is 1)
- *   frontier, last_ticket, now, show, active, ceiling, owed   as TICK
+ *   frontier, last_ticket, now, show, active, ceiling   as TICK
  *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  */
 export const CLAIM_LUA = `

@@ -22,7 +22,7 @@ import {
  * ARGV[12] limit         most new tickets per client per minute; 0 = no limit
  * ARGV[13] client        the client's name (an IP hash), "" when unknown (not limited)
  *
- * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, owed, event_seq, event_starts, rate, mode, session, max, version }:
+ * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode, session, max, version }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given)

@@ -16,14 +16,13 @@ import {
  * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
  * ARGV[10] releases_since  store time of the newest release the instance knows (0 = none yet)
  *
- * Returns { frontier, last_ticket, now, show, active, ceiling, owed, rate, mode, session, max, version, cursor, released... }:
+ * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version, cursor, released... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap)
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
- *   owed         claims owed by no-show compensation, as a string (negative: held back)
  *   rate, mode, session, max, version   the live settings (session, max "" = default)
  *   cursor       store time of the newest release returned (releases_since when none)
  *   released     up to 500 releases heard from 1 s before releases_since on, oldest first, each

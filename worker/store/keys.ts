@@ -5,14 +5,14 @@
  *
  * | key                        | type | fields / meaning                                                 | expiry |
  * |----------------------------|------|------------------------------------------------------------------|--------|
- * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms, s = show ratio, b = last folded claims bucket, k = buckets in the ratio, a = admitted count when offers were last noted, m = claims owed (float, see compensation.ts) | {@link stateTtlMs} after the last write |
+ * | anteroom:{room}:state      | hash | f = frontier (float), t = last ticket, u = last advance ms, s = show ratio, b = last folded claims bucket, k = buckets in the ratio, a = admitted count when offers were last noted | {@link stateTtlMs} after the last write |
  * | anteroom:{room}:settings   | hash | operators' overrides: rate, mode, session (minutes), max (active-users cap, 0 = none); v = version; rate_at, mode_at = when changed (ms) | none (operator data) |
  * | anteroom:{room}:history    | hash | minute number -> "last_ticket:admitted", the last 30 minutes     | as state |
  * | anteroom:{room}:events     | hash | list = JSON array of scheduled events sorted by start; v = version | none (operator data) |
  * | anteroom:{room}:event-seq  | string | counter of event numbers (never reused)                        | none |
  * | anteroom:{room}:prequeue   | zset | "<event seq>:<visitor id>" -> seq + lottery draw in [0, 1)       | as state |
  * | anteroom:{room}:frozen     | hash | event seq -> last ticket before the event's pre-queue was placed | as state |
- * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered, "e<bucket>" -> claims counted on (buckets of 10 positions) | as state |
+ * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered (buckets of 10 positions) | as state |
  * | anteroom:{room}:active    | zset | pass subject -> last use reported (ms): the active visitors (MAX_ACTIVE) | as state |
  * | anteroom:{room}:released  | zset | "<subject>@<released at ms>" -> when the store heard of it (ms): sessions the origin ended | as state |
  * | anteroom:{room}:clients:<minute> | hash | client (IP hash) -> new tickets taken in that minute       | 2 minutes |

@@ -4,7 +4,6 @@ import {
   bucketOf,
   type ClaimLedger,
   foldMatured,
-  makeUp,
   newLedger,
   recordClaims,
   recordOffers,
@@ -301,9 +300,9 @@ export class MemoryStore implements AdmissionStore {
       }
     }
     const ledger = this.#ledger(room, state, now);
-    const { perMinute, mode, maxActive } = this.#settings(room, now);
+    const { maxActive } = this.#settings(room, now);
     if (report?.claims) recordClaims(ledger, report.claims);
-    foldMatured(ledger, now, perMinute);
+    foldMatured(ledger, now);
     const active = this.#countActive(room, now, report);
     const admitted = admittedSoFar(state);
     const ceiling = activeCeiling({
@@ -323,13 +322,10 @@ export class MemoryStore implements AdmissionStore {
       (event, lastTicket) => this.#freeze(schedule, event.seq, lastTicket),
       ceiling,
     );
-    const lead = mode === "paused" ? -Infinity : mode === "queue-all" ? 0 : rateOf(perMinute).burst;
-    const limit = Math.min(advanced.lastTicket + lead, ceiling);
-    const made = { ...advanced, frontier: makeUp(ledger, state.frontier, advanced.frontier, limit) };
-    const after = admittedSoFar(made);
+    const after = admittedSoFar(advanced);
     recordOffers(ledger, after, now);
-    resetWhenCaughtUp(ledger, after, made.lastTicket, now);
-    return { ...made, showRatio: ledger.showRatio, active, ceiling, owed: ledger.owed };
+    resetWhenCaughtUp(ledger, after, advanced.lastTicket, now);
+    return { ...advanced, showRatio: ledger.showRatio, active, ceiling };
   }
 
   /** Places an event's pre-queue after `lastTicket`, once; returns how many places it took. */

@@ -127,25 +127,11 @@ export class RedisStore implements AdmissionStore {
   tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
     const args = [...this.#args(room, report), String(report?.releasesSince ?? 0)];
     return attempt(async () => {
-      const [
-        frontier,
-        lastTicket,
-        now,
-        show,
-        active,
-        ceiling,
-        owed,
-        rate,
-        mode,
-        session,
-        max,
-        version,
-        cursor,
-        ...released
-      ] = await this.#tick.exec(roomKeys(room.room), args);
+      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, cursor, ...released] =
+        await this.#tick.exec(roomKeys(room.room), args);
       return {
         kind: "state",
-        state: frontierState(frontier, lastTicket, now, show, active, ceiling, owed),
+        state: frontierState(frontier, lastTicket, now, show, active, ceiling),
         settings: settingsOf([rate, mode, session, max, version]),
         releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
       };
@@ -238,23 +224,10 @@ function releaseOf(entry: string): Release | null {
 
 /** The one mapping of JOIN's reply. */
 function joinOutcome(
-  [
-    outcome,
-    position,
-    frontier,
-    lastTicket,
-    now,
-    show,
-    active,
-    ceiling,
-    owed,
-    eventSeq,
-    eventStarts,
-    ...live
-  ]: JoinReply,
+  [outcome, position, frontier, lastTicket, now, show, active, ceiling, eventSeq, eventStarts, ...live]: JoinReply,
   localNow: number,
 ): JoinOutcome {
-  const state = frontierState(frontier, lastTicket, now, show, active, ceiling, owed);
+  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
   const settings = settingsOf(live);
   switch (outcome) {
     case 0:
@@ -285,10 +258,9 @@ function claimOutcome([
   show,
   active,
   ceiling,
-  owed,
   ...live
 ]: ClaimReply): ClaimOutcome {
-  const state = frontierState(frontier, lastTicket, now, show, active, ceiling, owed);
+  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
   const settings = settingsOf(live);
   switch (outcome) {
     case 1:
@@ -333,7 +305,7 @@ function decodeEvents(json: unknown): ScheduledEvent[] {
   }));
 }
 
-function frontierState(...[frontier, lastTicket, now, show, active, ceiling, owed]: StateTail): FrontierState {
+function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: StateTail): FrontierState {
   const cap = Number(ceiling);
   return {
     frontier: Number(frontier),
@@ -342,7 +314,6 @@ function frontierState(...[frontier, lastTicket, now, show, active, ceiling, owe
     showRatio: Number(show),
     active: Number(active),
     ceiling: cap < 0 ? Number.POSITIVE_INFINITY : cap,
-    owed: Number(owed),
   };
 }
 
