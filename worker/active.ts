@@ -25,6 +25,11 @@ export function sessionLengthMs(operatorMinutes: number | null | undefined, depl
   return operatorMinutes ? operatorMinutes * 60_000 : (deployedMs ?? DEFAULT_SESSION_MS);
 }
 
+/** The active-users cap in force (0 = none): the operator's live value, else the deployed MAX_ACTIVE. */
+export function activeCap(operator: number | null | undefined, deployed: number | undefined): number {
+  return operator ?? deployed ?? 0;
+}
+
 /** How often an instance reports a subject it keeps seeing: a quarter of the session, at most a minute. */
 export function reportEveryMs(sessionMs: number): number {
   return Math.min(60_000, sessionMs / 4);

@@ -1,4 +1,4 @@
-import { activeSince, isReleased, reportEveryMs, sessionLengthMs } from "./active.ts";
+import { activeCap, activeSince, isReleased, reportEveryMs, sessionLengthMs } from "./active.ts";
 import { type FrontierState, type FrontierView, frontierAt, type Settings } from "./admission.ts";
 import { bucketOf } from "./compensation.ts";
 import type { AdmissionStore, Release, ReleaseFeed, Report, RoomSpec } from "./store/store.ts";
@@ -197,7 +197,7 @@ export class FrontierCache {
    */
   #capPace(): number | null {
     const view = this.#view;
-    const maxActive = view?.settings.maxActive ?? this.#room.maxActive ?? 0;
+    const maxActive = activeCap(view?.settings.maxActive, this.#room.maxActive);
     if (!view || maxActive <= 0 || (view.ceiling ?? Number.POSITIVE_INFINITY) > view.frontier + 1) return null;
     const first = this.#trail[0];
     const last = this.#trail.at(-1);

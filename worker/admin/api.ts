@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { activeCap } from "../active.ts";
 import type { Settings } from "../admission.ts";
 import type { AppEnv } from "../app-env.ts";
 import { errorResponse } from "../responses.ts";
@@ -141,7 +142,7 @@ function settingsJson(settings: Settings, defaultSession: number, defaultMaxActi
     ratePerMinute: settings.perMinute,
     mode: settings.mode,
     sessionMinutes: settings.sessionMinutes ?? defaultSession,
-    maxActive: settings.maxActive ?? defaultMaxActive,
+    maxActive: activeCap(settings.maxActive, defaultMaxActive),
     version: settings.version,
   };
 }

@@ -13,8 +13,9 @@ const LIMITS = { ratePerMinute: RATE_LIMIT, sessionMinutes: 7 * 24 * 60, maxActi
 /**
  * Validates the JSON body of `PATCH /__anteroom/admin/settings`: the fields
  * `ratePerMinute`, `mode`, `sessionMinutes`, `maxActive` (0 turns the cap
- * off), each a value or null (back to the wrangler.toml default). Unknown fields and out-of-range values are
- * problems that name the field; nothing is applied unless all are valid.
+ * off), each a value or null (back to the wrangler.toml default). Unknown
+ * fields and out-of-range values are problems that name the field; nothing is
+ * applied unless all are valid.
  *
  * @example
  * ```ts

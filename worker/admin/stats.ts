@@ -1,3 +1,4 @@
+import { activeCap } from "../active.ts";
 import { type FrontierState, rateOf, type Settings } from "../admission.ts";
 import type { MinuteSnapshot } from "../store/store.ts";
 
@@ -55,7 +56,7 @@ export function roomStats(input: {
   readonly now: number;
 }): RoomStats {
   const { state, settings, history, now } = input;
-  const cap = settings.maxActive ?? input.maxActive;
+  const cap = activeCap(settings.maxActive, input.maxActive);
   const admittedTotal = Math.min(Math.floor(state.frontier), state.lastTicket);
   const queueLength = Math.max(0, state.lastTicket - admittedTotal);
   const rate = rateOf(settings.perMinute);

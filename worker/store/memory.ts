@@ -1,4 +1,4 @@
-import { activeCeiling, activeSince, pendingClaims, sessionLengthMs } from "../active.ts";
+import { activeCap, activeCeiling, activeSince, pendingClaims, sessionLengthMs } from "../active.ts";
 import { type FrontierState, initialState, join, rateOf, type Settings } from "../admission.ts";
 import {
   bucketOf,
@@ -306,7 +306,7 @@ export class MemoryStore implements AdmissionStore {
     const active = this.#countActive(room, now, report);
     const admitted = admittedSoFar(state);
     const ceiling = activeCeiling({
-      maxActive: maxActive ?? room.maxActive ?? 0,
+      maxActive: activeCap(maxActive, room.maxActive),
       active,
       pending: pendingClaims(ledger, admitted, ledger.showRatio),
       showRatio: ledger.showRatio,
