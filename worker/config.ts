@@ -1,9 +1,9 @@
-import { MODES, type Mode } from "./admission.ts";
-import { TICKET_BINDINGS, type TicketBinding } from "./client.ts";
 import { ConfigError } from "./errors.ts";
-import { STORE_FAILURE_MODES, type StoreFailureMode } from "./fallback.ts";
-import { COOKIE_CHECKS, type CookieCheck } from "./probe.ts";
-import { SITEVERIFY_URL } from "./turnstile.ts";
+import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
+import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
+import { MODES, type Mode } from "./model/admission.ts";
+import { COOKIE_CHECKS, type CookieCheck } from "./tokens/probe.ts";
+import { SITEVERIFY_URL } from "./tokens/turnstile.ts";
 
 /** Where the worker runs: development allows the in-memory store and ephemeral keys. */
 export type Environment = "development" | "production";

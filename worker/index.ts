@@ -1,13 +1,13 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin/api.ts";
-import type { AppEnv } from "./app-env.ts";
-import { turnstileCheck } from "./challenge.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
-import { jwks } from "./jwks.ts";
-import { errorResponse } from "./responses.ts";
-import { waitingRoom } from "./room.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { turnstileCheck } from "./http/challenge.ts";
+import { jwks } from "./http/jwks.ts";
+import { errorResponse } from "./http/responses.ts";
+import { waitingRoom } from "./http/room.ts";
+import { status } from "./http/status.ts";
 import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
-import { status } from "./status.ts";
 
 /**
  * Builds the Anteroom worker app. Production uses the default export; tests

@@ -1,19 +1,19 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./app-env.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
-import { StoreFallback } from "./fallback.ts";
-import { FrontierCache } from "./frontier-cache.ts";
-import type { GateDeps } from "./gate.ts";
-import { ephemeralKeyring, type Keyring, loadKeyring } from "./keyring.ts";
-import { DEFAULT_TEMPLATE } from "./page/template.ts";
-import { pathMatcher } from "./paths.ts";
-import type { Upstream } from "./proxy.ts";
+import { StoreFallback } from "./gate/fallback.ts";
+import { FrontierCache } from "./gate/frontier-cache.ts";
+import type { GateDeps } from "./gate/gate.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
+import { pathMatcher } from "./http/paths.ts";
+import type { Upstream } from "./http/proxy.ts";
 import { stateTtlMs } from "./store/keys.ts";
 import { MemoryStore } from "./store/memory.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
 import type { AdmissionStore } from "./store/store.ts";
-import { ephemeralTicketKey } from "./ticket.ts";
+import { ephemeralKeyring, type Keyring, loadKeyring } from "./tokens/keyring.ts";
+import { ephemeralTicketKey } from "./tokens/ticket.ts";
 
 /** Everything built from the environment once per worker instance. */
 export interface Runtime {

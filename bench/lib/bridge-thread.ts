@@ -1,7 +1,7 @@
-// The project's Upstash REST bridge (worker/dev/bridge.ts), run in a worker
+// The project's Upstash REST bridge (tools/bridge.ts), run in a worker
 // thread so the load generator's event loop does not delay Redis replies.
 import { parentPort, workerData } from "node:worker_threads";
-import { startBridge } from "../../worker/dev/bridge.ts";
+import { startBridge } from "../../tools/bridge.ts";
 
 const port = parentPort;
 if (!port) throw new Error("bridge-thread.ts runs as a worker thread");

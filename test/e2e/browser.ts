@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
+import { type Stack, startStack } from "../../tools/stack.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 /**

@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import type { BrowserContext, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TEMPLATE } from "../../worker/page/template.ts";
+import { DEFAULT_TEMPLATE } from "../../worker/http/pages/template.ts";
 import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
 
 // Issue 6 in a real browser: the holding page's Content-Security-Policy does

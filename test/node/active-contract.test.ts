@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rateOf, standing } from "../../worker/admission.ts";
-import { FrontierCache } from "../../worker/frontier-cache.ts";
+import { FrontierCache } from "../../worker/gate/frontier-cache.ts";
+import { rateOf, standing } from "../../worker/model/admission.ts";
 import type { RoomSpec } from "../../worker/store/store.ts";
 import { clock, room, stores } from "../support/stores.ts";
 

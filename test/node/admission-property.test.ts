@@ -12,8 +12,8 @@
 // in in the order of their tickets.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { rateOf } from "../../worker/admission.ts";
-import { bucketOf } from "../../worker/compensation.ts";
+import { rateOf } from "../../worker/model/admission.ts";
+import { bucketOf } from "../../worker/model/compensation.ts";
 import { RedisStore } from "../../worker/store/redis.ts";
 import type { JoinOutcome, TickOutcome } from "../../worker/store/store.ts";
 import { clock, redisClient, room } from "../support/stores.ts";

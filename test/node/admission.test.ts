@@ -8,7 +8,7 @@ import {
   rateOf,
   refreshSeconds,
   standing,
-} from "../../worker/admission.ts";
+} from "../../worker/model/admission.ts";
 
 const T0 = 1_800_000_000_000;
 

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
-import { freePort } from "../../worker/dev/wrangler.ts";
+import { type Bridge, startBridge } from "../../tools/bridge.ts";
+import { freePort } from "../../tools/wrangler.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 // This file owns its redis-server and bridge (not the global ones): the fault
@@ -439,7 +439,7 @@ describe("startup and CLI", () => {
 
   it("runs as a CLI configured by REDIS_URL, BRIDGE_PORT and BRIDGE_TOKEN", async () => {
     const port = await freePort();
-    const script = fileURLToPath(new URL("../../worker/dev/bridge.ts", import.meta.url));
+    const script = fileURLToPath(new URL("../../tools/bridge.ts", import.meta.url));
     const child = spawn(process.execPath, [script], {
       env: { ...process.env, REDIS_URL: server.url, BRIDGE_PORT: String(port), BRIDGE_TOKEN: "cli-token" },
       stdio: ["ignore", "pipe", "pipe"],

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
+import { type Stack, startStack } from "../../tools/stack.ts";
 
-const CLI = fileURLToPath(new URL("../../worker/dev/anteroom.mjs", import.meta.url));
+const CLI = fileURLToPath(new URL("../../tools/anteroom.mjs", import.meta.url));
 const TOKEN = "cli-test-admin-token-0123456789";
 
 /** Runs the real `anteroom` bin as a user would, returning its exit code and output. */

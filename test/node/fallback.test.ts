@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { rateOf, type Settings } from "../../worker/admission.ts";
-import { type Bucket, fallbackDecision, StoreFallback, takeToken } from "../../worker/fallback.ts";
+import { type Bucket, fallbackDecision, StoreFallback, takeToken } from "../../worker/gate/fallback.ts";
+import { rateOf, type Settings } from "../../worker/model/admission.ts";
 
 const auto: Settings = { perMinute: 120, mode: "auto", sessionMinutes: null, maxActive: null, version: 1 };
 const room = { room: "r", defaultPerMinute: 60, defaultMode: "auto", stateTtlMs: 1 } as const;

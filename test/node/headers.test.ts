@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
 import { ConfigError } from "../../worker/errors.ts";
-import { contentSecurityPolicy, newNonce } from "../../worker/headers.ts";
+import { contentSecurityPolicy, newNonce } from "../../worker/http/headers.ts";
 
 describe("contentSecurityPolicy", () => {
   it("allows inline script and style by the nonce only, and nothing from elsewhere", () => {

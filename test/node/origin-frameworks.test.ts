@@ -26,7 +26,7 @@ import {
   releaseAdmission,
 } from "../../origin-adapter/index.ts";
 import { type AnteroomNextRequest, anteroom as nextAnteroom } from "../../origin-adapter/next.ts";
-import { freePort, type Stack, startStack } from "../../worker/dev/stack.ts";
+import { freePort, type Stack, startStack } from "../../tools/stack.ts";
 import { type TestKey, testKey, workerPass } from "../support/passes.ts";
 
 /** What every test app's handler answers: what reached it. */

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import type { JSONWebKeySet } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type AdmissionVerifierOptions, createAdmissionVerifier } from "../../origin-adapter/index.ts";
-import { freePort } from "../../worker/dev/stack.ts";
+import { freePort } from "../../tools/stack.ts";
 import { b64url, passClaims, strangerToken, type TestKey, testKey, workerPass } from "../support/passes.ts";
 
 /** A JWKS endpoint whose behaviour and key set the test changes as it goes. */

@@ -16,9 +16,9 @@ import {
   PASS_COOKIE,
   PASS_HEADER,
 } from "../../origin-adapter/index.ts";
-import { HOST_PREFIX, PASS_COOKIE as WORKER_PASS_COOKIE } from "../../worker/cookies.ts";
-import { PASS_HEADER as WORKER_PASS_HEADER } from "../../worker/proxy.ts";
-import { signTicket } from "../../worker/ticket.ts";
+import { HOST_PREFIX, PASS_COOKIE as WORKER_PASS_COOKIE } from "../../worker/http/cookies.ts";
+import { PASS_HEADER as WORKER_PASS_HEADER } from "../../worker/http/proxy.ts";
+import { signTicket } from "../../worker/tokens/ticket.ts";
 import {
   b64url,
   passClaims,

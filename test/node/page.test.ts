@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
 import { ConfigError } from "../../worker/errors.ts";
-import type { QueuedView } from "../../worker/gate.ts";
+import type { QueuedView } from "../../worker/gate/gate.ts";
 import {
   escapeHtml,
   humanWait,
@@ -10,8 +10,8 @@ import {
   PLACEHOLDERS,
   pageValues,
   renderTemplate,
-} from "../../worker/page/page.ts";
-import { DEFAULT_TEMPLATE } from "../../worker/page/template.ts";
+} from "../../worker/http/pages/page.ts";
+import { DEFAULT_TEMPLATE } from "../../worker/http/pages/template.ts";
 
 const NONCE = "bm9uY2Utb2YtdGhlLXRlc3Q";
 

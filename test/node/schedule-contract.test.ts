@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ScheduledEvent } from "../../worker/schedule.ts";
+import type { ScheduledEvent } from "../../worker/model/schedule.ts";
 import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
 import { clock, room, stores, T0 } from "../support/stores.ts";
 

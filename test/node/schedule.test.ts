@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkNewEvent, phaseOf } from "../../worker/admin/events.ts";
-import { clock as countdownClock } from "../../worker/page/countdown.ts";
+import { clock as countdownClock } from "../../worker/http/pages/countdown.ts";
 import {
   activeEventAt,
   boundaries,
@@ -9,7 +9,7 @@ import {
   prequeueEventAt,
   type ScheduledEvent,
   settingsAt,
-} from "../../worker/schedule.ts";
+} from "../../worker/model/schedule.ts";
 
 const M = 60_000;
 const NONE: LiveOverrides = { perMinute: null, mode: null, perMinuteChangedAt: 0, modeChangedAt: 0 };

@@ -1,6 +1,6 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
+import { type Bridge, startBridge } from "../../tools/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CookieJar, get, header, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "../../bench/lib/http.ts";
-import { type Stack, startStack } from "../../worker/dev/stack.ts";
+import { type Stack, startStack } from "../../tools/stack.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
 // A surge at twice the admission rate, with redis-server killed (SIGKILL) in

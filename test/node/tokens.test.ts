@@ -1,8 +1,8 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
-import { ephemeralKeyring, generateSigningKey, loadKeyring } from "../../worker/keyring.ts";
-import { needsRenewal, type PassOptions, readPass, signPass } from "../../worker/pass.ts";
-import { readTicket, signTicket, type TicketOptions } from "../../worker/ticket.ts";
+import { ephemeralKeyring, generateSigningKey, loadKeyring } from "../../worker/tokens/keyring.ts";
+import { needsRenewal, type PassOptions, readPass, signPass } from "../../worker/tokens/pass.ts";
+import { readTicket, signTicket, type TicketOptions } from "../../worker/tokens/ticket.ts";
 
 const NOW = 1_800_000_000_000;
 const ticketOptions: TicketOptions = {

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { type Bridge, startBridge } from "../../worker/dev/bridge.ts";
+import { type Bridge, startBridge } from "../../tools/bridge.ts";
 import { startRedisServer } from "./redis-server.ts";
 
 declare module "vitest" {

@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startDemoOrigin } from "../../worker/dev/demo-origin.ts";
+import { startDemoOrigin } from "../../tools/demo-origin.ts";
 import { startTurnstileStandIn } from "./turnstile-stand-in.ts";
 
 declare module "vitest" {

@@ -1,6 +1,6 @@
 import { exportJWK, exportSPKI, generateKeyPair, importJWK, type JSONWebKeySet, type JWK, SignJWT } from "jose";
-import { generateSigningKey, type Keyring, loadKeyring } from "../../worker/keyring.ts";
-import { type PassOptions, signPass } from "../../worker/pass.ts";
+import { generateSigningKey, type Keyring, loadKeyring } from "../../worker/tokens/keyring.ts";
+import { type PassOptions, signPass } from "../../worker/tokens/pass.ts";
 
 /** A pass signing key as the worker holds it, plus what an origin is given. */
 export interface TestKey {

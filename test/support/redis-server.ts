@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../worker/dev/wrangler.ts";
+import { freePort } from "../../tools/wrangler.ts";
 
 /** A `redis-server` child process owned by the test run. */
 export interface RedisServer {

@@ -1,5 +1,5 @@
 import { inject } from "vitest";
-import { bucketOf } from "../../worker/compensation.ts";
+import { bucketOf } from "../../worker/model/compensation.ts";
 import { MemoryStore } from "../../worker/store/memory.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";

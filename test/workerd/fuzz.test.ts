@@ -12,12 +12,12 @@ import fc from "fast-check";
 import { SignJWT, UnsecuredJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
+import { pathMatcher } from "../../worker/http/paths.ts";
 import { createApp } from "../../worker/index.ts";
-import { loadKeyring } from "../../worker/keyring.ts";
-import { signPass } from "../../worker/pass.ts";
-import { pathMatcher } from "../../worker/paths.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import { signTicket } from "../../worker/ticket.ts";
+import { loadKeyring } from "../../worker/tokens/keyring.ts";
+import { signPass } from "../../worker/tokens/pass.ts";
+import { signTicket } from "../../worker/tokens/ticket.ts";
 import { bindings, signingKeys, T0, testRoom } from "./helpers.ts";
 
 const TICKET_SECRET = "fuzz-ticket-secret-0123456789abcdefghijkl";

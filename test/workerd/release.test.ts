@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PASS_COOKIE } from "../../worker/cookies.ts";
+import { PASS_COOKIE } from "../../worker/http/cookies.ts";
 import { testRoom, Visitor } from "./helpers.ts";
 
 interface Echo {

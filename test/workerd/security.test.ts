@@ -3,8 +3,8 @@
 // page the worker renders, and no redirect off-site whatever the path says.
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
+import { unavailableResponse } from "../../worker/http/responses.ts";
 import { createApp } from "../../worker/index.ts";
-import { unavailableResponse } from "../../worker/responses.ts";
 import { T0, testRoom, Visitor } from "./helpers.ts";
 
 type Room = Awaited<ReturnType<typeof testRoom>>;

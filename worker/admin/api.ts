@@ -1,8 +1,8 @@
 import { Hono } from "hono";
-import { activeCap } from "../active.ts";
-import type { Settings } from "../admission.ts";
-import type { AppEnv } from "../app-env.ts";
-import { errorResponse } from "../responses.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { errorResponse } from "../http/responses.ts";
+import { activeCap } from "../model/active.ts";
+import type { Settings } from "../model/admission.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
 import { checkSettingsPatch } from "./settings.ts";

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { errorResponse } from "../responses.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { errorResponse } from "../http/responses.ts";
 
 /**
  * Guards the admin API with `Authorization: Bearer <ADMIN_TOKEN>`. With no

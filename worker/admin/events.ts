@@ -1,5 +1,5 @@
-import { MODES, type Mode } from "../admission.ts";
-import { endOf, isOver, overlapWith, type ScheduledEvent } from "../schedule.ts";
+import { MODES, type Mode } from "../model/admission.ts";
+import { endOf, isOver, overlapWith, type ScheduledEvent } from "../model/schedule.ts";
 import type { EventRecord } from "../store/store.ts";
 import { RATE_LIMIT } from "./settings.ts";
 

@@ -1,4 +1,4 @@
-import { MODES, type Mode } from "../admission.ts";
+import { MODES, type Mode } from "../model/admission.ts";
 import type { SettingsPatch } from "../store/store.ts";
 
 /** Result of checking an operator's settings change: the patch, or every problem found. */

@@ -1,5 +1,5 @@
-import { activeCap } from "../active.ts";
-import { type FrontierState, rateOf, type Settings } from "../admission.ts";
+import { activeCap } from "../model/active.ts";
+import { type FrontierState, rateOf, type Settings } from "../model/admission.ts";
 import type { MinuteSnapshot } from "../store/store.ts";
 
 /** One minute of the operator's history. */

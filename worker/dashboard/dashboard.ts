@@ -1,6 +1,6 @@
 import { Hono } from "hono";
-import type { AppEnv } from "../app-env.ts";
-import { errorResponse } from "../responses.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { errorResponse } from "../http/responses.ts";
 import { dashboardAssets } from "./assets.ts";
 import { dashboardPage } from "./page.ts";
 

@@ -1,4 +1,4 @@
-import { MODES, type Mode } from "../admission.ts";
+import { MODES, type Mode } from "../model/admission.ts";
 import type { DashboardAssets } from "./assets.ts";
 
 /** What each mode does, for the mode picker (README "Modes" has the full table). */

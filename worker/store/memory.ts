@@ -1,5 +1,5 @@
-import { activeCap, activeCeiling, activeSince, pendingClaims, sessionLengthMs } from "../active.ts";
-import { type FrontierState, initialState, join, rateOf, type Settings } from "../admission.ts";
+import { activeCap, activeCeiling, activeSince, pendingClaims, sessionLengthMs } from "../model/active.ts";
+import { type FrontierState, initialState, join, rateOf, type Settings } from "../model/admission.ts";
 import {
   bucketOf,
   type ClaimLedger,
@@ -8,7 +8,7 @@ import {
   recordClaims,
   recordOffers,
   resetWhenCaughtUp,
-} from "../compensation.ts";
+} from "../model/compensation.ts";
 import {
   advanceThrough,
   type Defaults,
@@ -17,7 +17,7 @@ import {
   type ScheduledEvent,
   scheduledEvent,
   settingsAt,
-} from "../schedule.ts";
+} from "../model/schedule.ts";
 import type {
   AdmissionStore,
   Arrival,

@@ -1,14 +1,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import { DEFAULT_SESSION_MS } from "../active.ts";
-import { type FrontierState, MODES, type Mode, type Settings } from "../admission.ts";
-import { type ScheduledEvent, scheduledEvent } from "../schedule.ts";
-import type { SettingsTail, StateTail } from "../scripts/advance.ts";
-import { CLAIM_LUA, type ClaimReply } from "../scripts/claim.ts";
-import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "../scripts/events.ts";
-import { HISTORY_LUA, type HistoryReply } from "../scripts/history.ts";
-import { JOIN_LUA, type JoinReply } from "../scripts/join.ts";
-import { SETTINGS_LUA, type SettingsReply } from "../scripts/settings.ts";
-import { TICK_LUA, type TickReply } from "../scripts/tick.ts";
+import { DEFAULT_SESSION_MS } from "../model/active.ts";
+import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
+import { type ScheduledEvent, scheduledEvent } from "../model/schedule.ts";
 import {
   clientsKey,
   eventSeqKey,
@@ -19,6 +12,13 @@ import {
   roomKeys,
   settingsKey,
 } from "./keys.ts";
+import type { SettingsTail, StateTail } from "./lua/advance.ts";
+import { CLAIM_LUA, type ClaimReply } from "./lua/claim.ts";
+import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "./lua/events.ts";
+import { HISTORY_LUA, type HistoryReply } from "./lua/history.ts";
+import { JOIN_LUA, type JoinReply } from "./lua/join.ts";
+import { SETTINGS_LUA, type SettingsReply } from "./lua/settings.ts";
+import { TICK_LUA, type TickReply } from "./lua/tick.ts";
 import type {
   AdmissionStore,
   Arrival,

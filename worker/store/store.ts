@@ -1,5 +1,5 @@
-import type { FrontierState, JoinDecision, Mode, Settings } from "../admission.ts";
-import type { ScheduledEvent } from "../schedule.ts";
+import type { FrontierState, JoinDecision, Mode, Settings } from "../model/admission.ts";
+import type { ScheduledEvent } from "../model/schedule.ts";
 
 /** What a store call returns when the store could not answer: a value, so callers must handle it. */
 export interface StoreUnavailable {

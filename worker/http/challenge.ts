@@ -1,8 +1,8 @@
 import type { Handler } from "hono";
+import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.ts";
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
 import { challengeResponse, errorResponse } from "./responses.ts";
-import { safeReturnPath, signProof, verifyTurnstile } from "./turnstile.ts";
 
 /**
  * `POST /__anteroom/turnstile`: checks a Turnstile answer with Cloudflare's

@@ -1,13 +1,13 @@
-import { offerLapsed, rateOf, type Settings, standing } from "./admission.ts";
+import type { Credentials } from "../http/cookies.ts";
+import { offerLapsed, rateOf, type Settings, standing } from "../model/admission.ts";
+import type { AdmissionStore, RoomSpec } from "../store/store.ts";
+import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "../tokens/pass.ts";
+import { hasProbe, PROBE_SECONDS, type ProbeOptions, signProbe } from "../tokens/probe.ts";
+import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "../tokens/ticket.ts";
+import { hasProof, type TurnstileOptions } from "../tokens/turnstile.ts";
 import { ANONYMOUS, type Requester } from "./client.ts";
-import type { Credentials } from "./cookies.ts";
 import type { StoreFallback } from "./fallback.ts";
 import type { FrontierCache } from "./frontier-cache.ts";
-import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "./pass.ts";
-import { hasProbe, PROBE_SECONDS, type ProbeOptions, signProbe } from "./probe.ts";
-import type { AdmissionStore, RoomSpec } from "./store/store.ts";
-import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "./ticket.ts";
-import { hasProof, type TurnstileOptions } from "./turnstile.ts";
 
 /** Everything the gate needs, injected: time and I/O included. */
 export interface GateDeps {

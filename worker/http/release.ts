@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import { RELEASE_HEADER } from "../origin-adapter/release.ts";
+import { RELEASE_HEADER } from "../../origin-adapter/release.ts";
+import { readPass } from "../tokens/pass.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clearPassCookie, readCredentials } from "./cookies.ts";
-import { readPass } from "./pass.ts";
 
 /**
  * Acts on the origin's early release, if it asked for one: the visitor's

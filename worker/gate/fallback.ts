@@ -1,5 +1,5 @@
-import { type Rate, rateOf, type Settings } from "./admission.ts";
-import type { RoomSpec } from "./store/store.ts";
+import { type Rate, rateOf, type Settings } from "../model/admission.ts";
+import type { RoomSpec } from "../store/store.ts";
 
 /** What newcomers get while the store is down (`STORE_FAILURE_MODE`). */
 export const STORE_FAILURE_MODES = ["soft", "open", "closed"] as const;

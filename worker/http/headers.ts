@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Config } from "./config.ts";
+import type { Config } from "../config.ts";
 
 /**
  * Security headers of the HTML pages the worker renders itself (holding,

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Verdict } from "./gate.ts";
-import { MAX_TOKEN_LENGTH } from "./ticket.ts";
+import type { Verdict } from "../gate/gate.ts";
+import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
 
 /**
  * Anteroom's cookie names on plain http (local development). On https each is

@@ -8,7 +8,7 @@
  * That lead is what lets a newcomer straight in when nobody waits, and its
  * cap is what keeps an idle minute from becoming a burst at the top of the next.
  *
- * The Lua scripts in `scripts/` implement {@link advance} and {@link join} on
+ * The Lua scripts in `store/lua/` implement {@link advance} and {@link join} on
  * Redis; the in-memory store calls these functions. The store contract suite
  * runs both against the same clock to keep them in step.
  */

@@ -15,7 +15,7 @@
 // ANTEROOM_ADMIN_TOKEN. Exit codes: 0 done, 1 the room could not be reached or
 // failed, 2 bad arguments, 3 the token was refused, 4 the room refused the change.
 import { parseArgs } from "node:util";
-import { MODES } from "../admission.ts";
+import { MODES } from "../worker/model/admission.ts";
 import { newKeysMessage, promoteMessage } from "./keys.ts";
 
 const EXIT = { ok: 0, unreachable: 1, usage: 2, unauthorized: 3, rejected: 4 } as const;

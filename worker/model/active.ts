@@ -13,7 +13,7 @@
  * once per subject every {@link reportEveryMs}; so the store's view of a
  * visitor's last use lags by up to that much, and a visitor counts for up to
  * that long past the window: the count errs high, never low, so the cap holds.
- * The Lua in `scripts/advance.ts` implements the same rules.
+ * The Lua in `store/lua/advance.ts` implements the same rules.
  */
 import { CLAIM_BUCKET, type ClaimLedger } from "./compensation.ts";
 

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
-import type { CountdownView, QueuedView, Verdict } from "./gate.ts";
+import type { CountdownView, QueuedView, Verdict } from "../gate/gate.ts";
+import { safeReturnPath, TURNSTILE_ORIGIN } from "../tokens/turnstile.ts";
 import { securePage } from "./headers.ts";
-import { renderChallenge } from "./page/challenge.ts";
-import { renderCountdown } from "./page/countdown.ts";
-import { pageStart, pageValues, renderTemplate } from "./page/page.ts";
-import { safeReturnPath, TURNSTILE_ORIGIN } from "./turnstile.ts";
+import { renderChallenge } from "./pages/challenge.ts";
+import { renderCountdown } from "./pages/countdown.ts";
+import { pageStart, pageValues, renderTemplate } from "./pages/page.ts";
 
 /**
  * True for requests a person's browser makes to show a page. Everything else

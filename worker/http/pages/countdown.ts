@@ -1,4 +1,4 @@
-import type { CountdownView } from "../gate.ts";
+import type { CountdownView } from "../../gate/gate.ts";
 import { escapeHtml, humanWait, pageStart } from "./page.ts";
 
 /**

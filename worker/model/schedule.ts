@@ -11,7 +11,7 @@
  * Operators keep the last word: a setting an operator changes after an
  * event's start wins over the event for the rest of it; a setting changed
  * before the start is overridden by the event while it runs and comes back
- * when it ends. The Lua scripts (`scripts/advance.ts`) implement the same
+ * when it ends. The Lua scripts (`store/lua/advance.ts`) implement the same
  * rules; the store contract suite keeps them in step.
  */
 import { advance, type FrontierState, type Mode, rateOf } from "./admission.ts";

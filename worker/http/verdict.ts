@@ -1,8 +1,8 @@
 import type { Context } from "hono";
+import { requesterOf } from "../gate/client.ts";
+import { evaluate, type Verdict } from "../gate/gate.ts";
 import type { AppEnv } from "./app-env.ts";
-import { requesterOf } from "./client.ts";
 import { readCredentials, setVerdictCookies } from "./cookies.ts";
-import { evaluate, type Verdict } from "./gate.ts";
 
 /**
  * The gate's verdict on this request, with the cookies it calls for already

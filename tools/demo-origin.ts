@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RELEASE_HEADER } from "../../origin-adapter/release.ts";
-import { escapeHtml } from "../page/page.ts";
+import { RELEASE_HEADER } from "../origin-adapter/release.ts";
+import { escapeHtml } from "../worker/http/pages/page.ts";
 
 /** A running demo origin. */
 export interface DemoOrigin {

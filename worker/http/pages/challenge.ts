@@ -1,4 +1,4 @@
-import { TURNSTILE_ORIGIN } from "../turnstile.ts";
+import { TURNSTILE_ORIGIN } from "../../tokens/turnstile.ts";
 import { escapeHtml, pageStart } from "./page.ts";
 
 /**

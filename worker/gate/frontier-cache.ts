@@ -1,7 +1,7 @@
-import { activeCap, activeSince, isReleased, reportEveryMs, sessionLengthMs } from "./active.ts";
-import { type FrontierState, type FrontierView, frontierAt, type Settings } from "./admission.ts";
-import { bucketOf } from "./compensation.ts";
-import type { AdmissionStore, Release, ReleaseFeed, Report, RoomSpec } from "./store/store.ts";
+import { activeCap, activeSince, isReleased, reportEveryMs, sessionLengthMs } from "../model/active.ts";
+import { type FrontierState, type FrontierView, frontierAt, type Settings } from "../model/admission.ts";
+import { bucketOf } from "../model/compensation.ts";
+import type { AdmissionStore, Release, ReleaseFeed, Report, RoomSpec } from "../store/store.ts";
 
 /** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
 export type FrontierReading =

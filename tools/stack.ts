@@ -2,14 +2,14 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generateSigningKey } from "../keyring.ts";
+import { generateSigningKey } from "../worker/tokens/keyring.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
 import { startWranglerDev } from "./wrangler.ts";
 
 export { freePort } from "./wrangler.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Worker settings `npm start` forwards from the environment to `wrangler dev` (see README "Configuration"). */
 export const FORWARDED_SETTINGS = [

@@ -13,7 +13,7 @@
  * average in which each bucket weighs {@link SMOOTHING}: quick to settle at the
  * start of a surge, steady after. When the queue empties, the ratio starts over at 1, so one
  * surge's abandonment does not speed up the next. The Lua in
- * `scripts/advance.ts` implements the same rules.
+ * `store/lua/advance.ts` implements the same rules.
  */
 
 /** Positions per claims bucket. */

@@ -9,7 +9,7 @@
 //               from now on. Deploy.
 //   3. retire:  after SESSION_MINUTES plus the 5-minute JWKS cache, drop the old key.
 import { randomBytes } from "node:crypto";
-import { generateSigningKey } from "../keyring.ts";
+import { generateSigningKey } from "../worker/tokens/keyring.ts";
 
 function parseKeys(current: string): { kid?: string }[] {
   const parsed: unknown = JSON.parse(current);

@@ -1,4 +1,4 @@
-import type { QueuedView } from "../gate.ts";
+import type { QueuedView } from "../../gate/gate.ts";
 
 /** Values a holding page template may use, each as {{name}}. */
 export interface PageValues {

@@ -4,7 +4,7 @@
 // against real Redis semantics (Lua, MULTI/EXEC, NOSCRIPT...) we translate the
 // REST protocol to RESP here instead of mocking Redis.
 //
-//   node worker/dev/bridge.ts    (env: REDIS_URL, BRIDGE_PORT, BRIDGE_TOKEN)
+//   node tools/bridge.ts    (env: REDIS_URL, BRIDGE_PORT, BRIDGE_TOKEN)
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Command, Redis, ReplyError } from "ioredis";
