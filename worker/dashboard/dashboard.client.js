@@ -1,3 +1,4 @@
+// @ts-check
 // The operator dashboard's script, for the page in worker/dashboard/page.ts.
 // It runs in the operator's browser, not in the worker: plain JavaScript that
 // talks to the admin API with the token the operator signed in with. The
@@ -7,10 +8,50 @@
 //
 // A module script: strict, scoped, and run after the page is parsed and after
 // uPlot's classic deferred script, which defines the global `uPlot` it uses.
+//
+// Type-checked by worker/dashboard/tsconfig.json (JSDoc types, DOM lib, and
+// uPlot's own types for its global); the JSON shapes come from the admin API.
+
+/** @typedef {import("../model/admission.ts").Mode} Mode */
+/** @typedef {import("../admin/stats.ts").MinuteStats} MinuteStats */
+/** @typedef {import("../admin/events.ts").EventPhase} EventPhase */
+/**
+ * An event as `GET /stats` lists it (eventJson in worker/admin/events.ts).
+ * @typedef {ReturnType<typeof import("../admin/events.ts").eventJson>} EventJson
+ */
+/**
+ * What `GET /stats` answers (worker/admin/api.ts): the room's figures, and the events not over yet.
+ * A worker without scheduled events may send no list.
+ * @typedef {import("../admin/stats.ts").RoomStats & { readonly events?: readonly EventJson[] }} StatsJson
+ */
+/**
+ * What `PATCH /settings` answers (settingsJson in worker/admin/api.ts, which is not exported: keep the two alike).
+ * @typedef {object} SettingsJson
+ * @property {number} ratePerMinute
+ * @property {Mode} mode
+ * @property {number} sessionMinutes
+ * @property {number} maxActive 0: no cap.
+ * @property {number} version
+ */
+/**
+ * A settings change as the operator typed it: a number field that is not a number goes as the text,
+ * so the API's answer names the field.
+ * @typedef {object} SettingsChange
+ * @property {number | string} [ratePerMinute]
+ * @property {number | string} [maxActive]
+ * @property {string} [mode]
+ */
+/**
+ * The API's answer: its status, and its JSON body (null if it had none). A refusal's body is
+ * `{ error: { code, message } }`.
+ * @typedef {{ readonly status: number, readonly body: unknown }} Answer
+ */
+/** @typedef {Exclude<keyof MinuteStats, "minute">} SeriesKey */
 
 const TOKEN_KEY = "anteroom.adminToken";
 const POLL_MS = 2000;
 const CHART_HEIGHT = 280;
+/** @type {readonly { key: SeriesKey, label: string, color: string }[]} */
 const SERIES = [
   { key: "arrivals", label: "Arrivals", color: "#2f6fdb" },
   { key: "admissions", label: "Admissions", color: "#1f9d55" },
@@ -18,47 +59,75 @@ const SERIES = [
 ];
 
 const api = document.body.dataset.api || "/__anteroom/admin";
-const $ = (id) => document.getElementById(id);
+
+/**
+ * The page's element with this id, checked to be of the kind the script uses: a page
+ * (worker/dashboard/page.ts) that lacks it stops the script here, saying which one.
+ * @template {HTMLElement} T
+ * @param {string} id
+ * @param {{ new (): T, readonly name: string }} kind
+ * @returns {T}
+ */
+function byId(id, kind) {
+  const node = document.getElementById(id);
+  if (!(node instanceof kind)) throw new Error(`The dashboard page has no ${kind.name} with id "${id}".`);
+  return node;
+}
+
+/**
+ * The first body of the page's table with this id, which the script fills in.
+ * @param {string} id
+ * @returns {HTMLTableSectionElement}
+ */
+function tableBody(id) {
+  const body = byId(id, HTMLTableElement).tBodies[0];
+  if (body === undefined) throw new Error(`The dashboard page's table "${id}" has no body.`);
+  return body;
+}
+
 const el = {
-  signIn: $("sign-in"),
-  signInForm: $("sign-in-form"),
-  token: $("token"),
-  signInError: $("sign-in-error"),
-  signOut: $("sign-out"),
-  live: $("live"),
-  room: $("room-name"),
-  nowTitle: $("now-title"),
-  mode: $("fig-mode"),
-  rate: $("fig-rate"),
-  queue: $("fig-queue"),
-  active: $("fig-active"),
-  cap: $("fig-cap"),
-  admitted: $("fig-admitted"),
-  target: $("fig-target"),
-  eta: $("fig-eta"),
-  updated: $("updated"),
-  connection: $("connection"),
-  chart: $("chart"),
-  history: $("history").tBodies[0],
-  rateForm: $("rate-form"),
-  rateInput: $("rate-input"),
-  capForm: $("cap-form"),
-  capInput: $("cap-input"),
-  modeForm: $("mode-form"),
-  modeSelect: $("mode-select"),
-  controlStatus: $("control-status"),
-  controlError: $("control-error"),
-  events: $("events"),
-  eventsNone: $("events-none"),
-  eventsTable: $("events-table"),
+  signIn: byId("sign-in", HTMLElement),
+  signInForm: byId("sign-in-form", HTMLFormElement),
+  token: byId("token", HTMLInputElement),
+  signInError: byId("sign-in-error", HTMLElement),
+  signOut: byId("sign-out", HTMLButtonElement),
+  live: byId("live", HTMLElement),
+  room: byId("room-name", HTMLElement),
+  nowTitle: byId("now-title", HTMLElement),
+  mode: byId("fig-mode", HTMLElement),
+  rate: byId("fig-rate", HTMLElement),
+  queue: byId("fig-queue", HTMLElement),
+  active: byId("fig-active", HTMLElement),
+  cap: byId("fig-cap", HTMLElement),
+  admitted: byId("fig-admitted", HTMLElement),
+  target: byId("fig-target", HTMLElement),
+  eta: byId("fig-eta", HTMLElement),
+  updated: byId("updated", HTMLElement),
+  connection: byId("connection", HTMLElement),
+  chart: byId("chart", HTMLElement),
+  history: tableBody("history"),
+  rateForm: byId("rate-form", HTMLFormElement),
+  rateInput: byId("rate-input", HTMLInputElement),
+  capForm: byId("cap-form", HTMLFormElement),
+  capInput: byId("cap-input", HTMLInputElement),
+  modeForm: byId("mode-form", HTMLFormElement),
+  modeSelect: byId("mode-select", HTMLSelectElement),
+  controlStatus: byId("control-status", HTMLElement),
+  controlError: byId("control-error", HTMLElement),
+  events: byId("events", HTMLElement),
+  eventsNone: byId("events-none", HTMLElement),
+  eventsTable: byId("events-table", HTMLTableElement),
+  eventsBody: tableBody("events-table"),
 };
 
 const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
-const fmt = (n) => numbers.format(n);
+const fmt = (/** @type {number} */ n) => numbers.format(n);
 
 // Signing out or in again bumps the session, so answers to an older session's requests are dropped.
 let session = 0;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let timer;
+/** @type {uPlot | undefined} */
 let chart;
 // What the operator typed but did not submit yet is not overwritten by the next poll.
 let rateDirty = false;
@@ -69,8 +138,10 @@ let requests = 0;
 let confirmedAt = 0;
 
 // sessionStorage can be unavailable (privacy settings); the tab then keeps the token in memory.
+/** @type {string | null} */
 let memoryToken = null;
 const storage = {
+  /** @returns {string | null} */
   get() {
     try {
       return sessionStorage.getItem(TOKEN_KEY);
@@ -78,6 +149,7 @@ const storage = {
       return memoryToken;
     }
   },
+  /** @param {string | null} value */
   set(value) {
     memoryToken = value;
     try {
@@ -87,15 +159,25 @@ const storage = {
   },
 };
 
-/** Calls the admin API; resolves to {status, body}, rejects only when the room cannot be reached. */
+/**
+ * Calls the admin API; resolves to {status, body}, rejects only when the room cannot be reached.
+ * @param {"GET" | "PATCH"} method
+ * @param {string} path
+ * @param {string} token
+ * @param {SettingsChange} [payload]
+ * @returns {Promise<Answer>}
+ */
 async function call(method, path, token, payload) {
+  /** @type {Record<string, string>} */
   const headers = { accept: "application/json", authorization: `Bearer ${token}` };
+  /** @type {RequestInit} */
   const init = { method, headers, cache: "no-store", credentials: "omit" };
   if (payload !== undefined) {
     headers["content-type"] = "application/json";
     init.body = JSON.stringify(payload);
   }
   const response = await fetch(api + path, init);
+  /** @type {unknown} */
   let body = null;
   try {
     body = await response.json();
@@ -103,11 +185,22 @@ async function call(method, path, token, payload) {
   return { status: response.status, body };
 }
 
+/**
+ * What the API said went wrong, else its status.
+ * @param {Answer} answer
+ * @returns {string}
+ */
 function problemOf(answer) {
-  const message = answer.body?.error?.message;
+  // The body may be any JSON or none: a field it lacks reads as undefined, so it is read as the API's refusal.
+  const refusal = /** @type {{ error?: { message?: string } } | null} */ (answer.body);
+  const message = refusal?.error?.message;
   return message ? message : `The room answered with status ${answer.status}.`;
 }
 
+/**
+ * @param {HTMLElement} node
+ * @param {string} text
+ */
 function setText(node, text) {
   // Unchanged text is left alone, so live regions announce only real changes.
   if (node.textContent !== text) node.textContent = text;
@@ -115,8 +208,14 @@ function setText(node, text) {
 
 // Sign in and out
 
+/**
+ * Checks the token with a first stats request; on success shows the live view and starts polling.
+ * @param {string} token
+ * @param {boolean} quiet A saved token from a reload: no message if it was refused, and the focus stays.
+ */
 async function signIn(token, quiet) {
   const mine = ++session;
+  /** @type {Answer} */
   let answer;
   try {
     answer = await call("GET", "/stats", token);
@@ -143,11 +242,12 @@ async function signIn(token, quiet) {
   rateDirty = false;
   capDirty = false;
   modeDirty = false;
-  render(answer.body);
+  render(/** @type {StatsJson} */ (answer.body));
   if (!quiet) el.nowTitle.focus();
   schedule(mine);
 }
 
+/** @param {string} message Why, for the sign-in form ("" when the operator chose to). */
 function signOut(message) {
   session++;
   clearTimeout(timer);
@@ -157,7 +257,7 @@ function signOut(message) {
     chart = undefined;
   }
   el.history.replaceChildren();
-  el.eventsTable.tBodies[0].replaceChildren();
+  el.eventsBody.replaceChildren();
   setText(el.room, "");
   setText(el.controlStatus, "");
   setText(el.controlError, "");
@@ -165,6 +265,7 @@ function signOut(message) {
   showSignIn(message);
 }
 
+/** @param {string} message */
 function showSignIn(message) {
   el.live.hidden = true;
   el.signOut.hidden = true;
@@ -175,12 +276,14 @@ function showSignIn(message) {
 
 // Polling
 
+/** @param {number} mine The session the poll belongs to. */
 function schedule(mine) {
   clearTimeout(timer);
   if (mine !== session || document.hidden) return;
   timer = setTimeout(() => poll(mine), POLL_MS);
 }
 
+/** @param {number} mine The session the poll belongs to. */
 async function poll(mine) {
   const token = storage.get();
   if (mine !== session || token === null) return;
@@ -194,7 +297,7 @@ async function poll(mine) {
     }
     if (answer.status === 200) {
       setText(el.connection, "");
-      if (sent > confirmedAt) render(answer.body);
+      if (sent > confirmedAt) render(/** @type {StatsJson} */ (answer.body));
     } else {
       setText(el.connection, `No fresh figures: ${problemOf(answer)} Retrying.`);
     }
@@ -211,6 +314,7 @@ document.addEventListener("visibilitychange", () => {
 
 // The live view
 
+/** @param {StatsJson} stats */
 function render(stats) {
   setText(el.room, `Room ${stats.room}`);
   setText(el.mode, stats.mode);
@@ -227,6 +331,11 @@ function render(stats) {
   renderEvents(stats.events);
 }
 
+/**
+ * @param {number | null} seconds
+ * @param {Mode} mode
+ * @returns {string}
+ */
 function waitText(seconds, mode) {
   if (seconds === null) return mode === "closed" ? "closed to newcomers" : "on hold (paused)";
   if (seconds <= 0) return "none";
@@ -236,17 +345,21 @@ function waitText(seconds, mode) {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
+/** @param {Pick<StatsJson, "ratePerMinute" | "maxActive" | "mode">} settings */
 function syncControls(settings) {
   if (!rateDirty && document.activeElement !== el.rateInput) el.rateInput.value = String(settings.ratePerMinute);
   if (!capDirty && document.activeElement !== el.capInput) el.capInput.value = String(settings.maxActive ?? 0);
   if (!modeDirty && document.activeElement !== el.modeSelect) el.modeSelect.value = settings.mode;
 }
 
+/** @param {readonly MinuteStats[]} history */
 function renderHistory(history) {
-  const rows = Array.isArray(history) ? history : [];
+  const rows = isList(history) ? history : [];
   const times = rows.map((row) => Date.parse(row.minute) / 1000);
+  /** @type {uPlot.AlignedData} */
   const data = [times, ...SERIES.map((s) => rows.map((row) => row[s.key]))];
   drawChart(data);
+  /** @type {Intl.DateTimeFormatOptions} */
   const minute = { hour: "2-digit", minute: "2-digit" };
   el.history.replaceChildren(
     ...rows
@@ -258,16 +371,17 @@ function renderHistory(history) {
   );
 }
 
+/** @param {StatsJson["events"]} events */
 function renderEvents(events) {
   // A worker without scheduled events sends no list: the section stays hidden.
-  if (!Array.isArray(events)) {
+  if (!isList(events)) {
     el.events.hidden = true;
     return;
   }
   el.events.hidden = false;
   el.eventsNone.hidden = events.length > 0;
   el.eventsTable.hidden = events.length === 0;
-  el.eventsTable.tBodies[0].replaceChildren(
+  el.eventsBody.replaceChildren(
     ...events.map((event) =>
       tableRow([
         phaseText(event),
@@ -281,16 +395,42 @@ function renderEvents(events) {
   );
 }
 
+/**
+ * Array.isArray, keeping the element type (its own guard makes any[] of it). The JSON is the
+ * room's own, but a list it lacks must not stop the page.
+ * @template T
+ * @param {readonly T[] | null | undefined} value
+ * @returns {value is readonly T[]}
+ */
+function isList(value) {
+  return Array.isArray(value);
+}
+
+/** @type {Readonly<Partial<Record<EventPhase, string>>>} */
+const PHASES = { scheduled: "scheduled", prequeue: "pre-queue open", active: "running" };
+
+/**
+ * @param {EventJson} event
+ * @returns {string}
+ */
 function phaseText(event) {
-  const phase = { scheduled: "scheduled", prequeue: "pre-queue open", active: "running" }[event.phase] ?? event.phase;
+  const phase = PHASES[event.phase] ?? event.phase;
   return event.phase === "prequeue" && event.prequeued ? `${phase} (${fmt(event.prequeued)} waiting)` : phase;
 }
 
+/**
+ * @param {string | null | undefined} iso
+ * @returns {string}
+ */
 function when(iso) {
   if (!iso) return "-";
   return new Date(iso).toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 
+/**
+ * @param {readonly (string | null | undefined)[]} cells
+ * @returns {HTMLTableRowElement}
+ */
 function tableRow(cells) {
   const tr = document.createElement("tr");
   for (const text of cells) {
@@ -303,6 +443,7 @@ function tableRow(cells) {
 
 // The chart (uPlot, served by the worker next to this file)
 
+/** @param {uPlot.AlignedData} data */
 function drawChart(data) {
   if (typeof uPlot !== "function") {
     setText(el.connection, "The chart library did not load; the figures are in the table.");
@@ -315,12 +456,17 @@ function drawChart(data) {
   const style = getComputedStyle(document.body);
   const ink = style.color;
   const grid = style.getPropertyValue("--edge").trim() || "#b9c0c8";
+  /**
+   * @param {uPlot.Axis} extra
+   * @returns {uPlot.Axis}
+   */
   const axis = (extra) => ({
     stroke: ink,
     grid: { stroke: grid, width: 1 },
     ticks: { stroke: grid, width: 1 },
     ...extra,
   });
+  /** @type {uPlot.Range.Function} */
   const fromZero = (_u, _min, max) => uPlot.rangeNum(0, Math.max(4, max), 0.1, true);
   chart = new uPlot(
     {
@@ -350,6 +496,7 @@ function drawChart(data) {
   );
 }
 
+/** @returns {number} */
 function chartWidth() {
   return Math.max(200, Math.floor(el.chart.clientWidth));
 }
@@ -375,6 +522,8 @@ el.modeSelect.addEventListener("change", () => {
 /**
  * A number field's value for the API. An empty or unreadable entry goes as typed, so the API's
  * answer names the field: NaN would turn into null in JSON, which means "back to the default".
+ * @param {HTMLInputElement} input
+ * @returns {number | string}
  */
 function numberOrTyped(input) {
   const raw = input.value.trim();
@@ -410,12 +559,18 @@ el.modeForm.addEventListener("submit", (event) => {
   });
 });
 
-/** Sends a settings change; on success `done(settings)` updates its own field and returns the message. */
+/**
+ * Sends a settings change; on success `done(settings)` updates its own field and returns the message.
+ * @param {SettingsChange} patch
+ * @param {HTMLFormElement} form
+ * @param {(settings: SettingsJson) => string} done
+ */
 async function change(patch, form, done) {
   const mine = session;
   const token = storage.get();
   if (token === null) return;
   const button = form.querySelector("button");
+  if (button === null) throw new Error(`The dashboard page's form "${form.id}" has no button.`);
   setText(el.controlStatus, "");
   setText(el.controlError, "");
   button.disabled = true;
@@ -425,11 +580,12 @@ async function change(patch, form, done) {
     if (answer.status === 401) {
       signOut("The token is no longer accepted (it may have been changed). Sign in again.");
     } else if (answer.status === 200) {
+      const settings = /** @type {SettingsJson} */ (answer.body);
       confirmedAt = ++requests;
-      setText(el.controlStatus, done(answer.body));
-      setText(el.mode, answer.body.mode);
-      setText(el.rate, fmt(answer.body.ratePerMinute));
-      setText(el.target, fmt(answer.body.ratePerMinute));
+      setText(el.controlStatus, done(settings));
+      setText(el.mode, settings.mode);
+      setText(el.rate, fmt(settings.ratePerMinute));
+      setText(el.target, fmt(settings.ratePerMinute));
       poll(mine);
     } else {
       setText(el.controlError, `Not changed: ${problemOf(answer)}`);
