@@ -9,6 +9,15 @@
  * const result = await verifier.verify(request);
  * ```
  */
+export {
+  ADMISSION_CODES,
+  type AdmissionCode,
+  HOST_PASS_COOKIE,
+  PASS_COOKIE,
+  PASS_HEADER,
+  type PassClaims,
+  RELEASE_HEADER,
+} from "./contract.ts";
 export { OriginAdapterError } from "./errors.ts";
 export {
   createGuard,
@@ -21,27 +30,8 @@ export {
   type GuardOptions,
   type GuardOutcome,
 } from "./guard.ts";
-export {
-  cookieValue,
-  type FoundPass,
-  findPass,
-  HOST_PASS_COOKIE,
-  PASS_COOKIE,
-  PASS_HEADER,
-  type PassOrigin,
-} from "./pass-source.ts";
-export { RELEASE_HEADER, type ReleaseTarget, releaseAdmission } from "./release.ts";
-export {
-  ADMISSION_CODES,
-  type AdmissionCode,
-  type AdmissionResult,
-  type HeadersLike,
-  type PassClaims,
-  type PassSource,
-} from "./types.ts";
-export {
-  type AdmissionVerifier,
-  type AdmissionVerifierOptions,
-  createAdmissionVerifier,
-  MAX_PASS_LENGTH,
-} from "./verifier.ts";
+export { MAX_PASS_LENGTH } from "./pass-check.ts";
+export { cookieValue, type FoundPass, findPass, type PassOrigin } from "./pass-source.ts";
+export { type ReleaseTarget, releaseAdmission } from "./release.ts";
+export type { AdmissionResult, HeadersLike, PassSource } from "./types.ts";
+export { type AdmissionVerifier, type AdmissionVerifierOptions, createAdmissionVerifier } from "./verifier.ts";

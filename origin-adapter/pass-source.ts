@@ -1,11 +1,5 @@
+import { HOST_PASS_COOKIE, PASS_COOKIE, PASS_HEADER } from "./contract.ts";
 import type { HeadersLike, PassSource } from "./types.ts";
-
-/** Request header the worker sets to the pass it admitted the request with (worker/proxy.ts). */
-export const PASS_HEADER = "anteroom-pass";
-/** Cookie the browser holds the pass in on plain http, e.g. local development (worker/cookies.ts). */
-export const PASS_COOKIE = "anteroom_pass";
-/** The same cookie on https: `__Host-` prefixed, so only the room's own host can have set it. */
-export const HOST_PASS_COOKIE = `__Host-${PASS_COOKIE}`;
 
 /** Where a pass was found: the worker's header, the browser's cookie, or a token the caller passed in. */
 export type PassOrigin = "header" | "cookie" | "token";

@@ -1,11 +1,4 @@
-/**
- * Response header that ends the visitor's session in the waiting room at once
- * (early release): the Anteroom worker in front of the origin frees the
- * visitor's place among the active visitors (MAX_ACTIVE), clears their pass,
- * and refuses that pass from then on. The worker removes the header, so
- * browsers never see it. Any value works; a short reason helps in logs.
- */
-export const RELEASE_HEADER = "anteroom-release";
+import { RELEASE_HEADER } from "./contract.ts";
 
 /** Anything a response's headers can be set on: Fetch `Headers`, Node/Express `res`, Fastify `reply`, Hono `c`. */
 export type ReleaseTarget =

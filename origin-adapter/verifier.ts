@@ -1,8 +1,9 @@
-import { decodeProtectedHeader, errors, type JSONWebKeySet, type JWK, jwtVerify } from "jose";
+import type { JSONWebKeySet, JWK } from "jose";
 import { OriginAdapterError } from "./errors.ts";
-import { inlineKeys, JwksUnavailable, type KeyResolver, remoteKeys } from "./key-source.ts";
+import { inlineKeys, type KeyResolver, remoteKeys } from "./key-source.ts";
+import { checkPass } from "./pass-check.ts";
 import { findPass } from "./pass-source.ts";
-import type { AdmissionCode, AdmissionResult, PassClaims, PassSource } from "./types.ts";
+import type { AdmissionResult, PassSource } from "./types.ts";
 
 /** Options of {@link createAdmissionVerifier}. Give exactly one key source: `jwksUrl`, `jwks` or `jwk`. */
 export interface AdmissionVerifierOptions {
@@ -42,14 +43,6 @@ export interface AdmissionVerifier {
   verify(source: PassSource): Promise<AdmissionResult>;
 }
 
-/** Longest accepted pass. A real one is about 450 characters; the limit is checked before any parsing or crypto. */
-export const MAX_PASS_LENGTH = 8192;
-/** Passes are signed with ES256 only: pinning it rules out `none` and HMAC-with-the-public-key confusion. */
-const ALGORITHMS = ["ES256"];
-/** Queue tickets (worker/ticket.ts) are JWTs too; this `typ` marks them. */
-const TICKET_TYP = "anteroom-ticket+jwt";
-const REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "jti"];
-
 /**
  * Builds a verifier for Anteroom admission passes. Options are checked here,
  * so a misconfiguration fails at start-up; verification itself only ever
@@ -75,82 +68,25 @@ export function createAdmissionVerifier(options: AdmissionVerifierOptions): Admi
     ),
   );
   if (rooms.size === 0) throw new OriginAdapterError("room", "must name at least one room");
-  const clockTolerance = duration(options.clockToleranceSeconds, 30, "clockToleranceSeconds", true);
-
-  async function check(token: string): Promise<AdmissionResult> {
-    // Cheap checks first: nothing oversized or obviously foreign reaches crypto or the JWKS endpoint.
-    if (token.length > MAX_PASS_LENGTH) return reject("malformed");
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(token);
-    } catch {
-      return reject("malformed");
-    }
-    // A queue ticket is a JWT of another kind, whatever its algorithm: not a pass at all.
-    if (typeof header.typ === "string" && header.typ.toLowerCase() === TICKET_TYP) return reject("malformed");
-    if (header.alg !== "ES256") return reject("bad_signature");
-    if (typeof header.kid !== "string" || header.kid === "") return reject("malformed");
-    try {
-      const { payload } = await jwtVerify(token, keys, {
-        algorithms: ALGORITHMS,
-        issuer,
-        audience,
-        clockTolerance,
-        requiredClaims: REQUIRED_CLAIMS,
-      });
-      if (typeof payload.room !== "string" || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
-        return reject("malformed");
-      }
-      if (!rooms.has(payload.room)) return reject("wrong_room");
-      return { ok: true, claims: payload as unknown as PassClaims };
-    } catch (error) {
-      return reject(codeOf(error));
-    }
-  }
+  const expect = {
+    issuer,
+    audience,
+    rooms,
+    clockToleranceSeconds: duration(options.clockToleranceSeconds, 30, "clockToleranceSeconds", true),
+  };
 
   return Object.freeze({
     async verify(source: PassSource): Promise<AdmissionResult> {
       try {
         const found = findPass(source);
-        return found ? await check(found.token) : reject("missing");
+        return found ? await checkPass(found.token, keys, expect) : { ok: false, code: "missing" };
       } catch {
         // Unreachable by design (every step above returns a result); kept so a
         // surprise in a dependency still cannot turn a bad request into a 500.
-        return reject("malformed");
+        return { ok: false, code: "malformed" };
       }
     },
   });
-}
-
-/** The one mapping from jose's errors (and the key source's) to stable codes. */
-function codeOf(error: unknown): AdmissionCode {
-  if (error instanceof JwksUnavailable) return "jwks_unavailable";
-  if (error instanceof errors.JWTExpired) return "expired";
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    // A claim that is absent or of the wrong type makes the token malformed, whichever claim it is.
-    if (error.reason !== "check_failed") return "malformed";
-    switch (error.claim) {
-      case "nbf":
-        return "not_yet_valid";
-      case "iss":
-        return "wrong_issuer";
-      case "aud":
-        return "wrong_audience";
-      default:
-        return "malformed";
-    }
-  }
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
-    return "unknown_key";
-  }
-  if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JOSEAlgNotAllowed) {
-    return "bad_signature";
-  }
-  return "malformed";
-}
-
-function reject(code: AdmissionCode): AdmissionResult {
-  return { ok: false, code };
 }
 
 function keySource(options: AdmissionVerifierOptions): KeyResolver {

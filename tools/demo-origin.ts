@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RELEASE_HEADER } from "../origin-adapter/release.ts";
+import { PASS_HEADER, RELEASE_HEADER } from "../origin-adapter/contract.ts";
 import { escapeHtml } from "../worker/http/pages/page.ts";
 
 /** A running demo origin. */
@@ -26,7 +26,7 @@ export async function startDemoOrigin(options: { port?: number; host?: string } 
   const log: { method: string; path: string; passHeader: boolean; at: number }[] = [];
   const server: Server = createServer((req, res) => {
     const path = req.url ?? "/";
-    const pass = header(req, "anteroom-pass");
+    const pass = header(req, PASS_HEADER);
     log.push({ method: req.method ?? "GET", path, passHeader: pass !== undefined, at: Date.now() });
     if (log.length > 10_000) log.splice(0, log.length - 10_000);
     route(req, res, path, pass);

@@ -8,5 +8,5 @@
  */
 export const RELEASE_PATH = "/checkout/complete";
 
-/** The response header an origin sets to end the visitor's session (any value). */
-export const RELEASE_HEADER = "anteroom-release";
+/** The response header an origin sets to end the visitor's session (any value): the wire contract's. */
+export { RELEASE_HEADER } from "../../origin-adapter/contract.ts";

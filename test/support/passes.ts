@@ -70,6 +70,18 @@ export async function publicKeyAsSecrets(key: TestKey): Promise<Uint8Array[]> {
   ];
 }
 
+/** The token with its header or claims edited and its signature kept, as a forger would send it. */
+export function resign(
+  token: string,
+  edit: (header: Record<string, unknown>, payload: Record<string, unknown>) => void,
+): string {
+  const [h, p, s] = token.split(".");
+  const header = JSON.parse(Buffer.from(h ?? "", "base64url").toString());
+  const payload = JSON.parse(Buffer.from(p ?? "", "base64url").toString());
+  edit(header, payload);
+  return `${b64url(header)}.${b64url(payload)}.${s}`;
+}
+
 export function b64url(value: unknown): string {
   return Buffer.from(typeof value === "string" ? value : JSON.stringify(value)).toString("base64url");
 }

@@ -1,31 +1,24 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import type { Verdict } from "../gate/gate.ts";
+import { HOST_PREFIX, PASS_COOKIE } from "../../origin-adapter/contract.ts";
+import type { Credentials, Verdict } from "../gate/gate.ts";
 import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
 
 /**
- * Anteroom's cookie names on plain http (local development). On https each is
- * sent as `__Host-<name>`, see {@link cookieName}. The pass cookie is also read
- * by origin adapters, which accept both forms.
+ * The pass cookie's name and the `__Host-` prefix are the wire contract's
+ * (origin adapters read the pass cookie too, in both forms).
+ */
+export { HOST_PREFIX, PASS_COOKIE };
+
+/**
+ * Anteroom's own cookie names on plain http (local development). On https each is
+ * sent as `__Host-<name>`, see {@link cookieName}.
  */
 export const TICKET_COOKIE = "anteroom_ticket";
-export const PASS_COOKIE = "anteroom_pass";
 /** The cookie check's token (COOKIE_CHECK): sent back, it shows the client keeps cookies. */
 export const PROBE_COOKIE = "anteroom_probe";
 /** Proof that this browser solved the Turnstile challenge (only with TURNSTILE_SITE_KEY set). */
 export const HUMAN_COOKIE = "anteroom_human";
-/** The prefix browsers only accept with Secure, Path=/ and no Domain, so no other host can set or shadow the cookie. */
-export const HOST_PREFIX = "__Host-";
-
-/** The tokens a request carries, as raw strings (unverified). */
-export interface Credentials {
-  readonly pass: string | undefined;
-  readonly ticket: string | undefined;
-  /** The Turnstile proof, when the room asks for one. */
-  readonly human?: string | undefined;
-  /** The cookie check's token, when the room asks for one. */
-  readonly probe?: string | undefined;
-}
 
 /**
  * The name a cookie has on the wire for this request's scheme.

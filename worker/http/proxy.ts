@@ -1,7 +1,5 @@
+import { PASS_HEADER } from "../../origin-adapter/contract.ts";
 import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
-
-/** Request header that carries the pass JWT to the origin, for origin adapters to verify. */
-export const PASS_HEADER = "anteroom-pass";
 
 /**
  * Builds the upstream request: the client's method, headers and body, sent to

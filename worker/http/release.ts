@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { RELEASE_HEADER } from "../../origin-adapter/release.ts";
+import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { readPass } from "../tokens/pass.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clearPassCookie, readCredentials } from "./cookies.ts";
@@ -30,7 +30,7 @@ export async function releaseIfAsked(c: Context<AppEnv>, headers: Headers, subje
     released = read?.ok ? read.claims.sub : null;
   }
   if (released === null) return;
-  gate.frontier.recordRelease(released);
+  gate.link.recordRelease(released);
   clearPassCookie(c);
 }
 

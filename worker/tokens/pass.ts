@@ -1,31 +1,19 @@
-import { createLocalJWKSet, errors, jwtVerify, SignJWT } from "jose";
+import { createLocalJWKSet, SignJWT } from "jose";
+import { type AdmissionCode, PASS_ALGORITHM, type PassClaims } from "../../origin-adapter/contract.ts";
+import { checkPass } from "../../origin-adapter/pass-check.ts";
 import type { Keyring } from "./keyring.ts";
 import { MAX_TOKEN_LENGTH } from "./ticket.ts";
 
-/** The claims of an admission pass: a standard ES256 JWT any origin can verify with the JWKS. */
-export interface PassClaims {
-  readonly iss: string;
-  readonly aud: string;
-  /** Visitor id. */
-  readonly sub: string;
-  readonly room: string;
-  readonly iat: number;
-  readonly nbf: number;
-  readonly exp: number;
-  readonly jti: string;
-}
+/** The claims of an admission pass: the wire contract's, which origins verify with the JWKS. */
+export type { PassClaims };
 
-/** Why a pass was not accepted. */
-export type PassRejection =
-  | "oversized"
-  | "malformed"
-  | "bad_signature"
-  | "unknown_key"
-  | "expired"
-  | "not_yet_valid"
-  | "wrong_issuer"
-  | "wrong_audience"
-  | "wrong_room";
+/**
+ * Why a pass was not accepted: the origin adapter's code for it (the same
+ * check runs on both sides, see origin-adapter/pass-check.ts), or `oversized`
+ * for a token longer than any the worker reads from a cookie.
+ * `jwks_unavailable` cannot occur here: the worker's keys are local.
+ */
+export type PassRejection = "oversized" | Exclude<AdmissionCode, "missing">;
 
 export type PassRead =
   | { readonly ok: true; readonly claims: PassClaims }
@@ -51,7 +39,7 @@ export interface PassOptions {
 export async function signPass(visitorId: string, options: PassOptions, nowMs: number): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   return new SignJWT({ room: options.room })
-    .setProtectedHeader({ alg: "ES256", kid: options.keyring.signing.kid, typ: "JWT" })
+    .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
     .setIssuer(options.issuer)
     .setAudience(options.audience)
     .setSubject(visitorId)
@@ -65,8 +53,10 @@ export async function signPass(visitorId: string, options: PassOptions, nowMs: n
 const verifiers = new WeakMap<Keyring, ReturnType<typeof createLocalJWKSet>>();
 
 /**
- * Verifies a pass: ES256 only (no `none`, no HMAC confusion), known `kid`,
- * issuer, audience, room, time. Never throws: every failure is a reason.
+ * Verifies a pass exactly as an origin's adapter does (ES256 only, a known
+ * `kid`, issuer, audience, room, time, every claim of the right type), with
+ * no clock tolerance: the worker checks against its own clock. Never throws:
+ * every failure is a reason.
  *
  * @example
  * ```ts
@@ -81,40 +71,14 @@ export async function readPass(token: string, options: PassOptions, nowMs: numbe
     keys = createLocalJWKSet(options.keyring.jwks);
     verifiers.set(options.keyring, keys);
   }
-  try {
-    const { payload } = await jwtVerify(token, keys, {
-      algorithms: ["ES256"],
-      issuer: options.issuer,
-      audience: options.audience,
-      currentDate: new Date(nowMs),
-      requiredClaims: ["sub", "iat", "nbf", "exp", "jti"],
-    });
-    if (payload.room !== options.room) return { ok: false, reason: "wrong_room" };
-    return { ok: true, claims: payload as unknown as PassClaims };
-  } catch (error) {
-    return { ok: false, reason: passRejection(error) };
-  }
-}
-
-/** The one mapping of jose's errors to pass rejections. */
-function passRejection(error: unknown): PassRejection {
-  if (error instanceof errors.JWTExpired) return "expired";
-  if (error instanceof errors.JWTClaimValidationFailed) {
-    switch (error.claim) {
-      case "nbf":
-        return "not_yet_valid";
-      case "iss":
-        return "wrong_issuer";
-      case "aud":
-        return "wrong_audience";
-      default:
-        return "malformed";
-    }
-  }
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys)
-    return "unknown_key";
-  if (error instanceof errors.JWSSignatureVerificationFailed) return "bad_signature";
-  return "malformed";
+  const checked = await checkPass(token, keys, {
+    issuer: options.issuer,
+    audience: options.audience,
+    rooms: new Set([options.room]),
+    clockToleranceSeconds: 0,
+    currentDate: new Date(nowMs),
+  });
+  return checked.ok ? checked : { ok: false, reason: checked.code };
 }
 
 /** Sliding session: a pass is re-issued once half its life is gone. */

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from "jose";
+import { TICKET_TYP as TYP } from "../../origin-adapter/contract.ts";
 
 /** What a queue ticket says: a place in line. Reading it needs no Redis. */
 export interface Ticket {
@@ -45,7 +46,6 @@ export interface TicketOptions {
   readonly ttlSeconds: number;
 }
 
-const TYP = "anteroom-ticket+jwt";
 const AUDIENCE = "anteroom:ticket";
 /** Longest ticket accepted; a real one is about 300 bytes. */
 export const MAX_TOKEN_LENGTH = 2048;
