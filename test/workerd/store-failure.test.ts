@@ -28,7 +28,8 @@ function switchableStore(inner: AdmissionStore) {
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         control.calls += 1;
-        if (control.down) return Promise.resolve({ kind: "unavailable", reason: "switched off by the test" });
+        if (control.down)
+          return Promise.resolve({ kind: "unavailable", failure: "outage", reason: "switched off by the test" });
         return value.apply(target, args);
       };
     },

@@ -1,5 +1,6 @@
 import { activeCap } from "../model/active.ts";
 import { type FrontierState, rateOf, type Settings } from "../model/admission.ts";
+import type { StoreFailureCounts } from "../store/failure-log.ts";
 import type { MinuteSnapshot } from "../store/store.ts";
 
 /** One minute of the operator's history. */
@@ -33,6 +34,12 @@ export interface RoomStats {
   /** How long someone arriving now would wait, seconds (null while paused or closed). */
   readonly etaSecondsForNewcomer: number | null;
   readonly history: readonly MinuteStats[];
+  /**
+   * Store calls that failed on the instance that answered, since it started:
+   * `outage` (unreachable, timeout, 5xx) and `scriptError` (a Lua error or a
+   * reply the mapping could not read: a bug, see the instance's log).
+   */
+  readonly storeFailures: StoreFailureCounts;
   readonly at: string;
 }
 
@@ -43,7 +50,7 @@ export interface RoomStats {
  *
  * @example
  * ```ts
- * const stats = roomStats({ room: "default", state, settings, history, defaultSessionMinutes: 10, maxActive: 0, now: Date.now() });
+ * const stats = roomStats({ room: "default", state, settings, history, defaultSessionMinutes: 10, maxActive: 0, storeFailures, now: Date.now() });
  * ```
  */
 export function roomStats(input: {
@@ -53,6 +60,7 @@ export function roomStats(input: {
   readonly history: readonly MinuteSnapshot[];
   readonly defaultSessionMinutes: number;
   readonly maxActive: number;
+  readonly storeFailures: StoreFailureCounts;
   readonly now: number;
 }): RoomStats {
   const { state, settings, history, now } = input;
@@ -82,6 +90,7 @@ export function roomStats(input: {
     maxActive: cap > 0 ? cap : null,
     etaSecondsForNewcomer: eta,
     history: minuteStats(history, state, now),
+    storeFailures: input.storeFailures,
     at: new Date(now).toISOString(),
   };
 }

@@ -2,6 +2,7 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_SESSION_MS } from "../model/active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
 import { type ScheduledEvent, scheduledEvent } from "../model/schedule.ts";
+import { checkedOutcome, separateTransport, storeFailure, unreadableReply } from "./failure.ts";
 import {
   clientsKey,
   eventSeqKey,
@@ -73,7 +74,9 @@ export class RedisStore implements AdmissionStore {
   readonly #eventsWrite;
   readonly #now: (() => number) | undefined;
 
-  constructor(client: ScriptClient, options: RedisStoreOptions = {}) {
+  constructor(scriptClient: ScriptClient, options: RedisStoreOptions = {}) {
+    // Transport failures are marked where the call is made, so a reply that cannot be read is told apart (failure.ts).
+    const client = separateTransport(scriptClient);
     this.#join = client.createScript<JoinReply>(JOIN_LUA);
     this.#tick = client.createScript<TickReply>(TICK_LUA);
     this.#settings = client.createScript<SettingsReply>(SETTINGS_LUA);
@@ -89,16 +92,16 @@ export class RedisStore implements AdmissionStore {
     const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000))];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);
     const args = [...this.#args(room, report), arrival.visitorId, String(arrival.draw), limit, arrival.client ?? ""];
-    return attempt(async () => joinOutcome(await this.#join.exec(keys, args), now));
+    return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now));
   }
 
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
     const args = [...this.#args(room), String(event), visitorId];
-    return attempt(async () => claimOutcome(await this.#claim.exec(roomKeys(room.room), args)));
+    return attempt("CLAIM", async () => claimOutcome(await this.#claim.exec(roomKeys(room.room), args)));
   }
 
   events(room: RoomSpec): Promise<EventsOutcome> {
-    return attempt(async () => {
+    return attempt("EVENTS_READ", async () => {
       const [version, list, ...counts] = await this.#eventsRead.exec(
         [eventsKey(room.room), prequeueKey(room.room), frozenKey(room.room)],
         [],
@@ -115,7 +118,7 @@ export class RedisStore implements AdmissionStore {
 
   writeEvents(room: RoomSpec, version: string, next: readonly ScheduledEvent[]): Promise<WriteEventsOutcome> {
     const adding = next.some((e) => e.seq === 0);
-    return attempt(async () => {
+    return attempt("EVENTS_WRITE", async () => {
       const [written, seq] = await this.#eventsWrite.exec(
         [eventsKey(room.room), eventSeqKey(room.room)],
         [version, encodeEvents(next), adding ? "1" : ""],
@@ -126,7 +129,7 @@ export class RedisStore implements AdmissionStore {
 
   tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
     const args = [...this.#args(room, report), String(report?.releasesSince ?? 0)];
-    return attempt(async () => {
+    return attempt("TICK", async () => {
       const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, cursor, ...released] =
         await this.#tick.exec(roomKeys(room.room), args);
       return {
@@ -141,7 +144,7 @@ export class RedisStore implements AdmissionStore {
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
     const arg = (value: number | string | null | undefined) =>
       value === null ? "-" : value === undefined ? "" : String(value);
-    return attempt(async () => {
+    return attempt("SETTINGS", async () => {
       const [rate, mode, session, max, version] = await this.#settings.exec(
         [settingsKey(room.room)],
         [
@@ -164,7 +167,7 @@ export class RedisStore implements AdmissionStore {
   }
 
   history(room: RoomSpec): Promise<HistoryOutcome> {
-    return attempt(async () => {
+    return attempt("HISTORY", async () => {
       const flat = await this.#history.exec([historyKey(room.room)], []);
       const minutes: MinuteSnapshot[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -197,12 +200,17 @@ export class RedisStore implements AdmissionStore {
   }
 }
 
-/** Any failure (network, timeout, script error) becomes a value the caller must handle. */
-async function attempt<T>(operation: () => Promise<T>): Promise<T | StoreUnavailable> {
+/**
+ * Runs one script call and the mapping of its reply; any failure becomes a
+ * value the caller must handle, classified by failure.ts: an outage when the
+ * call failed in transport, a script error when Redis says a script failed or
+ * the mapping could not read the reply (it threw, or produced NaN).
+ */
+async function attempt<T>(script: string, operation: () => Promise<T>): Promise<T | StoreUnavailable> {
   try {
-    return await operation();
+    return checkedOutcome(script, await operation());
   } catch (error) {
-    return { kind: "unavailable", reason: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return storeFailure(script, error);
   }
 }
 
@@ -243,7 +251,7 @@ function joinOutcome(
     case 5:
       return { kind: "limited", retryAfterSeconds: secondsToNextMinute(localNow) };
     default:
-      return { kind: "unavailable", reason: `JOIN returned an unknown outcome ${JSON.stringify(outcome)}` };
+      return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
   }
 }
 
@@ -270,7 +278,7 @@ function claimOutcome([
     case 3:
       return { kind: "unknown", state, settings };
     default:
-      return { kind: "unavailable", reason: `CLAIM returned an unknown outcome ${JSON.stringify(outcome)}` };
+      return unreadableReply("CLAIM", `unknown outcome ${JSON.stringify(outcome)}`);
   }
 }
 

@@ -1,9 +1,23 @@
 import type { FrontierState, JoinDecision, Mode, Settings } from "../model/admission.ts";
 import type { ScheduledEvent } from "../model/schedule.ts";
 
-/** What a store call returns when the store could not answer: a value, so callers must handle it. */
+/**
+ * Why a store call failed (decided in one place, `failure.ts`):
+ * - `outage`: the store could not be reached or did not answer in time
+ *   (timeout, refused connection, network error, 5xx from the REST endpoint);
+ * - `script_error`: it answered, but a script failed or its reply could not be
+ *   read. A bug in the Lua scripts or the store's reply mapping, not an outage.
+ */
+export type StoreFailureKind = "outage" | "script_error";
+
+/**
+ * What a store call returns when the store could not answer: a value, so
+ * callers must handle it. Callers fall back the same way for either kind; the
+ * kind is for the log and the operator's stats.
+ */
 export interface StoreUnavailable {
   readonly kind: "unavailable";
+  readonly failure: StoreFailureKind;
   /** For logs only; never sent to clients. */
   readonly reason: string;
 }
