@@ -2,12 +2,14 @@ import type { MiddlewareHandler } from "hono";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
 import { StoreFallback } from "./gate/fallback.ts";
-import { FrontierCache } from "./gate/frontier-cache.ts";
 import type { GateDeps } from "./gate/gate.ts";
+import { PassMemo } from "./gate/pass-memo.ts";
+import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
 import { pathMatcher } from "./http/paths.ts";
 import type { Upstream } from "./http/proxy.ts";
+import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
 import { MemoryStore } from "./store/memory.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
@@ -24,6 +26,8 @@ export interface Runtime {
   readonly isQueued: (pathname: string) => boolean;
   readonly template: string;
   readonly fetcher: Upstream;
+  /** This instance's store failures: counted for the admin stats, logged throttled (failure-log.ts). */
+  readonly storeFailures: StoreFailureLog;
 }
 
 /** Replacements for tests: a store, a clock, an upstream fetch. */
@@ -48,13 +52,16 @@ export async function buildRuntime(
   const now = overrides.now ?? Date.now;
   const keyring = config.passSigningKeys ? await loadKeyring(config.passSigningKeys) : await ephemeralKeyring();
   const ticketKey = config.ticketSecret ? new TextEncoder().encode(config.ticketSecret) : ephemeralTicketKey();
-  const store =
+  const storeFailures = new StoreFailureLog({ now });
+  const store = watchedStore(
     overrides.store ??
-    (config.redis
-      ? new RedisStore(
-          connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
-        )
-      : new MemoryStore(now));
+      (config.redis
+        ? new RedisStore(
+            connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
+          )
+        : new MemoryStore(now)),
+    storeFailures,
+  );
   if (keyring.ephemeral) {
     console.warn(
       `anteroom: PASS_SIGNING_KEYS is not set; signing passes with an ephemeral key (${keyring.signing.kid}), development only`,
@@ -71,21 +78,23 @@ export async function buildRuntime(
     maxActive: config.maxActive,
     sessionMs: config.sessionSeconds * 1000,
   };
+  const pass = {
+    keyring,
+    issuer: config.issuer,
+    audience: config.audience,
+    room: config.room,
+    sessionSeconds: config.sessionSeconds,
+  };
   return Object.freeze({
     config,
     keyring,
     gate: {
       room,
       store,
-      frontier: new FrontierCache(store, room, now),
+      link: new RoomLink(store, room, now),
+      passes: new PassMemo(pass),
       fallback: new StoreFallback({ mode: config.storeFailureMode, rateShare: config.storeFailureRateShare }, room),
-      pass: {
-        keyring,
-        issuer: config.issuer,
-        audience: config.audience,
-        room: config.room,
-        sessionSeconds: config.sessionSeconds,
-      },
+      pass,
       ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
       now,
       offerSeconds: config.offerSeconds,
@@ -104,6 +113,7 @@ export async function buildRuntime(
     isQueued: pathMatcher(config.queuePaths),
     template: config.holdingPageTemplate ?? DEFAULT_TEMPLATE,
     fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
+    storeFailures,
   });
 }
 
@@ -112,7 +122,7 @@ const TURNSTILE_PROOF_SECONDS = 600;
 
 /**
  * Caches one {@link Runtime} per environment, so keys, the store client and the
- * frontier cache live as long as the worker instance. Keyed by the env object,
+ * link to the room live as long as the worker instance. Keyed by the env object,
  * and by its string values as a fallback in case the platform hands out a new
  * env object: an ephemeral key must not change between requests.
  */

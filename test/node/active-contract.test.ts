@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FrontierCache } from "../../worker/gate/frontier-cache.ts";
+import { RoomLink } from "../../worker/gate/room-link.ts";
 import { rateOf, standing } from "../../worker/model/admission.ts";
 import type { RoomSpec } from "../../worker/store/store.ts";
 import { clock, room, stores } from "../support/stores.ts";
@@ -36,7 +36,7 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     const sessionMs = 30_000;
     const maxActive = 50;
     const spec = cappedRoom(600, maxActive, sessionMs);
-    const instance = new FrontierCache(store, spec, t.now, 1000);
+    const instance = new RoomLink(store, spec, t.now, 1000);
     for (let i = 0; i < 400; i++) await store.join(spec, { visitorId: `q${i}`, draw: 0 });
     // Every visitor whose turn comes shows up at once, browses for 10 s (a page every 5 s), then leaves.
     const admittedAt = new Map<number, number>();
@@ -72,8 +72,8 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     const t = clock();
     const store = makeStore(t.now);
     const spec = cappedRoom(6000, 5, 600_000);
-    const here = new FrontierCache(store, spec, t.now, 1000);
-    const elsewhere = new FrontierCache(store, spec, t.now, 1000);
+    const here = new RoomLink(store, spec, t.now, 1000);
+    const elsewhere = new RoomLink(store, spec, t.now, 1000);
     for (let i = 0; i < 20; i++) await store.join(spec, { visitorId: `r${i}`, draw: 0 });
     t.advance(1000);
     await here.read();
@@ -105,7 +105,7 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     const t = clock();
     const store = makeStore(t.now);
     const spec: RoomSpec = { ...cappedRoom(6000, 10, 60_000), defaultMode: "queue-all" };
-    const instance = new FrontierCache(store, spec, t.now, 1000);
+    const instance = new RoomLink(store, spec, t.now, 1000);
     for (let i = 0; i < 50; i++) await store.join(spec, { visitorId: `w${i}`, draw: 0 });
     t.advance(1000);
     const reading = await instance.read();

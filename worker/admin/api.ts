@@ -34,9 +34,10 @@ export function adminApi(): Hono<AppEnv> {
       gate.store.events(gate.room),
     ]);
     if (tick.kind === "unavailable" || history.kind === "unavailable" || events.kind === "unavailable") {
-      return storeDown(c);
+      // What this instance saw is known without the store, and says whether it is down or broken.
+      return storeDown(c, { storeFailures: c.var.runtime.storeFailures.counts() });
     }
-    gate.frontier.observe(tick.state, tick.settings);
+    gate.link.observe(tick.state, tick.settings);
     const now = tick.state.updatedAt;
     const stats = roomStats({
       room: config.room,
@@ -45,6 +46,7 @@ export function adminApi(): Hono<AppEnv> {
       history: history.minutes,
       defaultSessionMinutes: config.sessionSeconds / 60,
       maxActive: config.maxActive,
+      storeFailures: c.var.runtime.storeFailures.counts(),
       now,
     });
     const upcoming = events.events.map((e) => eventJson(events.events, e, now)).filter((e) => e.phase !== "over");
@@ -157,10 +159,10 @@ async function jsonBody(request: Request): Promise<unknown> {
   }
 }
 
-function storeDown(c: Parameters<typeof errorResponse>[0]): Response {
+function storeDown(c: Parameters<typeof errorResponse>[0], extra: Record<string, unknown> = {}): Response {
   c.header("Retry-After", "5");
   return c.json(
-    { error: { code: "store_unavailable", message: "The store is not answering; nothing was changed." } },
+    { error: { code: "store_unavailable", message: "The store is not answering; nothing was changed." }, ...extra },
     503,
   );
 }

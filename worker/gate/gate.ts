@@ -1,19 +1,32 @@
-import type { Credentials } from "../http/cookies.ts";
 import { offerLapsed, rateOf, type Settings, standing } from "../model/admission.ts";
 import type { AdmissionStore, RoomSpec } from "../store/store.ts";
-import { needsRenewal, type PassClaims, type PassOptions, readPass, signPass } from "../tokens/pass.ts";
+import { needsRenewal, type PassClaims, type PassOptions, signPass } from "../tokens/pass.ts";
 import { hasProbe, PROBE_SECONDS, type ProbeOptions, signProbe } from "../tokens/probe.ts";
 import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "../tokens/ticket.ts";
 import { hasProof, type TurnstileOptions } from "../tokens/turnstile.ts";
 import { ANONYMOUS, type Requester } from "./client.ts";
 import type { StoreFallback } from "./fallback.ts";
-import type { FrontierCache } from "./frontier-cache.ts";
+import type { PassMemo } from "./pass-memo.ts";
+import type { RoomLink } from "./room-link.ts";
+
+/** The tokens a request carries, as raw strings (unverified); the HTTP layer reads them from cookies. */
+export interface Credentials {
+  readonly pass: string | undefined;
+  readonly ticket: string | undefined;
+  /** The Turnstile proof, when the room asks for one. */
+  readonly human?: string | undefined;
+  /** The cookie check's token, when the room asks for one. */
+  readonly probe?: string | undefined;
+}
 
 /** Everything the gate needs, injected: time and I/O included. */
 export interface GateDeps {
   readonly room: RoomSpec;
   readonly store: AdmissionStore;
-  readonly frontier: FrontierCache;
+  /** The instance's link to the room: the view of the frontier, the outbox, the denylist; it makes the script calls. */
+  readonly link: RoomLink;
+  /** The passes this instance has already verified. */
+  readonly passes: PassMemo;
   /** What this instance does with newcomers while the store is down (STORE_FAILURE_MODE). */
   readonly fallback: StoreFallback;
   readonly pass: PassOptions;
@@ -31,7 +44,8 @@ export interface GateDeps {
 export interface QueuedView {
   readonly position: number;
   readonly ahead: number;
-  readonly etaSeconds: number;
+  /** The estimated wait; null while paused: a paused room promises none. */
+  readonly etaSeconds: number | null;
   readonly refreshSeconds: number;
   readonly progress: number;
   /** The store is not answering: the figures are the last known ones. */
@@ -112,13 +126,14 @@ export async function evaluate(
 ): Promise<Verdict> {
   const now = deps.now();
   if (credentials.pass) {
-    const read = await readPass(credentials.pass, deps.pass, now);
+    // A pass seen before skips its signature check; its expiry and release are checked every time.
+    const read = await deps.passes.read(credentials.pass, now);
     // A pass whose session the origin ended (early release) is no pass: its holder queues again.
-    if (read.ok && !deps.frontier.isReleased(read.claims.sub, read.claims.iat)) {
+    if (read.ok && !deps.link.isReleased(read.claims.sub, read.claims.iat)) {
       // Admitted traffic costs zero store commands of its own: a renewal uses the settings this
       // instance last saw, and the visit is counted (MAX_ACTIVE) with the instance's next store call.
-      deps.frontier.recordVisit(read.claims.sub);
-      const pass = passOptions(deps, deps.frontier.lastSettings());
+      deps.link.recordVisit(read.claims.sub);
+      const pass = passOptions(deps, deps.link.lastSettings());
       const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, pass, now) : null;
       return {
         kind: "pass",
@@ -156,7 +171,7 @@ export async function evaluate(
  */
 function needsProbe(deps: GateDeps): boolean {
   if (deps.probe.mode === "always") return true;
-  return deps.probe.mode === "busy" && deps.frontier.mayBeBusy();
+  return deps.probe.mode === "busy" && deps.link.mayBeBusy();
 }
 
 /** Pass options with the live session length, when an operator set one. */
@@ -179,7 +194,7 @@ async function waiting(
   deps: GateDeps,
   requester: Requester,
 ): Promise<Verdict> {
-  const reading = await deps.frontier.read();
+  const reading = await deps.link.read();
   if (reading.kind === "unavailable") {
     // Nothing known about the frontier: keep the place, show the delay, ask again soon.
     const view = {
@@ -204,7 +219,7 @@ async function waiting(
     if (lapsed && reading.waiting) {
       return arrive(deps, requester);
     }
-    deps.frontier.recordClaim(ticket.position, ticket.visitorId);
+    deps.link.recordClaim(ticket.position, ticket.visitorId);
     return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
   }
   const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio, reading.capPace);
@@ -227,7 +242,7 @@ function queuedView(
     return { position: ticket.position, ahead: 0, etaSeconds: 0, refreshSeconds: 2, progress: 1, ...flags };
   }
   const { kind: _queued, ...view } = where;
-  return { ...view, ...flags };
+  return { ...view, ...flags, etaSeconds: flags.paused ? null : view.etaSeconds };
 }
 
 /**
@@ -238,18 +253,16 @@ function queuedView(
 async function prequeued(ticket: PrequeueTicket, deps: GateDeps, requester: Requester): Promise<Verdict> {
   const now = deps.now();
   if (now < ticket.startsAt) return countdown(ticket, now, false, null, deps);
-  const outcome = await deps.store.claim(deps.room, ticket.event, ticket.visitorId);
+  const outcome = await deps.link.claim(ticket.event, ticket.visitorId);
   switch (outcome.kind) {
     case "unavailable":
       return countdown(ticket, now, true, null, deps);
     case "not_started":
       // This instance's clock runs ahead of the store's: ask again in a moment.
-      deps.frontier.observe(outcome.state, outcome.settings);
       return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
     case "unknown":
       return arrive(deps, requester);
     case "placed": {
-      deps.frontier.observe(outcome.state, outcome.settings);
       const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps, requester);
       const verdict = await waiting(place, null, deps, requester);
       // A lapsed place re-queued the visitor with a new ticket already: keep that one.
@@ -297,12 +310,9 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
   const draw = crypto.getRandomValues(new Uint32Array(2));
   // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
   const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
-  const report = deps.frontier.takeReport();
-  const outcome = await deps.store.join(deps.room, { visitorId, draw: lottery, client: requester.client }, report);
-  if (outcome.kind === "unavailable") deps.frontier.returnReport(report);
+  const outcome = await deps.link.join({ visitorId, draw: lottery, client: requester.client });
   switch (outcome.kind) {
     case "prequeued": {
-      deps.frontier.observe(outcome.state, outcome.settings);
       const ticket: PrequeueTicket = {
         kind: "prequeue",
         room: deps.room.room,
@@ -317,9 +327,9 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
     case "unavailable": {
       // No place can be handed out; the instance's fallback decides alone, so the origin neither loses
       // every newcomer nor takes the whole surge. An admission here carries no position (0).
-      const fallback = deps.fallback.newcomer(deps.frontier.lastSettings(), deps.now());
+      const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now());
       if (fallback.kind === "admit") {
-        deps.frontier.recordVisit(visitorId, true);
+        deps.link.recordVisit(visitorId, true);
         return admit(visitorId, 0, "join", deps, fallback.settings);
       }
       if (fallback.kind === "closed") return { kind: "closed" };
@@ -328,13 +338,10 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
     case "limited":
       return { kind: "limited", retryAfterSeconds: outcome.retryAfterSeconds };
     case "closed":
-      deps.frontier.observe(outcome.state, outcome.settings);
       return { kind: "closed" };
     case "admitted":
-      deps.frontier.observe(outcome.state, outcome.settings);
       return admit(visitorId, outcome.position, "join", deps, outcome.settings);
     case "queued": {
-      deps.frontier.observe(outcome.state, outcome.settings);
       const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps, requester);
       const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false, outcome.state.showRatio ?? 1);
       return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };

@@ -51,6 +51,6 @@ async function proxy(c: Context<AppEnv>, pass: { token: string; subject: string 
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
   }
   await releaseIfAsked(c, forwarded.response.headers, pass?.subject ?? null);
-  if (pass) inBackground(c, runtime.gate.frontier.tickIfDue());
+  if (pass) inBackground(c, runtime.gate.link.tickIfDue());
   return c.newResponse(forwarded.response.body, forwarded.response);
 }

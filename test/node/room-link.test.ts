@@ -1,0 +1,298 @@
+import { describe, expect, it } from "vitest";
+import { capPace, PaceTrail } from "../../worker/gate/cap-pace.ts";
+import { Denylist } from "../../worker/gate/denylist.ts";
+import { Outbox } from "../../worker/gate/outbox.ts";
+import { RoomLink } from "../../worker/gate/room-link.ts";
+import { frontierNow, RoomView } from "../../worker/gate/room-view.ts";
+import type { FrontierView, Mode, Settings } from "../../worker/model/admission.ts";
+import { bucketOf } from "../../worker/model/compensation.ts";
+import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+import type { AdmissionStore } from "../../worker/store/store.ts";
+import { clock, room, stores, T0 } from "../support/stores.ts";
+
+const SETTINGS: Settings = { perMinute: 600, mode: "auto", sessionMinutes: null, maxActive: null, version: 0 };
+
+/** A reading as a store would give it, observed at `observedAt`. */
+function reading(overrides: Partial<FrontierView> = {}): FrontierView {
+  return { frontier: 10, lastTicket: 30, observedAt: T0, settings: SETTINGS, showRatio: 1, ...overrides };
+}
+
+/** A real store reached at a dead address: every call fails as an outage does. */
+function deadStore(): AdmissionStore {
+  return new RedisStore(connectRedis({ url: "http://127.0.0.1:9", token: "none", timeoutMs: 500 }));
+}
+
+/** A real store whose calls are counted, and which can be switched to a dead one and back. */
+function switchable(live: AdmissionStore) {
+  const dead = deadStore();
+  const calls = { tick: 0, join: 0, claim: 0 };
+  let down = false;
+  const target = () => (down ? dead : live);
+  const store: AdmissionStore = new Proxy(live, {
+    get(_target, name: keyof AdmissionStore) {
+      if (name === "tick" || name === "join" || name === "claim") {
+        return (...args: unknown[]) => {
+          calls[name] += 1;
+          return (target()[name] as (...a: unknown[]) => unknown)(...args);
+        };
+      }
+      const value = target()[name];
+      return typeof value === "function" ? value.bind(target()) : value;
+    },
+  });
+  return { store, calls, setDown: (value: boolean) => (down = value) };
+}
+
+describe("RoomView: what an instance last saw of its room (pure, fixed clock)", () => {
+  it("extrapolates at the rate, up to the last ticket plus a second's lead", () => {
+    const view = reading({ frontier: 10, lastTicket: 12 });
+    expect(frontierNow(view, T0 + 500)).toBeCloseTo(15, 9);
+    expect(frontierNow(view, T0 + 60_000)).toBeCloseTo(22, 9);
+  });
+
+  it("holds the frontier still while paused, however long since the reading", () => {
+    const paused = reading({ frontier: 10, lastTicket: 12, settings: { ...SETTINGS, mode: "paused" } });
+    for (const later of [0, 500, 999, 5_000, 3_600_000]) expect(frontierNow(paused, T0 + later)).toBe(10);
+  });
+
+  it("asks again after maxAgeMs, and not before, and not for maxAgeMs after a failure", () => {
+    const view = new RoomView(1000);
+    expect(view.isStale(T0)).toBe(true);
+    expect(view.reading(T0, null)).toEqual({ kind: "unavailable", reason: "no frontier observed yet" });
+    view.fail("refused", T0);
+    expect(view.isStale(T0 + 999)).toBe(false);
+    expect(view.reading(T0 + 999, null)).toEqual({ kind: "unavailable", reason: "refused" });
+    expect(view.isStale(T0 + 1000)).toBe(true);
+    view.observe({ frontier: 10, lastTicket: 30, updatedAt: T0 }, SETTINGS, T0 + 1000);
+    expect(view.isStale(T0 + 1999)).toBe(false);
+    expect(view.isStale(T0 + 2000)).toBe(true);
+    view.fail("timeout", T0 + 2000);
+    // The last good reading stands, extrapolated and marked degraded, while the failure is recent.
+    expect(view.reading(T0 + 2500, 7)).toEqual({
+      kind: "known",
+      frontier: 25,
+      settings: SETTINGS,
+      showRatio: 1,
+      waiting: true,
+      degraded: true,
+      capPace: 7,
+    });
+    expect(view.reading(T0 + 3000, null)).toMatchObject({ degraded: false });
+  });
+
+  it("tells whether a queue may exist without asking the store", () => {
+    const view = new RoomView(1000);
+    expect(view.mayBeBusy()).toBe(true);
+    view.observe({ frontier: 12, lastTicket: 3, updatedAt: T0 }, SETTINGS, T0);
+    expect(view.mayBeBusy()).toBe(false);
+    view.observe({ frontier: 12, lastTicket: 3, updatedAt: T0 }, { ...SETTINGS, mode: "queue-all" }, T0);
+    expect(view.mayBeBusy()).toBe(true);
+    view.observe({ frontier: 12, lastTicket: 30, updatedAt: T0 }, SETTINGS, T0);
+    expect(view.mayBeBusy()).toBe(true);
+  });
+});
+
+describe.each(stores)("RoomView against the store: %s", (_name, makeStore) => {
+  it.each<Mode>(["auto", "queue-all", "closed", "paused"])(
+    "in %s, moves the frontier between readings exactly as the store does",
+    async (mode) => {
+      const t = clock();
+      const store = makeStore(t.now);
+      const spec = room(600);
+      // Ten straight in on the lead (1..10), two waiting (11, 12).
+      for (let i = 0; i < 12; i++) await store.join(spec, { visitorId: `m${i}`, draw: 0 });
+      await store.updateSettings(spec, { mode });
+      t.advance(100);
+      const first = await store.tick(spec);
+      if (first.kind !== "state") throw new Error("store unavailable");
+      const view = new RoomView(1000);
+      view.observe(first.state, first.settings, t.now());
+      for (const step of [200, 300, 400, 2000]) {
+        t.advance(step);
+        const local = view.reading(t.now(), null);
+        const stored = await store.tick(spec);
+        if (local.kind !== "known" || stored.kind !== "state") throw new Error("no frontier");
+        expect(local.frontier).toBeCloseTo(stored.state.frontier, 9);
+        if (mode === "paused") expect(local.frontier).toBe(first.state.frontier);
+      }
+    },
+  );
+});
+
+describe("Outbox: what an instance reports with its next script call", () => {
+  it("hands everything over once, and takes back what a failed call did not deliver, ahead of what came since", () => {
+    const outbox = new Outbox();
+    outbox.claim(12, "a", T0);
+    outbox.claim(15, "b", T0);
+    outbox.visit("c", T0, 60_000);
+    outbox.release("d", T0);
+    const parcel = outbox.take();
+    expect(parcel).toEqual({
+      claims: new Map([[bucketOf(12), 2]]),
+      seen: ["a", "b", "c"],
+      released: [{ subject: "d", at: T0 }],
+    });
+    expect(outbox.take()).toEqual({ claims: new Map(), seen: [], released: [] });
+    outbox.claim(13, "e", T0 + 1);
+    outbox.release("f", T0 + 1);
+    outbox.giveBack(parcel);
+    expect(outbox.take()).toEqual({
+      claims: new Map([[bucketOf(12), 3]]),
+      seen: ["e", "a", "b", "c"],
+      released: [
+        { subject: "d", at: T0 },
+        { subject: "f", at: T0 + 1 },
+      ],
+    });
+  });
+
+  it("reports a subject seen again only after the interval, unless forced; a release stops its report", () => {
+    const outbox = new Outbox();
+    outbox.visit("a", T0, 60_000);
+    outbox.take();
+    outbox.visit("a", T0 + 59_999, 60_000);
+    expect(outbox.take().seen).toEqual([]);
+    outbox.visit("a", T0 + 59_999, 60_000, true);
+    expect(outbox.take().seen).toEqual(["a"]);
+    outbox.visit("a", T0 + 119_999, 60_000);
+    expect(outbox.take().seen).toEqual(["a"]);
+    outbox.visit("b", T0, 60_000);
+    outbox.release("b", T0);
+    expect(outbox.take()).toMatchObject({ seen: [], released: [{ subject: "b" }] });
+    // Forgotten subjects are reported afresh when seen again.
+    outbox.visit("c", T0, 60_000);
+    outbox.take();
+    outbox.forget(T0 + 1);
+    outbox.visit("c", T0 + 2, 60_000);
+    expect(outbox.take().seen).toEqual(["c"]);
+  });
+});
+
+describe("Denylist: released subjects", () => {
+  it("refuses passes issued at or before the release, learns others' releases, and forgets old ones", () => {
+    const denylist = new Denylist();
+    denylist.deny("a", T0);
+    expect(denylist.isReleased("a", T0 / 1000)).toBe(true);
+    expect(denylist.isReleased("a", T0 / 1000 + 1)).toBe(false);
+    expect(denylist.isReleased("b", T0 / 1000)).toBe(false);
+    expect(denylist.cursor).toBe(0);
+    denylist.learn({ releases: [{ subject: "b", at: T0 + 5000 }], cursor: T0 + 6000 });
+    denylist.learn({ releases: [{ subject: "a", at: T0 - 5000 }], cursor: T0 + 1 });
+    expect(denylist.cursor).toBe(T0 + 6000);
+    expect(denylist.isReleased("b", T0 / 1000 + 5)).toBe(true);
+    // An older report of a release never moves the release time back.
+    expect(denylist.isReleased("a", T0 / 1000)).toBe(true);
+    denylist.forget(T0 + 1);
+    expect(denylist.isReleased("a", 0)).toBe(false);
+    expect(denylist.isReleased("b", 0)).toBe(true);
+  });
+});
+
+describe("capPace: the pace the active-users cap lets the line move at", () => {
+  const held = reading({ frontier: 10, ceiling: 10, settings: { ...SETTINGS, perMinute: 6000 } });
+
+  it("is null without a cap or while the ceiling is more than a place ahead", () => {
+    expect(capPace([], held, 0, 60_000)).toBeNull();
+    expect(capPace([], { ...held, ceiling: 11.5 }, 10, 60_000)).toBeNull();
+    expect(capPace([], null, 10, 60_000)).toBeNull();
+  });
+
+  it("is the measured pace of the last minute, at least a full room's turnover, at most the rate", () => {
+    expect(capPace([], held, 10, 60_000)).toBeCloseTo(10, 9);
+    const trail = new PaceTrail();
+    trail.record(T0, 0);
+    trail.record(T0 + 4_999, 50);
+    // Under five seconds of readings measure nothing: the turnover floor stands.
+    expect(capPace(trail.samples, held, 10, 60_000)).toBeCloseTo(10, 9);
+    trail.record(T0 + 6_000, 60);
+    expect(capPace(trail.samples, held, 10, 60_000)).toBeCloseTo(600, 9);
+    trail.record(T0 + 66_000, 60);
+    // The readings of more than a minute ago are gone: the line stood still since.
+    expect(trail.samples).toEqual([
+      { at: T0 + 6_000, frontier: 60 },
+      { at: T0 + 66_000, frontier: 60 },
+    ]);
+    expect(capPace(trail.samples, held, 10, 60_000)).toBeCloseTo(10, 9);
+    trail.record(T0 + 72_000, 100_060);
+    expect(capPace(trail.samples, held, 10, 60_000)).toBe(6000);
+  });
+});
+
+describe.each(stores)("RoomLink: the instance's link to the room: %s", (_name, makeStore) => {
+  it("shares one tick among concurrent reads and asks again only after maxAgeMs", async () => {
+    const t = clock();
+    const { store, calls } = switchable(makeStore(t.now));
+    const link = new RoomLink(store, room(600), t.now, 1000);
+    const [a, b, c] = await Promise.all([link.read(), link.read(), link.read()]);
+    expect(calls.tick).toBe(1);
+    expect(a).toMatchObject({ kind: "known", frontier: 10 });
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+    t.advance(999);
+    await link.read();
+    expect(link.tickIfDue()).toBeNull();
+    expect(calls.tick).toBe(1);
+    t.advance(1);
+    await link.read();
+    expect(calls.tick).toBe(2);
+    expect(link.tickIfDue()).toBeNull();
+    t.advance(1000);
+    await link.tickIfDue();
+    expect(calls.tick).toBe(3);
+  });
+
+  it("sends what it has to report with a newcomer's join, and the join refreshes the view", async () => {
+    const t = clock();
+    const { store, calls } = switchable(makeStore(t.now));
+    const spec = room(600);
+    const link = new RoomLink(store, spec, t.now, 1000);
+    link.recordVisit("browsing");
+    const joined = await link.join({ visitorId: "new", draw: 0 });
+    // Two active: the newcomer let straight in, and the visitor whose page view rode on the join.
+    expect(joined).toMatchObject({ kind: "admitted", position: 1, state: { active: 2 } });
+    expect(link.lastSettings()).toMatchObject({ perMinute: 600, mode: "auto" });
+    expect(await link.read()).toMatchObject({ kind: "known", frontier: 10 });
+    expect(calls).toEqual({ tick: 0, join: 1, claim: 0 });
+  });
+
+  it("keeps what a failed call did not deliver and sends it with the next one, and remembers the failure", async () => {
+    const t = clock();
+    const { store, calls, setDown } = switchable(makeStore(t.now));
+    const spec = room(600);
+    const link = new RoomLink(store, spec, t.now, 1000);
+    await link.read();
+    setDown(true);
+    link.recordVisit("one");
+    expect(await link.join({ visitorId: "two", draw: 0 })).toMatchObject({ kind: "unavailable" });
+    link.recordVisit("three");
+    t.advance(1000);
+    expect(await link.read()).toMatchObject({ kind: "known", degraded: true });
+    // The failure is remembered for a second: polls do not hammer a dead store.
+    t.advance(500);
+    expect(await link.read()).toMatchObject({ kind: "known", degraded: true });
+    expect(calls.tick).toBe(2);
+    setDown(false);
+    t.advance(500);
+    expect(await link.read()).toMatchObject({ kind: "known", degraded: false });
+    expect(calls.tick).toBe(3);
+    const direct = await store.tick(spec);
+    expect(direct).toMatchObject({ kind: "state", state: { active: 2 } });
+  }, 15_000);
+
+  it("refuses a pass released here at once, and one released elsewhere after its next tick", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    const here = new RoomLink(store, spec, t.now, 1000);
+    const elsewhere = new RoomLink(store, spec, t.now, 1000);
+    await elsewhere.read();
+    const issuedAt = Math.floor(t.now() / 1000);
+    here.recordRelease("gone");
+    expect(here.isReleased("gone", issuedAt)).toBe(true);
+    await here.tickIfDue();
+    expect(elsewhere.isReleased("gone", issuedAt)).toBe(false);
+    t.advance(1000);
+    await elsewhere.tickIfDue();
+    expect(elsewhere.isReleased("gone", issuedAt)).toBe(true);
+  });
+});

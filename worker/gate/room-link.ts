@@ -1,0 +1,169 @@
+import { activeCap, activeSince, reportEveryMs, sessionLengthMs } from "../model/active.ts";
+import type { FrontierState, Settings } from "../model/admission.ts";
+import type { AdmissionStore, Arrival, ClaimOutcome, JoinOutcome, Report, RoomSpec } from "../store/store.ts";
+import { capPace, PaceTrail } from "./cap-pace.ts";
+import { Denylist } from "./denylist.ts";
+import { Outbox, type Parcel } from "./outbox.ts";
+import { type FrontierReading, RoomView } from "./room-view.ts";
+
+/**
+ * One worker instance's link to its room: the only thing in the gate that
+ * calls the store's admission scripts (TICK, JOIN, CLAIM). Every call carries
+ * what the instance has to report (the {@link Outbox}, given back if the call
+ * fails) where the script takes it, and every state a call returns refreshes
+ * the {@link RoomView}, feeds the cap's pace and, for a tick, the
+ * {@link Denylist}.
+ *
+ * The view is refreshed at most about once per `maxAgeMs`, so waiting polls
+ * cost Redis almost nothing however many people wait, and operators' changes
+ * reach every instance within about that interval. Concurrent refreshes share
+ * one store call.
+ *
+ * @example
+ * ```ts
+ * const link = new RoomLink(store, room, Date.now);
+ * const reading = await link.read();
+ * ```
+ */
+export class RoomLink {
+  readonly #store: AdmissionStore;
+  readonly #room: RoomSpec;
+  readonly #now: () => number;
+  readonly #maxAgeMs: number;
+  readonly #view: RoomView;
+  readonly #outbox = new Outbox();
+  readonly #denylist = new Denylist();
+  readonly #trail = new PaceTrail();
+  #refreshing: Promise<void> | null = null;
+  /** When this instance last sent a tick (local clock), whatever joins observed since. */
+  #tickedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000) {
+    this.#store = store;
+    this.#room = room;
+    this.#now = now;
+    this.#maxAgeMs = maxAgeMs;
+    this.#view = new RoomView(maxAgeMs);
+  }
+
+  /** The frontier now; asks the store only when the view is older than `maxAgeMs`. */
+  async read(): Promise<FrontierReading> {
+    if (this.#view.isStale(this.#now())) await this.#refresh();
+    const view = this.#view.current;
+    const pace = capPace(
+      this.#trail.samples,
+      view,
+      activeCap(view?.settings.maxActive, this.#room.maxActive),
+      this.#sessionMs(),
+    );
+    return this.#view.reading(this.#now(), pace);
+  }
+
+  /** Whether a queue may exist, from what this instance last saw, without touching the store (see {@link RoomView.mayBeBusy}). */
+  mayBeBusy(): boolean {
+    return this.#view.mayBeBusy();
+  }
+
+  /** The settings this instance last saw, without touching the store (null before the first reading). */
+  lastSettings(): Settings | null {
+    return this.#view.settings;
+  }
+
+  /** Records a state the store just returned to someone else's call (the admin stats' tick). */
+  observe(state: FrontierState, settings: Settings): void {
+    const now = this.#now();
+    this.#view.observe(state, settings, now);
+    this.#trail.record(now, state.frontier);
+  }
+
+  /**
+   * A newcomer's one script call; it carries the report too, since joins keep
+   * the view fresh and ticks rare during a surge.
+   */
+  async join(arrival: Arrival): Promise<JoinOutcome> {
+    const parcel = this.#outbox.take();
+    const outcome = await this.#store.join(this.#room, arrival, this.#report(parcel));
+    if (outcome.kind === "unavailable") this.#outbox.giveBack(parcel);
+    else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
+    return outcome;
+  }
+
+  /** A pre-queued visitor's place after the event's start (the script takes no report). */
+  async claim(event: number, visitorId: string): Promise<ClaimOutcome> {
+    const outcome = await this.#store.claim(this.#room, event, visitorId);
+    if (outcome.kind !== "unavailable") this.observe(outcome.state, outcome.settings);
+    return outcome;
+  }
+
+  /**
+   * Counts an admission by ticket (a claim), reported with this instance's
+   * next store call: no store call of its own, so admitted visitors stay
+   * cheap. The visitor is active from now.
+   */
+  recordClaim(position: number, subject: string): void {
+    this.#outbox.claim(position, subject, this.#now());
+  }
+
+  /**
+   * A pass in use (the active-users count), reported with the next store
+   * call; a subject already reported is reported again only after
+   * {@link reportEveryMs}, unless `force`.
+   */
+  recordVisit(subject: string, force = false): void {
+    this.#outbox.visit(subject, this.#now(), reportEveryMs(this.#sessionMs()), force);
+  }
+
+  /** The origin ended this subject's session: its passes stop admitting here at once, elsewhere after the next ticks. */
+  recordRelease(subject: string): void {
+    const at = this.#now();
+    this.#denylist.deny(subject, at);
+    this.#outbox.release(subject, at);
+  }
+
+  /** Whether the origin ended this pass's session (released at or after it was issued). */
+  isReleased(subject: string, issuedAtSeconds: number): boolean {
+    return this.#denylist.isReleased(subject, issuedAtSeconds);
+  }
+
+  /**
+   * A tick in the background when this instance has not ticked for
+   * `maxAgeMs`, so claims, active subjects and releases reach the store, and
+   * other instances' releases reach this one, even when only admitted
+   * visitors come here: at most one store call a second per instance.
+   * Returns null when no tick is due.
+   */
+  tickIfDue(): Promise<void> | null {
+    if (this.#now() - this.#tickedAt < this.#maxAgeMs) return null;
+    return this.#refresh();
+  }
+
+  #sessionMs(): number {
+    return sessionLengthMs(this.#view.settings?.sessionMinutes, this.#room.sessionMs);
+  }
+
+  #report(parcel: Parcel): Report {
+    return { ...parcel, releasesSince: this.#denylist.cursor };
+  }
+
+  #refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      this.#tickedAt = this.#now();
+      const parcel = this.#outbox.take();
+      const outcome = await this.#store.tick(this.#room, this.#report(parcel));
+      if (outcome.kind === "state") {
+        this.observe(outcome.state, outcome.settings);
+        this.#denylist.learn(outcome.releases);
+        // A pass lives at most a session past its last renewal, so older releases and reports can go.
+        const horizon = activeSince(this.#now(), this.#sessionMs());
+        this.#denylist.forget(horizon);
+        this.#outbox.forget(horizon);
+      } else {
+        this.#view.fail(outcome.reason, this.#now());
+        this.#outbox.giveBack(parcel);
+      }
+    })().finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+}

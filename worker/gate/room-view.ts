@@ -1,0 +1,125 @@
+import { type FrontierState, type FrontierView, frontierAt, type Settings } from "../model/admission.ts";
+
+/** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
+export type FrontierReading =
+  | {
+      readonly kind: "known";
+      readonly frontier: number;
+      readonly settings: Settings;
+      /** Share of offered places whose holders come in (no-show compensation): the line moves 1/showRatio faster. */
+      readonly showRatio: number;
+      /** Someone holds a place the frontier has not reached (as last observed). */
+      readonly waiting: boolean;
+      /** True while the store is failing: the frontier is extrapolated from the last good reading. */
+      readonly degraded: boolean;
+      /**
+       * How fast the frontier moves now, in positions per minute, when the
+       * active-users cap holds it back (measured from this instance's readings);
+       * null when it moves at the rate over the show ratio.
+       */
+      readonly capPace: number | null;
+    }
+  | { readonly kind: "unavailable"; readonly reason: string };
+
+/**
+ * What one worker instance last saw of its room: the frontier and live
+ * settings of the newest store reading, and the newest failure. Between
+ * readings the frontier is extrapolated as the store would move it (see
+ * {@link frontierNow}). A failed reading is remembered for `maxAgeMs`, so a
+ * dead store is not asked again by every poll (negative caching).
+ *
+ * No clock and no I/O of its own: every call says when it is, and the
+ * instance's link to the room (`room-link.ts`) makes the store calls.
+ *
+ * @example
+ * ```ts
+ * const view = new RoomView(1000);
+ * view.observe(outcome.state, outcome.settings, now);
+ * if (!view.isStale(now)) view.reading(now, null);
+ * ```
+ */
+export class RoomView {
+  readonly #maxAgeMs: number;
+  #view: FrontierView | null = null;
+  #failure: { at: number; reason: string } | null = null;
+
+  constructor(maxAgeMs: number) {
+    this.#maxAgeMs = maxAgeMs;
+  }
+
+  /** The newest reading (null before the first), as observed. */
+  get current(): FrontierView | null {
+    return this.#view;
+  }
+
+  /** The settings last seen (null before the first reading). */
+  get settings(): Settings | null {
+    return this.#view?.settings ?? null;
+  }
+
+  /** Records a state the store returned at `at` (local clock); the store answers again, so the failure is over. */
+  observe(state: FrontierState, settings: Settings, at: number): void {
+    this.#view = {
+      frontier: state.frontier,
+      lastTicket: state.lastTicket,
+      observedAt: at,
+      settings,
+      showRatio: state.showRatio ?? 1,
+      ceiling: state.ceiling ?? Number.POSITIVE_INFINITY,
+    };
+    this.#failure = null;
+  }
+
+  /** Records a failed reading at `at`: no new reading is due for `maxAgeMs`, and readings are marked degraded. */
+  fail(reason: string, at: number): void {
+    this.#failure = { at, reason };
+  }
+
+  /** Whether a new reading is due at `at`: none yet, or the last is `maxAgeMs` old, unless a failure is that recent. */
+  isStale(at: number): boolean {
+    if (this.#failure && at - this.#failure.at < this.#maxAgeMs) return false;
+    return !this.#view || at - this.#view.observedAt >= this.#maxAgeMs;
+  }
+
+  /**
+   * Whether a queue may exist, from what was last seen: true before the
+   * first reading, while someone holds a place the frontier has not reached,
+   * or in a mode that queues everyone.
+   */
+  mayBeBusy(): boolean {
+    const view = this.#view;
+    if (!view) return true;
+    return view.lastTicket > view.frontier || (view.settings.mode !== "auto" && view.settings.mode !== "passthrough");
+  }
+
+  /** The frontier as of `at`, with the cap's pace as measured (see `cap-pace.ts`). */
+  reading(at: number, capPace: number | null): FrontierReading {
+    const view = this.#view;
+    if (!view) return { kind: "unavailable", reason: this.#failure?.reason ?? "no frontier observed yet" };
+    // Extrapolating through an outage stays safe: the store's own frontier will
+    // be at least this far when it answers again, since it is a function of time.
+    const degraded = this.#failure !== null && at - this.#failure.at < this.#maxAgeMs;
+    return {
+      kind: "known",
+      frontier: frontierNow(view, at),
+      settings: view.settings,
+      showRatio: view.showRatio,
+      waiting: view.lastTicket > view.frontier,
+      degraded,
+      capPace,
+    };
+  }
+}
+
+/**
+ * The frontier a reading implies at `at`, moved as the store's script moves
+ * it (`store/lua/advance.ts`, `step()`): at the rate over the show ratio up
+ * to the last ticket plus the lead and the cap's ceiling; in `queue-all` up
+ * to the last ticket only; in `closed` as in `auto`. While `paused` the
+ * store's frontier stands still, and so does the view's: a newcomer let in
+ * on an extrapolated frontier would be let into a paused room.
+ */
+export function frontierNow(view: FrontierView, at: number): number {
+  if (view.settings.mode === "paused") return view.frontier;
+  return frontierAt(view, at);
+}
