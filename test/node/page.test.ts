@@ -6,12 +6,14 @@ import type { QueuedView } from "../../worker/gate/gate.ts";
 import {
   escapeHtml,
   humanWait,
+  PAUSED_NOTICE,
   type PageValues,
   PLACEHOLDERS,
   pageValues,
   renderTemplate,
 } from "../../worker/http/pages/page.ts";
 import { DEFAULT_TEMPLATE } from "../../worker/http/pages/template.ts";
+import { queuedJson } from "../../worker/http/responses.ts";
 
 const NONCE = "bm9uY2Utb2YtdGhlLXRlc3Q";
 
@@ -65,6 +67,27 @@ describe("holding page", () => {
     const values = pageValues({ ...view, paused: true }, "r", NONCE);
     expect(values.eta).toBe("paused");
     expect(values.notice).toContain("paused");
+  });
+
+  it("says plainly that the room is paused and the place is kept, and promises no wait", () => {
+    const values = pageValues({ ...view, etaSeconds: null, paused: true }, "r", NONCE);
+    expect(values.eta).toBe("paused");
+    expect(values.etaSeconds).toBe("");
+    expect(values.notice).toContain("The waiting room is paused");
+    expect(values.notice).toContain("You keep your place");
+    const html = renderTemplate(DEFAULT_TEMPLATE, values);
+    expect(html).toContain('id="anteroom-eta">paused<');
+    expect(html).toContain(`id="anteroom-notice">${values.notice}<`);
+    // The page's own script, polling the status JSON, words the pause the same way.
+    expect(html).toContain(JSON.stringify(PAUSED_NOTICE));
+    expect(renderTemplate("[{{etaSeconds}}]", values)).toBe("[]");
+  });
+
+  it("leaves the wait out of the queued JSON while paused, and keeps it otherwise", () => {
+    const paused = queuedJson({ ...view, etaSeconds: null, paused: true });
+    expect(paused).toMatchObject({ state: "queued", position: 1234, ahead: 56, paused: true });
+    expect(paused).not.toHaveProperty("etaSeconds");
+    expect(queuedJson(view)).toMatchObject({ etaSeconds: 300, paused: false });
   });
 
   it("words waits the way people say them", () => {

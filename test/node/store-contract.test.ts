@@ -222,6 +222,51 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
   });
 
+  it("holds a pause: newcomers are not let in whatever lead the frontier had, keep their places, and go in in order on resume", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600); // burst 10: an idle room leads the last ticket by 10
+    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    t.advance(5_000);
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 11, lastTicket: 1 } });
+    await store.updateSettings(spec, { mode: "paused" });
+    for (let i = 0; i < 10; i++) {
+      const outcome = await store.join(spec);
+      expect(outcome).toMatchObject({ kind: "queued", position: i + 2, settings: { mode: "paused" } });
+      if (outcome.kind === "queued") expect(outcome.state.frontier).toBeLessThan(outcome.position);
+      t.advance(700);
+    }
+    for (let second = 0; second < 30; second++) {
+      t.advance(1_000);
+      // The lead nobody held is withdrawn: the frontier stays behind every newcomer's place.
+      expect(await store.tick(spec)).toMatchObject({ state: { frontier: 1, lastTicket: 11 } });
+    }
+    await store.updateSettings(spec, { mode: "auto" });
+    // Resumed: at 600/min, one place every 100 ms, from where the pause left off, in ticket order.
+    const frontiers: number[] = [];
+    for (let quarter = 0; quarter < 4; quarter++) {
+      t.advance(250);
+      const tick = await store.tick(spec);
+      if (tick.kind === "state") frontiers.push(tick.state.frontier);
+    }
+    expect(frontiers.map((f) => Math.round(f * 10) / 10)).toEqual([3.5, 6, 8.5, 11]);
+    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 12 });
+  });
+
+  it("keeps the places offered before a pause offered, and lets nobody past them while paused", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    for (let i = 0; i < 30; i++) await store.join(spec); // 1-10 straight in, 11-30 queued
+    t.advance(1_000);
+    expect(await store.tick(spec)).toMatchObject({ state: { frontier: 20, lastTicket: 30 } });
+    await store.updateSettings(spec, { mode: "paused" });
+    for (let second = 0; second < 10; second++) {
+      t.advance(1_000);
+      expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 31 + second, state: { frontier: 20 } });
+    }
+  });
+
   it("keeps rooms apart", async () => {
     const t = clock();
     const store = makeStore(t.now);

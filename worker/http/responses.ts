@@ -20,13 +20,17 @@ export function wantsPage(request: Request): boolean {
   return !/application\/(?:[\w.+-]*\+)?json/.test(accept);
 }
 
-/** The JSON body of a queued visitor, for API clients (429) and the status endpoint. */
+/**
+ * The JSON body of a queued visitor, for API clients (429) and the status
+ * endpoint. While the room is paused it has `paused: true` and no
+ * `etaSeconds`: a paused room promises no wait.
+ */
 export function queuedJson(view: QueuedView) {
   return {
     state: "queued" as const,
     position: view.position,
     ahead: view.ahead,
-    etaSeconds: view.etaSeconds,
+    ...(view.paused || view.etaSeconds === null ? {} : { etaSeconds: view.etaSeconds }),
     refreshSeconds: view.refreshSeconds,
     progress: Number(view.progress.toFixed(4)),
     delayed: view.delayed,

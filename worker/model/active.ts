@@ -30,9 +30,14 @@ export function activeCap(operator: number | null | undefined, deployed: number 
   return operator ?? deployed ?? 0;
 }
 
+/** Reports of a subject an instance keeps seeing, per session length at the least (see {@link reportEveryMs}). */
+export const REPORTS_PER_SESSION = 4;
+/** Longest interval between two reports of a subject an instance keeps seeing. */
+export const MAX_REPORT_EVERY_MS = 60_000;
+
 /** How often an instance reports a subject it keeps seeing: a quarter of the session, at most a minute. */
 export function reportEveryMs(sessionMs: number): number {
-  return Math.min(60_000, sessionMs / 4);
+  return Math.min(MAX_REPORT_EVERY_MS, sessionMs / REPORTS_PER_SESSION);
 }
 
 /** Last use (store clock) before which a subject no longer counts as active. */

@@ -40,7 +40,8 @@ export interface FrontierState {
  * How a room behaves (operators switch it live):
  * - `auto`: queue only when demand exceeds the rate;
  * - `queue-all`: every newcomer waits; admission continues at the rate;
- * - `paused`: nobody new is admitted; places are kept; paused time does not accrue;
+ * - `paused`: nobody new is admitted, whatever lead the frontier had; places are kept (those offered
+ *   before the pause stay offered); passes stay valid; paused time does not accrue;
  * - `closed`: no new tickets ("closed / sold out"); passes and existing places still work;
  * - `passthrough`: the room steps aside; everyone gets a pass at once.
  */
@@ -77,6 +78,12 @@ export function initialState(rate: Rate, now: number): FrontierState {
  * the burst, and at `ceiling` (the active-users cap, see `active.ts`). A clock
  * that moved backwards advances nothing and does not move `updatedAt` back, so
  * a skewed caller cannot admit anyone twice.
+ *
+ * Paused, the frontier holds and the lead nobody holds is withdrawn: it stops
+ * at the last ticket, so no newcomer gets in, however far it led. Places
+ * already offered (up to the last ticket) stay offered: their holders' turn
+ * came before the pause, and a holder whose page has not polled yet cannot be
+ * told from one already in.
  */
 export function advance(
   state: FrontierState,
@@ -87,7 +94,7 @@ export function advance(
 ): FrontierState {
   const updatedAt = Math.max(state.updatedAt, now);
   // Paused time does not accrue, so resuming does not release a burst.
-  if (mode === "paused") return { ...state, updatedAt };
+  if (mode === "paused") return { ...state, frontier: Math.min(state.frontier, state.lastTicket), updatedAt };
   const elapsed = Math.max(0, now - state.updatedAt);
   // queue-all: the frontier never leads the last ticket, so every newcomer waits.
   const cap = Math.min(state.lastTicket + (mode === "queue-all" ? 0 : rate.burst), ceiling);

@@ -18,6 +18,7 @@ import {
   scheduledEvent,
   settingsAt,
 } from "../model/schedule.ts";
+import { ARRIVAL_STEP, HISTORY_MINUTES, MAX_DRAW, RELEASES_OVERLAP_MS, RELEASES_PER_TICK } from "./lua/constants.ts";
 import type {
   AdmissionStore,
   Arrival,
@@ -114,7 +115,7 @@ export class MemoryStore implements AdmissionStore {
     }
     if (pre) {
       const entries = schedule.entries.get(pre.seq) ?? new Map<string, number>();
-      const fraction = pre.shuffleAtStart ? Math.min(arrival.draw, 0.999999) : entries.size * 1e-9;
+      const fraction = pre.shuffleAtStart ? Math.min(arrival.draw, MAX_DRAW) : entries.size * ARRIVAL_STEP;
       entries.set(arrival.visitorId, pre.seq + fraction);
       schedule.entries.set(pre.seq, entries);
       this.#save(room, before, before, now);
@@ -157,9 +158,9 @@ export class MemoryStore implements AdmissionStore {
     const state = this.#advance(room, now, report);
     this.#save(room, state, state, now);
     const since = report?.releasesSince ?? 0;
-    // From 1 s before the cursor, as TICK_LUA does (releases heard in the same millisecond as the last read).
+    // From just before the cursor, as TICK_LUA does (releases heard in the same millisecond as the last read).
     const fresh = this.#occupancyOf(room)
-      .released.filter((r) => r.heardAt >= since - 1000)
+      .released.filter((r) => r.heardAt >= since - RELEASES_OVERLAP_MS)
       .slice(0, RELEASES_PER_TICK);
     const cursor = Math.max(since, fresh.at(-1)?.heardAt ?? since);
     return {
@@ -262,7 +263,7 @@ export class MemoryStore implements AdmissionStore {
     return occupancy;
   }
 
-  /** Takes in an instance's report of subjects in use and sessions ended; returns the active count, as ADVANCE_LUA does. */
+  /** Takes in an instance's report of subjects in use and sessions ended; returns the active count, as `count_active` in the Lua does. */
   #countActive(room: RoomSpec, now: number, report: Report | undefined): number {
     const occupancy = this.#occupancyOf(room);
     for (const subject of report?.seen ?? []) occupancy.active.set(subject, now);
@@ -282,7 +283,7 @@ export class MemoryStore implements AdmissionStore {
     return sessionLengthMs(this.#settings(room, now).sessionMinutes, room.sessionMs);
   }
 
-  /** The counters advanced to `now` through any event boundaries, with the no-show compensation, as ADVANCE_LUA does. */
+  /** The counters advanced to `now` through any event boundaries, with the no-show compensation, as `open_room` in the Lua does. */
   #advance(room: RoomSpec, now: number, report?: Report): FrontierState {
     const schedule = this.#schedule(room);
     const overrides = this.#overrides.get(room.room) ?? NO_OVERRIDES;
@@ -342,15 +343,12 @@ export class MemoryStore implements AdmissionStore {
     const minute = Math.floor(state.updatedAt / 60_000);
     if (!history.has(minute)) {
       history.set(minute, { minute, lastTicket: before.lastTicket, admitted: admittedSoFar(before) });
-      for (const old of history.keys()) if (old < minute - 30) history.delete(old);
+      for (const old of history.keys()) if (old < minute - HISTORY_MINUTES) history.delete(old);
     }
     const ledger = entry && entry.expiresAt > now ? entry.ledger : newLedger(admittedSoFar(state));
     this.#rooms.set(room.room, { state, expiresAt: now + room.stateTtlMs, history, ledger });
   }
 }
-
-/** Most releases one tick hands back; an instance behind reads the rest with its next ticks. */
-const RELEASES_PER_TICK = 500;
 
 /** An entry's rank among its event's entries, ordered by score then name (as a Redis zset). */
 function rankOf(entries: Map<string, number> | undefined, visitorId: string): number | null {

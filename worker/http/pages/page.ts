@@ -4,9 +4,10 @@ import type { QueuedView } from "../../gate/gate.ts";
 export interface PageValues {
   readonly position: number;
   readonly ahead: number;
-  /** Human wait, e.g. "4 minutes". */
+  /** Human wait, e.g. "4 minutes"; "paused" while the room is paused. */
   readonly eta: string;
-  readonly etaSeconds: number;
+  /** The estimated wait in seconds; empty while the room is paused (it promises none). */
+  readonly etaSeconds: number | "";
   readonly progressPercent: number;
   readonly refreshSeconds: number;
   readonly statusUrl: string;
@@ -66,11 +67,13 @@ export function renderTemplate(template: string, values: PageValues): string {
  * ```
  */
 export function pageValues(view: QueuedView, room: string, nonce: string): PageValues {
+  // A paused room promises no wait.
+  const etaSeconds = view.paused ? null : view.etaSeconds;
   return {
     position: view.position,
     ahead: view.ahead,
-    eta: view.paused ? "paused" : view.delayed ? "updating…" : humanWait(view.etaSeconds),
-    etaSeconds: view.etaSeconds,
+    eta: etaSeconds === null ? "paused" : view.delayed ? "updating…" : humanWait(etaSeconds),
+    etaSeconds: etaSeconds ?? "",
     progressPercent: Math.round(view.progress * 100),
     refreshSeconds: view.refreshSeconds,
     statusUrl: "/__anteroom/status",
@@ -80,10 +83,16 @@ export function pageValues(view: QueuedView, room: string, nonce: string): PageV
   };
 }
 
+/** What the page says while an operator has paused the room (the built-in template's script says it too). */
+export const PAUSED_NOTICE =
+  "The waiting room is paused: nobody is being let in right now. You keep your place in line, and this page carries on by itself when admission resumes.";
+/** What the page says while the store is not answering. */
+export const DELAYED_NOTICE = "We are having a short delay. You keep your place; this page keeps trying.";
+
 /** A sentence about why the line is not moving, if it is not. */
 export function noticeOf(view: Pick<QueuedView, "delayed" | "paused">): string {
-  if (view.paused) return "Admission is paused for a moment. You keep your place; this page resumes by itself.";
-  if (view.delayed) return "We are having a short delay. You keep your place; this page keeps trying.";
+  if (view.paused) return PAUSED_NOTICE;
+  if (view.delayed) return DELAYED_NOTICE;
   return "";
 }
 

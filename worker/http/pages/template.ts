@@ -1,3 +1,5 @@
+import { DELAYED_NOTICE, PAUSED_NOTICE } from "./page.ts";
+
 /**
  * The built-in holding page. Static HTML with {{placeholders}} (see
  * `page.ts` for the list); every value is HTML-escaped when rendered.
@@ -52,6 +54,8 @@ p{margin:.5rem 0}
   var root = document.getElementById("anteroom");
   var statusUrl = root.getAttribute("data-status-url");
   var refresh = Number(root.getAttribute("data-refresh")) || 5;
+  var PAUSED = ${JSON.stringify(PAUSED_NOTICE)};
+  var DELAYED = ${JSON.stringify(DELAYED_NOTICE)};
   function text(id, value) {
     // Only real changes reach the live region, so screen readers are not re-read the same figures.
     var el = document.getElementById(id);
@@ -72,7 +76,7 @@ p{margin:.5rem 0}
     var bar = document.getElementById("anteroom-bar");
     bar.setAttribute("aria-valuenow", pct);
     bar.firstChild.style.width = pct + "%";
-    text("anteroom-notice", s.paused ? "Admission is paused for a moment. You keep your place; this page resumes by itself." : s.delayed ? "We are having a short delay. You keep your place; this page keeps trying." : "");
+    text("anteroom-notice", s.paused ? PAUSED : s.delayed ? DELAYED : "");
   }
   function later(seconds) {
     setTimeout(poll, seconds * 1000 * (0.8 + Math.random() * 0.4));
@@ -85,7 +89,7 @@ p{margin:.5rem 0}
         if (s.state === "admitted") { text("anteroom-notice", "It is your turn. Taking you in…"); location.reload(); return; }
         if (!reply.ok || s.state !== "queued") {
           // The room is briefly unable to answer: keep the figures, try again later.
-          text("anteroom-notice", "We are having a short delay. You keep your place; this page keeps trying.");
+          text("anteroom-notice", DELAYED);
           later(Number(s.retryAfter) || Math.min(refresh * 2, 30));
           return;
         }

@@ -1,22 +1,31 @@
 /**
- * Lua fragments shared by the admission scripts (JOIN, TICK and CLAIM take the
- * same KEYS 1-9 and ARGV 1-9, documented here; each script documents its own
- * KEYS and ARGV from 10 on).
+ * The Lua library the admission scripts (JOIN, TICK, CLAIM) share: what every
+ * one of them does before and after its own part, as `local function`s with
+ * explicit parameters and results. Nothing in it is a variable shared
+ * implicitly: at the top level it holds only constants (from
+ * `constants.ts`) and functions, and a script's body names everything it
+ * uses. Redis EVAL cannot `require`, so {@link admissionScript} writes the
+ * library in front of each script's body; each script is one self-contained
+ * text.
  *
- * KEYS[1]  state_key     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
- *                        b = last bucket folded, k = buckets folded, a = admitted when offers were
- *                        last noted} (see compensation.ts)
- * KEYS[2]  settings_key  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
- * KEYS[3]  history_key   hash minute -> "last_ticket:admitted" (30-minute window)
- * KEYS[4]  events_key    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
- * KEYS[5]  prequeue_key  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
- * KEYS[6]  frozen_key    hash event seq -> last ticket before its pre-queue got its places
- * KEYS[7]  claims_key    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
- * KEYS[8]  active_key    zset pass subject -> last use reported (ms), the active visitors (see active.ts)
- * KEYS[9]  released_key  zset "<subject>@<released at ms>" -> time the store heard of it (ms)
- * ARGV[1]  default rate per minute (wrangler.toml), used unless overridden
- * ARGV[2]  default mode, used unless overridden
- * ARGV[3]  now_arg       time in ms, or "" to use Redis TIME
+ * The three scripts take the same KEYS 1-9 and ARGV 1-9, named by
+ * `room_keys(KEYS)` and `room_args(ARGV)`; each documents its own entries
+ * from 10 on.
+ *
+ * KEYS[1]  state     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
+ *                    b = last bucket folded, k = buckets folded, a = admitted when offers were
+ *                    last noted} (see compensation.ts)
+ * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
+ * KEYS[3]  history   hash minute -> "last_ticket:admitted" (30-minute window)
+ * KEYS[4]  events    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
+ * KEYS[5]  prequeue  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
+ * KEYS[6]  frozen    hash event seq -> last ticket before its pre-queue got its places
+ * KEYS[7]  claims    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
+ * KEYS[8]  active    zset pass subject -> last use reported (ms), the active visitors (see active.ts)
+ * KEYS[9]  released  zset "<subject>@<released at ms>" -> time the store heard of it (ms)
+ * ARGV[1]  default_rate  default rate per minute (wrangler.toml), used unless overridden
+ * ARGV[2]  default_mode  default mode, used unless overridden
+ * ARGV[3]  now           time in ms, or "" to use Redis TIME
  * ARGV[4]  ttl_ms        expiry of the keys, renewed on every write
  * ARGV[5]  claims        the calling instance's claims since its last report, "bucket:count,..." ("" = none)
  * ARGV[6]  seen          pass subjects the instance saw in use since its last report, "sub,sub,..." ("" = none)
@@ -24,66 +33,65 @@
  * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none; an operator's value wins
  * ARGV[9]  session_ms    default session length (SESSION_MINUTES) in ms; an operator's value wins
  *
- * ADVANCE_LUA loads the live settings and the events, and advances the
- * frontier from the last update to now piece by piece, with the settings in
- * force in each piece, exactly as `advanceThrough()` in `schedule.ts` does. At
- * an event's start it freezes the event's pre-queue: the counter moves past
- * the pre-queue's size, so everyone pre-queued holds a place ahead of anyone
- * arriving later. It also keeps the no-show compensation of
- * `compensation.ts`: it counts the reported claims, folds matured buckets
- * into the show ratio, moves the frontier 1/show times faster, and notes
- * when buckets become fully offered. And it keeps the active-users cap of
- * `active.ts`: it records the reported subjects and releases, drops
- * subjects unused for the session length, and stops the frontier at the
- * ceiling (the places offered plus the room left under the cap, over the
- * show ratio). It defines: now, events, per_minute, mode, burst, session,
- * version, max_override, frontier, last_ticket, updated_at, show, active, ceiling,
- * session_ms, snapshot, and the functions prequeue_at(t), event_by_seq(seq),
- * freeze(event), count_claims(bucket, count).
- *
- * Time comes from Redis TIME unless the caller passes one (tests, replay), so
- * every worker instance shares one clock; a caller's clock that runs
- * backwards advances nothing.
+ * A script's body reads, in order: `open_room(keys, args)` (load, take in the
+ * instance's report, advance to now), its own part, `save_room(room, keys,
+ * ttl_ms)`, and a reply built from `state_reply(room)` and
+ * `settings_reply(settings)`. The rules are those of `model/` (admission,
+ * schedule, compensation, active), which the in-memory store runs; the store
+ * contract suites keep the two in step.
  */
-export const ADVANCE_LUA = `
-local state_key = KEYS[1]
-local settings_key = KEYS[2]
-local history_key = KEYS[3]
-local events_key = KEYS[4]
-local prequeue_key = KEYS[5]
-local frozen_key = KEYS[6]
-local claims_key = KEYS[7]
-local CLAIM_BUCKET = 10
-local MATURE_MS = 6000
-local SMOOTHING = 0.2
-local MIN_SHOW = 0.02
-local MAX_FOLDS = 200
-local MAX_OFFERS = 1000
-local MAX_PENDING = 2000
-local default_rate = tonumber(ARGV[1])
-local default_mode = ARGV[2]
-local now_arg = ARGV[3]
-local ttl_ms = tonumber(ARGV[4])
-local now
-if now_arg == nil or now_arg == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(now_arg)
-end
-local live = redis.call('HMGET', settings_key, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at', 'max')
-local live_rate = tonumber(live[1])
-local live_mode = live[2]
-local session = live[3] or ''
-local version = tonumber(live[4]) or 0
-local rate_at = tonumber(live[5]) or 0
-local mode_at = tonumber(live[6]) or 0
-local max_override = live[7] or ''
-local events = {}
-local raw_events = redis.call('HGET', events_key, 'list')
-if raw_events then events = cjson.decode(raw_events) end
+import { CONSTANTS_LUA } from "./constants.ts";
 
-local function active_at(t)
+/**
+ * `now_ms(now_arg) -> now`: the time in ms. The caller's (tests, replay) when
+ * given, else Redis TIME, so every worker instance shares one clock. Touches no key.
+ */
+export const CLOCK_LUA = `
+-- now_ms(now_arg) -> now (ms). now_arg: the caller's time, or '' / nil for Redis TIME. Keys: none.
+local function now_ms(now_arg)
+  if now_arg == nil or now_arg == '' then
+    local t = redis.call('TIME')
+    return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  end
+  return tonumber(now_arg)
+end
+`;
+
+/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS and ARGV (1-9) by name. */
+const INPUTS_LUA = `
+-- room_keys(KEYS) -> keys: KEYS[1..9] by name (state, settings, history, events, prequeue, frozen,
+-- claims, active, released).
+local function room_keys(k)
+  return { state = k[1], settings = k[2], history = k[3], events = k[4], prequeue = k[5], frozen = k[6],
+    claims = k[7], active = k[8], released = k[9] }
+end
+
+-- room_args(ARGV) -> args: ARGV[1..9] by name and parsed: default_rate, default_mode, now (ms; Redis
+-- TIME when ARGV[3] is ''), ttl_ms, claims, seen, released ('' = none), max_active (nil when not
+-- given), session_ms.
+local function room_args(a)
+  return {
+    default_rate = tonumber(a[1]),
+    default_mode = a[2],
+    now = now_ms(a[3]),
+    ttl_ms = tonumber(a[4]),
+    claims = a[5] or '',
+    seen = a[6] or '',
+    released = a[7] or '',
+    max_active = tonumber(a[8]),
+    session_ms = tonumber(a[9]) or DEFAULT_SESSION_MS,
+  }
+end
+`;
+
+/**
+ * The settings in force, as `schedule.ts` decides them: `settings_at`,
+ * `prequeue_at`, `event_by_seq` (pure, over the events list) and
+ * `load_settings` (reads the settings and events keys).
+ */
+const SETTINGS_LUA_FRAGMENT = `
+-- active_at(events, t) -> the event in force at t (the last started by t, unless it ended), or nil.
+local function active_at(events, t)
   local found = nil
   for _, e in ipairs(events) do
     if e.startsAt <= t then found = e else break end
@@ -92,80 +100,195 @@ local function active_at(t)
   return found
 end
 
-local function settings_at(t)
-  local rate = live_rate or default_rate
-  local m = live_mode or default_mode
-  local e = active_at(t)
+-- settings_at(settings, t) -> rate, mode in force at t: an event's, unless an operator changed it
+-- after the event's start; else the operator's; else the default. Keys: none.
+local function settings_at(settings, t)
+  local rate = settings.live_rate or settings.default_rate
+  local mode = settings.live_mode or settings.default_mode
+  local e = active_at(settings.events, t)
   if e then
-    if e.perMinute and rate_at < e.startsAt then rate = e.perMinute end
-    if e.mode and mode_at < e.startsAt then m = e.mode end
+    if e.perMinute and settings.rate_at < e.startsAt then rate = e.perMinute end
+    if e.mode and settings.mode_at < e.startsAt then mode = e.mode end
   end
-  return rate, m
+  return rate, mode
 end
 
-local function prequeue_at(t)
+-- prequeue_at(events, t) -> the event whose pre-queue is open at t, or nil.
+local function prequeue_at(events, t)
   for _, e in ipairs(events) do
     if e.prequeueFrom and e.prequeueFrom <= t and t < e.startsAt then return e end
   end
   return nil
 end
 
-local function event_by_seq(seq)
+-- event_by_seq(events, seq) -> the event numbered seq, or nil.
+local function event_by_seq(events, seq)
   for _, e in ipairs(events) do
     if e.seq == seq then return e end
   end
   return nil
 end
 
-local per_minute, mode = settings_at(now)
-local burst = math.max(1, per_minute / 60)
-local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
-local frontier, last_ticket, updated_at
-if stored[1] then
-  frontier = tonumber(stored[1])
-  last_ticket = tonumber(stored[2])
-  updated_at = tonumber(stored[3])
-else
-  frontier = burst
-  last_ticket = 0
-  updated_at = now
+-- load_settings(keys, args) -> settings. Reads keys.settings (HMGET) and keys.events (HGET list).
+--   rate, mode          in force at args.now
+--   live_rate, live_mode, rate_at, mode_at   the operator's overrides (nil / false when none) and
+--                       when they were set (0 = never)
+--   default_rate, default_mode   from ARGV
+--   session, max        the operator's session minutes and cap as stored ('' = the default)
+--   version             bumped by every operator's change
+--   events              the scheduled events, sorted by start
+--   max_active          the active-users cap in force (0 = none)
+--   session_ms          the session length in force
+local function load_settings(keys, args)
+  local live = redis.call('HMGET', keys.settings, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at', 'max')
+  local raw_events = redis.call('HGET', keys.events, 'list')
+  local session, max = live[3] or '', live[7] or ''
+  local session_ms = args.session_ms
+  if tonumber(session) then session_ms = tonumber(session) * 60000 end
+  -- Built whole (no field added later), so Lua sizes the table once.
+  local settings = {
+    rate = 0,
+    mode = '',
+    default_rate = args.default_rate,
+    default_mode = args.default_mode,
+    live_rate = tonumber(live[1]),
+    live_mode = live[2],
+    rate_at = tonumber(live[5]) or 0,
+    mode_at = tonumber(live[6]) or 0,
+    session = session,
+    max = max,
+    version = tonumber(live[4]) or 0,
+    events = raw_events and cjson.decode(raw_events) or {},
+    max_active = tonumber(max) or args.max_active or 0,
+    session_ms = session_ms,
+  }
+  settings.rate, settings.mode = settings_at(settings, args.now)
+  return settings
 end
-local show = tonumber(stored[4]) or 1
-local samples = tonumber(stored[6]) or 0
-local folded = tonumber(stored[5]) or (math.floor(math.min(math.floor(frontier), last_ticket) / CLAIM_BUCKET) - 1)
+`;
 
--- Claims (admissions that happened) count for their bucket until the bucket is folded;
--- a late one (its holder polled late) corrects the ratio by the share its bucket would have gained.
-local function count_claims(bucket, count)
-  if bucket > folded then
+/**
+ * The room's counters and the no-show compensation of `compensation.ts`:
+ * `load_room`, `admitted`, `count_claims`, `take_claims`, `fold_matured`,
+ * `note_offers`, `restart_when_caught_up`.
+ */
+const ROOM_LUA = `
+-- load_room(state_key, burst, now) -> room. Reads state_key (HMGET). A new (or expired) room has
+-- its frontier at burst, so its first newcomer may go straight in.
+--   frontier, last_ticket, updated_at   the admission counters
+--   show, samples, folded   the show ratio, buckets in it since it started over, last bucket folded
+--   noted               admitted count when offers were last noted
+--   new                 true when the room had no state
+local function load_room(state_key, burst, now)
+  local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
+  local frontier, last_ticket, updated_at = burst, 0, now
+  if stored[1] then frontier, last_ticket, updated_at = tonumber(stored[1]), tonumber(stored[2]), tonumber(stored[3]) end
+  local offered = math.min(math.floor(frontier), last_ticket)
+  -- Built whole (open_room fills in active, ceiling and snapshot), so Lua sizes the table once.
+  return {
+    new = not stored[1],
+    frontier = frontier,
+    last_ticket = last_ticket,
+    updated_at = updated_at,
+    show = tonumber(stored[4]) or 1,
+    samples = tonumber(stored[6]) or 0,
+    folded = tonumber(stored[5]) or (math.floor(offered / CLAIM_BUCKET) - 1),
+    noted = tonumber(stored[7]) or offered,
+    active = 0,
+    ceiling = -1,
+    snapshot = '',
+  }
+end
+
+-- admitted(room) -> places offered so far: the frontier, within the last ticket.
+local function admitted(room)
+  return math.min(math.floor(room.frontier), room.last_ticket)
+end
+
+-- count_claims(room, claims_key, ttl_ms, bucket, count): claims (admissions that happened) count for
+-- their bucket until it is folded (HINCRBY claims_key c<bucket>, PEXPIRE); a late one (its holder
+-- polled late) corrects room.show by the share its bucket would have gained.
+local function count_claims(room, claims_key, ttl_ms, bucket, count)
+  if bucket > room.folded then
     redis.call('HINCRBY', claims_key, 'c' .. bucket, count)
     redis.call('PEXPIRE', claims_key, ttl_ms)
-  elseif samples > 0 then
-    show = math.min(1, show + math.max(SMOOTHING, 1 / samples) * count / CLAIM_BUCKET)
+  elseif room.samples > 0 then
+    room.show = math.min(1, room.show + math.max(SMOOTHING, 1 / room.samples) * count / CLAIM_BUCKET)
   end
 end
-if ARGV[5] and ARGV[5] ~= '' then
-  for bucket, count in string.gmatch(ARGV[5], '(%-?%d+):(%d+)') do count_claims(tonumber(bucket), tonumber(count)) end
-end
-for _ = 1, MAX_FOLDS do
-  local bucket = folded + 1
-  local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
-  if not offered_at or offered_at > now - MATURE_MS then break end
-  local claimed = tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0
-  samples = samples + 1
-  show = show + math.max(SMOOTHING, 1 / samples) * (math.min(1, claimed / CLAIM_BUCKET) - show)
-  redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
-  folded = bucket
-end
-if show < MIN_SHOW then show = MIN_SHOW end
 
--- Active visitors: subjects whose pass was used within the session length (plus the reporting lag).
-local active_key = KEYS[8]
-local released_key = KEYS[9]
-local max_active = tonumber(max_override) or tonumber(ARGV[8]) or 0
-local session_ms = tonumber(ARGV[9]) or 600000
-if tonumber(session) then session_ms = tonumber(session) * 60000 end
-local function see(subjects)
+-- take_claims(room, claims_key, ttl_ms, report): an instance's claims, "bucket:count,..." ('' = none).
+local function take_claims(room, claims_key, ttl_ms, report)
+  if report == '' then return end
+  for bucket, count in string.gmatch(report, '(%-?%d+):(%d+)') do
+    count_claims(room, claims_key, ttl_ms, tonumber(bucket), tonumber(count))
+  end
+end
+
+-- fold_matured(room, claims_key, now): folds the buckets fully offered MATURE_MS ago into room.show
+-- (at most MAX_FOLDS_PER_CALL; HGET, HDEL claims_key o<bucket> c<bucket>); room.samples, room.folded move on.
+local function fold_matured(room, claims_key, now)
+  for _ = 1, MAX_FOLDS_PER_CALL do
+    local bucket = room.folded + 1
+    local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
+    if not offered_at or offered_at > now - MATURE_MS then break end
+    local claimed = tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0
+    room.samples = room.samples + 1
+    room.show = room.show + math.max(SMOOTHING, 1 / room.samples) * (math.min(1, claimed / CLAIM_BUCKET) - room.show)
+    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
+    room.folded = bucket
+  end
+  if room.show < MIN_SHOW_RATIO then room.show = MIN_SHOW_RATIO end
+end
+
+-- note_offers(room, claims_key, ttl_ms, now): notes when buckets became fully offered since
+-- room.noted (HSET claims_key o<bucket> now, PEXPIRE); a jump too big for that (MAX_OFFERS_PER_CALL)
+-- starts the measuring over past it (DEL claims_key).
+local function note_offers(room, claims_key, ttl_ms, now)
+  local after = admitted(room)
+  local first_bucket = math.floor(room.noted / CLAIM_BUCKET)
+  if after > room.noted then room.noted = after end
+  local last_bucket = math.floor(after / CLAIM_BUCKET) - 1
+  if last_bucket - first_bucket + 1 > MAX_OFFERS_PER_CALL then
+    room.folded = last_bucket
+    redis.call('DEL', claims_key)
+  elseif last_bucket >= first_bucket then
+    for bucket = first_bucket, last_bucket do redis.call('HSET', claims_key, 'o' .. bucket, now) end
+    redis.call('PEXPIRE', claims_key, ttl_ms)
+  end
+end
+
+-- restart_when_caught_up(room, claims_key, now): when the queue emptied, the next surge starts from
+-- a show ratio of 1, and places offered while nobody waited are not measured (HDEL claims_key),
+-- except those offered within MATURE_MS: their holders may still be on their way, which the
+-- active-users cap must count (they are measured when they mature).
+local function restart_when_caught_up(room, claims_key, now)
+  local after = admitted(room)
+  if after < room.last_ticket then return end
+  room.show = 1
+  room.samples = 0
+  local caught_up = math.floor(after / CLAIM_BUCKET) - 1
+  local recent = false
+  for bucket = room.folded + 1, math.min(caught_up, room.folded + MAX_FOLDS_PER_CALL) do
+    local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
+    if offered_at and offered_at > now - MATURE_MS then
+      recent = true
+      break
+    end
+    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
+    room.folded = bucket
+  end
+  if not recent and caught_up > room.folded then room.folded = caught_up end
+end
+`;
+
+/**
+ * The active-users cap of `active.ts`: `see`, `count_active` (records an
+ * instance's report, drops what expired) and `ceiling_of`.
+ */
+const ACTIVE_LUA = `
+-- see(active_key, subjects, now): pass subjects in use, "sub,sub,...": ZADD active_key now sub (in batches).
+local function see(active_key, subjects, now)
   local batch = {}
   for subject in string.gmatch(subjects, '[^,]+') do
     batch[#batch + 1] = now
@@ -177,144 +300,193 @@ local function see(subjects)
   end
   if #batch > 0 then redis.call('ZADD', active_key, unpack(batch)) end
 end
-if ARGV[6] and ARGV[6] ~= '' then see(ARGV[6]) end
-if ARGV[7] and ARGV[7] ~= '' then
-  for subject, at in string.gmatch(ARGV[7], '([^,@]+)@(%d+)') do
-    redis.call('ZREM', active_key, subject)
-    redis.call('ZADD', released_key, now, subject .. '@' .. at)
+
+-- count_active(keys, args, session_ms) -> active: visitors whose pass was used within the session
+-- length (plus the reporting lag). Takes in the instance's report (args.seen, args.released: ZADD,
+-- ZREM keys.active, ZADD keys.released), drops what expired (ZREMRANGEBYSCORE both), counts (ZCARD).
+local function count_active(keys, args, session_ms)
+  local now = args.now
+  if args.seen ~= '' then see(keys.active, args.seen, now) end
+  if args.released ~= '' then
+    for subject, at in string.gmatch(args.released, '([^,@]+)@(%d+)') do
+      redis.call('ZREM', keys.active, subject)
+      redis.call('ZADD', keys.released, now, subject .. '@' .. at)
+    end
   end
+  local active_since = now - session_ms - math.min(MAX_REPORT_EVERY_MS, session_ms / REPORTS_PER_SESSION)
+  redis.call('ZREMRANGEBYSCORE', keys.active, '-inf', '(' .. active_since)
+  redis.call('ZREMRANGEBYSCORE', keys.released, '-inf', '(' .. active_since)
+  local active = redis.call('ZCARD', keys.active)
+  if active > 0 then redis.call('PEXPIRE', keys.active, args.ttl_ms) end
+  if redis.call('EXISTS', keys.released) == 1 then redis.call('PEXPIRE', keys.released, args.ttl_ms) end
+  return active
 end
-local active_since = now - session_ms - math.min(60000, session_ms / 4)
-redis.call('ZREMRANGEBYSCORE', active_key, '-inf', '(' .. active_since)
-redis.call('ZREMRANGEBYSCORE', released_key, '-inf', '(' .. active_since)
-local active = redis.call('ZCARD', active_key)
-if active > 0 then redis.call('PEXPIRE', active_key, ttl_ms) end
-if redis.call('EXISTS', released_key) == 1 then redis.call('PEXPIRE', released_key, ttl_ms) end
--- The cap's ceiling: the places offered plus the room left, over the show ratio. Places offered
--- but not measured yet count as the claims they are expected to bring. -1 = no cap.
-local ceiling = -1
-if max_active > 0 then
-  local offered_so_far = math.min(math.floor(frontier), last_ticket)
+
+-- ceiling_of(room, claims_key, max_active, active) -> the highest frontier the cap allows: the places
+-- offered plus the room left, over the show ratio; places offered but not measured yet count as
+-- the claims they are expected to bring (HGET claims_key c<bucket>). -1 = no cap.
+local function ceiling_of(room, claims_key, max_active, active)
+  if max_active <= 0 then return -1 end
+  local offered_so_far = admitted(room)
   local pending = 0
   local top = math.floor((offered_so_far - 1) / CLAIM_BUCKET)
-  for bucket = folded + 1, math.min(top, folded + MAX_PENDING) do
+  for bucket = room.folded + 1, math.min(top, room.folded + MAX_PENDING_BUCKETS) do
     local offered = math.min(CLAIM_BUCKET, offered_so_far - bucket * CLAIM_BUCKET)
-    local expected = offered * show - (tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0)
+    local expected = offered * room.show - (tonumber(redis.call('HGET', claims_key, 'c' .. bucket)) or 0)
     if expected > 0 then pending = pending + expected end
   end
-  ceiling = offered_so_far + math.max(0, max_active - active - pending) / show
+  return offered_so_far + math.max(0, max_active - active - pending) / room.show
 end
--- Admitted count when offers were last noted (a join's own admission lands between calls).
-local noted = tonumber(stored[7]) or math.min(math.floor(frontier), last_ticket)
+`;
 
--- Places the pre-queue of event e ahead of everyone arriving later (once).
-local function freeze(e)
-  if redis.call('HSETNX', frozen_key, e.seq, last_ticket) == 1 then
-    redis.call('PEXPIRE', frozen_key, ttl_ms)
-    last_ticket = last_ticket + redis.call('ZCOUNT', prequeue_key, e.seq, '(' .. (e.seq + 1))
+/**
+ * The frontier's advance, as `advance()` in `admission.ts` and
+ * `advanceThrough()` in `schedule.ts`: `freeze`, `step`, `advance`.
+ */
+const ADVANCE_LUA = `
+-- freeze(room, keys, ttl_ms, e): places event e's pre-queue ahead of everyone arriving later, once
+-- (HSETNX keys.frozen seq last_ticket, PEXPIRE; ZCOUNT keys.prequeue): room.last_ticket moves past it.
+local function freeze(room, keys, ttl_ms, e)
+  if redis.call('HSETNX', keys.frozen, e.seq, room.last_ticket) == 1 then
+    redis.call('PEXPIRE', keys.frozen, ttl_ms)
+    room.last_ticket = room.last_ticket + redis.call('ZCOUNT', keys.prequeue, e.seq, '(' .. (e.seq + 1))
   end
 end
 
-local function step(t1)
-  local rate, m = settings_at(updated_at)
-  if m ~= 'paused' then
-    local elapsed = t1 - updated_at
+-- step(room, settings, ceiling, t1): moves room.frontier from room.updated_at to t1 with the settings
+-- in force at room.updated_at: rate x elapsed / show, capped at the last ticket plus one second's
+-- worth (queue-all: the last ticket) and at the ceiling (-1 = none). A clock that went back moves
+-- nothing. Paused: the frontier holds, paused time does not accrue, and the lead nobody holds is
+-- withdrawn (the frontier stops at the last ticket), so nobody new gets in; places offered before
+-- the pause stay offered. Keys: none.
+local function step(room, settings, ceiling, t1)
+  local rate, mode = settings_at(settings, room.updated_at)
+  if mode == 'paused' then
+    if room.frontier > room.last_ticket then room.frontier = room.last_ticket end
+  else
+    local elapsed = t1 - room.updated_at
     if elapsed < 0 then elapsed = 0 end
-    local cap = last_ticket + math.max(1, rate / 60)
-    if m == 'queue-all' then cap = last_ticket end
+    local cap = room.last_ticket + math.max(1, rate / 60)
+    if mode == 'queue-all' then cap = room.last_ticket end
     if ceiling >= 0 and ceiling < cap then cap = ceiling end
-    local advanced = math.min(frontier + rate / 60000 * elapsed / show, cap)
-    if advanced > frontier then frontier = advanced end
+    local advanced = math.min(room.frontier + rate / 60000 * elapsed / room.show, cap)
+    if advanced > room.frontier then room.frontier = advanced end
     -- A lead nobody holds yet is withdrawn at the cap; places handed out are never taken back.
-    if ceiling >= 0 and frontier > last_ticket and frontier > ceiling then frontier = math.max(last_ticket, ceiling) end
-  end
-  if t1 > updated_at then updated_at = t1 end
-end
-
-if not stored[1] then
-  -- A new (or expired) room: any pre-queue whose event already started gets its places now.
-  for _, e in ipairs(events) do
-    if e.prequeueFrom and e.startsAt <= now then freeze(e) end
-  end
-end
-for _, e in ipairs(events) do
-  if e.startsAt > updated_at and e.startsAt <= now then
-    step(e.startsAt)
-    if e.prequeueFrom then freeze(e) end
-  end
-  if e.endsAt and e.endsAt > updated_at and e.endsAt <= now then step(e.endsAt) end
-end
-step(now)
--- Note when buckets became fully offered; a jump too big for that starts the measuring over past it.
-local admitted_after = math.min(math.floor(frontier), last_ticket)
-local first_bucket = math.floor(noted / CLAIM_BUCKET)
-if admitted_after > noted then noted = admitted_after end
-local last_bucket = math.floor(admitted_after / CLAIM_BUCKET) - 1
-if last_bucket - first_bucket + 1 > MAX_OFFERS then
-  folded = last_bucket
-  redis.call('DEL', claims_key)
-elseif last_bucket >= first_bucket then
-  for bucket = first_bucket, last_bucket do redis.call('HSET', claims_key, 'o' .. bucket, now) end
-  redis.call('PEXPIRE', claims_key, ttl_ms)
-end
--- The queue emptied: the next surge starts from a show ratio of 1, and places
--- offered while nobody waited are not measured, except those offered within
--- MATURE_MS: their holders may still be on their way, which the active-users
--- cap must count (they are measured when they mature).
-if admitted_after >= last_ticket then
-  show = 1
-  samples = 0
-  local caught_up = math.floor(admitted_after / CLAIM_BUCKET) - 1
-  local recent = false
-  for bucket = folded + 1, math.min(caught_up, folded + MAX_FOLDS) do
-    local offered_at = tonumber(redis.call('HGET', claims_key, 'o' .. bucket))
-    if offered_at and offered_at > now - MATURE_MS then
-      recent = true
-      break
+    if ceiling >= 0 and room.frontier > room.last_ticket and room.frontier > ceiling then
+      room.frontier = math.max(room.last_ticket, ceiling)
     end
-    redis.call('HDEL', claims_key, 'o' .. bucket, 'c' .. bucket)
-    folded = bucket
   end
-  if not recent and caught_up > folded then folded = caught_up end
+  if t1 > room.updated_at then room.updated_at = t1 end
 end
--- Counters as of now, before this call's own change: the minute's snapshot if it is the first write.
-local snapshot = last_ticket .. ':' .. math.min(math.floor(frontier), last_ticket)
-`;
 
-/**
- * SAVE_LUA writes the counters back with their expiry (in the same script, so
- * no key is ever left without one), and keeps the per-minute history: the
- * first write of each minute records "last_ticket:admitted" as they stood just
- * before that write, under the minute number, and drops minutes older than
- * the 30-minute window.
- */
-export const SAVE_LUA = `
-redis.call('HSET', state_key, 'f', string.format('%.17g', frontier), 't', last_ticket, 'u', updated_at,
-  's', string.format('%.17g', show), 'b', folded, 'k', samples, 'a', noted)
-redis.call('PEXPIRE', state_key, ttl_ms)
-local minute = math.floor(updated_at / 60000)
-if redis.call('HSETNX', history_key, minute, snapshot) == 1 then
-  for _, field in ipairs(redis.call('HKEYS', history_key)) do
-    if tonumber(field) < minute - 30 then redis.call('HDEL', history_key, field) end
+-- advance(room, settings, keys, ttl_ms, ceiling, now): advances room to now piece by piece, with the
+-- settings in force in each piece (event starts and ends split the time); at the start of an event
+-- with a pre-queue, and for a new room whose events already started, freezes the pre-queue.
+local function advance(room, settings, keys, ttl_ms, ceiling, now)
+  if room.new then
+    for _, e in ipairs(settings.events) do
+      if e.prequeueFrom and e.startsAt <= now then freeze(room, keys, ttl_ms, e) end
+    end
   end
-  redis.call('PEXPIRE', history_key, ttl_ms)
+  for _, e in ipairs(settings.events) do
+    if e.startsAt > room.updated_at and e.startsAt <= now then
+      step(room, settings, ceiling, e.startsAt)
+      if e.prequeueFrom then freeze(room, keys, ttl_ms, e) end
+    end
+    if e.endsAt and e.endsAt > room.updated_at and e.endsAt <= now then step(room, settings, ceiling, e.endsAt) end
+  end
+  step(room, settings, ceiling, now)
 end
 `;
 
 /**
- * The settings part of every admission script's reply: rate, mode, session minutes, active-users
- * cap ('' = the default for either), version.
+ * What every admission script does first and last: `open_room`,
+ * `save_room`, and the reply parts `state_reply`, `settings_reply`, joined
+ * by `flatten`.
  */
-export const SETTINGS_REPLY_LUA = `tostring(per_minute), mode, session, max_override, version`;
+const OPEN_SAVE_LUA = `
+-- open_room(keys, args) -> room, settings. Loads the settings and the room, takes in the calling
+-- instance's report (claims, subjects in use, releases), folds matured claims buckets, counts the
+-- active visitors, and advances the frontier to args.now, noting the buckets it offered. Touches
+-- every key of KEYS[1..9] but history (written by save_room).
+--   room: as load_room, plus active (visitors active), ceiling (-1 = no cap) and snapshot
+--         ("last_ticket:admitted" as of now, before the script's own change, for the minute's history)
+--   settings: as load_settings
+local function open_room(keys, args)
+  local now = args.now
+  local settings = load_settings(keys, args)
+  local room = load_room(keys.state, math.max(1, settings.rate / 60), now)
+  take_claims(room, keys.claims, args.ttl_ms, args.claims)
+  fold_matured(room, keys.claims, now)
+  room.active = count_active(keys, args, settings.session_ms)
+  room.ceiling = ceiling_of(room, keys.claims, settings.max_active, room.active)
+  advance(room, settings, keys, args.ttl_ms, room.ceiling, now)
+  note_offers(room, keys.claims, args.ttl_ms, now)
+  restart_when_caught_up(room, keys.claims, now)
+  room.snapshot = room.last_ticket .. ':' .. admitted(room)
+  return room, settings
+end
+
+-- save_room(room, keys, ttl_ms): writes the counters back with their expiry (HSET, PEXPIRE
+-- keys.state), and the minute's history: the first write of a minute records room.snapshot under
+-- the minute number (HSETNX keys.history) and drops minutes older than HISTORY_MINUTES.
+local function save_room(room, keys, ttl_ms)
+  redis.call('HSET', keys.state, 'f', string.format('%.17g', room.frontier), 't', room.last_ticket,
+    'u', room.updated_at, 's', string.format('%.17g', room.show), 'b', room.folded, 'k', room.samples,
+    'a', room.noted)
+  redis.call('PEXPIRE', keys.state, ttl_ms)
+  local minute = math.floor(room.updated_at / 60000)
+  if redis.call('HSETNX', keys.history, minute, room.snapshot) == 1 then
+    for _, field in ipairs(redis.call('HKEYS', keys.history)) do
+      if tonumber(field) < minute - HISTORY_MINUTES then redis.call('HDEL', keys.history, field) end
+    end
+    redis.call('PEXPIRE', keys.history, ttl_ms)
+  end
+end
+
+-- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),
+-- active, ceiling (string; -1 = no cap) }
+local function state_reply(room)
+  return { string.format('%.17g', room.frontier), room.last_ticket, room.updated_at,
+    string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling) }
+end
+
+-- settings_reply(settings) -> { rate (string), mode, session ('' = default), max ('' = default), version }
+local function settings_reply(settings)
+  return { tostring(settings.rate), settings.mode, settings.session, settings.max, settings.version }
+end
+
+-- flatten(list, ...) -> one list: the lists given, one after the other.
+local function flatten(...)
+  local out = {}
+  for _, part in ipairs({ ... }) do
+    for _, value in ipairs(part) do out[#out + 1] = value end
+  end
+  return out
+end
+`;
+
+/** The whole library, in the order its functions need one another. */
+export const ADMISSION_LUA = [
+  CONSTANTS_LUA,
+  CLOCK_LUA,
+  INPUTS_LUA,
+  SETTINGS_LUA_FRAGMENT,
+  ROOM_LUA,
+  ACTIVE_LUA,
+  ADVANCE_LUA,
+  OPEN_SAVE_LUA,
+].join("\n");
 
 /**
- * The state part of every admission script's reply: frontier (string, keeps
- * its fraction), last ticket, now, show ratio (string), active visitors, the
- * cap's ceiling (string; -1 = no cap).
+ * An admission script: the library, then `body`, which names its KEYS and
+ * ARGV, calls `open_room` and `save_room`, and returns its reply.
  */
-export const STATE_REPLY_LUA = `string.format('%.17g', frontier), last_ticket, updated_at, string.format('%.17g', show), active, string.format('%.17g', ceiling)`;
+export function admissionScript(body: string): string {
+  return `${ADMISSION_LUA}\n${body.trim()}\n`;
+}
 
-/** The state part of a reply (see {@link STATE_REPLY_LUA}). */
+/** The state part of a reply, as `state_reply(room)` builds it. */
 export type StateTail = [
   frontier: string | number,
   lastTicket: number,
@@ -324,7 +496,7 @@ export type StateTail = [
   ceiling: string | number,
 ];
 
-/** The settings part of a JOIN or TICK reply (see {@link SETTINGS_REPLY_LUA}); '' means the default. */
+/** The settings part of a JOIN, TICK or CLAIM reply, as `settings_reply(settings)` builds it; '' means the default. */
 export type SettingsTail = [
   rate: string | number,
   mode: string,

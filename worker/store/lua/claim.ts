@@ -1,11 +1,4 @@
-import {
-  ADVANCE_LUA,
-  SAVE_LUA,
-  SETTINGS_REPLY_LUA,
-  type SettingsTail,
-  STATE_REPLY_LUA,
-  type StateTail,
-} from "./advance.ts";
+import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts";
 
 /**
  * CLAIM: a pre-queued visitor asks for their place after the event's start.
@@ -28,36 +21,35 @@ import {
  *   frontier, last_ticket, now, show, active, ceiling   as TICK
  *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  */
-export const CLAIM_LUA = `
-${ADVANCE_LUA}
+export const CLAIM_LUA = admissionScript(`
+local keys = room_keys(KEYS)
+local args = room_args(ARGV)
 local seq = tonumber(ARGV[10])
-local outcome = 3
-local position = 0
-local base = redis.call('HGET', frozen_key, seq)
+local visitor = ARGV[11]
+
+local room, settings = open_room(keys, args)
+local outcome, position = 3, 0
+local base = redis.call('HGET', keys.frozen, seq)
 if not base then
-  local e = event_by_seq(seq)
-  if e and now < e.startsAt then
+  local e = event_by_seq(settings.events, seq)
+  if e and args.now < e.startsAt then
     outcome = 2
   elseif not e then
-    freeze({ seq = seq })
-    base = redis.call('HGET', frozen_key, seq)
+    freeze(room, keys, args.ttl_ms, { seq = seq })
+    base = redis.call('HGET', keys.frozen, seq)
   end
 end
-if base then
-  local rank = redis.call('ZRANK', prequeue_key, seq .. ':' .. ARGV[11])
-  if rank then
-    base = tonumber(base)
-    position = base + rank - redis.call('ZCOUNT', prequeue_key, '-inf', '(' .. seq) + 1
-    outcome = 1
-  else
-    base = 0
-  end
+local rank = base and redis.call('ZRANK', keys.prequeue, seq .. ':' .. visitor)
+if rank then
+  base = tonumber(base)
+  position = base + rank - redis.call('ZCOUNT', keys.prequeue, '-inf', '(' .. seq) + 1
+  outcome = 1
 else
   base = 0
 end
-${SAVE_LUA}
-return { outcome, position, base, ${STATE_REPLY_LUA}, ${SETTINGS_REPLY_LUA} }
-`;
+save_room(room, keys, args.ttl_ms)
+return flatten({ outcome, position, base }, state_reply(room), settings_reply(settings))
+`);
 
 /** Raw reply of {@link CLAIM_LUA}. */
 export type ClaimReply = [

@@ -1,11 +1,4 @@
-import {
-  ADVANCE_LUA,
-  SAVE_LUA,
-  SETTINGS_REPLY_LUA,
-  type SettingsTail,
-  STATE_REPLY_LUA,
-  type StateTail,
-} from "./advance.ts";
+import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts";
 
 /**
  * JOIN: a newcomer arrives. Atomically advances the frontier, hands out the
@@ -36,20 +29,24 @@ import {
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  */
-export const JOIN_LUA = `
-${ADVANCE_LUA}
-local outcome = 0
-local position = 0
-local event_seq = 0
-local event_starts = 0
-local pre = prequeue_at(now)
--- A clock that stepped back across the start must not add to a pre-queue already placed.
-if pre and redis.call('HEXISTS', frozen_key, pre.seq) == 1 then pre = nil end
+export const JOIN_LUA = admissionScript(`
+local keys = room_keys(KEYS)
+local args = room_args(ARGV)
+local clients_key = KEYS[10]
+local visitor = ARGV[10]
+local draw = tonumber(ARGV[11]) or 0
 local limit = tonumber(ARGV[12]) or 0
+local client = ARGV[13] or ''
+
+local room, settings = open_room(keys, args)
+local outcome, position, event_seq, event_starts = 0, 0, 0, 0
+local pre = prequeue_at(settings.events, args.now)
+-- A clock that stepped back across the start must not add to a pre-queue already placed.
+if pre and redis.call('HEXISTS', keys.frozen, pre.seq) == 1 then pre = nil end
 local over = false
-if limit > 0 and ARGV[13] ~= nil and ARGV[13] ~= '' then
-  over = redis.call('HINCRBY', KEYS[10], ARGV[13], 1) > limit
-  redis.call('PEXPIRE', KEYS[10], 120000)
+if limit > 0 and client ~= '' then
+  over = redis.call('HINCRBY', clients_key, client, 1) > limit
+  redis.call('PEXPIRE', clients_key, 120000)
 end
 if over then
   outcome = 5
@@ -58,35 +55,33 @@ elseif pre then
   -- Without shuffle, the score keeps arrival order.
   local fraction
   if pre.shuffleAtStart then
-    fraction = math.min(tonumber(ARGV[11]) or 0, 0.999999)
+    fraction = math.min(draw, MAX_DRAW)
   else
-    fraction = redis.call('ZCOUNT', prequeue_key, pre.seq, '(' .. (pre.seq + 1)) * 1e-9
+    fraction = redis.call('ZCOUNT', keys.prequeue, pre.seq, '(' .. (pre.seq + 1)) * ARRIVAL_STEP
   end
-  redis.call('ZADD', prequeue_key, pre.seq + fraction, pre.seq .. ':' .. ARGV[10])
-  redis.call('PEXPIRE', prequeue_key, ttl_ms)
-  outcome = 4
-  event_seq = pre.seq
-  event_starts = pre.startsAt
-elseif mode == 'closed' then
+  redis.call('ZADD', keys.prequeue, pre.seq + fraction, pre.seq .. ':' .. visitor)
+  redis.call('PEXPIRE', keys.prequeue, args.ttl_ms)
+  outcome, event_seq, event_starts = 4, pre.seq, pre.startsAt
+elseif settings.mode == 'closed' then
   outcome = 2
-elseif mode == 'passthrough' then
+elseif settings.mode == 'passthrough' then
   outcome = 3
 else
-  last_ticket = last_ticket + 1
-  position = last_ticket
+  room.last_ticket = room.last_ticket + 1
+  position = room.last_ticket
   -- Straight in only in auto: queue-all sends everyone through the page, paused admits nobody new.
-  if position <= frontier and mode == 'auto' then
+  if position <= room.frontier and settings.mode == 'auto' then
     outcome = 1
     -- Straight in is a claim at once, and the newcomer is active from now.
-    count_claims(math.floor((position - 1) / CLAIM_BUCKET), 1)
-    redis.call('ZADD', active_key, now, ARGV[10])
-    redis.call('PEXPIRE', active_key, ttl_ms)
-    active = active + 1
+    count_claims(room, keys.claims, args.ttl_ms, math.floor((position - 1) / CLAIM_BUCKET), 1)
+    redis.call('ZADD', keys.active, args.now, visitor)
+    redis.call('PEXPIRE', keys.active, args.ttl_ms)
+    room.active = room.active + 1
   end
 end
-${SAVE_LUA}
-return { outcome, position, ${STATE_REPLY_LUA}, event_seq, event_starts, ${SETTINGS_REPLY_LUA} }
-`;
+save_room(room, keys, args.ttl_ms)
+return flatten({ outcome, position }, state_reply(room), { event_seq, event_starts }, settings_reply(settings))
+`);
 
 /** Raw reply of {@link JOIN_LUA}. */
 export type JoinReply = [

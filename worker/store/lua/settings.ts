@@ -1,3 +1,5 @@
+import { CLOCK_LUA } from "./advance.ts";
+
 /**
  * SETTINGS: applies an operator's change to a room's live settings, all
  * fields at once (nothing is half-applied; of two operators, the last write
@@ -15,15 +17,9 @@
  * Returns { rate, mode, session, max, version }: the stored overrides after the
  * change ('' where the default applies) and the new version.
  */
-export const SETTINGS_LUA = `
+export const SETTINGS_LUA = `${CLOCK_LUA}
 local settings_key = KEYS[1]
-local now
-if ARGV[5] == nil or ARGV[5] == '' then
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-else
-  now = tonumber(ARGV[5])
-end
+local now = now_ms(ARGV[5])
 local fields = { 'rate', 'mode', 'session', 'max' }
 for i, field in ipairs(fields) do
   local value = ARGV[i]

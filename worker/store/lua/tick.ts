@@ -1,11 +1,4 @@
-import {
-  ADVANCE_LUA,
-  SAVE_LUA,
-  SETTINGS_REPLY_LUA,
-  type SettingsTail,
-  STATE_REPLY_LUA,
-  type StateTail,
-} from "./advance.ts";
+import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts";
 
 /**
  * TICK: reads a room's frontier and live settings, advancing the frontier
@@ -25,25 +18,28 @@ import {
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   rate, mode, session, max, version   the live settings (session, max "" = default)
  *   cursor       store time of the newest release returned (releases_since when none)
- *   released     up to 500 releases heard from 1 s before releases_since on, oldest first, each
- *                "<subject>@<released at ms>" (the overlap catches releases written in the same
- *                millisecond as the last read; the instance ignores ones it already knows)
+ *   released     up to RELEASES_PER_TICK releases heard from RELEASES_OVERLAP_MS before
+ *                releases_since on, oldest first, each "<subject>@<released at ms>" (the overlap
+ *                catches releases written in the same millisecond as the last read; the instance
+ *                ignores ones it already knows)
  */
-export const TICK_LUA = `
-${ADVANCE_LUA}
-${SAVE_LUA}
-local reply = { ${STATE_REPLY_LUA}, ${SETTINGS_REPLY_LUA} }
-local cursor = tonumber(ARGV[10]) or 0
-local fresh = redis.call('ZRANGEBYSCORE', released_key, cursor - 1000, '+inf', 'WITHSCORES', 'LIMIT', 0, 500)
+export const TICK_LUA = admissionScript(`
+local keys = room_keys(KEYS)
+local args = room_args(ARGV)
+local releases_since = tonumber(ARGV[10]) or 0
+
+local room, settings = open_room(keys, args)
+save_room(room, keys, args.ttl_ms)
+local fresh = redis.call('ZRANGEBYSCORE', keys.released, releases_since - RELEASES_OVERLAP_MS, '+inf',
+  'WITHSCORES', 'LIMIT', 0, RELEASES_PER_TICK)
+local cursor = releases_since
 local released = {}
 for i = 1, #fresh, 2 do
   released[#released + 1] = fresh[i]
   if tonumber(fresh[i + 1]) > cursor then cursor = tonumber(fresh[i + 1]) end
 end
-reply[#reply + 1] = cursor
-for _, entry in ipairs(released) do reply[#reply + 1] = entry end
-return reply
-`;
+return flatten(state_reply(room), settings_reply(settings), { cursor }, released)
+`);
 
 /** Raw reply of {@link TICK_LUA}. */
 export type TickReply = [...state: StateTail, ...settings: SettingsTail, cursor: number, ...released: string[]];

@@ -1,0 +1,69 @@
+/**
+ * The numbers the Lua scripts share with TypeScript, from one source each:
+ * the rules' constants come from `model/` (compensation, active cap), the
+ * scripts' own limits are defined here (the in-memory store imports them
+ * too). {@link CONSTANTS_LUA} writes them into the scripts as Lua locals under
+ * their TypeScript names, so a number changed here changes both stores.
+ */
+import {
+  DEFAULT_SESSION_MS,
+  MAX_PENDING_BUCKETS,
+  MAX_REPORT_EVERY_MS,
+  REPORTS_PER_SESSION,
+} from "../../model/active.ts";
+import {
+  CLAIM_BUCKET,
+  MATURE_MS,
+  MAX_FOLDS_PER_CALL,
+  MAX_OFFERS_PER_CALL,
+  MIN_SHOW_RATIO,
+  SMOOTHING,
+} from "../../model/compensation.ts";
+
+/** Most releases one TICK hands back; an instance behind reads the rest with its next ticks. */
+export const RELEASES_PER_TICK = 500;
+/**
+ * How far before an instance's cursor TICK reads releases again: it catches
+ * releases written in the same millisecond as the last read (the instance
+ * ignores ones it already knows).
+ */
+export const RELEASES_OVERLAP_MS = 1_000;
+/** Minutes of per-minute history kept before the current one. */
+export const HISTORY_MINUTES = 30;
+/** Highest lottery draw used: an entry's score stays within its event's [seq, seq + 1). */
+export const MAX_DRAW = 0.999999;
+/** Score step between the pre-queue entries of an event without shuffle: arrival order. */
+export const ARRIVAL_STEP = 1e-9;
+
+/** Every constant the scripts use, under the name the Lua gives it (its TypeScript name). */
+const SHARED = {
+  CLAIM_BUCKET,
+  MATURE_MS,
+  SMOOTHING,
+  MIN_SHOW_RATIO,
+  MAX_FOLDS_PER_CALL,
+  MAX_OFFERS_PER_CALL,
+  MAX_PENDING_BUCKETS,
+  DEFAULT_SESSION_MS,
+  MAX_REPORT_EVERY_MS,
+  REPORTS_PER_SESSION,
+  RELEASES_PER_TICK,
+  RELEASES_OVERLAP_MS,
+  HISTORY_MINUTES,
+  MAX_DRAW,
+  ARRIVAL_STEP,
+} as const;
+
+/**
+ * A number as Lua source. JavaScript's shortest round-trip form (`0.2`,
+ * `1e-9`, `600000`) reads back in Lua as the same double.
+ */
+function luaNumber(name: string, value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a finite number for the Lua scripts, got ${value}`);
+  return String(value);
+}
+
+/** The shared constants as Lua locals, one a line, e.g. `local CLAIM_BUCKET = 10`. */
+export const CONSTANTS_LUA = Object.entries(SHARED)
+  .map(([name, value]) => `local ${name} = ${luaNumber(name, value)}`)
+  .join("\n");
