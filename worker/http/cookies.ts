@@ -12,26 +12,13 @@ export { HOST_PREFIX, PASS_COOKIE };
 
 /**
  * Anteroom's own cookie names on plain http (local development). On https each is
- * sent as `__Host-<name>`, see {@link cookieName}.
+ * sent as `__Host-<name>` (see {@link readCredentials}).
  */
 export const TICKET_COOKIE = "anteroom_ticket";
 /** The cookie check's token (COOKIE_CHECK): sent back, it shows the client keeps cookies. */
 export const PROBE_COOKIE = "anteroom_probe";
 /** Proof that this browser solved the Turnstile challenge (only with TURNSTILE_SITE_KEY set). */
 export const HUMAN_COOKIE = "anteroom_human";
-
-/**
- * The name a cookie has on the wire for this request's scheme.
- *
- * @example
- * ```ts
- * cookieName(PASS_COOKIE, true);  // "__Host-anteroom_pass"
- * cookieName(PASS_COOKIE, false); // "anteroom_pass"
- * ```
- */
-export function cookieName(name: string, https: boolean): string {
-  return https ? `${HOST_PREFIX}${name}` : name;
-}
 
 /**
  * Reads both cookies. On https only the `__Host-` names count: a sibling
