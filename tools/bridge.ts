@@ -1,13 +1,20 @@
-// Local stand-in for Upstash's REST endpoint, in front of a real redis-server.
+// Local stand-in for Upstash's REST endpoint, in front of a real redis-server
+// or of the embedded engine (tools/embedded-redis/).
 //
 // @upstash/redis only speaks HTTP+JSON, so to run the worker and its tests
 // against real Redis semantics (Lua, MULTI/EXEC, NOSCRIPT...) we translate the
-// REST protocol to RESP here instead of mocking Redis.
+// REST protocol to RESP here instead of mocking Redis. The same translation
+// serves the embedded engine (`npm start` without REDIS_URL), so the worker
+// always speaks REST to a store running the same Lua scripts.
 //
 //   node tools/bridge.ts    (env: REDIS_URL, BRIDGE_PORT, BRIDGE_TOKEN)
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Command, Redis, ReplyError } from "ioredis";
+import { arityOk, COMMANDS, unknownCommand } from "./embedded-redis/commands.ts";
+// Types only from the engine's entry point: importing it loads the WebAssembly Lua VM.
+import type { EmbeddedRedis } from "./embedded-redis/embedded-redis.ts";
+import { type Reply as EmbeddedReply, EmbeddedReplyError, ERRORS } from "./embedded-redis/reply.ts";
 
 /** A running bridge; point `new Redis({ url, token })` from @upstash/redis at it. */
 export interface Bridge {
@@ -16,9 +23,22 @@ export interface Bridge {
   close(): Promise<void>;
 }
 
-export interface BridgeOptions {
-  /** e.g. `redis://127.0.0.1:6379` */
-  redisUrl: string;
+/** Where the bridge runs commands: a redis-server, or an in-process engine. */
+export type BridgeOptions = BridgeCommonOptions &
+  (
+    | {
+        /** e.g. `redis://127.0.0.1:6379` */
+        redisUrl: string;
+        embedded?: never;
+      }
+    | {
+        /** The embedded engine (its `call()`), e.g. `new EmbeddedRedis()`; the caller closes it. */
+        embedded: Pick<EmbeddedRedis, "call">;
+        redisUrl?: never;
+      }
+  );
+
+export interface BridgeCommonOptions {
   /** The bearer token clients must present, like an Upstash REST token. */
   token: string;
   /** Default 0: any free port. */
@@ -61,10 +81,12 @@ const BLOCKING_COMMANDS = new Set([
 /**
  * Starts an HTTP server speaking Upstash's REST protocol (`POST /` with a JSON
  * command, `/pipeline`, `/multi-exec`, path-style `/set/k/v`, `Upstash-Encoding:
- * base64`) and executing the commands on the Redis at `redisUrl`.
+ * base64`) and executing the commands on the Redis at `redisUrl`, or on the
+ * `embedded` engine.
  *
  * Rejects if Redis cannot be reached at start. Once running, it reconnects to
  * Redis by itself; while Redis is down, requests fail fast with HTTP 500.
+ * Replies and error replies have the same shapes from either backend.
  *
  * @example
  * ```ts
@@ -76,17 +98,22 @@ const BLOCKING_COMMANDS = new Set([
  * ```
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const redis = await connectRedis(options.redisUrl, options.commandTimeoutMs ?? 5_000);
-  const target = describeRedis(options.redisUrl);
+  const backend =
+    options.embedded !== undefined
+      ? new EmbeddedBackend(options.embedded)
+      : new RedisBackend(
+          await connectRedis(options.redisUrl, options.commandTimeoutMs ?? 5_000),
+          describeRedis(options.redisUrl),
+        );
   const expectedToken = Buffer.from(options.token);
   const server = createServer((req, res) => {
-    void handleRequest(req, res, { redis, target, expectedToken });
+    void handleRequest(req, res, { backend, expectedToken });
   });
   const host = options.host ?? "127.0.0.1";
   try {
     await listen(server, options.port ?? 0, host);
   } catch (error) {
-    redis.disconnect();
+    backend.close();
     throw error;
   }
   const address = server.address();
@@ -94,7 +121,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     token: options.token,
-    close: () => closeBridge(server, redis),
+    close: () => closeBridge(server, backend),
   };
 }
 
@@ -141,18 +168,16 @@ function listen(server: Server, port: number, host: string): Promise<void> {
   });
 }
 
-async function closeBridge(server: Server, redis: Redis): Promise<void> {
+async function closeBridge(server: Server, backend: Backend): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Idle keep-alive sockets would otherwise hold close() open for seconds.
   server.closeAllConnections();
   await closed;
-  redis.disconnect();
+  backend.close();
 }
 
 interface Context {
-  redis: Redis;
-  /** host:port of Redis, without credentials, for error messages. */
-  target: string;
+  backend: Backend;
   expectedToken: Buffer;
 }
 
@@ -291,62 +316,19 @@ function refusal(command: Arg[]): string | undefined {
   return undefined;
 }
 
-function assertAvailable(ctx: Context): void {
-  if (ctx.redis.status !== "ready") {
-    throw new HttpError(500, `Redis at ${ctx.target} is unavailable (connection ${ctx.redis.status})`);
-  }
-}
-
-/**
- * Writes the command to the socket synchronously (when connected), so a
- * sequence of calls in one tick reaches Redis contiguously and in order.
- */
-function send(redis: Redis, command: Arg[]): Promise<Reply> {
-  const [name, ...args] = command;
-  // Upper case on purpose: ioredis keys its argument/reply transformers (e.g.
-  // HGETALL -> object) by lower-case name, and the raw reply must stay raw.
-  const cmd = new Command(String(name).toUpperCase(), args, { replyEncoding: null });
-  redis.sendCommand(cmd);
-  return cmd.promise as Promise<Reply>;
-}
-
-function isReplyError(error: unknown): error is Error {
-  return error instanceof (ReplyError as typeof Error);
-}
-
-/** A Redis error reply becomes an outcome; anything else (connection loss, timeout) propagates as HTTP 500. */
-function unavailable(ctx: Context, error: unknown): HttpError {
-  // With maxRetriesPerRequest 0 this is how ioredis reports a connection lost
-  // under a command; its own wording points at a setting, not at the outage.
-  const reason =
-    error instanceof Error && error.name === "MaxRetriesPerRequestError"
-      ? "the connection was lost while the command was in flight (it may or may not have been applied)"
-      : errorMessage(error);
-  return new HttpError(500, `Redis at ${ctx.target} is unavailable: ${reason}`);
-}
-
 async function runCommand(ctx: Context, command: Arg[]): Promise<Outcome> {
   const refused = refusal(command);
   if (refused) return { error: refused };
-  assertAvailable(ctx);
-  try {
-    return { result: await send(ctx.redis, command) };
-  } catch (error) {
-    if (isReplyError(error)) return { error: error.message };
-    throw unavailable(ctx, error);
-  }
+  ctx.backend.assertAvailable();
+  return ctx.backend.run(command);
 }
 
 /** Ordered but not atomic, like Upstash: each command gets its own result or error. */
 function runPipeline(ctx: Context, commands: Arg[][]): Promise<Outcome[]> {
-  assertAvailable(ctx);
+  ctx.backend.assertAvailable();
   return Promise.all(commands.map((command) => runCommand(ctx, command)));
 }
 
-/**
- * MULTI, the commands and EXEC are written back to back on the shared
- * connection, so no other request's command can land inside the transaction.
- */
 async function runTransaction(ctx: Context, commands: Arg[][]): Promise<Outcome[]> {
   const refusedAt = commands.findIndex((command) => refusal(command) !== undefined);
   if (refusedAt !== -1) {
@@ -355,21 +337,108 @@ async function runTransaction(ctx: Context, commands: Arg[][]): Promise<Outcome[
       `EXECABORT Transaction discarded because of previous errors. Command ${refusedAt + 1}: ${refusal(commands[refusedAt] ?? [])}`,
     );
   }
-  assertAvailable(ctx);
-  const settled = await Promise.allSettled([
-    send(ctx.redis, ["MULTI"]),
-    ...commands.map((command) => send(ctx.redis, command)),
-    send(ctx.redis, ["EXEC"]),
-  ]);
-  for (const step of settled) {
-    if (step.status === "rejected" && !isReplyError(step.reason)) throw unavailable(ctx, step.reason);
+  ctx.backend.assertAvailable();
+  return ctx.backend.transaction(commands);
+}
+
+// ---------------------------------------------------------------------------
+// Backends: where commands run. Both answer with the same shapes: a reply as
+// `{ result }` (integers as decimal strings, bulk and status strings as
+// Buffers), a Redis error reply as `{ error }` with Redis's message, and an
+// HttpError 500 when the store cannot answer at all.
+
+interface Backend {
+  /** Throws HttpError 500 when the backend cannot take commands now. */
+  assertAvailable(): void;
+  /** One command. */
+  run(command: Arg[]): Promise<Outcome>;
+  /**
+   * MULTI, the commands, EXEC, with no other request's command in between;
+   * HttpError 400 (EXECABORT) when a command cannot be queued and the
+   * transaction is discarded.
+   */
+  transaction(commands: Arg[][]): Promise<Outcome[]>;
+  close(): void;
+}
+
+/** A redis-server through one shared ioredis connection. */
+class RedisBackend implements Backend {
+  readonly #redis: Redis;
+  /** host:port of Redis, without credentials, for error messages. */
+  readonly #target: string;
+
+  constructor(redis: Redis, target: string) {
+    this.#redis = redis;
+    this.#target = target;
   }
-  const [multi, exec, queued] = [settled[0], settled.at(-1), settled.slice(1, -1)];
-  if (multi?.status === "rejected") throw unavailable(ctx, multi.reason);
-  if (exec?.status !== "fulfilled" || !Array.isArray(exec.value)) {
-    throw new HttpError(400, describeAbort(exec, queued));
+
+  assertAvailable(): void {
+    if (this.#redis.status !== "ready") {
+      throw new HttpError(500, `Redis at ${this.#target} is unavailable (connection ${this.#redis.status})`);
+    }
   }
-  return exec.value.map((reply) => (isReplyError(reply) ? { error: reply.message } : { result: reply }));
+
+  async run(command: Arg[]): Promise<Outcome> {
+    try {
+      return { result: await this.#send(command) };
+    } catch (error) {
+      if (isReplyError(error)) return { error: error.message };
+      throw this.#unavailable(error);
+    }
+  }
+
+  /**
+   * MULTI, the commands and EXEC are written back to back on the shared
+   * connection, so no other request's command can land inside the transaction.
+   */
+  async transaction(commands: Arg[][]): Promise<Outcome[]> {
+    const settled = await Promise.allSettled([
+      this.#send(["MULTI"]),
+      ...commands.map((command) => this.#send(command)),
+      this.#send(["EXEC"]),
+    ]);
+    for (const step of settled) {
+      if (step.status === "rejected" && !isReplyError(step.reason)) throw this.#unavailable(step.reason);
+    }
+    const [multi, exec, queued] = [settled[0], settled.at(-1), settled.slice(1, -1)];
+    if (multi?.status === "rejected") throw this.#unavailable(multi.reason);
+    if (exec?.status !== "fulfilled" || !Array.isArray(exec.value)) {
+      throw new HttpError(400, describeAbort(exec, queued));
+    }
+    return exec.value.map((reply) => (isReplyError(reply) ? { error: reply.message } : { result: reply }));
+  }
+
+  close(): void {
+    this.#redis.disconnect();
+  }
+
+  /**
+   * Writes the command to the socket synchronously (when connected), so a
+   * sequence of calls in one tick reaches Redis contiguously and in order.
+   */
+  #send(command: Arg[]): Promise<Reply> {
+    const [name, ...args] = command;
+    // Upper case on purpose: ioredis keys its argument/reply transformers (e.g.
+    // HGETALL -> object) by lower-case name, and the raw reply must stay raw.
+    const cmd = new Command(String(name).toUpperCase(), args, { replyEncoding: null });
+    this.#redis.sendCommand(cmd);
+    return cmd.promise as Promise<Reply>;
+  }
+
+  /** Anything but a Redis error reply (connection loss, timeout) becomes HTTP 500. */
+  #unavailable(error: unknown): HttpError {
+    // With maxRetriesPerRequest 0 this is how ioredis reports a connection lost
+    // under a command; its own wording points at a setting, not at the outage.
+    const reason =
+      error instanceof Error && error.name === "MaxRetriesPerRequestError"
+        ? "the connection was lost while the command was in flight (it may or may not have been applied)"
+        : errorMessage(error);
+    return new HttpError(500, `Redis at ${this.#target} is unavailable: ${reason}`);
+  }
+}
+
+function isReplyError(error: unknown): error is Error {
+  return error instanceof (ReplyError as typeof Error);
 }
 
 /** Redis says only "EXECABORT ... previous errors."; naming the failed command saves a debugging round trip. */
@@ -381,6 +450,75 @@ function describeAbort(exec: PromiseSettledResult<Reply> | undefined, queued: Pr
   return failed?.status === "rejected"
     ? `${execMessage} Command ${failedAt + 1}: ${errorMessage(failed.reason)}`
     : execMessage;
+}
+
+/** Arity of the scripting commands, which the engine handles outside its command table (as Redis's table has them). */
+const SCRIPTING_ARITY: Readonly<Record<string, number>> = { eval: -3, evalsha: -3, script: -2 };
+
+/**
+ * The embedded engine in this process. It runs each command synchronously,
+ * so a transaction run in one go is atomic, as MULTI/EXEC is. Arguments are
+ * text (a binary path-style body is read as UTF-8): the worker sends nothing else.
+ */
+class EmbeddedBackend implements Backend {
+  readonly #engine: Pick<EmbeddedRedis, "call">;
+  #closed = false;
+
+  constructor(engine: Pick<EmbeddedRedis, "call">) {
+    this.#engine = engine;
+  }
+
+  assertAvailable(): void {
+    if (this.#closed) throw new HttpError(500, "the embedded store is closed");
+  }
+
+  async run(command: Arg[]): Promise<Outcome> {
+    return this.#call(command);
+  }
+
+  async transaction(commands: Arg[][]): Promise<Outcome[]> {
+    // Redis queues each command and discards the whole transaction when one cannot be queued.
+    for (const [i, command] of commands.entries()) {
+      const problem = queueError(command.map(String));
+      if (problem) {
+        throw new HttpError(
+          400,
+          `EXECABORT Transaction discarded because of previous errors. Command ${i + 1}: ${problem}`,
+        );
+      }
+    }
+    return commands.map((command) => this.#call(command));
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #call(command: Arg[]): Outcome {
+    try {
+      return { result: bridgeReply(this.#engine.call(command.map((arg) => arg.toString()))) };
+    } catch (error) {
+      if (error instanceof EmbeddedReplyError) return { error: error.message };
+      throw new HttpError(500, `the embedded store failed: ${errorMessage(error)}`);
+    }
+  }
+}
+
+/** Why Redis would refuse to queue a command in a transaction (unknown name, wrong arity), or undefined. */
+function queueError(args: readonly string[]): string | undefined {
+  const name = (args[0] ?? "").toLowerCase();
+  const arity = COMMANDS.get(name)?.arity ?? SCRIPTING_ARITY[name];
+  if (arity === undefined) return unknownCommand(args).message;
+  return arityOk(arity, args.length) ? undefined : ERRORS.arity(name);
+}
+
+/** An engine reply in the shapes ioredis gives the bridge: integers as decimal strings, strings as UTF-8 Buffers. */
+function bridgeReply(reply: EmbeddedReply): Reply {
+  if (reply === null) return null;
+  if (typeof reply === "number") return String(reply);
+  if (typeof reply === "string") return Buffer.from(reply, "utf8");
+  if (Array.isArray(reply)) return reply.map(bridgeReply);
+  return "status" in reply ? Buffer.from(reply.status, "utf8") : new Error(reply.error);
 }
 
 // ---------------------------------------------------------------------------

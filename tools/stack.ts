@@ -18,6 +18,7 @@ export const FORWARDED_SETTINGS = [
   "ADMIT_PER_MINUTE",
   "MODE",
   "SESSION_MINUTES",
+  "SESSION_MAX_MINUTES",
   "TICKET_TTL_MINUTES",
   "ORIGIN_URL",
   "QUEUE_PATHS",
@@ -38,6 +39,7 @@ export const FORWARDED_SETTINGS = [
   "MAX_ACTIVE",
   "OFFER_SECONDS",
   "TICKET_BINDING",
+  "PASS_BINDING",
   "COOKIE_CHECK",
   "TURNSTILE_SITE_KEY",
   "TURNSTILE_SECRET_KEY",
@@ -52,10 +54,26 @@ export interface Stack {
   readonly originUrl: string;
   /** The demo origin, when one was started (no ORIGIN_URL given). */
   readonly demoOrigin: DemoOrigin | null;
-  /** The Upstash REST bridge, when REDIS_URL was given. */
+  /**
+   * The Upstash REST bridge the worker talks to: in front of REDIS_URL, or
+   * of an embedded engine without it; null when UPSTASH_REDIS_REST_URL was
+   * given (the worker talks to that endpoint).
+   */
   readonly bridge: Bridge | null;
+  /** The store behind the worker's REST endpoint, for people: "Redis redis://…", "embedded", or the REST URL given. */
+  readonly store: StackStore;
   stop(): Promise<void>;
 }
+
+/**
+ * Where the room's state lives: a redis-server behind the bridge (REDIS_URL),
+ * the embedded engine behind the bridge (the same Lua scripts, in this
+ * process; nothing set), or an Upstash REST endpoint given as is.
+ */
+export type StackStore =
+  | { readonly kind: "redis"; readonly redisUrl: string }
+  | { readonly kind: "embedded" }
+  | { readonly kind: "rest"; readonly url: string };
 
 /** Options of {@link startStack}; environment-style names, as `npm start` reads them. */
 export interface StackOptions {
@@ -66,9 +84,11 @@ export interface StackOptions {
 
 /**
  * Starts the room locally: a demo origin (unless ORIGIN_URL is set), the
- * Upstash REST bridge in front of REDIS_URL (when set), and the worker in
- * workerd through `wrangler dev`, with every Anteroom setting from `env`
- * passed as a `--var` override of wrangler.toml.
+ * Upstash REST bridge in front of REDIS_URL, or in front of an embedded
+ * engine running the same Lua scripts when neither REDIS_URL nor
+ * UPSTASH_REDIS_REST_URL is set, and the worker in workerd through
+ * `wrangler dev`, with every Anteroom setting from `env` passed as a `--var`
+ * override of wrangler.toml.
  *
  * @example
  * ```ts
@@ -103,8 +123,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       vars.ORIGIN_URL = demoOrigin.url;
     }
     let bridge: Bridge | null = null;
+    let store: StackStore;
+    const token = randomBytes(16).toString("hex");
     if (env.REDIS_URL) {
-      bridge = await startBridge({ redisUrl: env.REDIS_URL, token: randomBytes(16).toString("hex") });
+      bridge = await startBridge({ redisUrl: env.REDIS_URL, token });
+      store = { kind: "redis", redisUrl: env.REDIS_URL };
+    } else if (vars.UPSTASH_REDIS_REST_URL) {
+      store = { kind: "rest", url: vars.UPSTASH_REDIS_REST_URL };
+    } else {
+      // Loaded only here: the engine's module loads a WebAssembly Lua VM at import.
+      const { EmbeddedRedis } = await import("./embedded-redis/embedded-redis.ts");
+      const engine = new EmbeddedRedis();
+      started.push({ close: async () => engine.close() });
+      bridge = await startBridge({ embedded: engine, token });
+      store = { kind: "embedded" };
+    }
+    if (bridge) {
       started.push(bridge);
       vars.UPSTASH_REDIS_REST_URL = bridge.url;
       vars.UPSTASH_REDIS_REST_TOKEN = bridge.token;
@@ -123,6 +157,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       originUrl: vars.ORIGIN_URL,
       demoOrigin,
       bridge,
+      store,
       stop: () => closeAll(started),
     };
   } catch (error) {

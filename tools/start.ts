@@ -5,9 +5,13 @@ import { startStack } from "./stack.ts";
 
 try {
   const stack = await startStack({ env: process.env, verbose: process.env.VERBOSE === "1" });
-  const store = stack.bridge
-    ? `Redis ${process.env.REDIS_URL} (through the REST bridge at ${stack.bridge.url})`
-    : "in-memory (set REDIS_URL to use Redis)";
+  const bridged = stack.bridge ? ` (through the REST bridge at ${stack.bridge.url})` : "";
+  const store =
+    stack.store.kind === "redis"
+      ? `Redis ${stack.store.redisUrl}${bridged}`
+      : stack.store.kind === "embedded"
+        ? `embedded: the Lua scripts in this process${bridged}; set REDIS_URL to use Redis`
+        : `Upstash REST ${stack.store.url}`;
   console.log(
     [
       "",

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { AuthThrottle } from "./admin/auth-throttle.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
 import { StoreFallback } from "./gate/fallback.ts";
@@ -7,11 +8,10 @@ import { PassMemo } from "./gate/pass-memo.ts";
 import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
-import { pathMatcher } from "./http/paths.ts";
+import { bypassMatcher, queueMatcher } from "./http/paths.ts";
 import type { Upstream } from "./http/proxy.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
-import { MemoryStore } from "./store/memory.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
 import type { AdmissionStore } from "./store/store.ts";
 import { ephemeralKeyring, type Keyring, loadKeyring } from "./tokens/keyring.ts";
@@ -22,12 +22,16 @@ export interface Runtime {
   readonly config: Config;
   readonly keyring: Keyring;
   readonly gate: GateDeps;
-  readonly isBypassed: (pathname: string) => boolean;
+  /** BYPASS_PATHS: whether a request skips the room (GET and HEAD only unless a pattern names its methods; paths.ts). */
+  readonly isBypassed: (method: string, pathname: string) => boolean;
+  /** QUEUE_PATHS: whether any reading of a path queues (paths.ts). */
   readonly isQueued: (pathname: string) => boolean;
   readonly template: string;
   readonly fetcher: Upstream;
   /** This instance's store failures: counted for the admin stats, logged throttled (failure-log.ts). */
   readonly storeFailures: StoreFailureLog;
+  /** This instance's failed admin authentications per client (admin/auth-throttle.ts). */
+  readonly adminThrottle: AuthThrottle;
 }
 
 /** Replacements for tests: a store, a clock, an upstream fetch. */
@@ -38,9 +42,10 @@ export interface RuntimeOverrides {
 }
 
 /**
- * Builds a {@link Runtime}: parses the config, loads or makes keys, picks the
- * store (Redis when UPSTASH_REDIS_REST_URL is set, memory otherwise, which the
- * config allows in development only).
+ * Builds a {@link Runtime}: parses the config, loads or makes keys, and
+ * connects the store: Redis through Upstash's REST API at
+ * UPSTASH_REDIS_REST_URL (which `npm start` points at its REST bridge, in
+ * front of a redis-server or of the embedded engine), unless a test passes one.
  *
  * @throws {ConfigError | AnteroomError} on a bad setting or key.
  */
@@ -55,11 +60,9 @@ export async function buildRuntime(
   const storeFailures = new StoreFailureLog({ now });
   const store = watchedStore(
     overrides.store ??
-      (config.redis
-        ? new RedisStore(
-            connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
-          )
-        : new MemoryStore(now)),
+      new RedisStore(
+        connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
+      ),
     storeFailures,
   );
   if (keyring.ephemeral) {
@@ -67,8 +70,6 @@ export async function buildRuntime(
       `anteroom: PASS_SIGNING_KEYS is not set; signing passes with an ephemeral key (${keyring.signing.kid}), development only`,
     );
   }
-  if (!config.redis && !overrides.store)
-    console.warn("anteroom: no Redis configured; using the in-memory store, development only");
   const room = {
     room: config.room,
     defaultPerMinute: config.admitPerMinute,
@@ -84,6 +85,8 @@ export async function buildRuntime(
     audience: config.audience,
     room: config.room,
     sessionSeconds: config.sessionSeconds,
+    maxSessionSeconds: config.sessionMaxSeconds,
+    bound: config.requester.passBinding !== "none",
   };
   return Object.freeze({
     config,
@@ -109,11 +112,12 @@ export async function buildRuntime(
           }
         : null,
     },
-    isBypassed: pathMatcher(config.bypassPaths),
-    isQueued: pathMatcher(config.queuePaths),
+    isBypassed: bypassMatcher(config.bypassPaths),
+    isQueued: queueMatcher(config.queuePaths),
     template: config.holdingPageTemplate ?? DEFAULT_TEMPLATE,
     fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
     storeFailures,
+    adminThrottle: new AuthThrottle(),
   });
 }
 

@@ -73,7 +73,10 @@ export class BrowserRoom {
           ...env(),
         },
       });
-      expect(this.#stack.bridge, "the stack must use the real Redis, not the in-memory store").not.toBeNull();
+      expect(this.#stack.store, "the stack must use the real Redis, not the embedded store").toEqual({
+        kind: "redis",
+        redisUrl: this.#redis.url,
+      });
       expect(this.#stack.demoOrigin, "the stack must front its demo origin").not.toBeNull();
       this.#browser = await launchChromium();
     }, 120_000);

@@ -16,7 +16,7 @@ import { rateOf } from "../../worker/model/admission.ts";
 import { bucketOf } from "../../worker/model/compensation.ts";
 import { RedisStore } from "../../worker/store/redis.ts";
 import type { JoinOutcome, TickOutcome } from "../../worker/store/store.ts";
-import { clock, redisClient, room } from "../support/stores.ts";
+import { clock, newArrival, redisClient, room } from "../support/stores.ts";
 
 /** Bounded so the file runs in seconds on a shared 2-core machine. */
 const RUNS = 60;
@@ -135,7 +135,7 @@ describe("admission properties against real Redis", () => {
               const outcomes = await Promise.all(
                 op.calls.map((call, i) =>
                   call === "join"
-                    ? store.join(spec)
+                    ? store.join(spec, newArrival())
                     : store.tick(spec, i === reporter && claims ? { claims } : undefined),
                 ),
               );

@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Bridge, startBridge } from "../../tools/bridge.ts";
+import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { freePort } from "../../tools/wrangler.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 
@@ -42,20 +43,20 @@ interface RestResponse {
 }
 
 /** A raw HTTP call, to check the wire format itself rather than what the client makes of it. */
-async function rest(path: string, options: RestOptions = {}): Promise<RestResponse> {
+async function rest(path: string, options: RestOptions = {}, to: Bridge = bridge): Promise<RestResponse> {
   const headers: Record<string, string> = {};
   const token = options.token === undefined ? TOKEN : options.token;
   if (token !== null) headers.authorization = `Bearer ${token}`;
   if (options.base64) headers["upstash-encoding"] = "base64";
   const body = options.command === undefined ? options.rawBody : JSON.stringify(options.command);
   const method = options.method ?? (body === undefined ? "GET" : "POST");
-  const response = await fetch(bridge.url + path, { method, headers, body: body ?? null });
+  const response = await fetch(to.url + path, { method, headers, body: body ?? null });
   const text = await response.text();
   return { status: response.status, text, json: text ? JSON.parse(text) : undefined };
 }
 
-function upstash(): Redis {
-  return new Redis({ url: bridge.url, token: TOKEN, enableTelemetry: false });
+function upstash(to: Bridge = bridge): Redis {
+  return new Redis({ url: to.url, token: TOKEN, enableTelemetry: false });
 }
 
 /** Rejects if `promise` has not settled within `ms`, so a hang fails the test instead of stalling it. */
@@ -354,6 +355,110 @@ describe("raw REST protocol", () => {
     expect(reads.map((response) => response.json)).toEqual(
       Array.from({ length: count }, (_, i) => ({ result: `value:${i}` })),
     );
+  });
+});
+
+describe("the bridge over the embedded engine (npm start without REDIS_URL)", () => {
+  let engine: EmbeddedRedis;
+  let embedded: Bridge;
+
+  beforeAll(async () => {
+    engine = new EmbeddedRedis();
+    embedded = await startBridge({ embedded: engine, token: TOKEN });
+  });
+  afterAll(async () => {
+    await embedded?.close();
+    engine?.close();
+  });
+  beforeEach(async () => {
+    await rest("/", { command: ["FLUSHALL"] }, embedded);
+  });
+
+  /** The same request to both bridges: the answers must be the same, status and body byte for byte. */
+  async function same(path: string, options: RestOptions = {}): Promise<RestResponse> {
+    const fromEmbedded = await rest(path, options, embedded);
+    const fromRedis = await rest(path, options);
+    expect({ status: fromEmbedded.status, text: fromEmbedded.text }, `${path} ${JSON.stringify(options)}`).toEqual({
+      status: fromRedis.status,
+      text: fromRedis.text,
+    });
+    return fromEmbedded;
+  }
+
+  it("answers commands, error replies and script replies exactly as the bridge over redis-server", async () => {
+    const script = `return {
+      1, "a", {2, {"deep"}}, redis.call("SET", KEYS[1], ARGV[1]), true, false, redis.status_reply("FINE"), -7
+    }`;
+    for (const base64 of [false, true]) {
+      expect((await same("/", { command: ["SET", "k", "héllo ✓"], base64 })).json).toEqual({ result: "OK" });
+      await same("/", { command: ["GET", "k"], base64 });
+      await same("/", { command: ["GET", "missing"], base64 });
+      await same("/", { command: ["INCR", "n"], base64 });
+      await same("/", { command: ["PING"], base64 });
+      await same("/", { command: ["HSET", "h", "f1", "v1", "f2", "2"], base64 });
+      await same("/", { command: ["HGETALL", "h"], base64 });
+      await same("/", { command: ["ZADD", "z", "1.5", "m", "-2", "n"], base64 });
+      await same("/", { command: ["ZRANGE", "z", 0, -1, "WITHSCORES"], base64 });
+      await same("/", { command: ["EVAL", script, 1, "s", "v"], base64 });
+      await same("/set/a%2Fb/hello%20world", { base64 });
+      await same("/get/a%2Fb", { base64 });
+      // Error replies: the status and Redis's message.
+      expect((await same("/", { command: ["NOSUCHCOMMAND", "x"], base64 })).status).toBe(400);
+      await same("/", { command: ["HGET", "k", "f"], base64 });
+      await same("/", { command: ["GET"], base64 });
+      await same("/", { command: ["EVALSHA", "0".repeat(40), 0], base64 });
+      await same("/", { command: ["EVAL", "return redis.error_reply('CUSTOM went wrong')", 0], base64 });
+      await same("/", { command: ["SUBSCRIBE", "chan"], base64 });
+      await same("/", { command: ["FLUSHALL"] });
+    }
+  });
+
+  it("runs pipelines and transactions alike, and discards a transaction that cannot be queued alike", async () => {
+    await same("/pipeline", {
+      command: [
+        ["SET", "p", "1"],
+        ["HSET", "p", "f", "x"],
+        ["INCR", "p"],
+        ["GET", "p"],
+      ],
+    });
+    await same("/multi-exec", {
+      command: [
+        ["SET", "t", "a"],
+        ["INCR", "t"],
+        ["GET", "t"],
+      ],
+    });
+    await same("/multi-exec", { command: [["SET", "t", "after"], ["NOSUCHCOMMAND"]] });
+    await same("/multi-exec", { command: [["SET", "t", "after"], ["GET"]] });
+    await same("/multi-exec", { command: [["SET", "t", "after"], ["EVAL"]] });
+    expect((await same("/get/t")).json).toEqual({ result: "a" });
+  });
+
+  it("serves @upstash/redis's createScript: EVALSHA, then EVAL once the script cache is flushed", async () => {
+    const client = upstash(embedded);
+    const script = client.createScript<number>("return redis.call('INCR', KEYS[1])");
+    expect(await script.exec(["counter"], [])).toBe(1);
+    expect(await client.scriptFlush()).toBe("OK");
+    expect(await script.exec(["counter"], [])).toBe(2);
+    await expect(client.hget("counter", "f")).rejects.toThrow(/WRONGTYPE/);
+  });
+
+  it("answers 500, as for an unreachable Redis, when the engine fails rather than replying", async () => {
+    const failing = await startBridge({
+      embedded: {
+        call: () => {
+          throw new TypeError("engine broke");
+        },
+      },
+      token: TOKEN,
+    });
+    try {
+      const response = await rest("/", { command: ["PING"] }, failing);
+      expect(response).toMatchObject({ status: 500, json: { error: "the embedded store failed: engine broke" } });
+    } finally {
+      await failing.close();
+    }
   });
 });
 

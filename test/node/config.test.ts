@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
 import { ConfigError } from "../../worker/errors.ts";
 
-const dev = { ANTEROOM_ENV: "development" };
+/** Development with the store `npm start` provides (its REST bridge). */
+const dev = {
+  ANTEROOM_ENV: "development",
+  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079/",
+  UPSTASH_REDIS_REST_TOKEN: "local-dev-token",
+};
 
 function problemsOf(env: Record<string, unknown>): string[] {
   try {
@@ -27,7 +32,7 @@ describe("parseConfig", () => {
       queuePaths: ["/*"],
       issuer: "anteroom",
       audience: "anteroom-origin",
-      redis: null,
+      redis: { url: "http://127.0.0.1:8079", token: "local-dev-token" },
       redisTimeoutMs: 500,
     });
     expect(config.bypassPaths).toContain("/favicon.ico");
@@ -93,10 +98,20 @@ describe("parseConfig", () => {
   });
 
   it("requires one Redis setting with the other", () => {
-    expect(problemsOf({ ...dev, UPSTASH_REDIS_REST_URL: "https://x.example" })[0]).toContain(
-      "UPSTASH_REDIS_REST_TOKEN",
-    );
-    expect(problemsOf({ ...dev, UPSTASH_REDIS_REST_TOKEN: "t" })[0]).toContain("UPSTASH_REDIS_REST_URL");
+    const noStore = { ANTEROOM_ENV: "development" };
+    expect(problemsOf({ ...noStore, UPSTASH_REDIS_REST_URL: "https://x.example" })).toEqual([
+      "UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is set",
+    ]);
+    expect(problemsOf({ ...noStore, UPSTASH_REDIS_REST_TOKEN: "t" })).toEqual([
+      "UPSTASH_REDIS_REST_URL must be set when UPSTASH_REDIS_REST_TOKEN is set",
+    ]);
+  });
+
+  it("requires the store in development too, and says that `npm start` provides one", () => {
+    const problems = problemsOf({ ANTEROOM_ENV: "development" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set: /);
+    expect(problems[0]).toContain("`npm start` provides an embedded store");
   });
 
   it("in production requires Redis, a ticket secret and signing keys", () => {

@@ -4,9 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { StoreFailureLog, watchedStore } from "../../worker/store/failure-log.ts";
 import { LogThrottle, throttleStep } from "../../worker/store/log-throttle.ts";
-import { MemoryStore } from "../../worker/store/memory.ts";
 import type { AdmissionStore, StoreUnavailable } from "../../worker/store/store.ts";
-import { clock, room, T0 } from "../support/stores.ts";
+import { clock, embeddedStore, newArrival, room, T0 } from "../support/stores.ts";
 
 const WINDOW = 10_000;
 
@@ -109,7 +108,7 @@ describe("watchedStore", () => {
     const time = clock();
     const { sink } = recorder();
     const log = new StoreFailureLog({ now: time.now, sink });
-    const healthy = new MemoryStore(time.now);
+    const healthy = embeddedStore(time.now);
     const spec = room(60);
     const calls: string[] = [];
     // Fails every call, recording which: each of the seven must reach the log.
@@ -121,7 +120,7 @@ describe("watchedStore", () => {
     }) as AdmissionStore;
     const store = watchedStore(failing, log);
     const outcomes = await Promise.all([
-      store.join(spec),
+      store.join(spec, newArrival()),
       store.claim(spec, 1, "v"),
       store.events(spec),
       store.writeEvents(spec, "0", []),

@@ -31,7 +31,12 @@ describe("newNonce", () => {
 
 describe("FRAME_ANCESTORS", () => {
   const parse = (value?: string) =>
-    parseConfig({ ANTEROOM_ENV: "development", ...(value === undefined ? {} : { FRAME_ANCESTORS: value }) });
+    parseConfig({
+      ANTEROOM_ENV: "development",
+      UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079",
+      UPSTASH_REDIS_REST_TOKEN: "local-dev-token",
+      ...(value === undefined ? {} : { FRAME_ANCESTORS: value }),
+    });
 
   it("defaults to 'none'", () => {
     expect(parse().frameAncestors).toBe("'none'");

@@ -144,6 +144,8 @@ beforeAll(async () => {
     },
   });
   closers.push(() => stack.stop());
+  // Neither REDIS_URL nor a REST URL: `npm start`'s own store, the Lua scripts on the embedded engine.
+  expect(stack.store).toEqual({ kind: "embedded" });
   // An idle room admits the first newcomer at once: the worker proxies to the Express origin and sets the pass.
   const response = await fetch(`${stack.url}/`, { redirect: "manual" });
   const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${PASS_COOKIE}=`));

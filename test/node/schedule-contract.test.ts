@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ScheduledEvent } from "../../worker/model/schedule.ts";
 import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
-import { clock, room, stores, T0 } from "../support/stores.ts";
+import { clock, newArrival, room, stores, T0 } from "../support/stores.ts";
 
 const MINUTE = 60_000;
 
@@ -88,7 +88,7 @@ describe.each(stores)("scheduled events: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    await store.join(spec);
+    await store.join(spec, newArrival());
     const seq = await schedule(store, spec, { prequeueFrom: T0 + 1, startsAt: T0 + MINUTE });
     t.set(T0 + 10);
     await joinMany(store, spec, 5, "pre");

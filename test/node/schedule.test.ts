@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { checkNewEvent, phaseOf } from "../../worker/admin/events.ts";
 import { clock as countdownClock } from "../../worker/http/pages/countdown.ts";
-import {
-  activeEventAt,
-  boundaries,
-  type LiveOverrides,
-  overlapWith,
-  prequeueEventAt,
-  type ScheduledEvent,
-  settingsAt,
-} from "../../worker/model/schedule.ts";
+import { overlapWith, type ScheduledEvent } from "../../worker/model/schedule.ts";
 
 const M = 60_000;
-const NONE: LiveOverrides = { perMinute: null, mode: null, perMinuteChangedAt: 0, modeChangedAt: 0 };
-const DEFAULTS = { perMinute: 60, mode: "auto" as const };
 
 function event(partial: Partial<ScheduledEvent>): ScheduledEvent {
   return {
@@ -33,35 +23,6 @@ describe("schedule", () => {
   const drop = event({ id: "drop", seq: 1, prequeueFrom: 5 * M, startsAt: 10 * M, endsAt: 20 * M, perMinute: 600 });
   const later = event({ id: "later", seq: 2, startsAt: 30 * M, mode: "queue-all" });
   const events = [drop, later];
-
-  it("knows which event is in force, and which pre-queue is open", () => {
-    expect(activeEventAt(events, 9 * M)).toBeNull();
-    expect(activeEventAt(events, 10 * M)?.id).toBe("drop");
-    expect(activeEventAt(events, 20 * M)).toBeNull();
-    expect(activeEventAt(events, 99 * M)?.id).toBe("later"); // no end: in force until a next event
-    expect(prequeueEventAt(events, 4 * M)).toBeNull();
-    expect(prequeueEventAt(events, 5 * M)?.id).toBe("drop");
-    expect(prequeueEventAt(events, 10 * M)).toBeNull();
-  });
-
-  it("gives the event's settings while it runs, unless an operator changed them after its start", () => {
-    expect(settingsAt(DEFAULTS, NONE, events, 15 * M)).toEqual({ perMinute: 600, mode: "auto" });
-    const before = { ...NONE, perMinute: 100, perMinuteChangedAt: 1 * M };
-    expect(settingsAt(DEFAULTS, before, events, 15 * M).perMinute).toBe(600);
-    expect(settingsAt(DEFAULTS, before, events, 25 * M).perMinute).toBe(100);
-    const after = { ...NONE, perMinute: 100, perMinuteChangedAt: 12 * M };
-    expect(settingsAt(DEFAULTS, after, events, 15 * M).perMinute).toBe(100);
-    expect(settingsAt(DEFAULTS, NONE, events, 31 * M)).toEqual({ perMinute: 60, mode: "queue-all" });
-  });
-
-  it("lists the boundaries inside a stretch of time, in order", () => {
-    expect(boundaries(events, 0, 40 * M).map((b) => [b.at, b.starting?.id ?? null])).toEqual([
-      [10 * M, "drop"],
-      [20 * M, null],
-      [30 * M, "later"],
-    ]);
-    expect(boundaries(events, 10 * M, 20 * M - 1)).toEqual([]);
-  });
 
   it("finds overlaps, counting the pre-queue and open-ended events", () => {
     expect(overlapWith(events, event({ startsAt: 25 * M, endsAt: 28 * M }))).toBeNull();

@@ -4,22 +4,22 @@ import { type Bridge, startBridge } from "../../tools/bridge.ts";
 import { stateKey } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
-import { claimingTicker, clock, redisClient, room, stores, T0 } from "../support/stores.ts";
+import { claimingTicker, clock, newArrival, redisClient, room, stores, T0 } from "../support/stores.ts";
 
 describe.each(stores)("store contract: %s", (_name, makeStore) => {
   it("lets the first newcomer of an idle room straight in and queues the next one", async () => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", position: 2 });
   });
 
   it("never lets more than the allowed number in when 200 newcomers arrive at once (10/min)", async () => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(10);
-    const outcomes = await Promise.all(Array.from({ length: 200 }, () => store.join(spec)));
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => store.join(spec, newArrival())));
     const positions = outcomes.map((o) => ("position" in o ? o.position : -1)).sort((a, b) => a - b);
     expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     // burst = max(1, 10/60) = 1: exactly one goes straight in, the rest queue.
@@ -30,7 +30,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(600);
-    for (let i = 0; i < 100; i++) await store.join(spec);
+    for (let i = 0; i < 100; i++) await store.join(spec, newArrival());
     t.advance(3_000);
     const tick = await store.tick(spec);
     expect(tick.kind).toBe("state");
@@ -44,12 +44,12 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(600);
-    await store.join(spec);
+    await store.join(spec, newArrival());
     t.advance(120_000);
     const tick = await store.tick(spec);
     expect(tick).toMatchObject({ kind: "state", state: { frontier: 11, lastTicket: 1 } });
     const outcomes = [];
-    for (let i = 0; i < 30; i++) outcomes.push(await store.join(spec));
+    for (let i = 0; i < 30; i++) outcomes.push(await store.join(spec, newArrival()));
     expect(outcomes.filter((o) => o.kind === "admitted").map((o) => (o.kind === "admitted" ? o.position : 0))).toEqual([
       2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
     ]);
@@ -59,7 +59,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    for (let i = 0; i < 50; i++) await store.join(spec);
+    for (let i = 0; i < 50; i++) await store.join(spec, newArrival());
     let previous = 0;
     const ticker = claimingTicker(store, spec);
     for (let second = 1; second <= 20; second++) {
@@ -75,7 +75,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    for (let i = 0; i < 10; i++) await store.join(spec);
+    for (let i = 0; i < 10; i++) await store.join(spec, newArrival());
     t.advance(5_000);
     const ahead = await store.tick(spec);
     t.set(T0 + 1_000);
@@ -100,14 +100,14 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect(second).toMatchObject({ settings: { perMinute: 60, mode: "queue-all", sessionMinutes: 15 } });
     if (first.kind !== "settings" || second.kind !== "settings") return;
     expect(second.settings.version).toBe(first.settings.version + 1);
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", settings: { mode: "queue-all" } });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", settings: { mode: "queue-all" } });
   });
 
   it("admits at the live rate as soon as it changes", async () => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    for (let i = 0; i < 200; i++) await store.join(spec);
+    for (let i = 0; i < 200; i++) await store.join(spec, newArrival());
     await store.updateSettings(spec, { perMinute: 600 });
     t.advance(2_000);
     // The tick that sees the new rate applies it to the time since the last advance.
@@ -118,18 +118,22 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(60);
-    for (let i = 0; i < 20; i++) await store.join(spec);
+    for (let i = 0; i < 20; i++) await store.join(spec, newArrival());
     await store.updateSettings(spec, { mode: "paused" });
     t.advance(10_000);
     expect(await store.tick(spec)).toMatchObject({ state: { frontier: 1 }, settings: { mode: "paused" } });
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 21 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", position: 21 });
     await store.updateSettings(spec, { mode: "auto" });
     t.advance(2_000);
     expect(await store.tick(spec)).toMatchObject({ state: { frontier: 3 } });
     await store.updateSettings(spec, { mode: "closed" });
-    expect(await store.join(spec)).toMatchObject({ kind: "closed", state: { lastTicket: 21 } });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "closed", state: { lastTicket: 21 } });
     await store.updateSettings(spec, { mode: "passthrough" });
-    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 0, state: { lastTicket: 21 } });
+    expect(await store.join(spec, newArrival())).toMatchObject({
+      kind: "admitted",
+      position: 0,
+      state: { lastTicket: 21 },
+    });
   });
 
   it("keeps a per-minute history of arrivals and admissions for 30 minutes", async () => {
@@ -137,7 +141,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const store = makeStore(t.now);
     const spec = room(60);
     for (let minute = 0; minute < 40; minute++) {
-      for (let i = 0; i < 5; i++) await store.join(spec);
+      for (let i = 0; i < 5; i++) await store.join(spec, newArrival());
       t.advance(60_000);
     }
     await store.tick(spec);
@@ -179,12 +183,12 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
       const spec = room(perMinute);
       // A quiet start (everyone straight in, their admissions land between script calls), then the surge.
       for (let i = 0; i < 20; i++) {
-        expect(await store.join(spec)).toMatchObject({ kind: "admitted" });
+        expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted" });
         t.advance(1000);
       }
       let alreadyIn = 20;
       for (let i = 0; i < 5000; i++) {
-        const outcome = await store.join(spec);
+        const outcome = await store.join(spec, newArrival());
         if (outcome.kind === "admitted") alreadyIn = outcome.position;
       }
       // Deterministic no-shows: in every run of 10 positions, the first 10 x abandon never come.
@@ -217,21 +221,21 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(6000); // burst 100: an idle room leads the last ticket by 100
-    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
     await store.updateSettings(spec, { mode: "paused" });
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", position: 2 });
   });
 
   it("holds a pause: newcomers are not let in whatever lead the frontier had, keep their places, and go in in order on resume", async () => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(600); // burst 10: an idle room leads the last ticket by 10
-    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
     t.advance(5_000);
     expect(await store.tick(spec)).toMatchObject({ state: { frontier: 11, lastTicket: 1 } });
     await store.updateSettings(spec, { mode: "paused" });
     for (let i = 0; i < 10; i++) {
-      const outcome = await store.join(spec);
+      const outcome = await store.join(spec, newArrival());
       expect(outcome).toMatchObject({ kind: "queued", position: i + 2, settings: { mode: "paused" } });
       if (outcome.kind === "queued") expect(outcome.state.frontier).toBeLessThan(outcome.position);
       t.advance(700);
@@ -250,20 +254,24 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
       if (tick.kind === "state") frontiers.push(tick.state.frontier);
     }
     expect(frontiers.map((f) => Math.round(f * 10) / 10)).toEqual([3.5, 6, 8.5, 11]);
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 12 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", position: 12 });
   });
 
   it("keeps the places offered before a pause offered, and lets nobody past them while paused", async () => {
     const t = clock();
     const store = makeStore(t.now);
     const spec = room(600);
-    for (let i = 0; i < 30; i++) await store.join(spec); // 1-10 straight in, 11-30 queued
+    for (let i = 0; i < 30; i++) await store.join(spec, newArrival()); // 1-10 straight in, 11-30 queued
     t.advance(1_000);
     expect(await store.tick(spec)).toMatchObject({ state: { frontier: 20, lastTicket: 30 } });
     await store.updateSettings(spec, { mode: "paused" });
     for (let second = 0; second < 10; second++) {
       t.advance(1_000);
-      expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 31 + second, state: { frontier: 20 } });
+      expect(await store.join(spec, newArrival())).toMatchObject({
+        kind: "queued",
+        position: 31 + second,
+        state: { frontier: 20 },
+      });
     }
   });
 
@@ -272,9 +280,9 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const store = makeStore(t.now);
     const a = room(60);
     const b = room(60);
-    await store.join(a);
-    await store.join(a);
-    expect(await store.join(b)).toMatchObject({ kind: "admitted", position: 1 });
+    await store.join(a, newArrival());
+    await store.join(a, newArrival());
+    expect(await store.join(b, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
   });
 });
 
@@ -284,7 +292,7 @@ describe("RedisStore specifics", () => {
   it("keeps all of a room's state under its documented key, with an expiry", async () => {
     const store = new RedisStore(redisClient(), { now: () => T0 });
     const spec = room(60);
-    await store.join(spec);
+    await store.join(spec, newArrival());
     const redis = raw();
     expect(await redis.hgetall(stateKey(spec.room))).toMatchObject({ t: 1 });
     const ttl = await redis.pttl(stateKey(spec.room));
@@ -294,7 +302,7 @@ describe("RedisStore specifics", () => {
 
   it("uses Redis TIME when no clock is injected", async () => {
     const store = new RedisStore(redisClient());
-    const outcome = await store.join(room(60));
+    const outcome = await store.join(room(60), newArrival());
     expect(outcome.kind).toBe("admitted");
     if (outcome.kind === "unavailable" || outcome.kind === "limited") return;
     expect(Math.abs(outcome.state.updatedAt - Date.now())).toBeLessThan(5_000);
@@ -303,20 +311,20 @@ describe("RedisStore specifics", () => {
   it("still works after the script cache is flushed (EVALSHA falls back to EVAL)", async () => {
     const store = new RedisStore(redisClient(), { now: () => T0 });
     const spec = room(60);
-    await store.join(spec);
+    await store.join(spec, newArrival());
     await raw().scriptFlush();
-    expect(await store.join(spec)).toMatchObject({ kind: "queued", position: 2 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "queued", position: 2 });
     expect(await store.tick(spec)).toMatchObject({ kind: "state", state: { lastTicket: 2 } });
   });
 
   it("runs one Redis command per newcomer and per tick", async () => {
     const store = new RedisStore(redisClient(), { now: () => T0 });
     const spec = room(60);
-    await store.join(spec); // loads the scripts
+    await store.join(spec, newArrival()); // loads the scripts
     await store.tick(spec);
     const redis = raw();
     const before = await commandCounts(redis);
-    for (let i = 0; i < 10; i++) await store.join(spec);
+    for (let i = 0; i < 10; i++) await store.join(spec, newArrival());
     for (let i = 0; i < 5; i++) await store.tick(spec);
     const after = await commandCounts(redis);
     expect((after.evalsha ?? 0) - (before.evalsha ?? 0)).toBe(15);
@@ -349,18 +357,18 @@ describe("RedisStore when the store dies", () => {
       now: () => T0,
     });
     const spec = room(60);
-    expect(await store.join(spec)).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
     await redis.kill();
     const started = Date.now();
-    const down = await store.join(spec);
+    const down = await store.join(spec, newArrival());
     expect(down.kind).toBe("unavailable");
     // Generous bound: the point is "no multi-second retry backoff", not a speed target.
     expect(Date.now() - started).toBeLessThan(3_000);
     await redis.restart();
-    let recovered = await store.join(spec);
+    let recovered = await store.join(spec, newArrival());
     for (let i = 0; i < 20 && recovered.kind === "unavailable"; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      recovered = await store.join(spec);
+      recovered = await store.join(spec, newArrival());
     }
     // The restarted server is empty (no persistence here), so the room starts over.
     expect(recovered).toMatchObject({ kind: "admitted", position: 1 });

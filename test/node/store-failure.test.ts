@@ -8,7 +8,7 @@ import { errors } from "@upstash/redis/cloudflare";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkedOutcome, storeFailure, TransportFailure } from "../../worker/store/failure.ts";
 import { connectRedis, RedisStore, type ScriptClient } from "../../worker/store/redis.ts";
-import { redisClient, room, T0 } from "../support/stores.ts";
+import { newArrival, redisClient, room, T0 } from "../support/stores.ts";
 
 const SHA = "82903a0434f1503e152f89c03c9acd881a0e8150";
 
@@ -117,7 +117,7 @@ describe("RedisStore, given a reply its mapping cannot read", () => {
       answering(async () => ["x"]),
       { now: () => T0 },
     );
-    expect(await unknown.join(spec)).toEqual({
+    expect(await unknown.join(spec, newArrival())).toEqual({
       kind: "unavailable",
       failure: "script_error",
       reason: 'JOIN reply unreadable: unknown outcome "x"',
@@ -126,7 +126,11 @@ describe("RedisStore, given a reply its mapping cannot read", () => {
       answering(async () => [1, 2, 3]),
       { now: () => T0 },
     );
-    for (const outcome of [await short.tick(spec), await short.join(spec), await short.claim(spec, 1, "v")]) {
+    for (const outcome of [
+      await short.tick(spec),
+      await short.join(spec, newArrival()),
+      await short.claim(spec, 1, "v"),
+    ]) {
       expect(outcome).toMatchObject({ kind: "unavailable", failure: "script_error" });
     }
     const nothing = new RedisStore(
@@ -147,7 +151,7 @@ describe("RedisStore, given a reply its mapping cannot read", () => {
       answering(() => Promise.reject(new TypeError("fetch failed"))),
       { now: () => T0 },
     );
-    expect(await down.join(room(60))).toEqual({
+    expect(await down.join(room(60), newArrival())).toEqual({
       kind: "unavailable",
       failure: "outage",
       reason: "TypeError: fetch failed",
@@ -170,7 +174,7 @@ describe("against real endpoints", () => {
 
   it("a Lua error raised in real Redis is a script error naming the script and the line", async () => {
     const store = new RedisStore(brokenScripts("error('deliberate failure for the test')"), { now: () => T0 });
-    const failure = await store.join(room(60));
+    const failure = await store.join(room(60), newArrival());
     expect(failure).toMatchObject({ kind: "unavailable", failure: "script_error" });
     if (failure.kind !== "unavailable") return;
     expect(failure.reason).toMatch(/^JOIN: UpstashError: .*ERR user_script:1: deliberate failure for the test/);
@@ -183,7 +187,10 @@ describe("against real endpoints", () => {
 
   it("a real reply of the wrong shape is a script error", async () => {
     const store = new RedisStore(brokenScripts("return {'x'}"), { now: () => T0 });
-    expect(await store.join(room(60))).toMatchObject({ failure: "script_error", reason: /unknown outcome "x"/ });
+    expect(await store.join(room(60), newArrival())).toMatchObject({
+      failure: "script_error",
+      reason: /unknown outcome "x"/,
+    });
     expect(await store.tick(room(60))).toMatchObject({ failure: "script_error", reason: /^TICK reply unreadable/ });
   });
 
@@ -207,7 +214,7 @@ describe("against real endpoints", () => {
       await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       const store = new RedisStore(connectRedis({ url, token: "x", timeoutMs: 500 }), { now: () => T0 });
-      expect(await store.join(room(60)), type).toMatchObject({ kind: "unavailable", failure: "outage" });
+      expect(await store.join(room(60), newArrival()), type).toMatchObject({ kind: "unavailable", failure: "outage" });
       await new Promise((resolve) => server?.close(resolve));
       server = null;
     }

@@ -1,8 +1,8 @@
 import { inject } from "vitest";
+import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { bucketOf } from "../../worker/model/compensation.ts";
-import { MemoryStore } from "../../worker/store/memory.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
+import type { AdmissionStore, Arrival, RoomSpec } from "../../worker/store/store.ts";
 
 /** A fixed start for store clocks. */
 export const T0 = 1_800_000_000_000;
@@ -30,11 +30,25 @@ export function redisClient() {
   return connectRedis({ url: inject("bridgeUrl"), token: inject("bridgeToken"), timeoutMs: 2000 });
 }
 
-/** Both stores, for contract suites: one behaviour, checked against each. */
+/**
+ * The store of `npm start` without Redis: the same RedisStore and Lua
+ * scripts, on the embedded engine in this process. One clock for both: the
+ * store passes it to the scripts (their `now`), the engine expires keys by it.
+ */
+export function embeddedStore(now: () => number): AdmissionStore {
+  return new RedisStore(new EmbeddedRedis({ now }).scriptClient(), { now });
+}
+
+/** Both stores, for contract suites: one implementation, the Lua scripts, on each engine. */
 export const stores: [string, (now: () => number) => AdmissionStore][] = [
-  ["MemoryStore", (now) => new MemoryStore(now)],
+  ["embedded store (the same Lua on tools/embedded-redis)", embeddedStore],
   ["RedisStore (real redis-server through the REST bridge)", (now) => new RedisStore(redisClient(), { now })],
 ];
+
+/** A fresh arrival: a new visitor id and a lottery draw (the gate draws 53 random bits). */
+export function newArrival(): Arrival {
+  return { visitorId: crypto.randomUUID(), draw: Math.random() };
+}
 
 /**
  * Ticks a room as worker instances would, reporting as claims the admitted

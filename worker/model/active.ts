@@ -13,9 +13,9 @@
  * once per subject every {@link reportEveryMs}; so the store's view of a
  * visitor's last use lags by up to that much, and a visitor counts for up to
  * that long past the window: the count errs high, never low, so the cap holds.
- * The Lua in `store/lua/advance.ts` implements the same rules.
+ * The count and the ceiling are computed by the Lua in `store/lua/advance.ts`
+ * (the one implementation); here are the rules the gate shares with it.
  */
-import { CLAIM_BUCKET, type ClaimLedger } from "./compensation.ts";
 
 /** SESSION_MINUTES' default (config.ts), for a room spec that does not say. */
 export const DEFAULT_SESSION_MS = 600_000;
@@ -45,48 +45,8 @@ export function activeSince(now: number, sessionMs: number): number {
   return now - sessionMs - reportEveryMs(sessionMs);
 }
 
-/**
- * Claims still to come from places already offered: each offered place not
- * yet measured is expected to be claimed with the show ratio's probability,
- * less the claims already counted for it. Once a bucket has matured (see
- * `compensation.ts`), its missing holders count as gone.
- *
- * @param admitted positions offered so far (the frontier, within the last ticket)
- */
-export function pendingClaims(ledger: ClaimLedger, admitted: number, showRatio: number): number {
-  let pending = 0;
-  const top = Math.floor((admitted - 1) / CLAIM_BUCKET);
-  for (let bucket = ledger.folded + 1; bucket <= Math.min(top, ledger.folded + MAX_PENDING_BUCKETS); bucket++) {
-    const offered = Math.min(CLAIM_BUCKET, admitted - bucket * CLAIM_BUCKET);
-    pending += Math.max(0, offered * showRatio - (ledger.claims.get(bucket) ?? 0));
-  }
-  return pending;
-}
-
 /** Most buckets looked at for pending claims (one call stays cheap after a long idle time). */
 export const MAX_PENDING_BUCKETS = 2000;
-
-/**
- * Highest frontier the cap allows: the places offered so far plus the room
- * left under the cap, divided by the show ratio (offering 1/ratio places
- * brings one visitor in). Infinity when the cap is off (0).
- *
- * @example
- * ```ts
- * activeCeiling({ maxActive: 100, active: 90, pending: 4, showRatio: 0.5, admitted: 500 }); // 512
- * ```
- */
-export function activeCeiling(input: {
-  readonly maxActive: number;
-  readonly active: number;
-  readonly pending: number;
-  readonly showRatio: number;
-  readonly admitted: number;
-}): number {
-  if (input.maxActive <= 0) return Number.POSITIVE_INFINITY;
-  const headroom = Math.max(0, input.maxActive - input.active - input.pending);
-  return input.admitted + headroom / input.showRatio;
-}
 
 /**
  * Whether a pass was released by the origin: its subject was released at or

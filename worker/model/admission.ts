@@ -8,9 +8,10 @@
  * That lead is what lets a newcomer straight in when nobody waits, and its
  * cap is what keeps an idle minute from becoming a burst at the top of the next.
  *
- * The Lua scripts in `store/lua/` implement {@link advance} and {@link join} on
- * Redis; the in-memory store calls these functions. The store contract suite
- * runs both against the same clock to keep them in step.
+ * The store's Lua scripts (`store/lua/advance.ts`) are the one implementation
+ * of how the frontier moves and a newcomer joins. {@link advance} is their rule
+ * in TypeScript for one purpose: an instance extrapolating the frontier it last
+ * read ({@link frontierAt}), which must never run ahead of the store's.
  */
 
 /** The admission counters of one room. */
@@ -68,11 +69,6 @@ export function rateOf(perMinute: number): Rate {
   return Object.freeze({ perMinute, burst: Math.max(1, perMinute / 60) });
 }
 
-/** A room nobody has visited yet: the first visitor may go straight in. */
-export function initialState(rate: Rate, now: number): FrontierState {
-  return { frontier: rate.burst, lastTicket: 0, updatedAt: now };
-}
-
 /**
  * Moves the frontier forward by rate x elapsed, capped at the last ticket plus
  * the burst, and at `ceiling` (the active-users cap, see `active.ts`). A clock
@@ -104,33 +100,6 @@ export function advance(
   // past it; places already handed out are never taken back.
   if (frontier > state.lastTicket && frontier > ceiling) frontier = Math.max(state.lastTicket, ceiling);
   return { ...state, frontier, updatedAt };
-}
-
-/**
- * Outcome of a newcomer's arrival: straight in, a place in the queue, or no
- * ticket at all (closed). `position` 0 means straight in without a place
- * (passthrough).
- */
-export type JoinDecision =
-  | { readonly kind: "admitted"; readonly position: number; readonly state: FrontierState }
-  | { readonly kind: "queued"; readonly position: number; readonly state: FrontierState }
-  | { readonly kind: "closed"; readonly state: FrontierState };
-
-/**
- * A newcomer takes the next position; it is admitted at once only if that
- * position is already within the frontier, which implies nobody waits ahead.
- */
-export function join(state: FrontierState, rate: Rate, now: number, mode: Mode = "auto"): JoinDecision {
-  const advanced = advance(state, rate, now, mode);
-  if (mode === "closed") return { kind: "closed", state: advanced };
-  if (mode === "passthrough") return { kind: "admitted", position: 0, state: advanced };
-  const position = advanced.lastTicket + 1;
-  const next = { ...advanced, lastTicket: position };
-  // Straight in only in auto: queue-all sends every newcomer through the holding page, even with a
-  // lead to spare, and paused admits nobody new.
-  return position <= advanced.frontier && mode === "auto"
-    ? { kind: "admitted", position, state: next }
-    : { kind: "queued", position, state: next };
 }
 
 /**

@@ -38,7 +38,7 @@ import type {
   TickOutcome,
   WriteEventsOutcome,
 } from "./store.ts";
-import { newArrival, secondsToNextMinute } from "./store.ts";
+import { secondsToNextMinute } from "./store.ts";
 
 /** The one Redis capability the store needs: scripts run by EVALSHA with an EVAL fallback. */
 export interface ScriptClient {
@@ -61,7 +61,8 @@ export interface RedisStoreOptions {
  * @example
  * ```ts
  * const store = new RedisStore(connectRedis({ url, token, timeoutMs: 500 }));
- * const outcome = await store.join({ room: "default", defaultPerMinute: 600, defaultMode: "auto", stateTtlMs: 86_400_000 });
+ * const spec = { room: "default", defaultPerMinute: 600, defaultMode: "auto", stateTtlMs: 86_400_000 } as const;
+ * const outcome = await store.join(spec, { visitorId: crypto.randomUUID(), draw: 0.42 });
  * ```
  */
 export class RedisStore implements AdmissionStore {
@@ -87,7 +88,7 @@ export class RedisStore implements AdmissionStore {
     this.#now = options.now;
   }
 
-  join(room: RoomSpec, arrival: Arrival = newArrival(), report?: Report): Promise<JoinOutcome> {
+  join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
     const now = this.#now?.() ?? Date.now();
     const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000))];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);

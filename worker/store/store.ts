@@ -1,4 +1,4 @@
-import type { FrontierState, JoinDecision, Mode, Settings } from "../model/admission.ts";
+import type { FrontierState, Mode, Settings } from "../model/admission.ts";
 import type { ScheduledEvent } from "../model/schedule.ts";
 
 /**
@@ -21,6 +21,16 @@ export interface StoreUnavailable {
   /** For logs only; never sent to clients. */
   readonly reason: string;
 }
+
+/**
+ * Outcome of a newcomer's arrival: straight in, a place in the queue, or no
+ * ticket at all (closed). `position` 0 means straight in without a place
+ * (passthrough).
+ */
+export type JoinDecision =
+  | { readonly kind: "admitted"; readonly position: number; readonly state: FrontierState }
+  | { readonly kind: "queued"; readonly position: number; readonly state: FrontierState }
+  | { readonly kind: "closed"; readonly state: FrontierState };
 
 /** A newcomer during an event's pre-queue: a lottery entry, placed at the event's start. */
 export interface Prequeued {
@@ -49,11 +59,6 @@ export interface Limited {
   readonly kind: "limited";
   /** Seconds until the client's count starts over. */
   readonly retryAfterSeconds: number;
-}
-
-/** A fresh arrival: a new id and lottery draw (what the gate passes; tests may omit it). */
-export function newArrival(): Arrival {
-  return { visitorId: crypto.randomUUID(), draw: Math.random() };
 }
 
 /** The per-client count starts over with the next minute (of the clock that named its key). */
@@ -164,10 +169,10 @@ export interface RoomSpec {
 }
 
 /**
- * Where a room's admission counters and live settings live. Two
- * implementations with one behaviour (checked by one contract suite): Redis
- * for anything deployed, and memory for `npm start` without Redis and fast
- * unit tests.
+ * Where a room's admission counters and live settings live. One
+ * implementation, `RedisStore`: the Lua scripts of `lua/`, run by Redis when
+ * deployed, and by the embedded engine (`tools/embedded-redis/`) behind the
+ * REST bridge for `npm start` without Redis and in tests.
  */
 export interface AdmissionStore {
   /**
@@ -175,7 +180,7 @@ export interface AdmissionStore {
    * pre-queue entry), atomically. A newcomer let straight in counts as active
    * at once. `report`: as for {@link tick}.
    */
-  join(room: RoomSpec, arrival?: Arrival, report?: Report): Promise<JoinOutcome>;
+  join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome>;
   /** A pre-queued visitor's place, once the event has started. */
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome>;
   /** The scheduled events, sorted by start. */

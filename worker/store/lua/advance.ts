@@ -36,9 +36,11 @@
  * A script's body reads, in order: `open_room(keys, args)` (load, take in the
  * instance's report, advance to now), its own part, `save_room(room, keys,
  * ttl_ms)`, and a reply built from `state_reply(room)` and
- * `settings_reply(settings)`. The rules are those of `model/` (admission,
- * schedule, compensation, active), which the in-memory store runs; the store
- * contract suites keep the two in step.
+ * `settings_reply(settings)`. These scripts are the one implementation of the
+ * admission rules described in `model/` (admission, schedule, compensation,
+ * active); the store contract suites run them on real Redis and on the
+ * embedded engine (`tools/embedded-redis/`), and a differential test requires
+ * both to answer alike.
  */
 import { CONSTANTS_LUA } from "./constants.ts";
 

@@ -1,9 +1,9 @@
 /**
  * The numbers the Lua scripts share with TypeScript, from one source each:
  * the rules' constants come from `model/` (compensation, active cap), the
- * scripts' own limits are defined here (the in-memory store imports them
- * too). {@link CONSTANTS_LUA} writes them into the scripts as Lua locals under
- * their TypeScript names, so a number changed here changes both stores.
+ * scripts' own limits are defined here. {@link CONSTANTS_LUA} writes them
+ * into the scripts as Lua locals under their TypeScript names, so a number
+ * changed here changes the scripts and the TypeScript that shares it.
  */
 import {
   DEFAULT_SESSION_MS,

@@ -1,0 +1,347 @@
+// Differential property test (issue 12): the embedded store (the Lua scripts
+// on tools/embedded-redis, what `npm start` and the contract suites use) and
+// the Redis store (the same scripts on the suite's real redis-server, through
+// the REST bridge and @upstash/redis) get the same random sequences of
+// operations at the same clock, and must answer every one of them alike,
+// field by field: joins (per-client limits, pre-queue arrivals, reports),
+// ticks with reports (claims, seen subjects, releases, releasesSince), claims
+// of pre-queue entries, settings changes, events added and removed as the
+// admin API writes them (pre-queue, shuffle, lottery draws), history and
+// event reads, and clock steps small and large, to and across event
+// boundaries, and back (an instance whose clock lags).
+//
+// Keys expire by the engine's clock on one side and by real time on the
+// other, so rooms live long (a week) and lagging calls stay within a minute:
+// no key can expire on one side only.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { checkNewEvent } from "../../worker/admin/events.ts";
+import { MODES, type Mode } from "../../worker/model/admission.ts";
+import type { ScheduledEvent } from "../../worker/model/schedule.ts";
+import { RedisStore } from "../../worker/store/redis.ts";
+import type {
+  AdmissionStore,
+  EventsOutcome,
+  HistoryOutcome,
+  JoinOutcome,
+  Release,
+  Report,
+  RoomSpec,
+  SettingsPatch,
+  TickOutcome,
+} from "../../worker/store/store.ts";
+import { clock, embeddedStore, redisClient, room } from "../support/stores.ts";
+
+/** Bounded so the file runs in well under a minute on a shared 2-core machine. */
+const RUNS = 150;
+const WEEK_MS = 7 * 86_400_000;
+/** Pass subjects instances report; the last one is not a subject the store accepts, and is left out. */
+const SUBJECTS = ["s1", "s2", "s3", "s4", "s5", "not,a subject"];
+const CLIENTS = [null, "c1", "c2", "c3"];
+
+interface ReportSpec {
+  /** Buckets counted back from the one of the last ticket, and their claims. */
+  readonly claims: readonly (readonly [back: number, count: number])[];
+  readonly seen: readonly number[];
+  readonly released: readonly (readonly [subject: number, agoMs: number])[];
+  /** Read releases from the last cursor returned (else from 0). */
+  readonly fromCursor: boolean;
+}
+
+interface EventSpec {
+  readonly startsInMs: number;
+  readonly prequeueMs: number | null;
+  readonly lastsMs: number | null;
+  readonly perMinute: number | null;
+  readonly mode: Mode | null;
+  readonly shuffle: boolean;
+}
+
+type Op =
+  | { readonly kind: "join"; readonly client: number; readonly draw: number; readonly report: ReportSpec | null }
+  | { readonly kind: "tick"; readonly report: ReportSpec | null }
+  /** A call from an instance whose clock is behind. */
+  | { readonly kind: "lagging"; readonly lagMs: number; readonly join: boolean; readonly draw: number }
+  | { readonly kind: "claim"; readonly pick: number; readonly known: boolean }
+  | { readonly kind: "settings"; readonly patch: SettingsPatch }
+  | { readonly kind: "add-event"; readonly event: EventSpec }
+  | { readonly kind: "remove-event"; readonly pick: number }
+  /** A write against a version read before the last change: a conflict on both. */
+  | { readonly kind: "stale-write" }
+  | { readonly kind: "read"; readonly what: "events" | "history" }
+  | { readonly kind: "wait"; readonly ms: number }
+  /** To an event's pre-queue opening, start or end, give or take a few ms. */
+  | { readonly kind: "to-boundary"; readonly pick: number; readonly offsetMs: number };
+
+const report: fc.Arbitrary<ReportSpec> = fc.record({
+  claims: fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 10 })), { maxLength: 3 }),
+  seen: fc.array(fc.nat(SUBJECTS.length - 1), { maxLength: 4 }),
+  released: fc.array(fc.tuple(fc.nat(SUBJECTS.length - 1), fc.integer({ min: 0, max: 120_000 })), { maxLength: 2 }),
+  fromCursor: fc.boolean(),
+});
+
+const orNull = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
+const mode = fc.constantFrom<Mode>(...MODES);
+const rate = fc.constantFrom(1, 6, 45, 60, 90, 600, 6000);
+
+const patch: fc.Arbitrary<SettingsPatch> = fc.record(
+  {
+    perMinute: orNull(rate),
+    mode: orNull(mode),
+    sessionMinutes: orNull(fc.constantFrom(1, 2.5, 10)),
+    maxActive: orNull(fc.constantFrom(0, 1, 5, 20)),
+  },
+  { requiredKeys: [] },
+);
+
+const event: fc.Arbitrary<EventSpec> = fc.record({
+  // Often within the pre-queue's length, so the pre-queue opens at once (as the admin API opens one already due).
+  startsInMs: fc.integer({ min: 1, max: 5 * 60_000 }),
+  prequeueMs: orNull(fc.integer({ min: 1, max: 10 * 60_000 })),
+  lastsMs: orNull(fc.integer({ min: 1, max: 20 * 60_000 })),
+  perMinute: orNull(rate),
+  mode: orNull(mode),
+  shuffle: fc.boolean(),
+});
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("join" as const),
+      client: fc.nat(CLIENTS.length - 1),
+      // The lottery number the gate draws: one value, given to both stores.
+      draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      report: orNull(report),
+    }),
+  },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant("tick" as const), report: orNull(report) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("lagging" as const),
+      lagMs: fc.integer({ min: 1, max: 30_000 }),
+      join: fc.boolean(),
+      draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("claim" as const),
+      pick: fc.nat(),
+      known: fc.constantFrom(true, true, true, false),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("settings" as const), patch }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("add-event" as const), event }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("remove-event" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "stale-write" as const }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("read" as const), what: fc.constantFrom("events" as const, "history") }),
+  },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 5_000 }) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 30_000, max: 2 * 3_600_000 }) }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("to-boundary" as const),
+      pick: fc.nat(),
+      offsetMs: fc.constantFrom(-1_000, -1, 0, 1, 2, 1_000),
+    }),
+  },
+);
+
+const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc.record({
+  defaultPerMinute: rate,
+  defaultMode: fc.constantFrom<Mode>("auto", "auto", "queue-all", "paused"),
+  stateTtlMs: fc.constant(WEEK_MS),
+  newTicketsPerClientPerMinute: fc.constantFrom(0, 0, 2, 5),
+  maxActive: fc.constantFrom(0, 0, 3, 20),
+  sessionMs: fc.constantFrom(60_000, 600_000),
+});
+
+/** The state one run keeps of what both stores said (they agree, or the run has failed). */
+class Run {
+  lastTicket = 0;
+  cursor = 0;
+  /** Pre-queued visitors: their event and id. */
+  readonly prequeued: { event: number; visitorId: string }[] = [];
+  /** The events as last written, and the version of the list before the last write. */
+  events: readonly ScheduledEvent[] = [];
+  staleVersion: string | null = null;
+  joins = 0;
+
+  report(spec: ReportSpec | null, now: number): Report | undefined {
+    if (spec === null) return undefined;
+    const top = Math.floor(this.lastTicket / 10);
+    const claims = new Map<number, number>();
+    for (const [back, count] of spec.claims) claims.set(Math.max(0, top - back), count);
+    const released: Release[] = spec.released.map(([subject, ago]) => ({
+      subject: SUBJECTS[subject] ?? "",
+      at: now - ago,
+    }));
+    return {
+      claims,
+      seen: spec.seen.map((i) => SUBJECTS[i] ?? ""),
+      released,
+      releasesSince: spec.fromCursor ? this.cursor : 0,
+    };
+  }
+
+  /** Takes in what a call answered (both stores answered it alike). */
+  see(outcome: unknown): void {
+    const o = outcome as { kind?: string; state?: { lastTicket?: number }; releases?: { cursor?: number } };
+    if (o.state?.lastTicket !== undefined) this.lastTicket = Math.max(this.lastTicket, o.state.lastTicket);
+    if (o.releases?.cursor !== undefined) this.cursor = o.releases.cursor;
+  }
+
+  boundaries(): number[] {
+    return this.events.flatMap((e) => [e.prequeueFrom, e.startsAt, e.endsAt]).filter((t): t is number => t !== null);
+  }
+}
+
+describe("the embedded store and the Redis store, differential", () => {
+  it("answer the same random sequences of operations alike, step by step", async () => {
+    let steps = 0;
+    let crossed = 0;
+    /** How often each call answered each kind ("join:limited", "claim:placed" ...). */
+    const seen = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(spec, fc.array(op, { minLength: 10, maxLength: 80 }), async (roomSpec, ops) => {
+        const t = clock();
+        const embedded = embeddedStore(t.now);
+        const redis = new RedisStore(redisClient(), { now: t.now });
+        const r: RoomSpec = { ...roomSpec, room: room(60).room };
+        const run = new Run();
+        const log: string[] = [];
+
+        /** The same call on both stores at the same clock; they must answer alike. */
+        const both = async <T>(label: string, call: (store: AdmissionStore) => Promise<T>): Promise<T> => {
+          const fromEmbedded = await call(embedded);
+          const fromRedis = await call(redis);
+          log.push(`${label} @${t.now()}`);
+          expect(fromEmbedded, `step ${log.length}: ${log.join(" | ")}`).toEqual(fromRedis);
+          expect((fromRedis as { kind?: string }).kind, `${label}: the store must answer`).not.toBe("unavailable");
+          run.see(fromRedis);
+          steps += 1;
+          const kind = `${label.split(" ").at(-1)}:${(fromRedis as { kind?: string }).kind}`;
+          seen.set(kind, (seen.get(kind) ?? 0) + 1);
+          return fromRedis;
+        };
+
+        const writeEvents = async (label: string, next: readonly ScheduledEvent[]) => {
+          const read = await both("events", (s) => s.events(r));
+          if (read.kind !== "events") return;
+          const written = await both(label, (s) => s.writeEvents(r, read.version, next));
+          if (written.kind === "written") {
+            run.staleVersion = read.version;
+            run.events = next.map((e) => (e.seq === 0 ? { ...e, seq: written.seq } : e));
+          }
+        };
+
+        for (const o of ops) {
+          const now = t.now();
+          switch (o.kind) {
+            case "join": {
+              run.joins += 1;
+              const visitorId = `v${run.joins}`;
+              const arrival = { visitorId, draw: o.draw, client: CLIENTS[o.client] ?? null };
+              const outcome = await both("join", (s) => s.join(r, arrival, run.report(o.report, now)));
+              if (outcome.kind === "prequeued") run.prequeued.push({ event: outcome.event, visitorId });
+              break;
+            }
+            case "tick":
+              await both("tick", (s) => s.tick(r, run.report(o.report, now)));
+              break;
+            case "lagging": {
+              t.set(now - o.lagMs);
+              run.joins += 1;
+              const arrival = { visitorId: `v${run.joins}`, draw: o.draw };
+              await both<JoinOutcome | TickOutcome>(`lagging ${o.join ? "join" : "tick"}`, (s) =>
+                o.join ? s.join(r, arrival) : s.tick(r),
+              );
+              t.set(now);
+              break;
+            }
+            case "claim": {
+              const entry = run.prequeued[o.pick % Math.max(1, run.prequeued.length)];
+              const event = entry?.event ?? 1;
+              await both("claim", (s) => s.claim(r, event, o.known && entry ? entry.visitorId : "nobody"));
+              break;
+            }
+            case "settings":
+              await both("settings", (s) => s.updateSettings(r, o.patch));
+              break;
+            case "add-event": {
+              const e = o.event;
+              const startsAt = now + e.startsInMs;
+              const body = {
+                startsAt,
+                ...(e.prequeueMs === null ? {} : { prequeueFrom: startsAt - e.prequeueMs, shuffleAtStart: e.shuffle }),
+                ...(e.lastsMs === null ? {} : { endsAt: startsAt + e.lastsMs }),
+                ...(e.perMinute === null ? {} : { ratePerMinute: e.perMinute }),
+                ...(e.mode === null && e.prequeueMs === null && e.perMinute === null ? { mode: "queue-all" } : {}),
+                ...(e.mode === null ? {} : { mode: e.mode }),
+              };
+              // As the admin API does: checked against the schedule as read, then written at its version.
+              const check = checkNewEvent(body, run.events, now, `ev_${run.joins}_${log.length}`);
+              if (check.ok) await writeEvents("add event", check.next);
+              break;
+            }
+            case "remove-event": {
+              const gone = run.events[o.pick % Math.max(1, run.events.length)];
+              if (gone)
+                await writeEvents(
+                  "remove event",
+                  run.events.filter((e) => e.id !== gone.id),
+                );
+              break;
+            }
+            case "stale-write":
+              if (run.staleVersion !== null) {
+                const stale = run.staleVersion;
+                await both("stale write", (s) => s.writeEvents(r, stale, []));
+              }
+              break;
+            case "read":
+              await both<EventsOutcome | HistoryOutcome>(o.what, (s) =>
+                o.what === "events" ? s.events(r) : s.history(r),
+              );
+              break;
+            case "wait":
+              t.advance(o.ms);
+              break;
+            case "to-boundary": {
+              const ahead = run.boundaries().filter((b) => b + o.offsetMs > now);
+              const target = ahead[o.pick % Math.max(1, ahead.length)];
+              if (target !== undefined) {
+                t.set(target + o.offsetMs);
+                crossed += 1;
+                await both("tick at boundary", (s) => s.tick(r));
+              }
+              break;
+            }
+          }
+        }
+        // The end state, read back from both.
+        await both("final tick", (s) => s.tick(r, { releasesSince: 0 }));
+        await both("final events", (s) => s.events(r));
+        await both("final history", (s) => s.history(r));
+      }),
+      { numRuns: RUNS },
+    );
+    // Not a degenerate run: many steps, event boundaries reached, and every kind of answer given.
+    expect(steps).toBeGreaterThan(RUNS * 10);
+    expect(crossed).toBeGreaterThan(RUNS / 10);
+    const kinds = [
+      ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited"],
+      ...["claim:placed", "claim:not_started", "claim:unknown", "event:written", "write:conflict", "history:history"],
+    ];
+    for (const kind of kinds) expect(seen.get(kind) ?? 0, `${kind} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
+  }, 120_000);
+});
