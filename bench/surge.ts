@@ -754,6 +754,8 @@ async function main(): Promise<void> {
         ROOM: room,
         ADMIT_PER_MINUTE: String(admitPerMinute),
         SESSION_MINUTES: String(s.sessionMinutes),
+        // The lab's visitors never outstay the absolute session; a long --session-minutes raises it along.
+        SESSION_MAX_MINUTES: String(Math.max(60, s.sessionMinutes)),
         ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
         COOKIE_CHECK: s.cookieCheck,
         ORIGIN_URL: origin.url,

@@ -50,18 +50,43 @@ export interface PassClaims {
   readonly iat: number;
   /** Not before, seconds since the epoch. */
   readonly nbf: number;
-  /** Expiry, seconds since the epoch (the worker renews passes half-way, so this slides). */
+  /**
+   * Expiry, seconds since the epoch. The worker renews passes half-way, so this
+   * slides, but never past `adm` + the session maximum (SESSION_MAX_MINUTES).
+   */
   readonly exp: number;
   /** Unique id of this pass. */
   readonly jti: string;
+  /**
+   * Admission time, seconds since the epoch: when the visitor was let in,
+   * carried unchanged through every renewal, so a session has an end however
+   * busy it is. Absent from passes signed before the claim existed; a check
+   * then counts from `iat`.
+   */
+  readonly adm?: number;
+  /**
+   * Client binding (PASS_BINDING): a hash of the network or browser the
+   * visitor was admitted from, the same hint a queue ticket's `cb` carries.
+   * The worker refuses a pass presented by another client; origins need not
+   * look at it. Absent when passes are not bound.
+   */
+  readonly cb?: string;
 }
+
+/**
+ * The longest a session lasts by default, in minutes: the worker's
+ * SESSION_MAX_MINUTES and the origin adapter's `maxSessionSeconds` (x 60)
+ * unless set. No pass the worker signs lives past `adm` + this.
+ */
+export const DEFAULT_SESSION_MAX_MINUTES = 60;
 
 /**
  * Why a request was not admitted. Stable: callers switch on these codes, and
  * new codes are only ever added in a major version.
  *
  * - `missing`: no pass in the `anteroom-pass` header or the `__Host-anteroom_pass` / `anteroom_pass` cookie.
- * - `malformed`: not a pass at all: not a compact JWS, oversized, a queue ticket, no `kid`, claims of the wrong type or missing.
+ * - `malformed`: not a pass at all: not a compact JWS, oversized, a queue ticket, no `kid`, claims of the wrong type or missing,
+ *   or a lifetime no worker signs (`exp` more than the session maximum after `adm`, or `iat` when there is no `adm`).
  * - `bad_signature`: the signature does not verify, or the algorithm is not ES256 (`none`, HS256, ...).
  * - `expired`: `exp` has passed (beyond the clock tolerance).
  * - `not_yet_valid`: `nbf` is in the future (beyond the clock tolerance).

@@ -16,6 +16,12 @@ export interface PassExpectations {
   readonly rooms: ReadonlySet<string>;
   /** Allowed clock difference for `nbf` and `exp`, seconds. */
   readonly clockToleranceSeconds: number;
+  /**
+   * Longest session a pass may grant, seconds: `exp` at most this long after
+   * the admission (`adm`, else `iat`). The worker never signs a longer one,
+   * so a pass beyond it was signed by someone else or by a misconfigured room.
+   */
+  readonly maxSessionSeconds: number;
   /** The time to check against; unset: now. */
   readonly currentDate?: Date;
 }
@@ -36,6 +42,7 @@ export type PassCheck =
  * ```ts
  * const checked = await checkPass(token, createLocalJWKSet(jwks), {
  *   issuer: "anteroom", audience: "anteroom-origin", rooms: new Set(["default"]), clockToleranceSeconds: 30,
+ *   maxSessionSeconds: 3600,
  * });
  * if (checked.ok) checked.claims.sub;
  * ```
@@ -64,11 +71,24 @@ export async function checkPass(token: string, keys: JWTVerifyGetKey, expect: Pa
     if (typeof payload.room !== "string" || typeof payload.sub !== "string" || typeof payload.jti !== "string") {
       return refuse("malformed");
     }
+    if (payload.cb !== undefined && typeof payload.cb !== "string") return refuse("malformed");
+    if (!withinSession(payload as unknown as PassClaims, expect.maxSessionSeconds)) return refuse("malformed");
     if (!expect.rooms.has(payload.room)) return refuse("wrong_room");
     return { ok: true, claims: payload as unknown as PassClaims };
   } catch (error) {
     return refuse(admissionCode(error));
   }
+}
+
+/**
+ * Whether a pass's claims describe a session the worker could have granted:
+ * admitted no later than issued, and expiring at most `maxSeconds` after the
+ * admission. jose has already checked that `iat` and `exp` are numbers.
+ */
+function withinSession(claims: PassClaims, maxSeconds: number): boolean {
+  const { adm, iat, exp } = claims;
+  if (adm !== undefined && (typeof adm !== "number" || !Number.isFinite(adm) || adm > iat)) return false;
+  return exp - (adm ?? iat) <= maxSeconds;
 }
 
 /** The one mapping from jose's errors (and the key source's) to stable codes. */

@@ -1,4 +1,5 @@
 import type { JSONWebKeySet, JWK } from "jose";
+import { DEFAULT_SESSION_MAX_MINUTES } from "./contract.ts";
 import { OriginAdapterError } from "./errors.ts";
 import { inlineKeys, type KeyResolver, remoteKeys } from "./key-source.ts";
 import { checkPass } from "./pass-check.ts";
@@ -21,6 +22,13 @@ export interface AdmissionVerifierOptions {
   readonly room?: string | readonly string[];
   /** Allowed clock difference between worker and origin for `nbf` and `exp`. Default 30. */
   readonly clockToleranceSeconds?: number;
+  /**
+   * Longest session a pass may grant, seconds: a pass whose `exp` lies further
+   * after its admission (`adm`, else `iat`) is refused as `malformed`. Default
+   * 3600, the worker's SESSION_MAX_MINUTES default (60) in seconds: set it to
+   * SESSION_MAX_MINUTES x 60 if the room's is longer.
+   */
+  readonly maxSessionSeconds?: number;
   /** `jwksUrl` only: give up on a JWKS fetch after this long. Default 2000. */
   readonly jwksTimeoutMs?: number;
   /** `jwksUrl` only: keep fetched keys this long. Default 300000, the endpoint's own `max-age`. */
@@ -73,6 +81,7 @@ export function createAdmissionVerifier(options: AdmissionVerifierOptions): Admi
     audience,
     rooms,
     clockToleranceSeconds: duration(options.clockToleranceSeconds, 30, "clockToleranceSeconds", true),
+    maxSessionSeconds: duration(options.maxSessionSeconds, DEFAULT_SESSION_MAX_MINUTES * 60, "maxSessionSeconds", true),
   };
 
   return Object.freeze({

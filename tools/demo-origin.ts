@@ -79,9 +79,13 @@ function echo(req: IncomingMessage, res: ServerResponse, path: string, pass: str
       forwardedHost: header(req, "x-forwarded-host") ?? null,
       body: Buffer.concat(chunks).toString("utf8"),
     };
-    // `?release` asks the worker to end the visitor's session, as an origin does after checkout.
-    const release = new URL(path, "http://origin.invalid").searchParams.has("release");
-    send(res, 200, "application/json", JSON.stringify(body), release ? { [RELEASE_HEADER]: "1" } : {});
+    // `?release` asks the worker to end the visitor's session, as an origin does after checkout;
+    // `?cache-control=...` answers with that header, as a page a CDN may cache does.
+    const query = new URL(path, "http://origin.invalid").searchParams;
+    const extra: Record<string, string> = query.has("release") ? { [RELEASE_HEADER]: "1" } : {};
+    const cacheControl = query.get("cache-control");
+    if (cacheControl) extra["cache-control"] = cacheControl;
+    send(res, 200, "application/json", JSON.stringify(body), extra);
   });
 }
 

@@ -1,11 +1,13 @@
 import { ConfigError } from "./errors.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
+import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
+import { DEFAULT_SESSION_MAX_MINUTES } from "./tokens/pass.ts";
 import { COOKIE_CHECKS, type CookieCheck } from "./tokens/probe.ts";
 import { SITEVERIFY_URL } from "./tokens/turnstile.ts";
 
-/** Where the worker runs: development allows the in-memory store and ephemeral keys. */
+/** Where the worker runs: development allows ephemeral keys. */
 export type Environment = "development" | "production";
 
 /** Anteroom's settings, parsed once from the worker's environment. Frozen. */
@@ -19,6 +21,8 @@ export interface Config {
   readonly mode: Mode;
   /** Pass lifetime (sliding: renewed once half of it is gone). */
   readonly sessionSeconds: number;
+  /** Absolute session length (SESSION_MAX_MINUTES): no renewal carries a pass past admission + this; >= sessionSeconds. */
+  readonly sessionMaxSeconds: number;
   /** How long a queue ticket stays valid. */
   readonly ticketTtlSeconds: number;
   /** Upstream base URL; null forwards to the request's own URL (a Worker on a route). */
@@ -27,8 +31,8 @@ export interface Config {
   readonly bypassPaths: readonly string[];
   readonly issuer: string;
   readonly audience: string;
-  /** Upstash REST endpoint; null selects the in-memory store (development only). */
-  readonly redis: { readonly url: string; readonly token: string } | null;
+  /** Upstash REST endpoint (in development, `npm start`'s REST bridge). */
+  readonly redis: { readonly url: string; readonly token: string };
   readonly redisTimeoutMs: number;
   /** What newcomers get while the store is down: `soft` (a per-instance fallback rate), `open` or `closed`. */
   readonly storeFailureMode: StoreFailureMode;
@@ -54,8 +58,13 @@ export interface Config {
   readonly cookieCheck: CookieCheck;
   /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
   readonly turnstile: { readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string } | null;
-  /** What the gate needs to tell clients apart: the per-IP limit and how tickets are bound. */
-  readonly requester: { readonly perIpLimit: number; readonly binding: TicketBinding };
+  /** What the gate needs to tell clients apart: the per-IP limit and how tickets and passes are bound. */
+  readonly requester: {
+    readonly perIpLimit: number;
+    readonly binding: TicketBinding;
+    /** PASS_BINDING: how passes are bound, by the same rules as tickets. */
+    readonly passBinding: TicketBinding;
+  };
 }
 
 /** Every setting the worker reads, with its default (undefined: no default). */
@@ -65,6 +74,7 @@ const SETTINGS = {
   ADMIT_PER_MINUTE: "60",
   MODE: "auto",
   SESSION_MINUTES: "10",
+  SESSION_MAX_MINUTES: String(DEFAULT_SESSION_MAX_MINUTES),
   TICKET_TTL_MINUTES: "1440",
   ORIGIN_URL: undefined,
   QUEUE_PATHS: "/*",
@@ -86,6 +96,7 @@ const SETTINGS = {
   MAX_ACTIVE: "0",
   OFFER_SECONDS: "300",
   TICKET_BINDING: "none",
+  PASS_BINDING: "none",
   COOKIE_CHECK: "busy",
   TURNSTILE_SITE_KEY: undefined,
   TURNSTILE_SECRET_KEY: undefined,
@@ -133,10 +144,11 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
   const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
   const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
+  const sessionMaxMinutes = sessionMaximum(raw("SESSION_MAX_MINUTES"), sessionMinutes, problems);
   const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
   const originUrl = httpUrl(raw("ORIGIN_URL"), "ORIGIN_URL", problems);
   const queuePaths = pathPatterns(raw("QUEUE_PATHS"), "QUEUE_PATHS", problems);
-  const bypassPaths = pathPatterns(raw("BYPASS_PATHS"), "BYPASS_PATHS", problems);
+  const bypassPaths = pathPatterns(raw("BYPASS_PATHS"), "BYPASS_PATHS", problems, bypassPattern);
   const issuer = raw("PASS_ISSUER") ?? "anteroom";
   const audience = raw("PASS_AUDIENCE") ?? "anteroom-origin";
   const redisTimeoutMs = positiveNumber(raw("REDIS_TIMEOUT_MS"), "REDIS_TIMEOUT_MS", 60_000, problems);
@@ -170,6 +182,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
       : null;
   const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "busy");
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
+  const passBinding = oneOf(raw("PASS_BINDING"), "PASS_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
   const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
@@ -189,10 +202,16 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
 
   const redisUrl = httpUrl(raw("UPSTASH_REDIS_REST_URL"), "UPSTASH_REDIS_REST_URL", problems);
   const redisToken = raw("UPSTASH_REDIS_REST_TOKEN");
-  let redis: Config["redis"] = null;
+  let redis: Config["redis"] | null = null;
   if (redisUrl && redisToken) redis = Object.freeze({ url: redisUrl.href.replace(/\/$/, ""), token: redisToken });
   else if (redisUrl) problems.push("UPSTASH_REDIS_REST_TOKEN must be set when UPSTASH_REDIS_REST_URL is set");
   else if (redisToken) problems.push("UPSTASH_REDIS_REST_URL must be set when UPSTASH_REDIS_REST_TOKEN is set");
+  else if (raw("UPSTASH_REDIS_REST_URL") === undefined) {
+    // One store in every environment: the Lua scripts behind Upstash's REST API (locally, npm start serves that API).
+    problems.push(
+      "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set: the room lives in Redis, reached through Upstash's REST API (in development, `npm start` provides an embedded store behind a local REST bridge; in production, the Upstash database's URL and `wrangler secret put UPSTASH_REDIS_REST_TOKEN`)",
+    );
+  }
 
   const ticketSecret = raw("TICKET_SECRET") ?? null;
   if (ticketSecret !== null && ticketSecret.length < 32) {
@@ -208,11 +227,6 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
 
   // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
   if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
-    if (!redis) {
-      problems.push(
-        "UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN must be set in production: the in-memory store is per instance and only for local development (set ANTEROOM_ENV=development to use it)",
-      );
-    }
     if (!ticketSecret) problems.push("TICKET_SECRET must be set in production (`wrangler secret put TICKET_SECRET`)");
     if (!passSigningKeys) {
       problems.push(
@@ -228,13 +242,15 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     room,
     admitPerMinute,
     sessionSeconds: Math.round(sessionMinutes * 60),
+    sessionMaxSeconds: Math.round(sessionMaxMinutes * 60),
     ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
     originUrl,
     queuePaths: Object.freeze(queuePaths),
     bypassPaths: Object.freeze(bypassPaths),
     issuer,
     audience,
-    redis,
+    // Set whenever no problem was found (see above).
+    redis: redis as Config["redis"],
     redisTimeoutMs: Math.round(redisTimeoutMs),
     storeFailureMode,
     storeFailureRateShare,
@@ -247,7 +263,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     offerSeconds,
     turnstile,
     cookieCheck,
-    requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding }),
+    requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding, passBinding }),
     mode,
     frameAncestors,
   });
@@ -275,6 +291,23 @@ function positiveNumber(value: string | undefined, name: string, max: number, pr
   return parsed;
 }
 
+/**
+ * SESSION_MAX_MINUTES: the absolute session length, which must leave room for
+ * at least one whole pass (SESSION_MINUTES); the comparison is skipped when
+ * either is already reported as invalid.
+ */
+function sessionMaximum(value: string | undefined, sessionMinutes: number, problems: string[]): number {
+  const before = problems.length;
+  const maximum = positiveNumber(value, "SESSION_MAX_MINUTES", 30 * 24 * 60, problems);
+  const sessionValid = !problems.some((p) => p.startsWith("SESSION_MINUTES"));
+  if (problems.length === before && sessionValid && Math.round(maximum * 60) < Math.round(sessionMinutes * 60)) {
+    problems.push(
+      `SESSION_MAX_MINUTES must be at least SESSION_MINUTES (${sessionMinutes}): a session cannot end before its first pass does, got ${JSON.stringify(value ?? "")}${value === SETTINGS.SESSION_MAX_MINUTES ? " (the default: set SESSION_MAX_MINUTES as well)" : ""}`,
+    );
+  }
+  return maximum;
+}
+
 function httpUrl(value: string | undefined, name: string, problems: string[]): URL | null {
   if (value === undefined) return null;
   let url: URL;
@@ -295,12 +328,23 @@ function httpUrl(value: string | undefined, name: string, problems: string[]): U
   return url;
 }
 
-function pathPatterns(value: string | undefined, name: string, problems: string[]): string[] {
+function pathPatterns(
+  value: string | undefined,
+  name: string,
+  problems: string[],
+  patternOf: (entry: string) => string | { readonly problem: string } = (entry) => entry,
+): string[] {
   const patterns = (value ?? "")
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p !== "");
-  for (const pattern of patterns) {
+  for (const entry of patterns) {
+    // BYPASS_PATHS entries may start with a method ("POST /webhooks/*"; paths.ts).
+    const pattern = patternOf(entry);
+    if (typeof pattern !== "string") {
+      problems.push(`${name}: ${pattern.problem}`);
+      continue;
+    }
     if (!pattern.startsWith("/")) {
       problems.push(`${name}: pattern ${JSON.stringify(pattern)} must start with "/"`);
       continue;

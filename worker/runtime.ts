@@ -3,7 +3,8 @@ import { AuthThrottle } from "./admin/auth-throttle.ts";
 import { type Config, parseConfig } from "./config.ts";
 import { AnteroomError } from "./errors.ts";
 import { StoreFallback } from "./gate/fallback.ts";
-import type { GateDeps } from "./gate/gate.ts";
+import type { GateDeps, Placement } from "./gate/gate.ts";
+import { Memo } from "./gate/memo.ts";
 import { PassMemo } from "./gate/pass-memo.ts";
 import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
@@ -62,6 +63,7 @@ export async function buildRuntime(
     overrides.store ??
       new RedisStore(
         connectRedis({ url: config.redis.url, token: config.redis.token, timeoutMs: config.redisTimeoutMs }),
+        { unreadable: (reason) => storeFailures.unreadable(reason) },
       ),
     storeFailures,
   );
@@ -101,6 +103,8 @@ export async function buildRuntime(
       ticket: { key: ticketKey, issuer: config.issuer, room: config.room, ttlSeconds: config.ticketTtlSeconds },
       now,
       offerSeconds: config.offerSeconds,
+      placements: new Memo<Placement>(),
+      spentStamps: new Memo<true>(),
       probe: { mode: config.cookieCheck, key: ticketKey, issuer: config.issuer, room: config.room },
       turnstile: config.turnstile
         ? {

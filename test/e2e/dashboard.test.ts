@@ -250,7 +250,7 @@ describe.skipIf(!hasChromium)(
           await page.getByRole("button", { name: "Set rate" }).click();
           await expect
             .poll(() => error.textContent(), { timeout: UPDATE_TIMEOUT_MS })
-            .toContain("ratePerMinute must be a number above 0");
+            .toContain("ratePerMinute must be a number from 0.1 to 1000000");
           expect(await error.getAttribute("role")).toBe("alert");
           expect((await settings()).ratePerMinute, `"${bad}" changes nothing`).toBe(120);
         }

@@ -22,9 +22,9 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     t.advance(1000);
     expect(await store.tick(spec)).toMatchObject({ kind: "state", state: { frontier: 10 } });
     // Four come in: 4 active + 6 still expected is still the cap.
-    const claims = new Map([[0, 4]]);
+    const consumed = [1, 2, 3, 4].map((position) => ({ position, device: null }));
     t.advance(1000);
-    expect(await store.tick(spec, { claims, seen: ["v0", "v1", "v2", "v3"] })).toMatchObject({
+    expect(await store.tick(spec, { consumed, seen: ["v0", "v1", "v2", "v3"] })).toMatchObject({
       kind: "state",
       state: { frontier: 10, active: 4 },
     });
@@ -50,7 +50,7 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
         if (admittedAt.has(position)) continue;
         admittedAt.set(position, t.now());
         lastUse.set(position, t.now());
-        instance.recordClaim(position, `q${position - 1}`);
+        instance.consumePlace(position, `q${position - 1}`, Math.floor(t.now() / 1000), null);
       }
       for (const [position, at] of admittedAt) {
         if (t.now() - at < 10_000 && (t.now() - at) % 5000 === 0 && t.now() > at) {
@@ -77,7 +77,7 @@ describe.each(stores)("active-users cap (MAX_ACTIVE): %s", (_name, makeStore) =>
     for (let i = 0; i < 20; i++) await store.join(spec, { visitorId: `r${i}`, draw: 0 });
     t.advance(1000);
     await here.read();
-    for (let position = 2; position <= 5; position++) here.recordClaim(position, `r${position - 1}`);
+    for (let position = 2; position <= 5; position++) here.consumePlace(position, `r${position - 1}`, 0, null);
     t.advance(1000);
     const full = await here.read();
     expect(full).toMatchObject({ kind: "known", frontier: 5 });

@@ -13,9 +13,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { rateOf } from "../../worker/model/admission.ts";
-import { bucketOf } from "../../worker/model/compensation.ts";
 import { RedisStore } from "../../worker/store/redis.ts";
-import type { JoinOutcome, TickOutcome } from "../../worker/store/store.ts";
+import type { ConsumedPlace, JoinOutcome, TickOutcome } from "../../worker/store/store.ts";
 import { clock, newArrival, redisClient, room } from "../support/stores.ts";
 
 /** Bounded so the file runs in seconds on a shared 2-core machine. */
@@ -57,8 +56,8 @@ class Observer {
   frontier = 0;
   lastTicket = 0;
   admitted = 0;
-  /** Admissions to report as claims, by claims bucket (newcomers let in by JOIN count themselves). */
-  pending = new Map<number, number>();
+  /** Admissions to report as places used, each a claim (newcomers let in by JOIN count themselves). */
+  pending: ConsumedPlace[] = [];
 
   /** Takes in one call's outcome at `step`: a JOIN that lets its newcomer in counts that claim itself. */
   see(outcome: JoinOutcome | TickOutcome, step: number, frontierBefore: number): void {
@@ -85,16 +84,16 @@ class Observer {
     for (let position = this.admitted + 1; position <= reached; position++) {
       if (this.admittedAt[position] === undefined) {
         this.admittedAt[position] = step;
-        this.pending.set(bucketOf(position), (this.pending.get(bucketOf(position)) ?? 0) + 1);
+        this.pending.push({ position, device: null });
       }
     }
     this.admitted = Math.max(this.admitted, reached);
   }
 
-  takeClaims(): Map<number, number> {
-    const claims = this.pending;
-    this.pending = new Map();
-    return claims;
+  takePlaces(): ConsumedPlace[] {
+    const places = this.pending;
+    this.pending = [];
+    return places;
   }
 }
 
@@ -126,17 +125,17 @@ describe("admission properties against real Redis", () => {
             const before = seen.frontier;
             if (op.kind === "lagging-tick") {
               lag = op.lagMs;
-              seen.see(await store.tick(spec, { claims: seen.takeClaims() }), step, before);
+              seen.see(await store.tick(spec, { consumed: seen.takePlaces() }), step, before);
               lag = 0;
             } else {
-              // One instance's tick carries the claims report; the others have nothing to report.
+              // One instance's tick carries the places-used report; the others have nothing to report.
               const reporter = op.calls.indexOf("tick");
-              const claims = reporter === -1 ? undefined : seen.takeClaims();
+              const consumed = reporter === -1 ? undefined : seen.takePlaces();
               const outcomes = await Promise.all(
                 op.calls.map((call, i) =>
                   call === "join"
                     ? store.join(spec, newArrival())
-                    : store.tick(spec, i === reporter && claims ? { claims } : undefined),
+                    : store.tick(spec, i === reporter && consumed ? { consumed } : undefined),
                 ),
               );
               for (const outcome of outcomes) seen.see(outcome, step, before);
@@ -144,8 +143,8 @@ describe("admission properties against real Redis", () => {
             calls += 1;
             seen.admitUpTo(step);
             // Instances report what they let in within about a second: here, at once.
-            if (seen.pending.size > 0)
-              seen.see(await store.tick(spec, { claims: seen.takeClaims() }), step, seen.frontier);
+            if (seen.pending.length > 0)
+              seen.see(await store.tick(spec, { consumed: seen.takePlaces() }), step, seen.frontier);
             seen.admitUpTo(step);
 
             const elapsed = latest - firstCallAt;

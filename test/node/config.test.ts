@@ -77,10 +77,33 @@ describe("parseConfig", () => {
     ["TICKET_SECRET", "short"],
     ["NEW_TICKETS_PER_IP_PER_MINUTE", "-1"],
     ["NEW_TICKETS_PER_IP_PER_MINUTE", "lots"],
+    ["SESSION_MAX_MINUTES", "0"],
+    ["SESSION_MAX_MINUTES", "forever"],
+    ["PASS_BINDING", "cookie"],
   ])("rejects %s=%j with a message naming it", (name, value) => {
     const problems = problemsOf({ ...dev, [name]: value });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(name);
+  });
+
+  it("bounds a session absolutely: SESSION_MAX_MINUTES, 60 by default, at least SESSION_MINUTES", () => {
+    expect(parseConfig(dev).sessionMaxSeconds).toBe(3600);
+    expect(parseConfig({ ...dev, SESSION_MINUTES: "30", SESSION_MAX_MINUTES: "30" }).sessionMaxSeconds).toBe(1800);
+    expect(problemsOf({ ...dev, SESSION_MINUTES: "20", SESSION_MAX_MINUTES: "15" })).toEqual([
+      'SESSION_MAX_MINUTES must be at least SESSION_MINUTES (20): a session cannot end before its first pass does, got "15"',
+    ]);
+    // The default maximum counts too: a longer session must raise it.
+    expect(problemsOf({ ...dev, SESSION_MINUTES: "90" })).toEqual([
+      'SESSION_MAX_MINUTES must be at least SESSION_MINUTES (90): a session cannot end before its first pass does, got "60" (the default: set SESSION_MAX_MINUTES as well)',
+    ]);
+    // One problem per bad value: an invalid SESSION_MINUTES is not compared as well.
+    expect(problemsOf({ ...dev, SESSION_MINUTES: "ten", SESSION_MAX_MINUTES: "0" })).toHaveLength(2);
+  });
+
+  it("binds passes as PASS_BINDING says, tickets as TICKET_BINDING says", () => {
+    expect(parseConfig(dev).requester).toEqual({ perIpLimit: 0, binding: "none", passBinding: "none" });
+    const bound = parseConfig({ ...dev, PASS_BINDING: "ip-prefix", TICKET_BINDING: "user-agent" });
+    expect(bound.requester).toMatchObject({ binding: "user-agent", passBinding: "ip-prefix" });
   });
 
   it("reports every problem at once", () => {

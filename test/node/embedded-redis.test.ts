@@ -15,6 +15,7 @@ import {
   prequeueKey,
   roomKeys,
   settingsKey,
+  stampsKey,
 } from "../../worker/store/keys.ts";
 import { CLAIM_LUA } from "../../worker/store/lua/claim.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA } from "../../worker/store/lua/events.ts";
@@ -135,6 +136,32 @@ describe("EmbeddedRedis against redis-server: commands", () => {
       ["HINCRBY", `${p}h`, "new", "-3"],
       ["HGETALL", `${p}h`],
       ["GET", `${p}h`],
+      ["SETBIT", `${p}b`, "7", "1"],
+      ["SETBIT", `${p}b`, "7", "1"],
+      ["SETBIT", `${p}b`, "0", "1"],
+      ["SETBIT", `${p}b`, "100", "1"],
+      ["GETBIT", `${p}b`, "7"],
+      ["GETBIT", `${p}b`, "6"],
+      ["GETBIT", `${p}b`, "100000"],
+      ["GETBIT", `${p}none`, "3"],
+      ["SETBIT", `${p}b`, "100", "0"],
+      ["GET", `${p}b`],
+      ["SETBIT", `${p}b`, "-1", "1"],
+      ["SETBIT", `${p}b`, "4294967296", "1"],
+      ["SETBIT", `${p}b`, "x", "1"],
+      ["SETBIT", `${p}b`, "1", "2"],
+      ["SETBIT", `${p}b`, "1", "-1"],
+      ["SETBIT", `${p}b`, "1", "x"],
+      ["SETBIT", `${p}h`, "1", "1"],
+      ["SETBIT", `${p}h`, "x", "1"],
+      ["GETBIT", `${p}h`, "1"],
+      ["GETBIT", `${p}b`, "007"],
+      ["SETBIT", `${p}b`],
+      ["SET", `${p}bs`, "123"],
+      ["PEXPIRE", `${p}bs`, "100000"],
+      ["SETBIT", `${p}bs`, "2", "0"],
+      ["GET", `${p}bs`],
+      ["PTTL", `${p}bs`],
       ["ZADD", `${p}h`, "1", "m"],
       ["ZADD", `${p}z`, "1", "b", "1", "a", "1", "B", "1", "", "0.5", "c", "-inf", "d", "+inf", "e"],
       ["ZADD", `${p}z`, "x", "y"],
@@ -191,7 +218,7 @@ describe("EmbeddedRedis against redis-server: commands", () => {
     expect(await dump((a) => onEmbedded(engine, a), p)).toEqual(await dump(onReal, p));
   });
 
-  it("agrees with Redis on random command sequences (strings, hashes, sorted sets, bad arguments)", async () => {
+  it("agrees with Redis on random command sequences (strings, bits, hashes, sorted sets, bad arguments)", async () => {
     const values = ["0", "1", "-1", "10", "007", "1.5", "abc", "", "9223372036854775807", "é", " 1", "+1", "1e3"];
     const scores = [
       "0",
@@ -213,6 +240,7 @@ describe("EmbeddedRedis against redis-server: commands", () => {
     const members = ["a", "b", "B", "aa", "", "é", "z\u00ff"];
     const fields = ["f", "g", "h"];
     const ranks = ["0", "1", "-1", "-2", "2", "10", "-10", "x"];
+    const offsets = ["0", "1", "7", "8", "15", "100", "-1", "x", "4294967296"];
     const pick = <T>(items: readonly T[]) => fc.constantFrom(...items);
     const command = (p: string) => {
       const key = pick(["s", "h", "z", "x"].map((k) => p + k));
@@ -240,6 +268,8 @@ describe("EmbeddedRedis against redis-server: commands", () => {
           pick(ranks),
         ),
         fc.tuple(fc.constant("PEXPIRE"), key, pick(["100000", "0", "-5", "x"]), pick(["NX", "XX", "GT", "LT"])),
+        fc.tuple(fc.constant("SETBIT"), key, pick(offsets), pick(["0", "1", "1", "2", "x"])),
+        fc.tuple(fc.constant("GETBIT"), key, pick(offsets)),
       );
     };
     await fc.assert(
@@ -496,7 +526,8 @@ interface Room {
 }
 
 interface ReportInput {
-  readonly claims: readonly [number, number][];
+  /** Places used: a position (some not valid ones) and a device hint ("" = none; some not hex, some too long). */
+  readonly consumed: readonly (readonly [position: number, device: string])[];
   readonly seen: readonly number[];
   readonly released: readonly [number, number][];
 }
@@ -519,6 +550,8 @@ type Op =
       readonly draw: number;
       readonly client: string;
       readonly report: ReportInput;
+      /** Stamps spent on the place: which of a few ids, and when each may be forgotten (ms from now). */
+      readonly stamps: readonly (readonly [id: number, forgetIn: number])[];
     }
   | { readonly kind: "tick"; readonly report: ReportInput; readonly since: number }
   /** `known`: claim the visitor-th pre-queue entry handed out so far, if any (random pairs rarely match one). */
@@ -538,7 +571,7 @@ function admissionArgs(room: Room, now: number, report: ReportInput): string[] {
     room.mode,
     String(now),
     String(room.ttlMs),
-    [...new Map(report.claims)].map(([bucket, count]) => `${bucket}:${count}`).join(","),
+    report.consumed.map(([position, device]) => (device === "" ? `${position}` : `${position}.${device}`)).join(","),
     report.seen.map(subject).join(","),
     report.released.map(([who, ago]) => `${subject(who)}@${Math.floor(now - ago)}`).join(","),
     String(room.maxActive),
@@ -580,13 +613,14 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
     case "join":
       yield evalOf(
         JOIN_LUA,
-        [...keys, clientsKey(room.name, Math.floor(now / MINUTE))],
+        [...keys, clientsKey(room.name, Math.floor(now / MINUTE)), stampsKey(room.name)],
         [
           ...admissionArgs(room, now, op.report),
           subject(op.visitor),
           String(op.draw),
           String(room.perClient),
           op.client,
+          op.stamps.map(([id, forgetIn]) => `stamp-${id}@${Math.floor(now + forgetIn)}`).join(","),
         ],
       );
       return;
@@ -594,11 +628,12 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
       yield evalOf(TICK_LUA, keys, [
         ...admissionArgs(room, now, op.report),
         String(op.since === 0 ? 0 : now - op.since),
+        String(op.since === 0 ? 0 : now - op.since),
       ]);
       return;
     case "claim":
       yield evalOf(CLAIM_LUA, keys, [
-        ...admissionArgs(room, now, { claims: [], seen: [], released: [] }),
+        ...admissionArgs(room, now, { consumed: [], seen: [], released: [] }),
         String(op.seq),
         subject(op.visitor),
       ]);
@@ -629,13 +664,16 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
 }
 
 const report: fc.Arbitrary<ReportInput> = fc.record({
-  claims: fc.array(fc.tuple(fc.integer({ min: -1, max: 30 }), fc.integer({ min: 0, max: 6 })), { maxLength: 3 }),
+  consumed: fc.array(
+    fc.tuple(fc.integer({ min: -1, max: 40 }), fc.constantFrom("", "", "ab12cd34", "0f", "zz", "0123456789abcdef0")),
+    { maxLength: 6 },
+  ),
   seen: fc.array(fc.integer({ min: 0, max: 15 }), { maxLength: 4 }),
   released: fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 5 * MINUTE })), {
     maxLength: 2,
   }),
 });
-const quiet: ReportInput = { claims: [], seen: [], released: [] };
+const quiet: ReportInput = { consumed: [], seen: [], released: [] };
 const MODES = ["auto", "queue-all", "paused", "closed", "passthrough"];
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -654,6 +692,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
       client: fc.constantFrom("", "c1", "c2"),
       report: fc.oneof(fc.constant(quiet), report),
+      // Often the same few ids, so a stamp is spent again; some forgotten before the next call.
+      stamps: fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: -MINUTE, max: 15 * MINUTE })), {
+        maxLength: 2,
+      }),
     }),
   },
   {
@@ -756,12 +798,13 @@ async function replay(shape: Omit<Room, "name" | "ttlMs">, start: number, ops: r
 }
 
 const plainRoom = { rate: 600, mode: "auto", maxActive: 0, sessionMs: 600_000, perClient: 0 };
-const visit = (visitor: number, client = ""): Op => ({
+const visit = (visitor: number, client = "", stamps: readonly (readonly [number, number])[] = []): Op => ({
   kind: "join",
   visitor,
   draw: visitor / 10,
   client,
   report: quiet,
+  stamps,
 });
 
 describe("EmbeddedRedis against redis-server: the project's scripts", () => {
@@ -784,7 +827,19 @@ describe("EmbeddedRedis against redis-server: the project's scripts", () => {
       { kind: "claim", seq: 1, visitor: 2, known: false },
       { kind: "claim", seq: 1, visitor: 1, known: false },
       { kind: "claim", seq: 1, visitor: 5, known: false },
-      { kind: "tick", report: { claims: [[0, 2]], seen: [1, 2], released: [[1, 500]] }, since: 0 },
+      {
+        kind: "tick",
+        report: {
+          consumed: [
+            [1, ""],
+            [2, "ab12cd34"],
+            [2, "ab12cd34"],
+          ],
+          seen: [1, 2],
+          released: [[1, 500]],
+        },
+        since: 0,
+      },
       { kind: "read" },
       { kind: "history" },
     ]);
@@ -800,7 +855,40 @@ describe("EmbeddedRedis against redis-server: the project's scripts", () => {
         visit(4),
         { kind: "advance", ms: 7_000 },
       ]),
-      { kind: "tick", report: { claims: [[0, 3]], seen: [1, 2, 3, 4], released: [] }, since: 0 },
+      {
+        kind: "tick",
+        report: {
+          consumed: [
+            [1, ""],
+            [2, ""],
+            [3, ""],
+          ],
+          seen: [1, 2, 3, 4],
+          released: [],
+        },
+        since: 0,
+      },
+    ]);
+  });
+
+  it("agree on stamps: spent with a place, refused when spent, kept when nothing is given, forgotten in time", async () => {
+    await replay({ ...plainRoom, perClient: 2 }, 1_800_000_000_000, [
+      visit(1, "", [[0, 10 * MINUTE]]),
+      visit(2, "", [[0, 10 * MINUTE]]),
+      visit(3, "", [
+        [1, 10 * MINUTE],
+        [0, 10 * MINUTE],
+      ]),
+      visit(4, "c1"),
+      visit(5, "c1"),
+      visit(6, "c1", [[2, MINUTE]]),
+      { kind: "settings", values: ["", "closed", "", ""] },
+      visit(7, "", [[3, MINUTE]]),
+      { kind: "settings", values: ["", "auto", "", ""] },
+      visit(8, "", [[3, MINUTE]]),
+      visit(9, "", [[2, MINUTE]]),
+      { kind: "advance", ms: 11 * MINUTE },
+      visit(10, "", [[0, 10 * MINUTE]]),
     ]);
   });
 
@@ -818,8 +906,11 @@ describe("EmbeddedRedis against redis-server: the project's scripts", () => {
 
   it("reached every outcome of JOIN and CLAIM in the replays above (so a weak generator cannot pass unnoticed)", () => {
     expect(reached.calls).toBeGreaterThan(500);
-    // Joins: queued, admitted, closed, passthrough, pre-queued, limited; claims: placed, not started, unknown.
-    const wanted = ["join:0", "join:1", "join:2", "join:3", "join:4", "join:5", "claim:1", "claim:2", "claim:3"];
+    // Joins: queued, admitted, closed, passthrough, pre-queued, limited, stamp used; claims: placed, not started, unknown.
+    const wanted = [
+      ...["join:0", "join:1", "join:2", "join:3", "join:4", "join:5", "join:6"],
+      ...["claim:1", "claim:2", "claim:3"],
+    ];
     expect([...reached.outcomes].sort()).toEqual(expect.arrayContaining(wanted));
   });
 });
@@ -875,12 +966,19 @@ describe("EmbeddedRedis.scriptClient", () => {
         kind: "schedule",
         events: [{ seq: 0, startsIn: 2, lead: 5, lasts: null, perMinute: 6, mode: null, shuffleAtStart: true }],
       },
-      { kind: "join", visitor: 1, draw: 0.25, client: "", report: quiet },
+      { kind: "join", visitor: 1, draw: 0.25, client: "", report: quiet, stamps: [[0, MINUTE]] },
       { kind: "read" },
       { kind: "advance", ms: 3 * MINUTE },
-      { kind: "join", visitor: 2, draw: 0.5, client: "", report: { claims: [[0, 1]], seen: [1], released: [] } },
+      {
+        kind: "join",
+        visitor: 2,
+        draw: 0.5,
+        client: "",
+        report: { consumed: [[1, "ab12cd34"]], seen: [1], released: [] },
+        stamps: [[0, MINUTE]],
+      },
       { kind: "claim", seq: 1, visitor: 1, known: false },
-      { kind: "tick", report: { claims: [], seen: [], released: [[2, 1000]] }, since: 0 },
+      { kind: "tick", report: { consumed: [], seen: [], released: [[2, 1000]] }, since: 0 },
       { kind: "history" },
     ];
     const versions = { real: "0", local: "0" };

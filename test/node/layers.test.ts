@@ -58,7 +58,8 @@ describe("worker layers", () => {
       for (const target of relativeImports(file)) {
         const to = layerOf(target);
         if (to === from || target === join(WORKER, "errors.ts")) continue;
-        if (!(ALLOWED[from] ?? []).includes(to)) violations.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
+        if (!(ALLOWED[from] ?? []).includes(to))
+          violations.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
       }
     }
     expect(violations).toEqual([]);
@@ -67,5 +68,17 @@ describe("worker layers", () => {
   it("never imports the Node-side tools", () => {
     const offenders = files.filter((file) => relativeImports(file).some((t) => layerOf(t) === "tools"));
     expect(offenders.map((f) => relative(ROOT, f))).toEqual([]);
+  });
+
+  it("names every file in the README's layout section", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Layout"), readme.indexOf("\n## ", readme.indexOf("## Layout") + 1));
+    const named = (file: string) => section.includes(file.split("/").at(-1) ?? file);
+    const listed = [
+      ...files,
+      ...sources(join(ROOT, "origin-adapter")),
+      ...readdirSync(join(ROOT, "tools")).map((name) => join(ROOT, "tools", name)),
+    ].filter((file) => !file.endsWith(".md"));
+    expect(listed.filter((file) => !named(file)).map((file) => relative(ROOT, file))).toEqual([]);
   });
 });

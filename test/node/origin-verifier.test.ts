@@ -51,9 +51,10 @@ describe("a pass signed by the worker", () => {
     const result = await verifier.verify(await workerPass(key, { visitor: "v-42" }));
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    expect(Object.keys(result.claims).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "nbf", "room", "sub"]);
+    expect(Object.keys(result.claims).sort()).toEqual(["adm", "aud", "exp", "iat", "iss", "jti", "nbf", "room", "sub"]);
     expect(result.claims).toMatchObject({ iss: "anteroom", aud: "anteroom-origin", sub: "v-42", room: "default" });
     expect(result.claims.exp - result.claims.iat).toBe(600);
+    expect(result.claims.adm).toBe(result.claims.iat);
   });
 
   it("verifies with the one public JWK given as `jwk`", async () => {
@@ -221,6 +222,24 @@ describe("the rejection matrix", () => {
     await expectCode(await sign({ ...passClaims(), nbf: "soon" }), "malformed");
   });
 
+  it("a pass granting a longer session than maxSessionSeconds is malformed: a ten-year exp, or too long after adm", async () => {
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: key.kid, typ: "JWT" }).sign(key.keyring.signing.key);
+    const now = Math.floor(Date.now() / 1000);
+    const tenYears = await sign({ ...passClaims(now), exp: now + 10 * 365 * 86_400 });
+    await expectCode(tenYears, "malformed");
+    // A renewed pass counts from the admission: issued now for 10 minutes, admitted 50 minutes ago is the most.
+    await expectCode(await sign({ ...passClaims(now), adm: now - 3001 }), "malformed");
+    expect((await verifier.verify(await sign({ ...passClaims(now), adm: now - 3000 }))).ok).toBe(true);
+    // A pass without adm (signed before the claim existed) counts from iat.
+    expect((await verifier.verify(await sign({ ...passClaims(now), exp: now + 3600 }))).ok).toBe(true);
+    await expectCode(await sign({ ...passClaims(now), exp: now + 3601 }), "malformed");
+    // An origin whose room allows longer sessions says so.
+    const longer = createAdmissionVerifier({ jwks: key.jwks, maxSessionSeconds: 4 * 3600 });
+    expect((await longer.verify(await sign({ ...passClaims(now), exp: now + 4 * 3600 }))).ok).toBe(true);
+    expect(await longer.verify(tenYears)).toEqual({ ok: false, code: "malformed" });
+  });
+
   it("never throws, whatever it is given", async () => {
     const odd: unknown[] = [42, {}, { headers: null }, { headers: { "anteroom-pass": 5 } }, [], Symbol("x"), () => 1];
     for (const source of odd) {
@@ -350,6 +369,10 @@ describe("options", () => {
       "jwksTimeoutMs",
     );
     expectOptionError(() => createAdmissionVerifier({ jwks: key.jwks, room: [] }), "room");
+    expectOptionError(
+      () => createAdmissionVerifier({ jwks: key.jwks, maxSessionSeconds: Number.NaN }),
+      "maxSessionSeconds",
+    );
     expectOptionError(() => createAdmissionVerifier({ jwks: key.jwks, issuer: "" }), "issuer");
   });
 

@@ -2,12 +2,12 @@ import { SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { StoreFallback } from "../../worker/gate/fallback.ts";
 import { evaluate, type GateDeps } from "../../worker/gate/gate.ts";
+import { Memo } from "../../worker/gate/memo.ts";
 import { PassMemo } from "../../worker/gate/pass-memo.ts";
 import { RoomLink } from "../../worker/gate/room-link.ts";
-import { MemoryStore } from "../../worker/store/memory.ts";
 import { type PassOptions, readPass, signPass } from "../../worker/tokens/pass.ts";
 import { testKey } from "../support/passes.ts";
-import { room, T0 } from "../support/stores.ts";
+import { embeddedStore, room, T0 } from "../support/stores.ts";
 
 const SESSION_SECONDS = 600;
 
@@ -120,7 +120,7 @@ describe("the gate with its pass memo", () => {
     let now = T0;
     const clock = () => now;
     const spec = { ...room(60), sessionMs: SESSION_SECONDS * 1000 };
-    const store = new MemoryStore(clock);
+    const store = embeddedStore(clock);
     const pass = { ...(await passOptions()), room: spec.room };
     const stamps = { key: new TextEncoder().encode("s".repeat(40)), issuer: "anteroom", room: spec.room };
     const { memo, verified } = countingMemo(pass);
@@ -136,6 +136,8 @@ describe("the gate with its pass memo", () => {
       offerSeconds: 300,
       turnstile: null,
       probe: { ...stamps, mode: "off" },
+      placements: new Memo(),
+      spentStamps: new Memo(),
     };
     return { deps, verified, setNow: (ms: number) => (now = ms) };
   }

@@ -1,14 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { Redis } from "@upstash/redis";
+import { describe, expect, inject, it } from "vitest";
 import { capPace, PaceTrail } from "../../worker/gate/cap-pace.ts";
+import { ConsumedPlaces, PLACE_GRACE_MS, REMEMBERED_POSITIONS } from "../../worker/gate/consumed.ts";
 import { Denylist } from "../../worker/gate/denylist.ts";
-import { Outbox } from "../../worker/gate/outbox.ts";
+import { Outbox, PLACES_PENDING, PLACES_PER_REPORT } from "../../worker/gate/outbox.ts";
 import { RoomLink } from "../../worker/gate/room-link.ts";
 import { frontierNow, RoomView } from "../../worker/gate/room-view.ts";
 import type { FrontierView, Mode, Settings } from "../../worker/model/admission.ts";
-import { bucketOf } from "../../worker/model/compensation.ts";
+import { roomKeys } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import type { AdmissionStore } from "../../worker/store/store.ts";
-import { clock, room, stores, T0 } from "../support/stores.ts";
+import { clock, redisClient, room, stores, T0 } from "../support/stores.ts";
 
 const SETTINGS: Settings = { perMinute: 600, mode: "auto", sessionMinutes: null, maxActive: null, version: 0 };
 
@@ -128,16 +130,23 @@ describe("Outbox: what an instance reports with its next script call", () => {
     outbox.release("d", T0);
     const parcel = outbox.take();
     expect(parcel).toEqual({
-      claims: new Map([[bucketOf(12), 2]]),
+      consumed: [
+        { position: 12, device: null },
+        { position: 15, device: null },
+      ],
       seen: ["a", "b", "c"],
       released: [{ subject: "d", at: T0 }],
     });
-    expect(outbox.take()).toEqual({ claims: new Map(), seen: [], released: [] });
-    outbox.claim(13, "e", T0 + 1);
+    expect(outbox.take()).toEqual({ consumed: [], seen: [], released: [] });
+    outbox.claim(13, "e", T0 + 1, "ab12cd34");
     outbox.release("f", T0 + 1);
     outbox.giveBack(parcel);
     expect(outbox.take()).toEqual({
-      claims: new Map([[bucketOf(12), 3]]),
+      consumed: [
+        { position: 12, device: null },
+        { position: 15, device: null },
+        { position: 13, device: "ab12cd34" },
+      ],
       seen: ["e", "a", "b", "c"],
       released: [
         { subject: "d", at: T0 },
@@ -165,6 +174,93 @@ describe("Outbox: what an instance reports with its next script call", () => {
     outbox.forget(T0 + 1);
     outbox.visit("c", T0 + 2, 60_000);
     expect(outbox.take().seen).toEqual(["c"]);
+  });
+});
+
+describe("Outbox: places used, bounded", () => {
+  it("reports at most PLACES_PER_REPORT places a call, keeps the rest for the next, and drops the oldest past PLACES_PENDING", () => {
+    const outbox = new Outbox();
+    for (let position = 1; position <= PLACES_PENDING + 10; position++) outbox.claim(position, "s", T0);
+    const first = outbox.take().consumed;
+    expect(first).toHaveLength(PLACES_PER_REPORT);
+    expect(first[0]).toEqual({ position: 11, device: null });
+    let reported = first.length;
+    for (let call = 0; call < 100 && reported < PLACES_PENDING; call++) reported += outbox.take().consumed.length;
+    expect(reported).toBe(PLACES_PENDING);
+    expect(outbox.take().consumed).toEqual([]);
+  });
+});
+
+describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clock)", () => {
+  it("lets a place in once; a copy is spent, the same device within the grace is let in again", () => {
+    const places = new ConsumedPlaces();
+    expect(places.consume(12, "ab12cd34ffff", T0)).toBe("first");
+    expect(places.consume(12, "99999999", T0 + 1)).toBe("spent");
+    expect(places.consume(12, null, T0 + 1)).toBe("spent");
+    // The hint is kept short (8 hex): the same client's full hint matches it.
+    expect(places.consume(12, "ab12cd34ffff", T0 + PLACE_GRACE_MS)).toBe("again");
+    expect(places.consume(12, "ab12cd34", T0 + PLACE_GRACE_MS + 1)).toBe("spent");
+    // Without a hint there is no grace: the place is used, and nothing can show it is the same client.
+    expect(places.consume(13, null, T0)).toBe("first");
+    expect(places.consume(13, null, T0)).toBe("spent");
+  });
+
+  it("learns other instances' places from the feed, with their device, and moves its cursor", () => {
+    const places = new ConsumedPlaces();
+    places.learn(
+      {
+        places: [
+          { position: 5, device: "ab12cd34", at: T0 },
+          { position: 6, device: null, at: T0 },
+        ],
+        cursor: T0 + 3,
+      },
+      T0 + 1000,
+    );
+    expect(places.cursor).toBe(T0 + 3);
+    expect(places.highest).toBe(6);
+    expect(places.consume(5, "ab12cd34", T0 + 2000)).toBe("again");
+    expect(places.consume(5, "11111111", T0 + 2000)).toBe("spent");
+    expect(places.consume(6, "ab12cd34", T0 + 2000)).toBe("spent");
+    expect(places.consume(7, "ab12cd34", T0 + 2000)).toBe("first");
+    // An older cursor never moves it back; a reset (the store lost its state) forgets everything.
+    places.learn({ places: [], cursor: T0 }, T0 + 3000);
+    expect(places.cursor).toBe(T0 + 3);
+    places.reset();
+    expect(places.cursor).toBe(0);
+    expect(places.consume(5, "11111111", T0 + 3000)).toBe("first");
+  });
+
+  it("takes the store's word on who used a place first over a use made here before hearing of it", () => {
+    const places = new ConsumedPlaces();
+    expect(places.consume(20, "aaaaaaaa", T0)).toBe("first");
+    expect(places.heldBy(20, "aaaaaaaa")).toBe(true);
+    // The feed brings this instance's own first use back: nothing changes.
+    places.learn({ places: [{ position: 20, device: "aaaaaaaa", at: T0 }], cursor: T0 + 1 }, T0 + 10);
+    expect(places.heldBy(20, "aaaaaaaa")).toBe(true);
+    // Another instance's client used place 21 first; a copy let in here meanwhile was a copy's admission.
+    expect(places.consume(21, "aaaaaaaa", T0)).toBe("first");
+    places.learn({ places: [{ position: 21, device: "bbbbbbbb", at: T0 - 5 }], cursor: T0 + 2 }, T0 + 10);
+    expect(places.heldBy(21, "aaaaaaaa")).toBe(false);
+    expect(places.heldBy(21, "bbbbbbbb")).toBe(true);
+    expect(places.consume(21, "bbbbbbbb", T0 + 20)).toBe("again");
+    expect(places.consume(21, "aaaaaaaa", T0 + 20)).toBe("spent");
+    // Nothing known of a place: no reason to doubt its holder.
+    expect(places.heldBy(99, "cccccccc")).toBe(true);
+  });
+
+  it("remembers the last REMEMBERED_POSITIONS positions behind the newest, in a window that slides", () => {
+    const places = new ConsumedPlaces();
+    expect(places.consume(3, null, T0)).toBe("first");
+    const far = REMEMBERED_POSITIONS + 100;
+    expect(places.consume(far, null, T0)).toBe("first");
+    expect(places.consume(far, null, T0)).toBe("spent");
+    // Still within the window behind the newest.
+    expect(places.consume(far - REMEMBERED_POSITIONS / 2, null, T0)).toBe("first");
+    expect(places.consume(far - REMEMBERED_POSITIONS / 2, null, T0)).toBe("spent");
+    // Slid out: not known as used any more (the store still counts its claim once).
+    expect(places.consume(3, null, T0)).toBe("first");
+    expect(places.consume(3, null, T0)).toBe("first");
   });
 });
 
@@ -279,6 +375,59 @@ describe.each(stores)("RoomLink: the instance's link to the room: %s", (_name, m
     expect(direct).toMatchObject({ kind: "state", state: { active: 2 } });
   }, 15_000);
 
+  it("refuses a place used here at once, and one used elsewhere after its next tick; the store counts it once", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    const here = new RoomLink(store, spec, t.now, 1000);
+    const elsewhere = new RoomLink(store, spec, t.now, 1000);
+    for (let i = 0; i < 30; i++) await store.join(spec, { visitorId: `p${i}`, draw: 0 });
+    await here.read();
+    await elsewhere.read();
+    const issuedAt = Math.floor(t.now() / 1000);
+    expect(here.consumePlace(3, "p2", issuedAt, "aaaaaaaa")).toBe("first");
+    expect(here.consumePlace(3, "p2", issuedAt, "bbbbbbbb")).toBe("spent");
+    expect(here.consumePlace(3, "p2", issuedAt, "aaaaaaaa")).toBe("again");
+    // Elsewhere does not know yet: a copy gets in there once (and is reported too).
+    expect(elsewhere.consumePlace(4, "p3", issuedAt, "cccccccc")).toBe("first");
+    t.advance(1000);
+    await here.tickIfDue();
+    expect(elsewhere.consumePlace(3, "p2", issuedAt, "cccccccc")).toBe("first");
+    await elsewhere.tickIfDue();
+    t.advance(1000);
+    await here.tickIfDue();
+    // Each knows the other's places now; the holder's own device is still let in within the grace.
+    expect(elsewhere.consumePlace(3, "p2", issuedAt, "dddddddd")).toBe("spent");
+    expect(here.consumePlace(4, "p3", issuedAt, "dddddddd")).toBe("spent");
+    expect(here.consumePlace(4, "p3", issuedAt, "cccccccc")).toBe("again");
+    // Positions 3 and 4 were reported three times in all; the store took each in once.
+    const feed = await store.tick(spec, { consumedSince: 0 });
+    if (feed.kind !== "state") throw new Error("store unavailable");
+    expect(feed.consumed.places.map((p) => [p.position, p.device])).toEqual([
+      [3, "aaaaaaaa"],
+      [4, "cccccccc"],
+    ]);
+  });
+
+  it("refuses the ticket of a subject released here or elsewhere, whatever the device", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    const here = new RoomLink(store, spec, t.now, 1000);
+    const elsewhere = new RoomLink(store, spec, t.now, 1000);
+    for (let i = 0; i < 5; i++) await store.join(spec, { visitorId: `q${i}`, draw: 0 });
+    await here.read();
+    await elsewhere.read();
+    const issuedAt = Math.floor(t.now() / 1000);
+    here.recordRelease("q1");
+    expect(here.consumePlace(2, "q1", issuedAt, "aaaaaaaa")).toBe("spent");
+    t.advance(1000);
+    await here.tickIfDue();
+    await elsewhere.tickIfDue();
+    expect(elsewhere.consumePlace(2, "q1", issuedAt, "aaaaaaaa")).toBe("spent");
+    expect(elsewhere.consumePlace(3, "q2", issuedAt, "aaaaaaaa")).toBe("first");
+  });
+
   it("refuses a pass released here at once, and one released elsewhere after its next tick", async () => {
     const t = clock();
     const store = makeStore(t.now);
@@ -294,5 +443,28 @@ describe.each(stores)("RoomLink: the instance's link to the room: %s", (_name, m
     t.advance(1000);
     await elsewhere.tickIfDue();
     expect(elsewhere.isReleased("gone", issuedAt)).toBe(true);
+  });
+});
+
+describe("RoomLink when Redis lost the room (no persistence)", () => {
+  it("forgets the places it knew used, and the store marks no place it has not handed out", async () => {
+    const t = clock();
+    const store = new RedisStore(redisClient(), { now: t.now });
+    const spec = room(600);
+    const link = new RoomLink(store, spec, t.now, 1000);
+    for (let i = 0; i < 5; i++) await store.join(spec, { visitorId: `l${i}`, draw: 0 });
+    await link.read();
+    const issuedAt = Math.floor(t.now() / 1000);
+    expect(link.consumePlace(3, "l2", issuedAt, "aaaaaaaa")).toBe("first");
+    // Redis comes back empty: positions are handed out again from 1.
+    await new Redis({ url: inject("bridgeUrl"), token: inject("bridgeToken") }).del(...roomKeys(spec.room));
+    expect(await store.join(spec, { visitorId: "after", draw: 0 })).toMatchObject({ position: 1 });
+    t.advance(1000);
+    await link.read(); // its tick reports place 3, which the store has not handed out again yet: not marked
+    expect(link.consumePlace(3, "m2", issuedAt, "bbbbbbbb")).toBe("first");
+    for (let i = 0; i < 3; i++) await store.join(spec, { visitorId: `m${i}`, draw: 0 });
+    const feed = await store.tick(spec, { consumedSince: 0 });
+    if (feed.kind !== "state") throw new Error("store unavailable");
+    expect(feed.consumed.places).toEqual([]);
   });
 });

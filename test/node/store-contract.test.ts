@@ -1,8 +1,8 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../tools/bridge.ts";
-import { stateKey } from "../../worker/store/keys.ts";
-import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+import { stampsKey, stateKey } from "../../worker/store/keys.ts";
+import { connectRedis, RedisStore, SPENT_STAMP_GRACE_MS } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 import { claimingTicker, clock, newArrival, redisClient, room, stores, T0 } from "../support/stores.ts";
 
@@ -174,9 +174,16 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect((await from("a")).kind).not.toBe("limited");
   });
 
-  it.each([0, 0.3, 0.6])(
-    "compensates no-shows: with %s abandonment, visitors who come in arrive at the configured rate",
-    async (abandon) => {
+  it.each([
+    [0, 0],
+    [0.3, 0],
+    [0.6, 0],
+    // Copies: every place used is reported again by the next five ticks (copies of its ticket let in by
+    // instances that did not know yet); the store counts each position once, so the ratio stays put.
+    [0.6, 5],
+  ])(
+    "compensates no-shows: with %s abandonment and each place reported %s more times, visitors who come in arrive at the configured rate",
+    async (abandon, copies) => {
       const t = clock();
       const store = makeStore(t.now);
       const perMinute = 600;
@@ -193,7 +200,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
       }
       // Deterministic no-shows: in every run of 10 positions, the first 10 x abandon never come.
       const shows = (position: number) => ((position - 1) % 10) / 10 >= abandon;
-      const ticker = claimingTicker(store, spec, shows, alreadyIn);
+      const ticker = claimingTicker(store, spec, shows, alreadyIn, copies);
       const minutes: number[] = [];
       for (let minute = 0; minute < 3; minute++) {
         const before = ticker.claimed();
@@ -275,6 +282,34 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     }
   });
 
+  it("lets a stamp buy one place: a copy gets nothing, nothing given spends nothing, and spent ids are forgotten in time", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = makeStore(t.now);
+    const spec = { ...room(60), newTicketsPerClientPerMinute: 1 };
+    const stamp = (expiresInMs = 600_000) => ({ id: crypto.randomUUID(), expiresAt: t.now() + expiresInMs });
+    const join = (stamps: readonly { id: string; expiresAt: number }[], client: string | null = null) =>
+      store.join(spec, { ...newArrival(), stamps, client });
+    const probe = stamp();
+    expect(await join([probe])).toMatchObject({ kind: "admitted", position: 1 });
+    // 20 copies of the same stamp (alone, or after a fresh one): nothing given, nothing counted.
+    for (let i = 0; i < 20; i++) {
+      expect(await join(i % 2 ? [probe] : [stamp(), probe])).toEqual({ kind: "stamp_used", id: probe.id });
+    }
+    // Refused copies took no place and spent nothing of the client's share either.
+    expect(await join([stamp()], "c1")).toMatchObject({ kind: "queued", position: 2 });
+    // Nothing given (the client's share is taken; a closed room): the stamp is not spent.
+    const unspent = stamp();
+    expect(await join([unspent], "c1")).toMatchObject({ kind: "limited" });
+    await store.updateSettings(spec, { mode: "closed" });
+    expect(await join([unspent])).toMatchObject({ kind: "closed" });
+    await store.updateSettings(spec, { mode: null });
+    expect(await join([unspent])).toMatchObject({ kind: "queued", position: 3 });
+    expect(await join([unspent])).toEqual({ kind: "stamp_used", id: unspent.id });
+    // Once no instance would accept it (its expiry and the grace), an id is forgotten: the set is bounded by time.
+    t.advance(600_000 + SPENT_STAMP_GRACE_MS + 1);
+    expect(await join([probe])).toMatchObject({ kind: "admitted", position: 4 });
+  });
+
   it("keeps rooms apart", async () => {
     const t = clock();
     const store = makeStore(t.now);
@@ -300,11 +335,21 @@ describe("RedisStore specifics", () => {
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
 
+  it("keeps spent stamps under their documented key, scored by when they may be forgotten", async () => {
+    const store = new RedisStore(redisClient(), { now: () => T0 });
+    const spec = room(60);
+    const stamps = [{ id: crypto.randomUUID(), expiresAt: T0 + 600_000 }];
+    await store.join(spec, { ...newArrival(), stamps });
+    const spent = await raw().zrange<string[]>(stampsKey(spec.room), 0, -1, { withScores: true });
+    expect(spent.map(String)).toEqual([stamps[0]?.id, String(T0 + 600_000 + SPENT_STAMP_GRACE_MS)]);
+    expect(await raw().pttl(stampsKey(spec.room))).toBeGreaterThan(0);
+  });
+
   it("uses Redis TIME when no clock is injected", async () => {
     const store = new RedisStore(redisClient());
     const outcome = await store.join(room(60), newArrival());
     expect(outcome.kind).toBe("admitted");
-    if (outcome.kind === "unavailable" || outcome.kind === "limited") return;
+    if (!("state" in outcome)) return;
     expect(Math.abs(outcome.state.updatedAt - Date.now())).toBeLessThan(5_000);
   });
 

@@ -3,8 +3,11 @@
 // the Redis store (the same scripts on the suite's real redis-server, through
 // the REST bridge and @upstash/redis) get the same random sequences of
 // operations at the same clock, and must answer every one of them alike,
-// field by field: joins (per-client limits, pre-queue arrivals, reports),
-// ticks with reports (claims, seen subjects, releases, releasesSince), claims
+// field by field: joins (per-client limits, pre-queue arrivals, reports,
+// stamps spent, copied and forgotten),
+// ticks with reports (places used, reported again as copies and beyond the
+// last ticket, with devices; seen subjects, releases, releasesSince,
+// consumedSince) and the feeds they read back, claims
 // of pre-queue entries, settings changes, events added and removed as the
 // admin API writes them (pre-queue, shuffle, lottery draws), history and
 // event reads, and clock steps small and large, to and across event
@@ -38,14 +41,21 @@ const WEEK_MS = 7 * 86_400_000;
 /** Pass subjects instances report; the last one is not a subject the store accepts, and is left out. */
 const SUBJECTS = ["s1", "s2", "s3", "s4", "s5", "not,a subject"];
 const CLIENTS = [null, "c1", "c2", "c3"];
+/** Stamps newcomers spend (cookie check, Turnstile proof): a few ids, so copies come back; the last is not an id the store accepts, and is left out. */
+const STAMPS = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID(), "not,an id"];
+
+/** Device hints of places used; the last is not hex, and is left out (the place is reported without it). */
+const DEVICES = [null, "ab12cd34", "0f", "not hex"];
 
 interface ReportSpec {
-  /** Buckets counted back from the one of the last ticket, and their claims. */
-  readonly claims: readonly (readonly [back: number, count: number])[];
+  /** Places used: positions counted back from the last ticket (often the same again: copies), and their device. */
+  readonly consumed: readonly (readonly [back: number, device: number])[];
   readonly seen: readonly number[];
   readonly released: readonly (readonly [subject: number, agoMs: number])[];
   /** Read releases from the last cursor returned (else from 0). */
   readonly fromCursor: boolean;
+  /** Read the places used from the last cursor returned (else from 0). */
+  readonly consumedFromCursor: boolean;
 }
 
 interface EventSpec {
@@ -58,7 +68,14 @@ interface EventSpec {
 }
 
 type Op =
-  | { readonly kind: "join"; readonly client: number; readonly draw: number; readonly report: ReportSpec | null }
+  | {
+      readonly kind: "join";
+      readonly client: number;
+      readonly draw: number;
+      readonly report: ReportSpec | null;
+      /** Stamps spent on the place: which, and when each expires (ms from now; some soon, so they are forgotten). */
+      readonly stamps: readonly (readonly [stamp: number, expiresInMs: number])[];
+    }
   | { readonly kind: "tick"; readonly report: ReportSpec | null }
   /** A call from an instance whose clock is behind. */
   | { readonly kind: "lagging"; readonly lagMs: number; readonly join: boolean; readonly draw: number }
@@ -74,10 +91,11 @@ type Op =
   | { readonly kind: "to-boundary"; readonly pick: number; readonly offsetMs: number };
 
 const report: fc.Arbitrary<ReportSpec> = fc.record({
-  claims: fc.array(fc.tuple(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 10 })), { maxLength: 3 }),
+  consumed: fc.array(fc.tuple(fc.integer({ min: -2, max: 30 }), fc.nat(DEVICES.length - 1)), { maxLength: 6 }),
   seen: fc.array(fc.nat(SUBJECTS.length - 1), { maxLength: 4 }),
   released: fc.array(fc.tuple(fc.nat(SUBJECTS.length - 1), fc.integer({ min: 0, max: 120_000 })), { maxLength: 2 }),
   fromCursor: fc.boolean(),
+  consumedFromCursor: fc.boolean(),
 });
 
 const orNull = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
@@ -113,6 +131,9 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       // The lottery number the gate draws: one value, given to both stores.
       draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
       report: orNull(report),
+      stamps: fc.array(fc.tuple(fc.nat(STAMPS.length - 1), fc.integer({ min: -90_000, max: 600_000 })), {
+        maxLength: 2,
+      }),
     }),
   },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("tick" as const), report: orNull(report) }) },
@@ -169,6 +190,9 @@ const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc.record({
 class Run {
   lastTicket = 0;
   cursor = 0;
+  consumedCursor = 0;
+  /** Places used that ticks read back from the feed, over the run (both stores read the same). */
+  placesRead = 0;
   /** Pre-queued visitors: their event and id. */
   readonly prequeued: { event: number; visitorId: string }[] = [];
   /** The events as last written, and the version of the list before the last write. */
@@ -178,26 +202,35 @@ class Run {
 
   report(spec: ReportSpec | null, now: number): Report | undefined {
     if (spec === null) return undefined;
-    const top = Math.floor(this.lastTicket / 10);
-    const claims = new Map<number, number>();
-    for (const [back, count] of spec.claims) claims.set(Math.max(0, top - back), count);
+    const consumed = spec.consumed.map(([back, device]) => ({
+      position: this.lastTicket - back,
+      device: DEVICES[device] ?? null,
+    }));
     const released: Release[] = spec.released.map(([subject, ago]) => ({
       subject: SUBJECTS[subject] ?? "",
       at: now - ago,
     }));
     return {
-      claims,
+      consumed,
       seen: spec.seen.map((i) => SUBJECTS[i] ?? ""),
       released,
       releasesSince: spec.fromCursor ? this.cursor : 0,
+      consumedSince: spec.consumedFromCursor ? this.consumedCursor : 0,
     };
   }
 
   /** Takes in what a call answered (both stores answered it alike). */
   see(outcome: unknown): void {
-    const o = outcome as { kind?: string; state?: { lastTicket?: number }; releases?: { cursor?: number } };
+    const o = outcome as {
+      kind?: string;
+      state?: { lastTicket?: number };
+      releases?: { cursor?: number };
+      consumed?: { cursor?: number; places?: readonly unknown[] };
+    };
     if (o.state?.lastTicket !== undefined) this.lastTicket = Math.max(this.lastTicket, o.state.lastTicket);
     if (o.releases?.cursor !== undefined) this.cursor = o.releases.cursor;
+    if (o.consumed?.cursor !== undefined) this.consumedCursor = o.consumed.cursor;
+    this.placesRead += o.consumed?.places?.length ?? 0;
   }
 
   boundaries(): number[] {
@@ -209,6 +242,7 @@ describe("the embedded store and the Redis store, differential", () => {
   it("answer the same random sequences of operations alike, step by step", async () => {
     let steps = 0;
     let crossed = 0;
+    let placesRead = 0;
     /** How often each call answered each kind ("join:limited", "claim:placed" ...). */
     const seen = new Map<string, number>();
     await fc.assert(
@@ -250,7 +284,8 @@ describe("the embedded store and the Redis store, differential", () => {
             case "join": {
               run.joins += 1;
               const visitorId = `v${run.joins}`;
-              const arrival = { visitorId, draw: o.draw, client: CLIENTS[o.client] ?? null };
+              const stamps = o.stamps.map(([i, ms]) => ({ id: STAMPS[i] ?? "", expiresAt: now + ms }));
+              const arrival = { visitorId, draw: o.draw, client: CLIENTS[o.client] ?? null, stamps };
               const outcome = await both("join", (s) => s.join(r, arrival, run.report(o.report, now)));
               if (outcome.kind === "prequeued") run.prequeued.push({ event: outcome.event, visitorId });
               break;
@@ -329,17 +364,19 @@ describe("the embedded store and the Redis store, differential", () => {
           }
         }
         // The end state, read back from both.
-        await both("final tick", (s) => s.tick(r, { releasesSince: 0 }));
+        await both("final tick", (s) => s.tick(r, { releasesSince: 0, consumedSince: 0 }));
         await both("final events", (s) => s.events(r));
         await both("final history", (s) => s.history(r));
+        placesRead += run.placesRead;
       }),
       { numRuns: RUNS },
     );
     // Not a degenerate run: many steps, event boundaries reached, and every kind of answer given.
     expect(steps).toBeGreaterThan(RUNS * 10);
     expect(crossed).toBeGreaterThan(RUNS / 10);
+    expect(placesRead, "places used read back from the feed").toBeGreaterThan(RUNS);
     const kinds = [
-      ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited"],
+      ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
       ...["claim:placed", "claim:not_started", "claim:unknown", "event:written", "write:conflict", "history:history"],
     ];
     for (const kind of kinds) expect(seen.get(kind) ?? 0, `${kind} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);

@@ -139,11 +139,20 @@ describe("RedisStore, given a reply its mapping cannot read", () => {
     );
     expect(await nothing.history(spec)).toMatchObject({ failure: "script_error", reason: /^HISTORY reply unreadable/ });
     expect(await nothing.tick(spec)).toMatchObject({ failure: "script_error", reason: /^TICK reply unreadable/ });
-    const notJson = new RedisStore(
-      answering(async () => ["1", "{not json"]),
+    const event = { id: "e", seq: 1, startsAt: T0 };
+    const badCounts = new RedisStore(
+      answering(async () => ["1", JSON.stringify([event]), 1, "many", 0]),
       { now: () => T0 },
     );
-    expect(await notJson.events(spec)).toMatchObject({ failure: "script_error", reason: /^EVENTS_READ reply/ });
+    expect(await badCounts.events(spec)).toMatchObject({ failure: "script_error", reason: /^EVENTS_READ reply/ });
+    // A stored list the worker cannot read is data, not a broken reply: read as empty and reported (stored-values.test.ts).
+    const reported: string[] = [];
+    const notJson = new RedisStore(
+      answering(async () => ["1", "{not json"]),
+      { now: () => T0, unreadable: (reason) => reported.push(reason) },
+    );
+    expect(await notJson.events(spec)).toEqual({ kind: "events", events: [], version: "1" });
+    expect(reported).toEqual(["EVENTS_READ: the events list is not JSON; read as empty"]);
   });
 
   it("and an outage when the call itself fails", async () => {

@@ -48,6 +48,10 @@ async function signed(header: { kid?: string | null }, claims: Record<string, un
   return new SignJWT(claims).setProtectedHeader(protectedHeader).sign(privateKey);
 }
 
+function nowS(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
 function without(claims: Record<string, unknown>, name: string) {
   const { [name]: _dropped, ...rest } = claims;
   return rest;
@@ -122,6 +126,17 @@ describe("a worker pass, tampered with, gets the same code from the worker and f
         ),
       "malformed",
     ],
+    ["signed before adm existed (no adm claim)", () => signed({}, passClaims()), "ok"],
+    ["a ten-year exp", () => signed({}, { ...passClaims(), exp: nowS() + 10 * 365 * 86_400 }), "malformed"],
+    [
+      "a session longer than the maximum, counted from adm",
+      () => signed({}, { ...passClaims(), adm: nowS() - 3001, exp: nowS() + 600 }),
+      "malformed",
+    ],
+    ["a session of exactly the maximum", () => signed({}, { ...passClaims(), adm: nowS() - 3000 }), "ok"],
+    ["adm after iat", () => signed({}, { ...passClaims(), adm: nowS() + 5 }), "malformed"],
+    ["adm not a number", () => signed({}, { ...passClaims(), adm: "earlier" }), "malformed"],
+    ["cb not a string", () => signed({}, { ...passClaims(), cb: 42 }), "malformed"],
     ["garbage", async () => "garbage", "malformed"],
     ["three dots of nothing", async () => "a.b.c", "malformed"],
     ["oversized", async () => `${await workerPass(key)}${"A".repeat(9000)}`, "malformed"],

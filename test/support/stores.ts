@@ -1,6 +1,5 @@
 import { inject } from "vitest";
 import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
-import { bucketOf } from "../../worker/model/compensation.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import type { AdmissionStore, Arrival, RoomSpec } from "../../worker/store/store.ts";
 
@@ -51,30 +50,39 @@ export function newArrival(): Arrival {
 }
 
 /**
- * Ticks a room as worker instances would, reporting as claims the admitted
- * positions whose holders "show up": `shows(position)` decides who does (all
- * by default). Admissions a tick reveals are reported with the next tick,
- * as an instance reports its claims.
+ * Ticks a room as worker instances would, reporting as places used (claims)
+ * the admitted positions whose holders "show up": `shows(position)` decides
+ * who does (all by default). Admissions a tick reveals are reported with the
+ * next tick, as an instance reports its claims. With `copies`, each place is
+ * reported again with each of the `copies` ticks after that: copies of its
+ * ticket let in by instances that did not know it was used yet.
  */
 export function claimingTicker(
   store: AdmissionStore,
   spec: RoomSpec,
   shows: (position: number) => boolean = () => true,
   alreadyIn = 0,
+  copies = 0,
 ) {
   let admitted = alreadyIn;
-  let pending = new Map<number, number>();
+  let pending: number[] = [];
+  /** The places reported by the last `copies` ticks, newest last: reported again. */
+  const recent: number[][] = [];
   let claimed = 0;
   return {
     async tick() {
-      const outcome = await store.tick(spec, { claims: pending });
+      const reported = [...pending, ...recent.flat()];
+      const outcome = await store.tick(spec, { consumed: reported.map((position) => ({ position, device: null })) });
       if (outcome.kind !== "state") throw new Error(`tick: ${outcome.kind}`);
-      pending = new Map();
+      if (copies > 0) {
+        recent.push(pending);
+        if (recent.length > copies) recent.shift();
+      }
+      pending = [];
       const now = Math.min(Math.floor(outcome.state.frontier), outcome.state.lastTicket);
       for (let position = admitted + 1; position <= now; position++) {
         if (!shows(position)) continue;
-        const bucket = bucketOf(position);
-        pending.set(bucket, (pending.get(bucket) ?? 0) + 1);
+        pending.push(position);
         claimed += 1;
       }
       admitted = Math.max(admitted, now);

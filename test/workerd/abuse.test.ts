@@ -117,6 +117,55 @@ describe("COOKIE_CHECK", () => {
     expect(await back.text()).toContain("You are in line");
   });
 
+  it("one cookie buys one place: 100 clients with a copy of it get the check again, on any instance", async () => {
+    const room = await testRoom({ COOKIE_CHECK: "always", MODE: "queue-all" });
+    const keeper = new Visitor("application/json");
+    await room.request(keeper, "/");
+    const probe = keeper.cookies.get("anteroom_probe") ?? "";
+    expect(await (await room.request(keeper, "/")).json()).toMatchObject({ state: "queued", position: 1 });
+    const other = room.instance();
+    let places = 0;
+    for (let i = 0; i < 100; i++) {
+      const copy = new Visitor("application/json");
+      copy.cookies.set("anteroom_probe", probe);
+      // Half on another instance, which has not seen the cookie spent: the store refuses it there.
+      const res = i % 2 ? await copy.send(other, room.env, "/") : await room.request(copy, "/");
+      const body = (await res.json()) as { state: string };
+      if (body.state !== "cookie_check") places += 1;
+      // A fresh cookie comes with the check: the client may still earn a place of its own.
+      expect(copy.cookies.get("anteroom_probe")).not.toBe(probe);
+    }
+    expect(places).toBe(0);
+    const second = new Visitor("application/json");
+    await room.request(second, "/");
+    expect(await (await room.request(second, "/")).json()).toMatchObject({ state: "queued", position: 2 });
+  });
+
+  it("a lapsed ticket is a newcomer: without the cookie it takes no place", async () => {
+    const room = await testRoom({ COOKIE_CHECK: "always", ADMIT_PER_MINUTE: "60", OFFER_SECONDS: "5" });
+    const join = async (visitor: Visitor) => {
+      await room.request(visitor, "/");
+      return room.request(visitor, "/");
+    };
+    const holders = Array.from({ length: 22 }, () => new Visitor("application/json"));
+    for (const visitor of holders) await join(visitor);
+    room.advance(15_000);
+    // Place 2 passed about 14 s ago while others wait: its offer lapsed.
+    const lapsed = holders[1]?.cookies.get("anteroom_ticket") ?? "";
+    for (let i = 0; i < 10; i++) {
+      const replay = new Visitor("application/json");
+      replay.cookies.set("anteroom_ticket", lapsed);
+      const res = await room.request(replay, "/__anteroom/status");
+      expect(await res.json()).toMatchObject({ state: "cookie_check" });
+      expect(replay.cookies.get("anteroom_ticket")).toBe(lapsed);
+    }
+    // The holder itself goes through the check like anyone, and keeps its new place at the back.
+    const holder = holders[1] ?? new Visitor();
+    expect(await (await room.request(holder, "/__anteroom/status")).json()).toMatchObject({ state: "cookie_check" });
+    expect(await (await room.request(holder, "/__anteroom/status")).json()).toMatchObject({ position: 23 });
+    expect(await (await join(new Visitor("application/json"))).json()).toMatchObject({ position: 24 });
+  });
+
   it("busy: checks only while this instance knows of a queue (or knows nothing yet)", async () => {
     const room = await testRoom({ COOKIE_CHECK: "busy", ADMIT_PER_MINUTE: "6" });
     const first = new Visitor("application/json");

@@ -218,3 +218,103 @@ describe("modes, as visitors see them", () => {
     expect(cookie).toContain("Max-Age=1800");
   });
 });
+
+describe("admin input bounds", () => {
+  it("refuses absurd and tiny values, naming the field and its range; nothing is applied", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const before = await (await admin(room, "/settings")).json();
+    const cases: [unknown, string][] = [
+      [{ sessionMinutes: 1e-9 }, "sessionMinutes must be a number from 1 to 10080"],
+      [{ sessionMinutes: 0.5 }, "sessionMinutes"],
+      [{ sessionMinutes: 1e9 }, "sessionMinutes"],
+      [{ ratePerMinute: 1e-9 }, "ratePerMinute must be a number from 0.1 to 1000000"],
+      [{ ratePerMinute: 5e-324 }, "ratePerMinute"],
+      [{ maxActive: 1e12 }, "maxActive must be a whole number from 0 to 999999999"],
+    ];
+    for (const [body, named] of cases) {
+      const res = await patch(room, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(named);
+    }
+    expect(await (await admin(room, "/settings")).json()).toEqual(before);
+    expect(await (await patch(room, { sessionMinutes: 1, ratePerMinute: 0.1 })).json()).toMatchObject({
+      sessionMinutes: 1,
+      ratePerMinute: 0.1,
+    });
+  });
+
+  it("answers 20,000 unknown fields with a bounded error (< 8 KB), and a body over 16 KiB with 413", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const before = await (await admin(room, "/settings")).json();
+    const fields = (n: number, width = 0) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${String(i).padStart(width, "0")}`, 1]));
+
+    // Within the body limit: 1,500 unknown fields, one problem naming a few of them and counting the rest.
+    const many = JSON.stringify({ ...fields(1_500), mode: "closed" });
+    expect(many.length).toBeLessThan(16 * 1024);
+    const refused = await patch(room, many);
+    expect(refused.status).toBe(400);
+    const text = await refused.text();
+    expect(text.length).toBeLessThan(8 * 1024);
+    const error = (JSON.parse(text) as { error: { code: string; message: string; problems: string[] } }).error;
+    expect(error.code).toBe("invalid_settings");
+    expect(error.message).toContain('unknown fields "f0", "f1", "f2", "f3", "f4" and 1495 more');
+
+    // 20,000 unknown fields, and long names: bounded, whichever way it is refused.
+    for (const body of [JSON.stringify(fields(20_000)), JSON.stringify({ ["x".repeat(15_000)]: 1, mode: "closed" })]) {
+      const res = await patch(room, body);
+      const answer = await res.text();
+      expect([400, 413]).toContain(res.status);
+      expect(answer.length).toBeLessThan(8 * 1024);
+    }
+
+    // Over the limit, with or without a Content-Length: 413 with a short JSON error, nothing read or stored.
+    const large = JSON.stringify({ mode: "closed", padding: "x".repeat(20_000) });
+    const tooLarge = await patch(room, large);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toMatchObject({ error: { code: "body_too_large" } });
+    const streamed = await admin(room, "/events", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: new Blob([large]).stream(),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(await (await admin(room, "/settings")).json()).toEqual(before);
+    expect(((await (await admin(room, "/events")).json()) as { events: unknown[] }).events).toEqual([]);
+  });
+});
+
+describe("failed admin authentications", () => {
+  const from = (ip: string): RequestInit => ({ headers: { "cf-connecting-ip": ip } });
+
+  it("are throttled per client: the 11th wrong token in a minute gets 429 with Retry-After; other clients are not", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const attacker = "203.0.113.7";
+    for (let i = 0; i < 10; i++) {
+      room.advance(1_000);
+      expect((await admin(room, "/stats", from(attacker), `wrong-${i}`)).status).toBe(401);
+    }
+    const eleventh = await admin(room, "/stats", from(attacker), "wrong-10");
+    expect(eleventh.status).toBe(429);
+    expect(eleventh.headers.get("retry-after")).toBe("51");
+    expect(await eleventh.json()).toMatchObject({ error: { code: "too_many_attempts" } });
+    // While throttled, even the right token is refused before it is compared: a right guess teaches nothing.
+    expect((await admin(room, "/stats", from(attacker))).status).toBe(429);
+    // Another client, and another /64 of IPv6, are not affected.
+    expect((await admin(room, "/stats", from("198.51.100.2"))).status).toBe(200);
+    expect((await admin(room, "/stats", from("2001:db8:1:2::1"))).status).toBe(200);
+    // A minute after its oldest failure, the client may try again.
+    room.advance(51_000);
+    expect((await admin(room, "/stats", from(attacker))).status).toBe(200);
+  });
+
+  it("count a whole IPv6 /64 as one client", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    for (let i = 0; i < 10; i++) {
+      expect((await admin(room, "/stats", from(`2001:db8:aa:bb::${i + 1}`), "wrong")).status).toBe(401);
+    }
+    expect((await admin(room, "/stats", from("2001:db8:aa:bb:ffff::1"), "wrong")).status).toBe(429);
+    expect((await admin(room, "/stats", from("2001:db8:aa:bc::1"))).status).toBe(200);
+  });
+});

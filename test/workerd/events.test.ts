@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { T0, testRoom, Visitor } from "./helpers.ts";
+import { eventsKey } from "../../worker/store/keys.ts";
+import { bindings, T0, testRoom, Visitor } from "./helpers.ts";
 
 const TOKEN = "admin-token-for-tests-0123456789";
 const MINUTE = 60_000;
@@ -103,6 +104,81 @@ describe("admin events API", () => {
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 600 });
     room.advance(MINUTE);
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 60 });
+  });
+});
+
+/** One command on the real Redis, through the REST bridge, as an operator editing it by hand would. */
+async function redis(command: string[]): Promise<unknown> {
+  const res = await fetch(bindings.UPSTASH_REDIS_REST_URL ?? "", {
+    method: "POST",
+    headers: { authorization: `Bearer ${bindings.UPSTASH_REDIS_REST_TOKEN}` },
+    body: JSON.stringify(command),
+  });
+  return ((await res.json()) as { result: unknown }).result;
+}
+
+describe("times and stored events the API cannot show", () => {
+  it("refuses an event with a time outside the Date range (400, nothing stored); events and stats stay up", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    for (const body of [
+      { startsAt: 1e20, ratePerMinute: 100 },
+      { startsAt: 8.64e15 + 1, mode: "queue-all" },
+      { startsAt: T0 + MINUTE, endsAt: 9e15, mode: "queue-all" },
+      { startsAt: T0 + MINUTE, prequeueFrom: -1e17 },
+      { startsAt: "+275761-01-01T00:00:00.000Z", mode: "paused" },
+    ]) {
+      const message = await problems(await post(room, body));
+      expect(message, JSON.stringify(body)).toMatch(/(startsAt|endsAt|prequeueFrom) must be a date and time/);
+    }
+    expect(await redis(["HGET", eventsKey(room.env.ROOM ?? ""), "list"])).toBeNull();
+    const events = await admin(room, "/events");
+    expect(events.status).toBe(200);
+    expect(await events.json()).toMatchObject({ events: [] });
+    expect((await admin(room, "/stats")).status).toBe(200);
+    // The latest time a Date holds is still a time.
+    expect((await post(room, { startsAt: 8.64e15, mode: "queue-all" })).status).toBe(201);
+    expect((await admin(room, "/stats")).status).toBe(200);
+  });
+
+  it("leaves out stored entries it cannot read: GET /events and /stats answer, and the next change drops them", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const good = { id: "ev_good", seq: 1, startsAt: T0 + 10 * MINUTE, perMinute: 120 };
+    const corrupt = [
+      good,
+      { id: "ev_far", seq: 2, startsAt: 1e20, perMinute: 5 },
+      { id: "ev_past", seq: 3, startsAt: -1e17, endsAt: -9e16, mode: "closed" },
+      { id: "ev_seq", seq: "x", startsAt: 1e21, mode: "paused" },
+      { seq: 4, startsAt: 2e20 },
+      { id: "ev_mode", seq: 5, startsAt: T0 + 100 * MINUTE, mode: "turbo" },
+      { id: "ev_rate", seq: 6, startsAt: T0 + 200 * MINUTE, perMinute: -1 },
+    ];
+    await redis(["HSET", eventsKey(room.env.ROOM ?? ""), "list", JSON.stringify(corrupt), "v", "1"]);
+    const listed = await admin(room, "/events");
+    expect(listed.status).toBe(200);
+    const { events } = (await listed.json()) as { events: { id: string }[] };
+    expect(events.map((e) => e.id)).toEqual(["ev_good"]);
+    const stats = await admin(room, "/stats");
+    expect(stats.status).toBe(200);
+    expect(((await stats.json()) as { events: { id: string }[] }).events.map((e) => e.id)).toEqual(["ev_good"]);
+
+    // Any change of the schedule writes what was read: the unreadable entries are gone.
+    expect((await post(room, { startsAt: iso(T0 + 30 * MINUTE), mode: "queue-all" })).status).toBe(201);
+    const stored = JSON.parse(String(await redis(["HGET", eventsKey(room.env.ROOM ?? ""), "list"]))) as {
+      id: string;
+    }[];
+    expect(stored.map((e) => e.id)).toEqual(["ev_good", expect.stringMatching(/^ev_/)]);
+  });
+
+  it("reads a list that is not JSON as empty, and a new event replaces it", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    await redis(["HSET", eventsKey(room.env.ROOM ?? ""), "list", "{not json", "v", "1"]);
+    const listed = await admin(room, "/events");
+    expect(listed.status).toBe(200);
+    expect(await listed.json()).toMatchObject({ events: [] });
+    // The admission scripts cannot read it either: the store call fails as a script error (503), never a 500.
+    expect((await admin(room, "/stats")).status).toBe(503);
+    expect((await post(room, { startsAt: iso(T0 + 30 * MINUTE), mode: "queue-all" })).status).toBe(201);
+    expect((await admin(room, "/stats")).status).toBe(200);
   });
 });
 

@@ -94,6 +94,13 @@ export class Visitor {
   }
 }
 
+/** The subject of a pass JWT, or null (test plumbing: the worker verified the pass already). */
+export function subjectOf(jwt: string | null): string | null {
+  if (!jwt) return null;
+  const payload = JSON.parse(atob((jwt.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { sub: string };
+  return payload.sub;
+}
+
 /** Calls of Redis commands so far, from INFO commandstats through the bridge. */
 export async function redisCalls(): Promise<number> {
   const res = await fetch(bindings.UPSTASH_REDIS_REST_URL ?? "", {

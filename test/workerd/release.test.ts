@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { PASS_COOKIE } from "../../worker/http/cookies.ts";
-import { testRoom, Visitor } from "./helpers.ts";
+import { subjectOf, testRoom, Visitor } from "./helpers.ts";
 
 interface Echo {
   readonly pass: string | null;
-}
-
-/** The subject of a pass JWT (test plumbing: the worker verified it already). */
-function subjectOf(jwt: string | null): string | null {
-  if (!jwt) return null;
-  const payload = JSON.parse(atob((jwt.split(".")[1] ?? "").replace(/-/g, "+").replace(/_/g, "/"))) as { sub: string };
-  return payload.sub;
 }
 
 describe("MAX_ACTIVE through the worker", () => {

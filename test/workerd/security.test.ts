@@ -293,3 +293,52 @@ describe("no open redirect", () => {
     for (const url of upstream) expect(new URL(url).host, url).toBe(origin);
   });
 });
+
+describe("bypass rules that cannot be fooled", () => {
+  /** What the room answers an API client for `method path` (a raw path, as sent on the wire). */
+  async function attempt(room: Room, method: string, path: string): Promise<{ status: number; body: string }> {
+    const res = await room.app.request(
+      `http://room.test${path}`,
+      { method, headers: { accept: "application/json" }, body: method === "POST" ? "order=1" : null },
+      room.env,
+    );
+    return { status: res.status, body: await res.text() };
+  }
+
+  it("a path disguised as an asset or a well-known file still queues in a closed room", async () => {
+    const room = await testRoom({ MODE: "closed" });
+    const disguises: [string, string][] = [
+      ["POST", "/checkout;.css"],
+      ["GET", "/checkout;.css"],
+      ["POST", "/.well-known/..%2Fcheckout"],
+      ["GET", "/.well-known/..%2Fcheckout"],
+      ["GET", "/checkout;x=1"],
+      ["GET", "/%2e%2e/checkout"],
+      ["GET", "/favicon.ico/..%2F..%2Fcheckout"],
+      ["GET", "/.well-known/..%5Ccheckout"],
+      ["GET", "/.well-known/..;/checkout"],
+      ["GET", "/checkout/..;/favicon.ico"],
+      ["GET", "/checkout%3B.css"],
+      ["POST", "/api/echo/app.js"],
+      ["PUT", "/style.css"],
+    ];
+    for (const [method, path] of disguises) {
+      const { status, body } = await attempt(room, method, path);
+      expect(status, `${method} ${path} → ${status} ${body.slice(0, 80)}`).toBe(403);
+      expect(JSON.parse(body)).toMatchObject({ state: "closed", error: { code: "room_closed" } });
+    }
+  });
+
+  it("static assets still go straight through on GET and HEAD, and an operator can name other methods", async () => {
+    const room = await testRoom({ MODE: "closed", BYPASS_PATHS: "/*.css,POST /api/echo/hooks/*" });
+    // The demo origin echoes what it got: the request reached it.
+    const asset = await attempt(room, "GET", "/api/echo/style.css");
+    expect(asset.status).toBe(200);
+    expect(JSON.parse(asset.body)).toMatchObject({ method: "GET", path: "/api/echo/style.css", pass: null });
+    expect((await attempt(room, "HEAD", "/api/echo/style.css")).status).toBe(200);
+    const hook = await attempt(room, "POST", "/api/echo/hooks/stripe");
+    expect(JSON.parse(hook.body)).toMatchObject({ method: "POST", path: "/api/echo/hooks/stripe" });
+    expect((await attempt(room, "POST", "/api/echo/style.css")).status).toBe(403);
+    expect((await attempt(room, "GET", "/api/echo/hooks/stripe")).status).toBe(403);
+  });
+});

@@ -15,6 +15,16 @@ function answer(room: Room, visitor: Visitor, token: string, returnTo = "/shop?i
   });
 }
 
+/** Solves the challenge the way an app does (JSON), keeping the proof cookie. */
+async function solveAsApp(room: Room, visitor: Visitor, headers: Record<string, string> = {}) {
+  const res = await room.request(visitor, "/__anteroom/turnstile", {
+    method: "POST",
+    headers: { ...headers, "content-type": "application/json" },
+    body: JSON.stringify({ token: GOOD_TOKEN }),
+  });
+  expect(await res.json()).toEqual({ ok: true });
+}
+
 describe("Turnstile before a ticket (against a local stand-in for siteverify)", () => {
   it("shows newcomers the challenge, with no place taken and no store call", async () => {
     const room = await testRoom(KEYS);
@@ -76,6 +86,73 @@ describe("Turnstile before a ticket (against a local stand-in for siteverify)", 
     const forger = new Visitor();
     forger.cookies.set("anteroom_human", "eyJhbGciOiJIUzI1NiJ9.e30.forged");
     expect(await (await room.request(forger, "/")).text()).toContain("data-sitekey");
+  });
+
+  it("lets one proof buy one ticket: 30 other clients with a copy get the challenge again, on any instance", async () => {
+    const room = await testRoom({ ...KEYS, MODE: "queue-all" });
+    const solver = new Visitor();
+    await answer(room, solver, GOOD_TOKEN);
+    const proof = solver.cookies.get("anteroom_human") ?? "";
+    expect(await (await room.request(solver, "/shop?item=1")).text()).toContain("You are in line");
+    // Its job done, the proof cookie is dropped.
+    expect(solver.cookies.has("anteroom_human")).toBe(false);
+    const other = room.instance();
+    for (let i = 0; i < 30; i++) {
+      const copy = new Visitor("application/json");
+      copy.cookies.set("anteroom_human", proof);
+      // Half on another instance, which has not seen the proof spent: the store refuses it there.
+      const res = i % 2 ? await copy.send(other, room.env, "/") : await room.request(copy, "/");
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ state: "challenge", error: { code: "turnstile_required" } });
+      expect(copy.cookies.has("anteroom_ticket")).toBe(false);
+    }
+    // The copies took no place: the next visitor to solve the challenge is second in line.
+    const next = new Visitor("application/json");
+    await solveAsApp(room, next);
+    expect(await (await room.request(next, "/")).json()).toMatchObject({ state: "queued", position: 2 });
+  });
+
+  it("binds a proof to the client that solved it: from another network or browser, the challenge again", async () => {
+    const room = await testRoom({ ...KEYS, MODE: "queue-all" });
+    const from = (ip: string, ua: string) => ({
+      headers: { accept: "application/json", "cf-connecting-ip": ip, "user-agent": ua },
+    });
+    const solver = new Visitor("application/json");
+    await solveAsApp(room, solver, from("203.0.113.7", "Browser/1.0").headers);
+    const proof = solver.cookies.get("anteroom_human") ?? "";
+    for (const [ip, ua] of [
+      ["198.51.100.1", "Browser/1.0"],
+      ["203.0.113.7", "curl/8"],
+    ] as const) {
+      const copy = new Visitor("application/json");
+      copy.cookies.set("anteroom_human", proof);
+      expect(await (await room.request(copy, "/", from(ip, ua))).json()).toMatchObject({ state: "challenge" });
+    }
+    // The solver, from another address of its network: first in line (the refused copies spent nothing).
+    const own = await room.request(solver, "/", from("203.0.113.99", "Browser/1.0"));
+    expect(await own.json()).toMatchObject({ state: "queued", position: 1 });
+  });
+
+  it("asks a holder whose turn lapsed to solve the challenge again before a new place", async () => {
+    const room = await testRoom({ ...KEYS, ADMIT_PER_MINUTE: "60", OFFER_SECONDS: "5" });
+    const holders: Visitor[] = [];
+    for (let i = 0; i < 20; i++) {
+      const visitor = new Visitor("application/json");
+      await solveAsApp(room, visitor);
+      await room.request(visitor, "/");
+      holders.push(visitor);
+    }
+    room.advance(15_000);
+    // The second's place passed about 14 s ago while others wait: lapsed. Its old ticket buys nothing alone.
+    const lapsed = holders[1]?.cookies.get("anteroom_ticket") ?? "";
+    for (let i = 0; i < 5; i++) {
+      const replay = new Visitor("application/json");
+      replay.cookies.set("anteroom_ticket", lapsed);
+      expect(await (await room.request(replay, "/__anteroom/status")).json()).toMatchObject({ state: "challenge" });
+    }
+    const next = new Visitor("application/json");
+    await solveAsApp(room, next);
+    expect(await (await room.request(next, "/")).json()).toMatchObject({ state: "queued", position: 21 });
   });
 
   it("accepts an app's JSON answer", async () => {

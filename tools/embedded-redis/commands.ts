@@ -2,6 +2,7 @@
 // dispatcher that looks a command up and checks its arity, with Redis's two
 // wordings of those errors: one for clients, one for redis.call in scripts.
 
+import * as bit from "./bit-commands.ts";
 import * as hash from "./hash-commands.ts";
 import * as key from "./key-commands.ts";
 import type { Keyspace } from "./keyspace.ts";
@@ -22,6 +23,8 @@ export const COMMANDS: ReadonlyMap<string, Command> = new Map<string, Command>([
   ["get", { arity: 2, run: key.get }],
   ["set", { arity: -3, run: key.set }],
   ["incr", { arity: 2, run: key.incr }],
+  ["setbit", { arity: 4, run: bit.setbit }],
+  ["getbit", { arity: 3, run: bit.getbit }],
   ["del", { arity: -2, run: key.del }],
   ["exists", { arity: -2, run: key.exists }],
   ["pexpire", { arity: -3, run: key.pexpire }],

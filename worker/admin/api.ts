@@ -1,17 +1,22 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/app-env.ts";
 import { errorResponse } from "../http/responses.ts";
 import { activeCap } from "../model/active.ts";
 import type { Settings } from "../model/admission.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
+import { boundedProblems } from "./problems.ts";
 import { checkSettingsPatch } from "./settings.ts";
 import { roomStats } from "./stats.ts";
 
 /**
  * The operator API under `/__anteroom/admin/`: stats and live settings.
  * Every answer is JSON and `no-store`; a store outage is a 503 with
- * `store_unavailable`, and a rejected change leaves the running settings untouched.
+ * `store_unavailable`, and a rejected change leaves the running settings
+ * untouched. Bodies are limited to {@link MAX_BODY_BYTES} (413), and a
+ * refusal lists at most 20 problems (problems.ts), so no answer grows with
+ * what a client sends.
  *
  * @example
  * ```ts
@@ -25,6 +30,18 @@ export function adminApi(): Hono<AppEnv> {
     await next();
     c.header("Cache-Control", "no-store");
   });
+  admin.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          413,
+          "body_too_large",
+          `The body is larger than ${MAX_BODY_BYTES} bytes; nothing was changed.`,
+        ),
+    }),
+  );
 
   admin.get("/stats", async (c) => {
     const { gate, config } = c.var.runtime;
@@ -74,12 +91,7 @@ export function adminApi(): Hono<AppEnv> {
       if (read.kind === "unavailable") return storeDown(c);
       const now = gate.now();
       const check = checkNewEvent(body, read.events, now, id);
-      if (!check.ok) {
-        return c.json(
-          { error: { code: "invalid_event", message: check.problems.join("; "), problems: check.problems } },
-          400,
-        );
-      }
+      if (!check.ok) return refused(c, "invalid_event", check.problems);
       const written = await gate.store.writeEvents(gate.room, read.version, check.next);
       if (written.kind === "unavailable") return storeDown(c);
       if (written.kind === "written") {
@@ -121,12 +133,7 @@ export function adminApi(): Hono<AppEnv> {
       return c.json({ error: { code: "invalid_json", message: "The body is not valid JSON." } }, 400);
     }
     const check = checkSettingsPatch(body);
-    if (!check.ok) {
-      return c.json(
-        { error: { code: "invalid_settings", message: check.problems.join("; "), problems: check.problems } },
-        400,
-      );
-    }
+    if (!check.ok) return refused(c, "invalid_settings", check.problems);
     const { gate } = c.var.runtime;
     const outcome = await gate.store.updateSettings(gate.room, check.patch);
     if (outcome.kind === "unavailable") return storeDown(c);
@@ -147,6 +154,16 @@ function settingsJson(settings: Settings, defaultSession: number, defaultMaxActi
     maxActive: activeCap(settings.maxActive, defaultMaxActive),
     version: settings.version,
   };
+}
+
+/** Largest request body the admin API reads: its bodies are a few fields. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** A refused change: 400 with at most 20 problems and the count of the rest (`moreProblems`). */
+function refused(c: Parameters<typeof errorResponse>[0], code: string, problems: readonly string[]): Response {
+  const bounded = boundedProblems(problems);
+  const more = bounded.more > 0 ? { moreProblems: bounded.more } : {};
+  return c.json({ error: { code, message: bounded.message, problems: bounded.problems, ...more } }, 400);
 }
 
 const INVALID_JSON = Symbol("invalid JSON");

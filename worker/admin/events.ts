@@ -1,7 +1,8 @@
 import { MODES, type Mode } from "../model/admission.ts";
-import { endOf, isOver, overlapWith, type ScheduledEvent } from "../model/schedule.ts";
+import { endOf, isEventTime, isOver, overlapWith, type ScheduledEvent } from "../model/schedule.ts";
 import type { EventRecord } from "../store/store.ts";
-import { RATE_LIMIT } from "./settings.ts";
+import { unknownFields } from "./problems.ts";
+import { boundsProblem, RATE_BOUNDS } from "./settings.ts";
 
 /** Longest pre-queue window. */
 export const MAX_PREQUEUE_MS = 24 * 60 * 60 * 1000;
@@ -35,17 +36,16 @@ export function checkNewEvent(body: unknown, existing: readonly ScheduledEvent[]
   }
   const fields = body as Record<string, unknown>;
   const problems: string[] = [];
-  for (const field of Object.keys(fields)) {
-    if (!(FIELDS as readonly string[]).includes(field)) {
-      problems.push(`unknown field ${JSON.stringify(field)} (known: ${FIELDS.join(", ")})`);
-    }
-  }
+  const unknown = unknownFields(fields, FIELDS);
+  if (unknown) problems.push(unknown);
   const time = (field: "startsAt" | "endsAt" | "prequeueFrom"): number | null => {
     const value = fields[field];
     if (value === undefined || value === null) return null;
     const ms = typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : Number.NaN;
-    if (!Number.isSafeInteger(Math.round(ms)) || Number.isNaN(ms)) {
-      problems.push(`${field} must be a date and time (ISO 8601, e.g. "2026-12-01T18:00:00Z") or ms since the epoch`);
+    if (!isEventTime(ms)) {
+      problems.push(
+        `${field} must be a date and time (ISO 8601, e.g. "2026-12-01T18:00:00Z") or ms since the epoch, within the Date range`,
+      );
       return null;
     }
     return Math.round(ms);
@@ -64,9 +64,9 @@ export function checkNewEvent(body: unknown, existing: readonly ScheduledEvent[]
     prequeueFrom = Math.max(prequeueFrom, now);
   }
   const rate = fields.ratePerMinute;
-  if (rate !== undefined && rate !== null && !(typeof rate === "number" && rate > 0 && rate <= RATE_LIMIT)) {
-    problems.push(`ratePerMinute must be a number above 0 and at most ${RATE_LIMIT}`);
-  }
+  const rateProblem =
+    rate === undefined || rate === null ? null : boundsProblem("ratePerMinute", rate, RATE_BOUNDS, false);
+  if (rateProblem) problems.push(rateProblem);
   const mode = fields.mode;
   if (mode !== undefined && mode !== null && !(MODES as readonly unknown[]).includes(mode)) {
     problems.push(`mode must be one of ${MODES.join(", ")}`);

@@ -36,8 +36,9 @@ export interface RoomStats {
   readonly history: readonly MinuteStats[];
   /**
    * Store calls that failed on the instance that answered, since it started:
-   * `outage` (unreachable, timeout, 5xx) and `scriptError` (a Lua error or a
-   * reply the mapping could not read: a bug, see the instance's log).
+   * `outage` (unreachable, timeout, 5xx) and `scriptError` (a Lua error, a
+   * reply the mapping could not read, or a stored value it left out: a bug or
+   * a hand edit, see the instance's log).
    */
   readonly storeFailures: StoreFailureCounts;
   readonly at: string;

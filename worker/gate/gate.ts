@@ -1,11 +1,21 @@
 import { offerLapsed, rateOf, type Settings, standing } from "../model/admission.ts";
 import type { AdmissionStore, RoomSpec } from "../store/store.ts";
-import { needsRenewal, type PassClaims, type PassOptions, signPass } from "../tokens/pass.ts";
-import { hasProbe, PROBE_SECONDS, type ProbeOptions, signProbe } from "../tokens/probe.ts";
+import {
+  needsRenewal,
+  newSession,
+  type PassClaims,
+  type PassOptions,
+  passLifetimeSeconds,
+  sessionOf,
+  signPass,
+} from "../tokens/pass.ts";
+import { PROBE_SECONDS, type ProbeOptions, readProbe, signProbe } from "../tokens/probe.ts";
+import type { Stamp, StampKind } from "../tokens/stamp.ts";
 import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "../tokens/ticket.ts";
-import { hasProof, type TurnstileOptions } from "../tokens/turnstile.ts";
+import { readProof, type TurnstileOptions } from "../tokens/turnstile.ts";
 import { ANONYMOUS, type Requester } from "./client.ts";
 import type { StoreFallback } from "./fallback.ts";
+import type { Memo } from "./memo.ts";
 import type { PassMemo } from "./pass-memo.ts";
 import type { RoomLink } from "./room-link.ts";
 
@@ -38,6 +48,19 @@ export interface GateDeps {
   readonly turnstile: TurnstileOptions | null;
   /** The cookie check before a place is given (COOKIE_CHECK). */
   readonly probe: ProbeOptions;
+  /**
+   * Pre-queue entries this instance has exchanged for places, "<event>:<visitor>": a pre-queue
+   * ticket sent again costs no store call here (each instance of a fleet pays for its first).
+   */
+  readonly placements: Memo<Placement>;
+  /** Stamp ids this instance knows are spent (it spent them, or the store said so): a copy costs no store call. */
+  readonly spentStamps: Memo<true>;
+}
+
+/** A pre-queue entry's place: the position, and the last ticket before the pre-queue's places. */
+export interface Placement {
+  readonly position: number;
+  readonly base: number;
 }
 
 /** Where a waiting visitor stands, as shown on the holding page and in JSON. */
@@ -125,43 +148,97 @@ export async function evaluate(
   identify: () => Promise<Requester> = async () => ANONYMOUS,
 ): Promise<Verdict> {
   const now = deps.now();
+  // Asked at most once per request, and by pass holders only when passes are bound.
+  let asked: Promise<Requester> | undefined;
+  const who = () => {
+    asked ??= identify();
+    return asked;
+  };
   if (credentials.pass) {
-    // A pass seen before skips its signature check; its expiry and release are checked every time.
+    // A pass seen before skips its signature check; its expiry (never past the session's absolute
+    // end, SESSION_MAX_MINUTES), release and binding are checked every time.
     const read = await deps.passes.read(credentials.pass, now);
-    // A pass whose session the origin ended (early release) is no pass: its holder queues again.
-    if (read.ok && !deps.link.isReleased(read.claims.sub, read.claims.iat)) {
+    // A pass whose session the origin ended (early release), or one copied to another client
+    // (PASS_BINDING), is no pass: its holder is a newcomer.
+    if (
+      read.ok &&
+      !deps.link.isReleased(read.claims.sub, read.claims.iat) &&
+      (await heldHere(read.claims, deps, who))
+    ) {
       // Admitted traffic costs zero store commands of its own: a renewal uses the settings this
       // instance last saw, and the visit is counted (MAX_ACTIVE) with the instance's next store call.
       deps.link.recordVisit(read.claims.sub);
       const pass = passOptions(deps, deps.link.lastSettings());
-      const renewed = needsRenewal(read.claims, now) ? await signPass(read.claims.sub, pass, now) : null;
+      const session = sessionOf(read.claims);
+      const renewed = needsRenewal(read.claims, now, pass) ? await signPass(read.claims.sub, pass, now, session) : null;
       return {
         kind: "pass",
         subject: read.claims.sub,
         claims: read.claims,
         token: credentials.pass,
         renewed,
-        sessionSeconds: pass.sessionSeconds,
+        sessionSeconds: passLifetimeSeconds(pass, session, now),
       };
     }
   }
-  // Who is asking matters only from here on: pass holders never pay for it.
-  const requester = await identify();
+  // Who is asking matters only from here on: pass holders pay for it only when passes are bound.
+  const requester = await who();
+  // A newcomer, and a ticket holder who must start again (a lapsed turn, a lost entry), take one path.
+  const anew = () => newcomer(credentials, deps, requester);
   if (credentials.ticket) {
     const read = await readTicket(credentials.ticket, deps.ticket, now);
     // A ticket bound to another client (TICKET_BINDING) was copied: its holder is new here.
     if (read.ok && read.ticket.clientHint === requester.hint) {
       return read.ticket.kind === "place"
-        ? waiting(read.ticket, null, deps, requester)
-        : prequeued(read.ticket, deps, requester);
+        ? waiting(read.ticket, null, deps, requester, anew)
+        : prequeued(read.ticket, deps, requester, anew);
     }
   }
-  // The cookie check and Turnstile (when on) stand before the one store call a newcomer costs.
-  if (needsProbe(deps) && !(await hasProbe(credentials.probe, deps.probe, now))) {
-    return { kind: "cookie_check", token: await signProbe(deps.probe, now), seconds: PROBE_SECONDS };
+  return anew();
+}
+
+/** A stamp the visitor brings to buy a place, with what earns it again (cookie check or challenge). */
+type HeldStamp = Stamp & { readonly kind: StampKind };
+
+/**
+ * A newcomer (or a ticket holder starting again): the cookie check and
+ * Turnstile (when on) stand before the one store call, and each of their
+ * stamps buys one place. A stamp this instance knows is spent costs no store
+ * call; one the store finds spent (a copy) buys nothing either. Either way
+ * the visitor is sent back to earn a new one. The per-client limit counts in
+ * the same store call.
+ */
+async function newcomer(credentials: Credentials, deps: GateDeps, requester: Requester): Promise<Verdict> {
+  const now = deps.now();
+  const stamps: HeldStamp[] = [];
+  if (needsProbe(deps)) {
+    const probe = await readProbe(credentials.probe, deps.probe, now);
+    if (!probe.ok || deps.spentStamps.recall(probe.id, now)) return cookieCheck(deps, now);
+    stamps.push({ kind: "probe", id: probe.id, expiresAt: probe.expiresAt });
   }
-  if (deps.turnstile && !(await hasProof(credentials.human, deps.turnstile, now))) return { kind: "challenge" };
-  return arrive(deps, requester);
+  if (deps.turnstile) {
+    // A proof counts only from the client that solved the challenge.
+    const proof = await readProof(credentials.human, deps.turnstile, now, requester.proofHint);
+    if (!proof.ok || deps.spentStamps.recall(proof.id, now)) return { kind: "challenge" };
+    stamps.push({ kind: "human", id: proof.id, expiresAt: proof.expiresAt });
+  }
+  return arrive(deps, requester, stamps);
+}
+
+/** The cookie check: a new probe, which the client must send back. */
+async function cookieCheck(deps: GateDeps, now: number): Promise<Verdict> {
+  return { kind: "cookie_check", token: await signProbe(deps.probe, now), seconds: PROBE_SECONDS };
+}
+
+/** Notes stamps as spent on this instance (the store has them already, or never will: the store was down). */
+function spend(stamps: readonly HeldStamp[], deps: GateDeps): void {
+  for (const stamp of stamps) deps.spentStamps.remember(stamp.id, true, stamp.expiresAt);
+}
+
+/** Whether a pass is presented by the client it was issued to: always, unless passes are bound (PASS_BINDING). */
+async function heldHere(claims: PassClaims, deps: GateDeps, who: () => Promise<Requester>): Promise<boolean> {
+  if (!deps.pass.bound) return true;
+  return (claims.cb ?? null) === (await who()).passHint;
 }
 
 /**
@@ -181,10 +258,21 @@ function passOptions(deps: GateDeps, settings: Settings | null): PassOptions {
     : deps.pass;
 }
 
-async function admit(visitorId: string, position: number, via: "join" | "ticket", deps: GateDeps, settings: Settings) {
+async function admit(
+  visitorId: string,
+  position: number,
+  via: "join" | "ticket",
+  deps: GateDeps,
+  settings: Settings,
+  requester: Requester,
+) {
   const pass = passOptions(deps, settings);
-  const token = await signPass(visitorId, pass, deps.now());
-  return { kind: "admitted", subject: visitorId, token, position, via, sessionSeconds: pass.sessionSeconds } as const;
+  const now = deps.now();
+  // A new session starts here: its absolute end counts from now, and it is bound to this client when passes are.
+  const session = newSession(now, deps.pass.bound ? requester.passHint : null);
+  const token = await signPass(visitorId, pass, now, session);
+  const sessionSeconds = passLifetimeSeconds(pass, session, now);
+  return { kind: "admitted", subject: visitorId, token, position, via, sessionSeconds } as const;
 }
 
 /** A ticket holder: admitted if the frontier has reached them (or the room stepped aside), else their standing. */
@@ -193,6 +281,7 @@ async function waiting(
   newTicket: string | null,
   deps: GateDeps,
   requester: Requester,
+  anew: () => Promise<Verdict>,
 ): Promise<Verdict> {
   const reading = await deps.link.read();
   if (reading.kind === "unavailable") {
@@ -209,18 +298,31 @@ async function waiting(
     return { kind: "queued", view, newTicket };
   }
   const { settings } = reading;
-  if (settings.mode === "passthrough") return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+  if (settings.mode === "passthrough")
+    return admit(ticket.visitorId, ticket.position, "ticket", deps, settings, requester);
   if (ticket.position <= reading.frontier) {
     const rate = rateOf(settings.perMinute);
     // A turn missed by more than the grace period: the place went to someone else; queue again.
     // Never while nobody waits: then letting the late visitor in costs no one anything, and the
     // estimate (current rate and show ratio) is least reliable right after the ratio starts over.
+    // The late holder is a newcomer in every respect: cookie check, Turnstile, per-client limit.
     const lapsed = offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds);
     if (lapsed && reading.waiting) {
-      return arrive(deps, requester);
+      return anew();
     }
-    deps.link.recordClaim(ticket.position, ticket.visitorId);
-    return admit(ticket.visitorId, ticket.position, "ticket", deps, settings);
+    // A place is used once (gate/consumed.ts): the first admission by its ticket uses it, and a copy
+    // shown after that (here at once, elsewhere after a tick) is a newcomer; the same client within a
+    // few seconds (a second tab, a retry) is let in again, as the same subject. An instance that has
+    // not ticked for a second makes the tick this admission would cause anyway before answering: it
+    // reports the place at once and tells whether another instance's client used it first.
+    let use = deps.link.consumePlace(ticket.position, ticket.visitorId, ticket.issuedAt, requester.proofHint);
+    if (use === "first" && !reading.degraded) {
+      await deps.link.catchUp();
+      if (!deps.link.placeStillHeld(ticket.position, ticket.visitorId, ticket.issuedAt, requester.proofHint))
+        use = "spent";
+    }
+    if (use === "spent") return anew();
+    return admit(ticket.visitorId, ticket.position, "ticket", deps, settings, requester);
   }
   const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio, reading.capPace);
   return { kind: "queued", view, newTicket };
@@ -248,28 +350,35 @@ function queuedView(
 /**
  * A pre-queued visitor: a countdown until the start, which needs no store
  * call; after it, one call exchanges the lottery entry for a place, and the
- * visitor continues as any ticket holder with a new ticket.
+ * visitor continues as any ticket holder with a new ticket. The exchange is
+ * remembered, so the old ticket sent again (a client that kept it) is given
+ * the placed ticket again without a store call.
  */
-async function prequeued(ticket: PrequeueTicket, deps: GateDeps, requester: Requester): Promise<Verdict> {
+async function prequeued(
+  ticket: PrequeueTicket,
+  deps: GateDeps,
+  requester: Requester,
+  anew: () => Promise<Verdict>,
+): Promise<Verdict> {
   const now = deps.now();
   if (now < ticket.startsAt) return countdown(ticket, now, false, null, deps);
-  const outcome = await deps.link.claim(ticket.event, ticket.visitorId);
-  switch (outcome.kind) {
-    case "unavailable":
-      return countdown(ticket, now, true, null, deps);
-    case "not_started":
-      // This instance's clock runs ahead of the store's: ask again in a moment.
-      return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
-    case "unknown":
-      return arrive(deps, requester);
-    case "placed": {
-      const place = placeTicket(outcome.position, outcome.base, ticket.visitorId, deps, requester);
-      const verdict = await waiting(place, null, deps, requester);
-      // A lapsed place re-queued the visitor with a new ticket already: keep that one.
-      if (verdict.kind !== "queued" || verdict.newTicket !== null) return verdict;
-      return { ...verdict, newTicket: await signTicket(place, deps.ticket) };
-    }
+  const entry = `${ticket.event}:${ticket.visitorId}`;
+  let placement = deps.placements.recall(entry, now);
+  if (!placement) {
+    const outcome = await deps.link.claim(ticket.event, ticket.visitorId);
+    if (outcome.kind === "unavailable") return countdown(ticket, now, true, null, deps);
+    // This instance's clock runs ahead of the store's: ask again in a moment.
+    if (outcome.kind === "not_started") return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
+    if (outcome.kind === "unknown") return anew();
+    placement = { position: outcome.position, base: outcome.base };
+    // Past the ticket's life nobody can send it again.
+    deps.placements.remember(entry, placement, ticket.startsAt + deps.ticket.ttlSeconds * 1000);
   }
+  const place = placeTicket(placement.position, placement.base, ticket.visitorId, deps, requester);
+  const verdict = await waiting(place, null, deps, requester, anew);
+  // A lapsed place re-queued the visitor with a new ticket already: keep that one.
+  if (verdict.kind !== "queued" || verdict.newTicket !== null) return verdict;
+  return { ...verdict, newTicket: await signTicket(place, deps.ticket) };
 }
 
 function countdown(
@@ -304,13 +413,19 @@ function placeTicket(
   return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt, clientHint };
 }
 
-/** A newcomer: one atomic store call decides between straight in, a place in line, a pre-queue entry, and closed. */
-async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
+/**
+ * A newcomer: one atomic store call decides between straight in, a place in
+ * line, a pre-queue entry, and closed, and spends the stamps with what they buy.
+ */
+async function arrive(deps: GateDeps, requester: Requester, stamps: readonly HeldStamp[]): Promise<Verdict> {
   const visitorId = crypto.randomUUID();
   const draw = crypto.getRandomValues(new Uint32Array(2));
   // 53 random bits, uniform in [0, 1): the lottery number, drawn here because Lua's math.random is not to be trusted.
   const lottery = ((draw[0] ?? 0) * 2 ** 21 + ((draw[1] ?? 0) >>> 11)) / 2 ** 53;
-  const outcome = await deps.link.join({ visitorId, draw: lottery, client: requester.client });
+  const spent = stamps.map(({ id, expiresAt }) => ({ id, expiresAt }));
+  const outcome = await deps.link.join({ visitorId, draw: lottery, client: requester.client, stamps: spent });
+  // Whatever gave a place (or a pre-queue entry, or an admission) spent the stamps.
+  if (outcome.kind === "admitted" || outcome.kind === "queued" || outcome.kind === "prequeued") spend(stamps, deps);
   switch (outcome.kind) {
     case "prequeued": {
       const ticket: PrequeueTicket = {
@@ -329,18 +444,26 @@ async function arrive(deps: GateDeps, requester: Requester): Promise<Verdict> {
       // every newcomer nor takes the whole surge. An admission here carries no position (0).
       const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now());
       if (fallback.kind === "admit") {
+        // The store cannot record the stamps: this instance does, so a copy is not let in here again.
+        spend(stamps, deps);
         deps.link.recordVisit(visitorId, true);
-        return admit(visitorId, 0, "join", deps, fallback.settings);
+        return admit(visitorId, 0, "join", deps, fallback.settings, requester);
       }
       if (fallback.kind === "closed") return { kind: "closed" };
       return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
     }
     case "limited":
       return { kind: "limited", retryAfterSeconds: outcome.retryAfterSeconds };
+    case "stamp_used": {
+      // A copy of a stamp that bought a place already: earn a new one.
+      const used = stamps.find((stamp) => stamp.id === outcome.id);
+      if (used) spend([used], deps);
+      return used?.kind === "human" ? { kind: "challenge" } : cookieCheck(deps, deps.now());
+    }
     case "closed":
       return { kind: "closed" };
     case "admitted":
-      return admit(visitorId, outcome.position, "join", deps, outcome.settings);
+      return admit(visitorId, outcome.position, "join", deps, outcome.settings, requester);
     case "queued": {
       const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps, requester);
       const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false, outcome.state.showRatio ?? 1);

@@ -1,16 +1,21 @@
-import { bucketOf } from "../model/compensation.ts";
-import type { Release, Report } from "../store/store.ts";
+import type { ConsumedPlace, Release, Report } from "../store/store.ts";
 
-/** What the outbox hands over for one store call: a {@link Report} without the release cursor (`denylist.ts`). */
-export type Parcel = Required<Pick<Report, "claims" | "seen" | "released">>;
+/** What the outbox hands over for one store call: a {@link Report} without the cursors (`denylist.ts`, `consumed.ts`). */
+export type Parcel = Required<Pick<Report, "consumed" | "seen" | "released">>;
+
+/** Most places one store call reports; more wait for the next call (only a long outage piles them up). */
+export const PLACES_PER_REPORT = 2_000;
+/** Most places waiting to be reported; past it the oldest go (their claims are lost, nothing else). */
+export const PLACES_PENDING = 50_000;
 
 /**
  * What one worker instance has to tell the store and sends with its next
  * script call, so admitted visitors cost no store call of their own:
- * admissions by claims bucket (no-show compensation), pass subjects in use
- * (the active-users count) and sessions the origin ended. Taken for a call
+ * places used (admissions by ticket: the store counts each position's claim
+ * once, for no-show compensation, and tells every instance), pass subjects
+ * in use (the active-users count) and sessions the origin ended. Taken for a call
  * with {@link take}; a call that fails gives it back with {@link giveBack},
- * so nothing is lost to an outage.
+ * so nothing is lost to an outage (of places, the newest {@link PLACES_PENDING}).
  *
  * No clock of its own: every call says when it is.
  *
@@ -22,8 +27,8 @@ export type Parcel = Required<Pick<Report, "claims" | "seen" | "released">>;
  * ```
  */
 export class Outbox {
-  /** Admissions made here since the last report, by claims bucket. */
-  #claims = new Map<number, number>();
+  /** Places used here since the last report, oldest first. */
+  #consumed: ConsumedPlace[] = [];
   /** Pass subjects seen here -> when last reported (local clock). */
   readonly #reported = new Map<string, number>();
   /** Subjects to report as in use with the next store call. */
@@ -31,10 +36,10 @@ export class Outbox {
   /** Sessions the origin ended here, to report with the next store call. */
   #released: Release[] = [];
 
-  /** An admission by ticket at `position` (a claim); its visitor is active from `at`. */
-  claim(position: number, subject: string, at: number): void {
-    const bucket = bucketOf(position);
-    this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + 1);
+  /** The first admission by the ticket for `position` (a claim), of `device`; its visitor is active from `at`. */
+  claim(position: number, subject: string, at: number, device: string | null = null): void {
+    this.#consumed.push({ position, device });
+    if (this.#consumed.length > PLACES_PENDING) this.#consumed.splice(0, this.#consumed.length - PLACES_PENDING);
     this.visit(subject, at, 0, true);
   }
 
@@ -56,10 +61,17 @@ export class Outbox {
     this.#released.push({ subject, at });
   }
 
-  /** Hands over everything to report, for a store call about to be made; the outbox is empty after. */
+  /**
+   * Hands over everything to report, for a store call about to be made; the
+   * outbox is empty after, but for places past {@link PLACES_PER_REPORT}, which wait for the next call.
+   */
   take(): Parcel {
-    const parcel = { claims: this.#claims, seen: [...this.#seen], released: this.#released };
-    this.#claims = new Map();
+    const parcel = {
+      consumed: this.#consumed.slice(0, PLACES_PER_REPORT),
+      seen: [...this.#seen],
+      released: this.#released,
+    };
+    this.#consumed = this.#consumed.slice(PLACES_PER_REPORT);
     this.#seen = new Set();
     this.#released = [];
     return parcel;
@@ -67,7 +79,7 @@ export class Outbox {
 
   /** What a failed store call did not deliver: reported with the next one, ahead of what came since. */
   giveBack(parcel: Parcel): void {
-    for (const [bucket, count] of parcel.claims) this.#claims.set(bucket, (this.#claims.get(bucket) ?? 0) + count);
+    this.#consumed = [...parcel.consumed, ...this.#consumed].slice(-PLACES_PENDING);
     for (const subject of parcel.seen) this.#seen.add(subject);
     this.#released.unshift(...parcel.released);
   }

@@ -2,6 +2,7 @@ import { activeCap, activeSince, reportEveryMs, sessionLengthMs } from "../model
 import type { FrontierState, Settings } from "../model/admission.ts";
 import type { AdmissionStore, Arrival, ClaimOutcome, JoinOutcome, Report, RoomSpec } from "../store/store.ts";
 import { capPace, PaceTrail } from "./cap-pace.ts";
+import { ConsumedPlaces, deviceOf, type PlaceUse } from "./consumed.ts";
 import { Denylist } from "./denylist.ts";
 import { Outbox, type Parcel } from "./outbox.ts";
 import { type FrontierReading, RoomView } from "./room-view.ts";
@@ -12,7 +13,7 @@ import { type FrontierReading, RoomView } from "./room-view.ts";
  * what the instance has to report (the {@link Outbox}, given back if the call
  * fails) where the script takes it, and every state a call returns refreshes
  * the {@link RoomView}, feeds the cap's pace and, for a tick, the
- * {@link Denylist}.
+ * {@link Denylist} and the {@link ConsumedPlaces}.
  *
  * The view is refreshed at most about once per `maxAgeMs`, so waiting polls
  * cost Redis almost nothing however many people wait, and operators' changes
@@ -33,6 +34,7 @@ export class RoomLink {
   readonly #view: RoomView;
   readonly #outbox = new Outbox();
   readonly #denylist = new Denylist();
+  readonly #places = new ConsumedPlaces();
   readonly #trail = new PaceTrail();
   #refreshing: Promise<void> | null = null;
   /** When this instance last sent a tick (local clock), whatever joins observed since. */
@@ -72,6 +74,8 @@ export class RoomLink {
   /** Records a state the store just returned to someone else's call (the admin stats' tick). */
   observe(state: FrontierState, settings: Settings): void {
     const now = this.#now();
+    // A store that lost its state hands positions out again from 1: what was used before says nothing of them.
+    if (state.lastTicket < this.#places.highest) this.#places.reset();
     this.#view.observe(state, settings, now);
     this.#trail.record(now, state.frontier);
   }
@@ -96,12 +100,44 @@ export class RoomLink {
   }
 
   /**
-   * Counts an admission by ticket (a claim), reported with this instance's
-   * next store call: no store call of its own, so admitted visitors stay
-   * cheap. The visitor is active from now.
+   * A ticket for `position` (of `subject`, issued at `issuedAtSeconds`) is
+   * about to admit the client with hint `device` (see `consumed.ts`). The
+   * first use of a place is remembered here at once and reported with this
+   * instance's next store call, as a claim the store counts once: no store
+   * call of its own, so admitted visitors stay cheap; the visitor is active
+   * from now. A place used before is `spent` (its ticket was copied), unless
+   * the same device comes back within the grace (`again`); a ticket whose
+   * subject's session the origin ended is spent too.
    */
-  recordClaim(position: number, subject: string): void {
-    this.#outbox.claim(position, subject, this.#now());
+  consumePlace(position: number, subject: string, issuedAtSeconds: number, device: string | null): PlaceUse {
+    if (this.#denylist.isReleased(subject, issuedAtSeconds)) return "spent";
+    const now = this.#now();
+    const use = this.#places.consume(position, device, now);
+    if (use === "first") this.#outbox.claim(position, subject, now, deviceOf(device));
+    return use;
+  }
+
+  /**
+   * After a place's first use here, before its admission is answered: a tick
+   * when this instance has not ticked for `maxAgeMs`. It reports the place
+   * at once and brings what other instances used, so the instance decides
+   * with what the fleet knew a second ago at most, and the store settles
+   * which client used the place first (see {@link placeStillHeld}). It is the
+   * background tick the admission would cause anyway (see {@link tickIfDue}),
+   * made first. The caller skips it while the store is failing.
+   */
+  async catchUp(): Promise<void> {
+    if (this.#now() - this.#tickedAt < this.#maxAgeMs) return;
+    await this.#refresh();
+  }
+
+  /**
+   * Whether a place used here is still this client's after what the store
+   * said since: its subject not released, and the place not used first by
+   * another client (see `ConsumedPlaces.heldBy`).
+   */
+  placeStillHeld(position: number, subject: string, issuedAtSeconds: number, device: string | null): boolean {
+    return !this.#denylist.isReleased(subject, issuedAtSeconds) && this.#places.heldBy(position, device);
   }
 
   /**
@@ -142,7 +178,7 @@ export class RoomLink {
   }
 
   #report(parcel: Parcel): Report {
-    return { ...parcel, releasesSince: this.#denylist.cursor };
+    return { ...parcel, releasesSince: this.#denylist.cursor, consumedSince: this.#places.cursor };
   }
 
   #refresh(): Promise<void> {
@@ -153,6 +189,7 @@ export class RoomLink {
       if (outcome.kind === "state") {
         this.observe(outcome.state, outcome.settings);
         this.#denylist.learn(outcome.releases);
+        this.#places.learn(outcome.consumed, this.#now());
         // A pass lives at most a session past its last renewal, so older releases and reports can go.
         const horizon = activeSince(this.#now(), this.#sessionMs());
         this.#denylist.forget(horizon);

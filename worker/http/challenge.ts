@@ -1,4 +1,5 @@
 import type { Handler } from "hono";
+import { requesterOf } from "../gate/client.ts";
 import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.ts";
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
@@ -6,8 +7,9 @@ import { challengeResponse, errorResponse } from "./responses.ts";
 
 /**
  * `POST /__anteroom/turnstile`: checks a Turnstile answer with Cloudflare's
- * siteverify and, if good, sets the short-lived proof cookie and sends the
- * browser back to the page it asked for (303, a path on this site only).
+ * siteverify and, if good, sets the short-lived proof cookie (good for one
+ * ticket, from this client only) and sends the browser back to the page it
+ * asked for (303, a path on this site only).
  * Browsers post the widget's form (`cf-turnstile-response`, `return`); apps
  * may post JSON `{ "token": "..." }` and get `{ "ok": true }`. A refused or
  * unverifiable answer gets the challenge again, never a ticket.
@@ -52,7 +54,9 @@ export function turnstileCheck(): Handler<AppEnv> {
       }
       return challengeResponse(c, options.siteKey, { notice, returnTo: safeReturnPath(returnTo) });
     }
-    setHumanCookie(c, await signProof(options, runtime.gate.now()), options.proofSeconds);
+    // Bound to the client that solved it, and good for one ticket (the gate spends it with the place).
+    const { proofHint } = await requesterOf(c.req.raw, runtime.config.requester);
+    setHumanCookie(c, await signProof(options, runtime.gate.now(), proofHint), options.proofSeconds);
     if (isJson) return c.json({ ok: true });
     return c.redirect(safeReturnPath(returnTo), 303);
   };

@@ -126,6 +126,8 @@ export function setVerdictCookies(
   const placed =
     verdict.kind === "admitted" || (verdict.kind !== "pass" && "newTicket" in verdict && verdict.newTicket);
   if (credentials.probe && placed) clearCookie(c, PROBE_COOKIE);
+  // So has a Turnstile proof: it bought this place and buys no other.
+  if (credentials.human && placed) clearCookie(c, HUMAN_COOKIE);
   switch (verdict.kind) {
     case "pass":
       if (verdict.renewed) setPassCookie(c, verdict.renewed, verdict.sessionSeconds);

@@ -8,13 +8,18 @@ import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
  * the upstream host; Anteroom's ticket cookie is removed and the pass header is
  * set by the worker alone.
  *
+ * @param incoming the request's URL, when the caller has parsed it already
  * @example
  * ```ts
  * const upstream = upstreamRequest(request, new URL("https://origin.internal"), passJwt);
  * ```
  */
-export function upstreamRequest(request: Request, originUrl: URL | null, pass: string | null): Request {
-  const incoming = new URL(request.url);
+export function upstreamRequest(
+  request: Request,
+  originUrl: URL | null,
+  pass: string | null,
+  incoming: URL = new URL(request.url),
+): Request {
   let target = incoming;
   if (originUrl) {
     target = new URL(originUrl.href);
@@ -23,24 +28,29 @@ export function upstreamRequest(request: Request, originUrl: URL | null, pass: s
     target.pathname = `${base}${incoming.pathname}`;
     target.search = incoming.search;
   }
-  const headers = new Headers(request.headers);
-  headers.delete(PASS_HEADER);
+  const hasBody = request.method !== "GET" && request.method !== "HEAD";
+  // The constructor copies the client's headers once, and the copy is changed in place: each copy
+  // and each change of a header list is a call into the runtime, on every proxied request.
+  const upstream = new Request(target.href, {
+    method: request.method,
+    headers: request.headers,
+    body: hasBody ? request.body : null,
+    redirect: "manual",
+  });
+  const headers = upstream.headers;
   if (pass) headers.set(PASS_HEADER, pass);
+  else if (headers.has(PASS_HEADER)) headers.delete(PASS_HEADER);
   // Both spellings: the origin never needs a ticket, whichever scheme the browser used.
-  const cookie = withoutCookies(headers.get("cookie"), [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
-  if (cookie) headers.set("cookie", cookie);
-  else headers.delete("cookie");
+  const sent = headers.get("cookie");
+  const cookie = withoutCookies(sent, [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
+  if (cookie === null) {
+    if (sent !== null) headers.delete("cookie");
+  } else if (cookie !== sent) headers.set("cookie", cookie);
   if (originUrl) {
     headers.set("x-forwarded-host", incoming.host);
     headers.set("x-forwarded-proto", incoming.protocol.replace(":", ""));
   }
-  const hasBody = request.method !== "GET" && request.method !== "HEAD";
-  return new Request(target.href, {
-    method: request.method,
-    headers,
-    body: hasBody ? request.body : null,
-    redirect: "manual",
-  });
+  return upstream;
 }
 
 /** Drops some cookies from a Cookie header, leaving every other pair byte for byte as the client sent it. */
@@ -54,7 +64,11 @@ function withoutCookies(header: string | null, names: readonly string[]): string
   return joined === "" ? null : joined;
 }
 
-/** Result of forwarding: the origin's response, or a value saying it could not be reached. */
+/**
+ * Result of forwarding: the origin's response as the fetch returned it (its
+ * headers may be immutable: copy them before changing anything), or a value
+ * saying it could not be reached.
+ */
 export type Forwarded =
   | { readonly kind: "response"; readonly response: Response }
   | { readonly kind: "unreachable"; readonly reason: string };
@@ -62,13 +76,52 @@ export type Forwarded =
 /** How the worker reaches the origin: the platform's fetch, or a stand-in in tests. */
 export type Upstream = (request: Request) => Promise<Response>;
 
-/** Sends the upstream request; a network failure becomes a value, not an exception. */
+/**
+ * Sends the upstream request; a network failure becomes a value, not an
+ * exception. The response is not copied here: most leave unchanged, and the
+ * runtime passes an untouched response on more cheaply than any copy.
+ */
 export async function forward(upstream: Request, fetcher: Upstream): Promise<Forwarded> {
   try {
-    const response = await fetcher(upstream);
-    // A fresh Response has mutable headers, so the room can add its cookies.
-    return { kind: "response", response: new Response(response.body, response) };
+    return { kind: "response", response: await fetcher(upstream) };
   } catch (error) {
     return { kind: "unreachable", reason: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Cache-Control directives that let a shared cache store a response, dropped from a personal one. */
+const SHARED_DIRECTIVES: ReadonlySet<string> = new Set(["public", "private", "s-maxage"]);
+/** Headers that steer CDNs and other shared caches past Cache-Control (RFC 9213 and its forerunners). */
+const SHARED_CACHE_HEADERS = ["cdn-cache-control", "cloudflare-cdn-cache-control", "surrogate-control"];
+
+/**
+ * Marks a proxied response as personal: the worker set, renewed or cleared a
+ * pass on it, so no shared cache may keep it and hand that cookie, or a page
+ * rendered for this visitor, to someone else. The origin's own directives
+ * stay (`max-age`, `no-store`, `must-revalidate`, ...) for the browser's
+ * cache, except those that address shared caches (`public`, `s-maxage`, a
+ * field-limited `private="..."`, which `private` alone outranks), and headers
+ * aimed at CDNs alone are removed.
+ *
+ * @example
+ * ```ts
+ * keepPrivate(response.headers); // "public, max-age=600" becomes "private, max-age=600"
+ * ```
+ */
+export function keepPrivate(headers: Headers): void {
+  const kept = directivesOf(headers.get("cache-control")).filter(
+    (directive) => !SHARED_DIRECTIVES.has(directiveName(directive)),
+  );
+  headers.set("cache-control", ["private", ...kept].join(", "));
+  for (const name of SHARED_CACHE_HEADERS) headers.delete(name);
+}
+
+/** The directives of a Cache-Control value, commas inside quoted arguments (`no-cache="a, b"`) respected. */
+function directivesOf(value: string | null): string[] {
+  if (!value) return [];
+  return (value.match(/(?:[^,"]|"(?:[^"\\]|\\.)*"?)+/g) ?? []).map((part) => part.trim()).filter((part) => part !== "");
+}
+
+function directiveName(directive: string): string {
+  return (directive.split("=", 1)[0] ?? "").trim().toLowerCase();
 }

@@ -10,18 +10,22 @@ import { clearPassCookie, readCredentials } from "./cookies.ts";
  * and on every other within about a second (through their ticks), and its
  * place among the active visitors opens with this instance's next store call.
  * On a bypassed path the pass was not checked on the way in, so it is checked
- * here, and only a valid one is released.
+ * here, and only a valid one is released. The header is always removed, but
+ * honoured only on the answer to a request the visitor made from within the
+ * site ({@link fromWithinSite}).
  *
  * @param subject the pass subject the gate let through, or null when the gate was not asked (bypassed path)
+ * @returns whether a pass was released (its cookie cleared on this response)
  * @example
  * ```ts
  * const response = await fetch(upstream);
  * await releaseIfAsked(c, response.headers, verdict.subject);
  * ```
  */
-export async function releaseIfAsked(c: Context<AppEnv>, headers: Headers, subject: string | null): Promise<void> {
-  if (!headers.has(RELEASE_HEADER)) return;
+export async function releaseIfAsked(c: Context<AppEnv>, headers: Headers, subject: string | null): Promise<boolean> {
+  if (!headers.has(RELEASE_HEADER)) return false;
   headers.delete(RELEASE_HEADER);
+  if (!fromWithinSite(c.req.raw)) return false;
   const gate = c.var.runtime.gate;
   let released = subject;
   if (released === null) {
@@ -29,9 +33,36 @@ export async function releaseIfAsked(c: Context<AppEnv>, headers: Headers, subje
     const read = pass ? await readPass(pass, gate.pass, gate.now()) : null;
     released = read?.ok ? read.claims.sub : null;
   }
-  if (released === null) return;
+  if (released === null) return false;
   gate.link.recordRelease(released);
   clearPassCookie(c);
+  return true;
+}
+
+/** The `Sec-Fetch-Site` values a release is honoured on: the site's own pages, and the visitor's own address bar or bookmark. */
+const RELEASING_SITES: ReadonlySet<string> = new Set(["same-origin", "same-site", "none"]);
+
+/**
+ * Whether a request came from within the site, by the browser's own word
+ * (`Sec-Fetch-Site`, which pages cannot set): any other site can make a
+ * visitor's browser GET a URL whose answer releases (a link, a redirect),
+ * which would send that visitor to the back of the line. A
+ * cross-site request is never honoured, whatever its method: the only
+ * cross-site requests that carry the pass cookie (SameSite=Lax) are top-level
+ * GET navigations, exactly those to refuse. An unknown value counts as
+ * cross-site. A request without the header is honoured: it comes from a
+ * client that is not a browser (an app, a test, the origin's own tooling), a
+ * browser too old to send Fetch Metadata, or over plain http to a host other
+ * than localhost, where browsers do not send it.
+ *
+ * @example
+ * ```ts
+ * fromWithinSite(new Request(url, { headers: { "sec-fetch-site": "cross-site" } })); // false
+ * ```
+ */
+export function fromWithinSite(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  return site === null || RELEASING_SITES.has(site.trim().toLowerCase());
 }
 
 /**

@@ -93,7 +93,12 @@ export function closedResponse(c: Context): Response {
 }
 
 /** A JSON error with a stable code; the message is for people, the code for programs. */
-export function errorResponse(c: Context, status: 401 | 404 | 500 | 502, code: string, message: string): Response {
+export function errorResponse(
+  c: Context,
+  status: 401 | 404 | 413 | 429 | 500 | 502,
+  code: string,
+  message: string,
+): Response {
   c.header("Cache-Control", "no-store");
   return c.json({ error: { code, message } }, status);
 }

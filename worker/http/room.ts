@@ -1,6 +1,9 @@
 import type { Context, MiddlewareHandler } from "hono";
+import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
+import { Memo } from "../gate/memo.ts";
+import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
-import { forward, upstreamRequest } from "./proxy.ts";
+import { forward, keepPrivate, upstreamRequest } from "./proxy.ts";
 import { inBackground, releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
@@ -17,16 +20,21 @@ import { judge } from "./verdict.ts";
  */
 export function waitingRoom(): MiddlewareHandler<AppEnv> {
   return async function waitingRoom(c) {
-    const runtime = c.var.runtime;
-    const { pathname } = new URL(c.req.url);
-    if (runtime.isBypassed(pathname) || !runtime.isQueued(pathname)) return proxy(c, null);
+    // c.get, not c.var: c.var builds an object of every variable on each read.
+    const runtime = c.get("runtime");
+    const url = new URL(c.req.url);
+    if (!gated(runtime, c.req.method, url.pathname)) return proxy(c, url, null);
 
     const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
-        return proxy(c, { token: verdict.renewed ?? verdict.token, subject: verdict.subject });
+        return proxy(c, url, {
+          token: verdict.renewed ?? verdict.token,
+          subject: verdict.subject,
+          set: verdict.renewed !== null,
+        });
       case "admitted":
-        return proxy(c, verdict);
+        return proxy(c, url, { token: verdict.token, subject: verdict.subject, set: true });
       case "queued":
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
@@ -37,20 +45,99 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/** The pass a proxied request goes with: the token, its subject, and whether this response sets it (new or renewed). */
+interface ProxiedPass {
+  readonly token: string;
+  readonly subject: string;
+  readonly set: boolean;
+}
+
 /**
  * Forwards to the origin with the visitor's pass (null on bypassed paths),
  * acts on an early release the origin asks for, and lets the instance's
- * background tick report what it saw (claims, visits, releases).
+ * background tick report what it saw (claims, visits, releases). A response
+ * that sets or clears a pass is the visitor's alone: it leaves as
+ * `Cache-Control: private`, never `public`.
  */
-async function proxy(c: Context<AppEnv>, pass: { token: string; subject: string } | null): Promise<Response> {
-  const runtime = c.var.runtime;
-  const upstream = upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null);
+async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Promise<Response> {
+  const runtime = c.get("runtime");
+  const upstream = upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null, url);
   const forwarded = await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
     console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
   }
-  await releaseIfAsked(c, forwarded.response.headers, pass?.subject ?? null);
+  const origin = forwarded.response;
+  // The origin's headers are copied only when the room changes them (fetch hands them out immutable).
+  let changed: Headers | null = null;
+  let released = false;
+  if (origin.headers.has(RELEASE_HEADER)) {
+    changed = new Headers(origin.headers);
+    released = await releaseIfAsked(c, changed, pass?.subject ?? null);
+  }
+  if (pass?.set || released) {
+    changed ??= new Headers(origin.headers);
+    keepPrivate(changed);
+  }
   if (pass) inBackground(c, runtime.gate.link.tickIfDue());
-  return c.newResponse(forwarded.response.body, forwarded.response);
+  return answer(c, origin, changed);
+}
+
+/**
+ * The response to a proxied request. Most leave exactly as the origin sent
+ * them, and then the origin's response object itself is returned: copying a
+ * response (body, status, headers) costs more than everything else the room
+ * does on a bypassed path. Otherwise one new response is made, with the
+ * origin's status and body and the headers merged as Hono's `c.newResponse`
+ * merges them: what the handler set on `c` (the verdict's cookies, a
+ * release's), then the origin's (`changed`, when the room changed a copy),
+ * Set-Cookie appended after the room's, any other header the origin's.
+ */
+function answer(c: Context<AppEnv>, origin: Response, changed: Headers | null): Response {
+  // What the handler set on `c` so far, which Hono hands out only in a response it makes.
+  const own = c.newResponse(null).headers;
+  const fromOrigin = changed ?? origin.headers;
+  let headers = fromOrigin;
+  if (!own.keys().next().done) {
+    headers = own;
+    for (const [name, value] of fromOrigin) {
+      if (name === "set-cookie") headers.append(name, value);
+      else headers.set(name, value);
+    }
+  } else if (changed === null) return origin;
+  return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
+}
+
+/** How many routing decisions (method and path) an instance remembers, per runtime. */
+const ROUTE_MEMO_ENTRIES = 2_000;
+/** Longer paths are matched afresh each time, so the memo stays under about a megabyte. */
+const ROUTE_MEMO_PATH_LENGTH = 256;
+/** Each runtime's routing decisions: its settings decide them, and it lives as long as the instance. */
+const routeMemos = new WeakMap<Runtime, Memo<boolean>>();
+
+/**
+ * Whether a request goes through the gate: its path queues (QUEUE_PATHS) and
+ * does not bypass (BYPASS_PATHS, for this method). The matchers read a path
+ * several ways and test each reading with URLPattern (paths.ts), about a
+ * microsecond per pattern tried; a page view, which no bypass pattern
+ * matches, tries them all, and that was the largest part of what the room
+ * added to an admitted view. The answer depends on the method, the path and
+ * the settings alone, so each instance remembers it for the paths its
+ * visitors ask for, bounded (the least recently used goes).
+ */
+function gated(runtime: Runtime, method: string, pathname: string): boolean {
+  const decide = () => !runtime.isBypassed(method, pathname) && runtime.isQueued(pathname);
+  if (pathname.length > ROUTE_MEMO_PATH_LENGTH) return decide();
+  let memo = routeMemos.get(runtime);
+  if (!memo) {
+    memo = new Memo<boolean>(ROUTE_MEMO_ENTRIES);
+    routeMemos.set(runtime, memo);
+  }
+  const key = `${method} ${pathname}`;
+  // Decisions never expire: the settings behind them live as long as the runtime (time 0, expiry never).
+  const known = memo.recall(key, 0);
+  if (known !== undefined) return known;
+  const decision = decide();
+  memo.remember(key, decision, Number.POSITIVE_INFINITY);
+  return decision;
 }

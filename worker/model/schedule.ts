@@ -31,6 +31,17 @@ export interface ScheduledEvent {
   readonly shuffleAtStart: boolean;
 }
 
+/** Latest (and, negated, earliest) time a Date can hold, ms since the epoch. */
+export const MAX_EVENT_TIME_MS = 8.64e15;
+
+/**
+ * Whether `value` can be a time of an event: a number within the Date range,
+ * so that every stored time can be shown again (`toISOString` throws outside it).
+ */
+export function isEventTime(value: unknown): value is number {
+  return typeof value === "number" && Math.abs(value) <= MAX_EVENT_TIME_MS;
+}
+
 /** When an event stops being in force: its end, else the next event's start, else never. */
 export function endOf(events: readonly ScheduledEvent[], event: ScheduledEvent): number {
   if (event.endsAt !== null) return event.endsAt;

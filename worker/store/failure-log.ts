@@ -55,6 +55,21 @@ export class StoreFailureLog {
     else this.#sink.warn(failureLine(failure, line));
   }
 
+  /**
+   * A stored value a successful call's reply held that the store left out
+   * or read as its default (redis.ts): counted as a script error, since a bug
+   * wrote it or someone edited the store by hand, and logged as one.
+   */
+  unreadable(reason: string): void {
+    this.#scriptError += 1;
+    const line = this.#throttle.admit(`unreadable|${reason}`);
+    if (line) {
+      this.#sink.error(
+        `anteroom: BUG: unreadable stored value: ${reason}${heldBack(line)}. Left out (or read as its default); the rest of the reply is used.`,
+      );
+    }
+  }
+
   counts(): StoreFailureCounts {
     return { outage: this.#outage, scriptError: this.#scriptError };
   }
@@ -65,10 +80,15 @@ export class StoreFailureLog {
  * failed (12 more in the last 10 s)`.
  */
 export function failureLine(failure: StoreUnavailable, line: ThrottledLine): string {
-  const held = line.suppressed > 0 ? ` (${line.suppressed} more in the last ${Math.round(line.sinceMs / 1000)} s)` : "";
+  const held = heldBack(line);
   return failure.failure === "script_error"
     ? `anteroom: BUG: store script error: ${failure.reason}${held}. This is a bug in the Lua scripts or the store's reply mapping, not an outage; the gate falls back as in an outage until it is fixed.`
     : `anteroom: store outage: ${failure.reason}${held}`;
+}
+
+/** " (12 more in the last 10 s)", or nothing when no line was held back. */
+function heldBack(line: ThrottledLine): string {
+  return line.suppressed > 0 ? ` (${line.suppressed} more in the last ${Math.round(line.sinceMs / 1000)} s)` : "";
 }
 
 /**

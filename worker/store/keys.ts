@@ -15,7 +15,10 @@
  * | anteroom:{room}:claims     | hash | "c<bucket>" -> claims, "o<bucket>" -> ms fully offered (buckets of 10 positions) | as state |
  * | anteroom:{room}:active    | zset | pass subject -> last use reported (ms): the active visitors (MAX_ACTIVE) | as state |
  * | anteroom:{room}:released  | zset | "<subject>@<released at ms>" -> when the store heard of it (ms): sessions the origin ended | as state |
+ * | anteroom:{room}:consumed  | string | bitmap by position: bit p is set once position p's place was used (the first admission by its ticket); a claim counts only when its bit is new. 1 bit per position handed out: 125 KB per million | as state |
+ * | anteroom:{room}:consumed-feed | zset | "<position>[.<device>],..." (the places one script call used first; device: 8 hex of the client's network and User-Agent hash) -> feed time (ms, strictly increasing); entries older than 10 minutes are trimmed on write | as state |
  * | anteroom:{room}:clients:<minute> | hash | client (IP hash) -> new tickets taken in that minute       | 2 minutes |
+ * | anteroom:{room}:stamps    | zset | stamp id (cookie check, Turnstile proof) -> when it may be forgotten (ms): stamps spent on a place, each kept until a little past its own expiry; trimmed by every JOIN that brings a stamp | as state |
  *
  * The state key expires after {@link stateTtlMs} without writes, which is
  * longer than any ticket lives, so an idle room cleans itself up without ever
@@ -61,9 +64,28 @@ export function releasedKey(room: string): string {
   return `anteroom:{${room}}:released`;
 }
 
+/** Places used, as a bitmap by position (the admission scripts' KEYS[10]). */
+export function consumedKey(room: string): string {
+  return `anteroom:{${room}}:consumed`;
+}
+
+/** The feed of places used, read by every instance from its cursor (the admission scripts' KEYS[11]). */
+export function consumedFeedKey(room: string): string {
+  return `anteroom:{${room}}:consumed-feed`;
+}
+
 /** New tickets per client in one minute (minute = ms since the epoch / 60 000, worker clock). */
 export function clientsKey(room: string, minute: number): string {
   return `anteroom:{${room}}:clients:${minute}`;
+}
+
+/**
+ * The stamps spent on places (JOIN's KEYS[13]): bounded by time, not count:
+ * an id is dropped once no instance could accept its stamp any more, so the
+ * set holds at most the places given in one stamp lifetime (10 minutes).
+ */
+export function stampsKey(room: string): string {
+  return `anteroom:{${room}}:stamps`;
 }
 
 /** The keys of the admission scripts (JOIN, TICK, CLAIM), in KEYS order. */
@@ -78,6 +100,8 @@ export function roomKeys(room: string): string[] {
     claimsKey(room),
     activeKey(room),
     releasedKey(room),
+    consumedKey(room),
+    consumedFeedKey(room),
   ];
 }
 

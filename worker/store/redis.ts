@@ -1,7 +1,7 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_SESSION_MS } from "../model/active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
-import { type ScheduledEvent, scheduledEvent } from "../model/schedule.ts";
+import { isEventTime, type ScheduledEvent, scheduledEvent } from "../model/schedule.ts";
 import { checkedOutcome, separateTransport, storeFailure, unreadableReply } from "./failure.ts";
 import {
   clientsKey,
@@ -12,9 +12,11 @@ import {
   prequeueKey,
   roomKeys,
   settingsKey,
+  stampsKey,
 } from "./keys.ts";
 import type { SettingsTail, StateTail } from "./lua/advance.ts";
 import { CLAIM_LUA, type ClaimReply } from "./lua/claim.ts";
+import { MAX_POSITION } from "./lua/constants.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "./lua/events.ts";
 import { HISTORY_LUA, type HistoryReply } from "./lua/history.ts";
 import { JOIN_LUA, type JoinReply } from "./lua/join.ts";
@@ -24,6 +26,7 @@ import type {
   AdmissionStore,
   Arrival,
   ClaimOutcome,
+  ConsumedPlace,
   EventRecord,
   EventsOutcome,
   HistoryOutcome,
@@ -34,6 +37,7 @@ import type {
   RoomSpec,
   SettingsOutcome,
   SettingsPatch,
+  SpentStamp,
   StoreUnavailable,
   TickOutcome,
   WriteEventsOutcome,
@@ -53,6 +57,12 @@ export interface RedisStoreOptions {
    * it to replay time deterministically.
    */
   readonly now?: () => number;
+  /**
+   * Where a stored value the worker cannot read is reported (an event left
+   * out, a setting read as its default): the call still succeeds with the
+   * rest. The worker passes its failure log; default `console.error`.
+   */
+  readonly unreadable?: (reason: string) => void;
 }
 
 /**
@@ -74,6 +84,7 @@ export class RedisStore implements AdmissionStore {
   readonly #eventsRead;
   readonly #eventsWrite;
   readonly #now: (() => number) | undefined;
+  readonly #unreadable: (reason: string) => void;
 
   constructor(scriptClient: ScriptClient, options: RedisStoreOptions = {}) {
     // Transport failures are marked where the call is made, so a reply that cannot be read is told apart (failure.ts).
@@ -86,14 +97,24 @@ export class RedisStore implements AdmissionStore {
     this.#eventsRead = client.createScript<EventsReadReply>(EVENTS_READ_LUA);
     this.#eventsWrite = client.createScript<EventsWriteReply>(EVENTS_WRITE_LUA);
     this.#now = options.now;
+    this.#unreadable =
+      options.unreadable ?? ((reason) => console.error(`anteroom: BUG: unreadable stored value: ${reason}`));
   }
 
   join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
     const now = this.#now?.() ?? Date.now();
-    const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000))];
+    const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000)), stampsKey(room.room)];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);
-    const args = [...this.#args(room, report), arrival.visitorId, String(arrival.draw), limit, arrival.client ?? ""];
-    return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now));
+    const stamps = (arrival.stamps ?? []).filter((stamp) => isSubject(stamp.id));
+    const args = [
+      ...this.#args(room, report),
+      arrival.visitorId,
+      String(arrival.draw),
+      limit,
+      arrival.client ?? "",
+      stamps.map((stamp) => `${stamp.id}@${Math.floor(stamp.expiresAt + SPENT_STAMP_GRACE_MS)}`).join(","),
+    ];
+    return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now, stamps));
   }
 
   claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
@@ -107,12 +128,14 @@ export class RedisStore implements AdmissionStore {
         [eventsKey(room.room), prequeueKey(room.room), frozenKey(room.room)],
         [],
       );
-      const events = decodeEvents(list);
-      const records: EventRecord[] = events.map((event, i) => ({
-        ...event,
-        prequeued: Number(counts[i * 3 + 1] ?? 0),
-        placed: Number(counts[i * 3 + 2] ?? 0) === 1,
-      }));
+      const decoded = decodeEvents(list);
+      for (const problem of decoded.problems) this.#unreadable(`EVENTS_READ: ${problem}`);
+      // The script counts per stored entry, in order, so the counts are matched before unreadable entries go.
+      const records: EventRecord[] = decoded.entries.flatMap((event, i) =>
+        event
+          ? [{ ...event, prequeued: Number(counts[i * 3 + 1] ?? 0), placed: Number(counts[i * 3 + 2] ?? 0) === 1 }]
+          : [],
+      );
       return { kind: "events", events: records, version: String(version) };
     });
   }
@@ -129,15 +152,26 @@ export class RedisStore implements AdmissionStore {
   }
 
   tick(room: RoomSpec, report?: Report): Promise<TickOutcome> {
-    const args = [...this.#args(room, report), String(report?.releasesSince ?? 0)];
+    const args = [
+      ...this.#args(room, report),
+      String(report?.releasesSince ?? 0),
+      String(Math.floor(report?.consumedSince ?? 0)),
+    ];
     return attempt("TICK", async () => {
-      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, cursor, ...released] =
+      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, ...feeds] =
         await this.#tick.exec(roomKeys(room.room), args);
+      const [cursor, consumedCursor, releasedCount, ...entries] = feeds;
+      const released = entries.slice(0, Number(releasedCount));
+      this.#reportSettings("TICK", session, max);
       return {
         kind: "state",
         state: frontierState(frontier, lastTicket, now, show, active, ceiling),
         settings: settingsOf([rate, mode, session, max, version]),
         releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
+        consumed: {
+          places: entries.slice(released.length).flatMap(consumedOf),
+          cursor: Number(consumedCursor),
+        },
       };
     });
   }
@@ -156,8 +190,10 @@ export class RedisStore implements AdmissionStore {
           this.#now ? String(this.#now()) : "",
         ],
       );
+      this.#reportSettings("SETTINGS", session, max);
+      // As the scripts read it: a stored rate that is not a number is the default.
       const live: SettingsTail = [
-        rate === "" ? room.defaultPerMinute : rate,
+        rate === "" || !Number.isFinite(Number(rate)) ? room.defaultPerMinute : rate,
         mode === "" ? room.defaultMode : mode,
         session,
         max,
@@ -181,15 +217,28 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
+  /** Reports stored session minutes or cap that {@link settingsOf} reads as the default. */
+  #reportSettings(script: string, session: string | number, max: string | number): void {
+    for (const [name, value] of [
+      ["session", session],
+      ["max", max],
+    ] as const) {
+      if (storedNumber(value) === undefined) {
+        this.#unreadable(
+          `${script}: settings field ${name} ${JSON.stringify(String(value).slice(0, 40))} is not a number; the default applies`,
+        );
+      }
+    }
+  }
+
   /** ARGV 1-9 of every admission script, with the instance's report (see advance.ts). */
   #args(room: RoomSpec, report?: Report): string[] {
-    const claims = report?.claims;
     return [
       String(room.defaultPerMinute),
       room.defaultMode,
       this.#now ? String(this.#now()) : "",
       String(room.stateTtlMs),
-      claims ? [...claims].map(([bucket, count]) => `${bucket}:${count}`).join(",") : "",
+      (report?.consumed ?? []).filter(isPlace).map(placeArg).join(","),
       (report?.seen ?? []).filter(isSubject).join(","),
       (report?.released ?? [])
         .filter((r) => isSubject(r.subject))
@@ -216,11 +265,38 @@ async function attempt<T>(script: string, operation: () => Promise<T>): Promise<
 }
 
 /**
- * Subjects travel in comma-separated script arguments: anything but the ids
- * the worker makes (UUIDs) is left out rather than allowed to split a list.
+ * Subjects and stamp ids travel in comma-separated script arguments: anything
+ * but the ids the worker makes (UUIDs) is left out rather than allowed to
+ * split a list.
  */
 function isSubject(subject: string): boolean {
   return /^[A-Za-z0-9_-]{1,64}$/.test(subject);
+}
+
+/** A place as the scripts take it (ARGV[5]): positions the store handed out, devices the worker hashed. */
+function isPlace(place: ConsumedPlace): boolean {
+  return Number.isSafeInteger(place.position) && place.position >= 1 && place.position <= MAX_POSITION;
+}
+
+/** "<position>[.<device>]": a device hint that is not short hex is left out, never allowed to split the list. */
+function placeArg({ position, device }: ConsumedPlace): string {
+  return device !== null && /^[0-9a-f]{1,16}$/.test(device) ? `${position}.${device}` : String(position);
+}
+
+/** "<feed time>:<position>[.<device>],..." as TICK returns it. */
+function consumedOf(entry: string): (ConsumedPlace & { at: number })[] {
+  const text = String(entry);
+  const colon = text.indexOf(":");
+  const at = Number(text.slice(0, colon));
+  if (colon <= 0 || !Number.isFinite(at)) return [];
+  return text
+    .slice(colon + 1)
+    .split(",")
+    .flatMap((item) => {
+      const [digits = "", device] = item.split(".");
+      const position = Number(digits);
+      return Number.isSafeInteger(position) && position >= 1 ? [{ position, device: device ?? null, at }] : [];
+    });
 }
 
 /** "<subject>@<ms>" as TICK returns it. */
@@ -231,10 +307,18 @@ function releaseOf(entry: string): Release | null {
   return Number.isFinite(ms) ? { subject: String(entry).slice(0, at), at: ms } : null;
 }
 
-/** The one mapping of JOIN's reply. */
+/**
+ * How long the store keeps a spent stamp's id past the stamp's expiry: an
+ * instance whose clock lags the store's by up to this much still finds it
+ * spent while it would still accept the stamp.
+ */
+export const SPENT_STAMP_GRACE_MS = 60_000;
+
+/** The one mapping of JOIN's reply; `stamps` are the ones sent, which outcome 6 names by rank. */
 function joinOutcome(
   [outcome, position, frontier, lastTicket, now, show, active, ceiling, eventSeq, eventStarts, ...live]: JoinReply,
   localNow: number,
+  stamps: readonly SpentStamp[],
 ): JoinOutcome {
   const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
   const settings = settingsOf(live);
@@ -251,6 +335,10 @@ function joinOutcome(
       return { kind: "prequeued", event: Number(eventSeq), startsAt: Number(eventStarts), state, settings };
     case 5:
       return { kind: "limited", retryAfterSeconds: secondsToNextMinute(localNow) };
+    case 6: {
+      const spent = stamps[Number(position) - 1];
+      return spent ? { kind: "stamp_used", id: spent.id } : unreadableReply("JOIN", `no stamp ${position} was sent`);
+    }
     default:
       return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
   }
@@ -298,20 +386,66 @@ function encodeEvents(events: readonly ScheduledEvent[]): string {
   );
 }
 
-/** The REST client may hand the JSON back already parsed (automatic deserialization). */
-function decodeEvents(json: unknown): ScheduledEvent[] {
-  const parsed: unknown = typeof json === "string" ? JSON.parse(json) : json;
-  const list = (Array.isArray(parsed) ? parsed : []) as Record<string, unknown>[];
-  return list.map((e) => ({
-    id: String(e.id),
-    seq: Number(e.seq),
-    startsAt: Number(e.startsAt),
-    endsAt: typeof e.endsAt === "number" ? e.endsAt : null,
-    prequeueFrom: typeof e.prequeueFrom === "number" ? e.prequeueFrom : null,
-    perMinute: typeof e.perMinute === "number" ? e.perMinute : null,
-    mode: typeof e.mode === "string" && (MODES as readonly string[]).includes(e.mode) ? (e.mode as Mode) : null,
+/**
+ * The stored events list, read defensively: per stored entry, in order, the
+ * event or null when the entry cannot be read (not an object; no id; a seq
+ * that is not a whole number above 0; a time that is not a number within the
+ * Date range; a rate or mode of the wrong kind), with what was wrong in
+ * `problems`. So one bad entry (edited by hand, or stored before times were
+ * bounded) never takes the admin API down, and the next change of the
+ * schedule, which writes the events read, drops it. A list that is not JSON
+ * reads as empty. The REST client may hand the JSON back already parsed
+ * (automatic deserialization).
+ */
+function decodeEvents(json: unknown): { entries: (ScheduledEvent | null)[]; problems: string[] } {
+  let parsed: unknown = json;
+  if (typeof json === "string") {
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      return { entries: [], problems: ["the events list is not JSON; read as empty"] };
+    }
+  }
+  if (!Array.isArray(parsed)) {
+    return { entries: [], problems: parsed === null ? [] : ["the events list is not a JSON array; read as empty"] };
+  }
+  const problems: string[] = [];
+  const entries = parsed.map((entry: unknown, i) => {
+    const event = storedEvent(entry);
+    if (typeof event === "string") problems.push(`event ${i + 1} of ${parsed.length} left out: ${event}`);
+    return typeof event === "string" ? null : event;
+  });
+  return { entries, problems };
+}
+
+/** One stored event, or what is wrong with it. */
+function storedEvent(entry: unknown): ScheduledEvent | string {
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return "not an object";
+  const e = entry as Record<string, unknown>;
+  const optional = (value: unknown, valid: (v: unknown) => boolean) =>
+    value === undefined || value === null || valid(value);
+  if (typeof e.id !== "string" || e.id === "") return "no id";
+  const which = `${JSON.stringify(e.id.slice(0, 40))}: `;
+  if (!Number.isSafeInteger(e.seq) || (e.seq as number) < 1) return `${which}seq is not a whole number above 0`;
+  for (const field of ["startsAt", "endsAt", "prequeueFrom"] as const) {
+    if (field === "startsAt" ? !isEventTime(e[field]) : !optional(e[field], isEventTime)) {
+      return `${which}${field} is not a time within the Date range`;
+    }
+  }
+  if (!optional(e.perMinute, (v) => typeof v === "number" && Number.isFinite(v) && v > 0)) {
+    return `${which}perMinute is not a rate`;
+  }
+  if (!optional(e.mode, (v) => (MODES as readonly unknown[]).includes(v))) return `${which}mode is not a mode`;
+  return {
+    id: e.id,
+    seq: e.seq as number,
+    startsAt: e.startsAt as number,
+    endsAt: (e.endsAt as number | undefined) ?? null,
+    prequeueFrom: (e.prequeueFrom as number | undefined) ?? null,
+    perMinute: (e.perMinute as number | undefined) ?? null,
+    mode: (e.mode as Mode | undefined) ?? null,
     shuffleAtStart: e.shuffleAtStart === true,
-  }));
+  };
 }
 
 function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: StateTail): FrontierState {
@@ -326,14 +460,26 @@ function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: St
   };
 }
 
+/**
+ * The settings in a reply. A stored session length or cap that is not a
+ * finite number reads as unset (the default), as the scripts read it
+ * (`tonumber(...) or default`), rather than failing every call of the room.
+ */
 function settingsOf([rate, mode, session, max, version]: SettingsTail): Settings {
   return {
     perMinute: Number(rate),
     mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : "auto",
-    sessionMinutes: session === "" || session === null ? null : Number(session),
-    maxActive: max === "" || max === null ? null : Number(max),
+    sessionMinutes: storedNumber(session) ?? null,
+    maxActive: storedNumber(max) ?? null,
     version: Number(version),
   };
+}
+
+/** A stored optional number: null when unset (""), undefined when it cannot be read. */
+function storedNumber(value: string | number | null): number | null | undefined {
+  if (value === "" || value === null) return null;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
 }
 
 /** Connection settings of {@link connectRedis}. */

@@ -41,17 +41,40 @@ export interface Prequeued {
   readonly state: FrontierState;
 }
 
-export type JoinOutcome = ((JoinDecision | Prequeued) & { readonly settings: Settings }) | Limited | StoreUnavailable;
+export type JoinOutcome =
+  | ((JoinDecision | Prequeued) & { readonly settings: Settings })
+  | Limited
+  | StampUsed
+  | StoreUnavailable;
 
 /**
  * Who is arriving: the id names their pre-queue entry; the draw in [0, 1) is
  * their lottery number; `client` (a hash of their IP, or null when unknown)
- * is what the per-client limit counts.
+ * is what the per-client limit counts; `stamps` are what they spend on the
+ * place (the cookie check's cookie, a Turnstile proof): each buys one place.
  */
 export interface Arrival {
   readonly visitorId: string;
   readonly draw: number;
   readonly client?: string | null;
+  readonly stamps?: readonly SpentStamp[];
+}
+
+/**
+ * A single-use stamp a newcomer spends: its id and when it expires (ms,
+ * worker clock). The store records it as spent with the place, entry or
+ * admission it buys, atomically, and remembers it a little past its expiry.
+ */
+export interface SpentStamp {
+  readonly id: string;
+  readonly expiresAt: number;
+}
+
+/** A newcomer whose stamp was already spent: nothing given, nothing counted; the stamp must be earned again. */
+export interface StampUsed {
+  readonly kind: "stamp_used";
+  /** The spent stamp's id (one of the arrival's). */
+  readonly id: string;
 }
 
 /** A newcomer over the per-client limit: no ticket this minute. */
@@ -101,6 +124,8 @@ export type TickOutcome =
       readonly settings: Settings;
       /** Releases reported since the caller's `releasesSince`, oldest first (see {@link Report}). */
       readonly releases: ReleaseFeed;
+      /** Places used since the caller's `consumedSince`, oldest first (see {@link Report}). */
+      readonly consumed: ConsumedFeed;
     }
   | StoreUnavailable;
 
@@ -109,6 +134,26 @@ export interface Release {
   readonly subject: string;
   /** Worker clock, ms. */
   readonly at: number;
+}
+
+/**
+ * A place used: the first admission by the ticket for `position`. `device`
+ * is a short hex hint of the client admitted (its network and User-Agent,
+ * hashed), so that the holder's own browser can be let in again for a few
+ * seconds (a second tab, a retry) while copies elsewhere are refused; null
+ * when unknown.
+ */
+export interface ConsumedPlace {
+  readonly position: number;
+  readonly device: string | null;
+}
+
+/** Places used that the store has heard of, for instances to refuse copies of their tickets without a store call. */
+export interface ConsumedFeed {
+  /** Oldest first; `at` is when the store first heard of the place (store clock, ms). */
+  readonly places: readonly (ConsumedPlace & { readonly at: number })[];
+  /** Feed time of the newest entry returned (or the caller's cursor when none): the next call's `consumedSince`. */
+  readonly cursor: number;
 }
 
 /** Releases the store has heard of, for instances to refuse released passes without a store call per view. */
@@ -120,16 +165,19 @@ export interface ReleaseFeed {
 
 /**
  * What an instance tells the store with its next call (no call of its own):
- * admissions by claims bucket (no-show compensation), pass subjects in use
- * (the active-users count), sessions the origin ended, and how far it has
- * read the releases.
+ * places used (its admissions by ticket: each a claim for no-show
+ * compensation, counted once per position however often it is reported),
+ * pass subjects in use (the active-users count), sessions the origin ended,
+ * and how far it has read the releases and the places used.
  */
 export interface Report {
-  readonly claims?: ReadonlyMap<number, number>;
+  readonly consumed?: readonly ConsumedPlace[];
   readonly seen?: readonly string[];
   readonly released?: readonly Release[];
   /** Store time of the newest release this instance knows; 0 before its first tick. */
   readonly releasesSince?: number;
+  /** Feed time of the newest places-used entry this instance read; 0 before its first tick. */
+  readonly consumedSince?: number;
 }
 
 /** An operator's change: a value sets an override, null resets it to the default, absent leaves it. */

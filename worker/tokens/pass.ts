@@ -1,11 +1,18 @@
 import { createLocalJWKSet, SignJWT } from "jose";
-import { type AdmissionCode, PASS_ALGORITHM, type PassClaims } from "../../origin-adapter/contract.ts";
+import {
+  type AdmissionCode,
+  DEFAULT_SESSION_MAX_MINUTES,
+  PASS_ALGORITHM,
+  type PassClaims,
+} from "../../origin-adapter/contract.ts";
 import { checkPass } from "../../origin-adapter/pass-check.ts";
 import type { Keyring } from "./keyring.ts";
 import { MAX_TOKEN_LENGTH } from "./ticket.ts";
 
 /** The claims of an admission pass: the wire contract's, which origins verify with the JWKS. */
 export type { PassClaims };
+/** SESSION_MAX_MINUTES's default: the wire contract's, which the origin adapter defaults to as well. */
+export { DEFAULT_SESSION_MAX_MINUTES };
 
 /**
  * Why a pass was not accepted: the origin adapter's code for it (the same
@@ -25,27 +32,86 @@ export interface PassOptions {
   readonly issuer: string;
   readonly audience: string;
   readonly room: string;
+  /** How long one pass lives; renewal half-way slides it, up to {@link PassOptions.maxSessionSeconds}. */
   readonly sessionSeconds: number;
+  /**
+   * The absolute end of a session (SESSION_MAX_MINUTES), seconds after the
+   * admission: no pass, renewed or not, lives past it, and a pass claiming a
+   * longer session is refused. Default: the contract's default, 3600.
+   */
+  readonly maxSessionSeconds?: number;
+  /**
+   * Whether passes are bound to the client they were issued to (PASS_BINDING
+   * other than `none`): the gate then compares the pass's `cb` with the
+   * requester's hint on every request. Default false.
+   */
+  readonly bound?: boolean;
 }
 
 /**
- * Signs a pass for a visitor.
+ * What a pass carries over from the admission it continues: the admission
+ * time and the client hint, unchanged by renewal.
+ */
+export interface PassSession {
+  /** When the visitor was admitted, seconds since the epoch. */
+  readonly admittedAt: number;
+  /** The client the pass is bound to (PASS_BINDING), or null when unbound. */
+  readonly hint: string | null;
+}
+
+const DEFAULT_MAX_SESSION_SECONDS = DEFAULT_SESSION_MAX_MINUTES * 60;
+
+/** A session that starts now: a visitor just admitted, bound to `hint` when passes are bound. */
+export function newSession(nowMs: number, hint: string | null = null): PassSession {
+  return { admittedAt: Math.floor(nowMs / 1000), hint };
+}
+
+/** The session a pass continues; a pass signed before `adm` existed counts from its own issue time. */
+export function sessionOf(claims: PassClaims): PassSession {
+  return { admittedAt: claims.adm ?? claims.iat, hint: claims.cb ?? null };
+}
+
+/**
+ * How long a pass signed at `nowMs` for `session` lives, in seconds: the
+ * session length, cut short at the session's absolute end. Zero or less
+ * when that end has come.
+ */
+export function passLifetimeSeconds(options: PassOptions, session: PassSession, nowMs: number): number {
+  return Math.min(options.sessionSeconds, sessionEnd(session, options) - Math.floor(nowMs / 1000));
+}
+
+/** When a session ends for good, seconds since the epoch: its admission plus SESSION_MAX_MINUTES. */
+function sessionEnd(session: PassSession, options: Pick<PassOptions, "maxSessionSeconds">): number {
+  return session.admittedAt + (options.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS);
+}
+
+/**
+ * Signs a pass for a visitor: a new session by default, or the renewal of
+ * `session`, which keeps its admission time and client hint and never lives
+ * past the session's absolute end ({@link passLifetimeSeconds}).
  *
  * @example
  * ```ts
  * const jwt = await signPass("visitor-id", options, Date.now());
+ * const renewed = await signPass(claims.sub, options, Date.now(), sessionOf(claims));
  * ```
  */
-export async function signPass(visitorId: string, options: PassOptions, nowMs: number): Promise<string> {
+export async function signPass(
+  visitorId: string,
+  options: PassOptions,
+  nowMs: number,
+  session: PassSession = newSession(nowMs),
+): Promise<string> {
   const now = Math.floor(nowMs / 1000);
-  return new SignJWT({ room: options.room })
+  const bound = session.hint === null ? {} : { cb: session.hint };
+  return new SignJWT({ room: options.room, adm: session.admittedAt, ...bound })
     .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
     .setIssuer(options.issuer)
     .setAudience(options.audience)
     .setSubject(visitorId)
     .setIssuedAt(now)
     .setNotBefore(now)
-    .setExpirationTime(now + options.sessionSeconds)
+    .setExpirationTime(now + passLifetimeSeconds(options, session, nowMs))
     .setJti(crypto.randomUUID())
     .sign(options.keyring.signing.key);
 }
@@ -76,12 +142,22 @@ export async function readPass(token: string, options: PassOptions, nowMs: numbe
     audience: options.audience,
     rooms: new Set([options.room]),
     clockToleranceSeconds: 0,
+    maxSessionSeconds: options.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
     currentDate: new Date(nowMs),
   });
   return checked.ok ? checked : { ok: false, reason: checked.code };
 }
 
-/** Sliding session: a pass is re-issued once half its life is gone. */
-export function needsRenewal(claims: PassClaims, nowMs: number): boolean {
+/**
+ * Sliding session: a pass is re-issued once half its life is gone, unless it
+ * already lasts to the session's absolute end, where a renewal would add
+ * nothing (after that end the visitor goes through the gate again).
+ */
+export function needsRenewal(
+  claims: PassClaims,
+  nowMs: number,
+  options: Pick<PassOptions, "maxSessionSeconds"> = {},
+): boolean {
+  if (claims.exp >= sessionEnd(sessionOf(claims), options)) return false;
   return nowMs / 1000 >= claims.iat + (claims.exp - claims.iat) / 2;
 }

@@ -1,4 +1,4 @@
-import { hasStamp, type StampKey, signStamp } from "./stamp.ts";
+import { readStamp, type StampKey, type StampRead, signStamp } from "./stamp.ts";
 
 /** When newcomers must first show they keep cookies (COOKIE_CHECK). */
 export const COOKIE_CHECKS = ["off", "busy", "always"] as const;
@@ -15,7 +15,8 @@ export const PROBE_SECONDS = 600;
 /**
  * Signs the cookie a newcomer must send back before a place is given: a
  * client that never returns cookies (a script, a bot) then never takes a
- * place, and costs no store call.
+ * place, and costs no store call. The cookie buys one place: the store
+ * records its id as spent with the place, so copies of it buy nothing.
  *
  * @example
  * ```ts
@@ -26,7 +27,7 @@ export function signProbe(options: ProbeOptions, nowMs: number): Promise<string>
   return signStamp("probe", options, nowMs, PROBE_SECONDS);
 }
 
-/** Whether a probe cookie is genuine, for this room and fresh. Never throws. */
-export function hasProbe(token: string | undefined, options: ProbeOptions, nowMs: number): Promise<boolean> {
-  return hasStamp("probe", token, options, nowMs);
+/** Reads a probe cookie: genuine, for this room and fresh, with its id. Never throws. */
+export function readProbe(token: string | undefined, options: ProbeOptions, nowMs: number): Promise<StampRead> {
+  return readStamp("probe", token, options, nowMs);
 }

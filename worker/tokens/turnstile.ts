@@ -1,4 +1,4 @@
-import { hasStamp, signStamp } from "./stamp.ts";
+import { readStamp, type StampRead, signStamp } from "./stamp.ts";
 import { MAX_TOKEN_LENGTH } from "./ticket.ts";
 
 /** Cloudflare's server-side check of a Turnstile answer. */
@@ -56,19 +56,28 @@ export async function verifyTurnstile(
   }
 }
 
-/** The short-lived proof that this browser solved the challenge (a cookie), so its next request may take a ticket. */
-export function signProof(options: TurnstileOptions, nowMs: number): Promise<string> {
-  return signStamp(
-    "human",
-    { key: options.proofKey, issuer: options.issuer, room: options.room },
-    nowMs,
-    options.proofSeconds,
-  );
+/**
+ * The short-lived proof that this browser solved the challenge (a cookie), so
+ * its next request may take a ticket. It buys one ticket (the store records
+ * its id as spent with the place) and is bound to `hint`, the client it was
+ * solved from (`Requester.proofHint`): a copy elsewhere is refused.
+ */
+export function signProof(options: TurnstileOptions, nowMs: number, hint: string | null): Promise<string> {
+  return signStamp("human", proofKey(options), nowMs, options.proofSeconds, hint);
 }
 
-/** Whether a proof cookie is genuine, for this room and still fresh. Never throws. */
-export function hasProof(token: string | undefined, options: TurnstileOptions, nowMs: number): Promise<boolean> {
-  return hasStamp("human", token, { key: options.proofKey, issuer: options.issuer, room: options.room }, nowMs);
+/** Reads a proof cookie: genuine, for this room, fresh and presented by the client `hint` it was solved from. Never throws. */
+export function readProof(
+  token: string | undefined,
+  options: TurnstileOptions,
+  nowMs: number,
+  hint: string | null,
+): Promise<StampRead> {
+  return readStamp("human", token, proofKey(options), nowMs, hint);
+}
+
+function proofKey(options: TurnstileOptions) {
+  return { key: options.proofKey, issuer: options.issuer, room: options.room };
 }
 
 /**

@@ -8,9 +8,9 @@
  * library in front of each script's body; each script is one self-contained
  * text.
  *
- * The three scripts take the same KEYS 1-9 and ARGV 1-9, named by
+ * The three scripts take the same KEYS 1-11 and ARGV 1-9, named by
  * `room_keys(KEYS)` and `room_args(ARGV)`; each documents its own entries
- * from 10 on.
+ * from KEYS[12] and ARGV[10] on.
  *
  * KEYS[1]  state     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
  *                    b = last bucket folded, k = buckets folded, a = admitted when offers were
@@ -23,11 +23,17 @@
  * KEYS[7]  claims    hash "c<bucket>" -> claims, "o<bucket>" -> time fully offered (see compensation.ts)
  * KEYS[8]  active    zset pass subject -> last use reported (ms), the active visitors (see active.ts)
  * KEYS[9]  released  zset "<subject>@<released at ms>" -> time the store heard of it (ms)
+ * KEYS[10] consumed  string, a bitmap by position: bit p set once position p's place was used (its
+ *                    ticket's first admission); 1 bit per position handed out
+ * KEYS[11] consumed_feed  zset "<position>[.<device>],..." (the places one script call used first) ->
+ *                    feed time (ms, strictly increasing), the last CONSUMED_FEED_MS of it
  * ARGV[1]  default_rate  default rate per minute (wrangler.toml), used unless overridden
  * ARGV[2]  default_mode  default mode, used unless overridden
  * ARGV[3]  now           time in ms, or "" to use Redis TIME
  * ARGV[4]  ttl_ms        expiry of the keys, renewed on every write
- * ARGV[5]  claims        the calling instance's claims since its last report, "bucket:count,..." ("" = none)
+ * ARGV[5]  consumed      places the calling instance used since its last report (its admissions by
+ *                        ticket), "<position>[.<device>],..." ("" = none); device: a short hex hint of
+ *                        the client admitted. Each counts as a claim the first time the store hears of it.
  * ARGV[6]  seen          pass subjects the instance saw in use since its last report, "sub,sub,..." ("" = none)
  * ARGV[7]  released      sessions the origin ended, "sub@ms,..." ("" = none)
  * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none; an operator's value wins
@@ -59,17 +65,17 @@ local function now_ms(now_arg)
 end
 `;
 
-/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS and ARGV (1-9) by name. */
+/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS (1-11) and ARGV (1-9) by name. */
 const INPUTS_LUA = `
--- room_keys(KEYS) -> keys: KEYS[1..9] by name (state, settings, history, events, prequeue, frozen,
--- claims, active, released).
+-- room_keys(KEYS) -> keys: KEYS[1..11] by name (state, settings, history, events, prequeue, frozen,
+-- claims, active, released, consumed, consumed_feed).
 local function room_keys(k)
   return { state = k[1], settings = k[2], history = k[3], events = k[4], prequeue = k[5], frozen = k[6],
-    claims = k[7], active = k[8], released = k[9] }
+    claims = k[7], active = k[8], released = k[9], consumed = k[10], consumed_feed = k[11] }
 end
 
 -- room_args(ARGV) -> args: ARGV[1..9] by name and parsed: default_rate, default_mode, now (ms; Redis
--- TIME when ARGV[3] is ''), ttl_ms, claims, seen, released ('' = none), max_active (nil when not
+-- TIME when ARGV[3] is ''), ttl_ms, consumed, seen, released ('' = none), max_active (nil when not
 -- given), session_ms.
 local function room_args(a)
   return {
@@ -77,7 +83,7 @@ local function room_args(a)
     default_mode = a[2],
     now = now_ms(a[3]),
     ttl_ms = tonumber(a[4]),
-    claims = a[5] or '',
+    consumed = a[5] or '',
     seen = a[6] or '',
     released = a[7] or '',
     max_active = tonumber(a[8]),
@@ -171,7 +177,7 @@ end
 
 /**
  * The room's counters and the no-show compensation of `compensation.ts`:
- * `load_room`, `admitted`, `count_claims`, `take_claims`, `fold_matured`,
+ * `load_room`, `admitted`, `count_claims`, `take_places`, `fold_matured`,
  * `note_offers`, `restart_when_caught_up`.
  */
 const ROOM_LUA = `
@@ -219,12 +225,41 @@ local function count_claims(room, claims_key, ttl_ms, bucket, count)
   end
 end
 
--- take_claims(room, claims_key, ttl_ms, report): an instance's claims, "bucket:count,..." ('' = none).
-local function take_claims(room, claims_key, ttl_ms, report)
+-- take_places(room, keys, ttl_ms, report, now): the places an instance used (its admissions by
+-- ticket), "<position>[.<device>],..." ('' = none). A place counts once, whoever reports it and however
+-- often: the first report of a position sets its bit (SETBIT keys.consumed, whose previous value says
+-- whether it is new) and counts one claim for its bucket (count_claims); a position reported again (a
+-- copy of its ticket let in before the instance knew) changes nothing, so copies cannot move the show
+-- ratio. The places new to the store become one feed entry (ZADD keys.consumed_feed), at a feed time
+-- later than any before (ZRANGE -1 -1), so an instance reading from its cursor gets each exactly
+-- once; entries older than CONSUMED_FEED_MS go (ZREMRANGEBYSCORE). Both keys expire with the room.
+local function take_places(room, keys, ttl_ms, report, now)
   if report == '' then return end
-  for bucket, count in string.gmatch(report, '(%-?%d+):(%d+)') do
-    count_claims(room, claims_key, ttl_ms, tonumber(bucket), tonumber(count))
+  local fresh, buckets, counts = {}, {}, {}
+  for item in string.gmatch(report, '[^,]+') do
+    local digits, device = string.match(item, '^([1-9]%d*)%.(%x+)$')
+    if not digits then digits, device = string.match(item, '^([1-9]%d*)$'), '' end
+    local position = tonumber(digits)
+    -- Only positions handed out: a ticket older than a store that lost its state marks nothing ahead.
+    if position and position <= room.last_ticket and position <= MAX_POSITION
+      and redis.call('SETBIT', keys.consumed, position, 1) == 0 then
+      if device ~= '' and #device <= 16 then digits = digits .. '.' .. device end
+      fresh[#fresh + 1] = digits
+      local bucket = math.floor((position - 1) / CLAIM_BUCKET)
+      -- Buckets in the order first met (not pairs()), so every engine counts in the same order.
+      if not counts[bucket] then buckets[#buckets + 1] = bucket end
+      counts[bucket] = (counts[bucket] or 0) + 1
+    end
   end
+  if #fresh == 0 then return end
+  redis.call('PEXPIRE', keys.consumed, ttl_ms)
+  for _, bucket in ipairs(buckets) do count_claims(room, keys.claims, ttl_ms, bucket, counts[bucket]) end
+  local at = math.floor(now)
+  local newest = redis.call('ZRANGE', keys.consumed_feed, -1, -1, 'WITHSCORES')
+  if newest[2] and tonumber(newest[2]) >= at then at = tonumber(newest[2]) + 1 end
+  redis.call('ZADD', keys.consumed_feed, at, table.concat(fresh, ','))
+  redis.call('ZREMRANGEBYSCORE', keys.consumed_feed, '-inf', '(' .. (now - CONSUMED_FEED_MS))
+  redis.call('PEXPIRE', keys.consumed_feed, ttl_ms)
 end
 
 -- fold_matured(room, claims_key, now): folds the buckets fully offered MATURE_MS ago into room.show
@@ -408,9 +443,9 @@ end
  */
 const OPEN_SAVE_LUA = `
 -- open_room(keys, args) -> room, settings. Loads the settings and the room, takes in the calling
--- instance's report (claims, subjects in use, releases), folds matured claims buckets, counts the
--- active visitors, and advances the frontier to args.now, noting the buckets it offered. Touches
--- every key of KEYS[1..9] but history (written by save_room).
+-- instance's report (places used, subjects in use, releases), folds matured claims buckets, counts
+-- the active visitors, and advances the frontier to args.now, noting the buckets it offered. Touches
+-- every key of KEYS[1..11] but history (written by save_room).
 --   room: as load_room, plus active (visitors active), ceiling (-1 = no cap) and snapshot
 --         ("last_ticket:admitted" as of now, before the script's own change, for the minute's history)
 --   settings: as load_settings
@@ -418,7 +453,7 @@ local function open_room(keys, args)
   local now = args.now
   local settings = load_settings(keys, args)
   local room = load_room(keys.state, math.max(1, settings.rate / 60), now)
-  take_claims(room, keys.claims, args.ttl_ms, args.claims)
+  take_places(room, keys, args.ttl_ms, args.consumed, now)
   fold_matured(room, keys.claims, now)
   room.active = count_active(keys, args, settings.session_ms)
   room.ceiling = ceiling_of(room, keys.claims, settings.max_active, room.active)

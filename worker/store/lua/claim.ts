@@ -10,7 +10,7 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * An event removed before its start still owes its pre-queue a place: the
  * first claim freezes it then, so nobody holding an entry is lost.
  *
- * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
+ * KEYS[1..11], ARGV[1..9]: as every admission script (see advance.ts).
  * ARGV[10] event_seq     the event the entry belongs to
  * ARGV[11] visitor       the visitor's id
  *

@@ -28,6 +28,17 @@ export const RELEASES_PER_TICK = 500;
  * ignores ones it already knows).
  */
 export const RELEASES_OVERLAP_MS = 1_000;
+/**
+ * How long the store keeps the feed of places used (consumed-feed), in ms:
+ * an instance that starts (or falls behind) learns the places used within
+ * this window. Twice OFFER_SECONDS' default, so a copy of a ticket whose
+ * turn came while others wait is known everywhere until its offer lapses.
+ */
+export const CONSUMED_FEED_MS = 600_000;
+/** Most feed entries (one per script call that used places) one TICK hands back; the rest come with the next ticks. */
+export const CONSUMED_ENTRIES_PER_TICK = 200;
+/** Highest position a place-used bit can be set for (SETBIT's largest offset). */
+export const MAX_POSITION = 4_294_967_295;
 /** Minutes of per-minute history kept before the current one. */
 export const HISTORY_MINUTES = 30;
 /** Highest lottery draw used: an entry's score stays within its event's [seq, seq + 1). */
@@ -49,6 +60,9 @@ const SHARED = {
   REPORTS_PER_SESSION,
   RELEASES_PER_TICK,
   RELEASES_OVERLAP_MS,
+  CONSUMED_FEED_MS,
+  CONSUMED_ENTRIES_PER_TICK,
+  MAX_POSITION,
   HISTORY_MINUTES,
   MAX_DRAW,
   ARRIVAL_STEP,

@@ -9,16 +9,27 @@
  * Returns { version, json, seq1, entries1, frozen1, seq2, ... }: the list's
  * version (0 when none) and JSON ('[]' when none), then per event its seq,
  * its number of pre-queue entries and whether its pre-queue has been placed
- * (1) or not (0).
+ * (1) or not (0); 0, 0, 0 for an entry it cannot read. The list is returned
+ * as stored, for the worker to read (and report) defensively.
  */
 export const EVENTS_READ_LUA = `
 local stored = redis.call('HMGET', KEYS[1], 'v', 'list')
 local raw = stored[2] or '[]'
 local reply = { tonumber(stored[1]) or 0, raw }
-for _, e in ipairs(cjson.decode(raw)) do
-  reply[#reply + 1] = e.seq
-  reply[#reply + 1] = redis.call('ZCOUNT', KEYS[2], e.seq, '(' .. (e.seq + 1))
-  reply[#reply + 1] = redis.call('HEXISTS', KEYS[3], e.seq)
+-- A list that is not JSON, or an entry without a numeric seq, counts nothing (the worker reports it).
+local decoded, list = pcall(cjson.decode, raw)
+if not decoded or type(list) ~= 'table' then list = {} end
+for _, e in ipairs(list) do
+  local seq = type(e) == 'table' and tonumber(e.seq) or nil
+  if seq then
+    reply[#reply + 1] = seq
+    reply[#reply + 1] = redis.call('ZCOUNT', KEYS[2], seq, '(' .. (seq + 1))
+    reply[#reply + 1] = redis.call('HEXISTS', KEYS[3], seq)
+  else
+    reply[#reply + 1] = 0
+    reply[#reply + 1] = 0
+    reply[#reply + 1] = 0
+  end
 end
 return reply
 `;

@@ -8,18 +8,25 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * per newcomer; no check-then-write race is possible because Redis runs the
  * script alone.
  *
- * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
- * KEYS[10] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
+ * KEYS[1..11], ARGV[1..9]: as every admission script (see advance.ts).
+ * KEYS[12] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
  * ARGV[10] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
  * ARGV[11] draw          a uniform random number in [0, 1) from the worker: the lottery draw
  * ARGV[12] limit         most new tickets per client per minute; 0 = no limit
  * ARGV[13] client        the client's name (an IP hash), "" when unknown (not limited)
+ * KEYS[13] stamps_key    zset stamp id -> when it may be forgotten (ms): the stamps already spent
+ * ARGV[14] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
+ *                        place, so one already in stamps_key buys nothing (outcome 6); they are
+ *                        recorded as spent with what they bought (outcomes 0, 1, 3, 4), not when
+ *                        nothing is given (2, 5)
  *
  * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode, session, max, version }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
- *                5 limited (the client took its share of new tickets this minute; nothing given)
- *   position     the newcomer's position (0 unless outcome is 0 or 1)
+ *                5 limited (the client took its share of new tickets this minute; nothing given),
+ *                6 stamp used (a stamp in ARGV[14] was spent before; nothing given, nothing counted)
+ *   position     the newcomer's position (0 unless outcome is 0 or 1); for outcome 6, which stamp
+ *                of ARGV[14] was spent (1 = the first)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
@@ -32,23 +39,38 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
 export const JOIN_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
-local clients_key = KEYS[10]
+local clients_key = KEYS[12]
 local visitor = ARGV[10]
 local draw = tonumber(ARGV[11]) or 0
 local limit = tonumber(ARGV[12]) or 0
 local client = ARGV[13] or ''
+local stamps_key = KEYS[13]
+local stamps = ARGV[14] or ''
 
 local room, settings = open_room(keys, args)
 local outcome, position, event_seq, event_starts = 0, 0, 0, 0
+-- A stamp buys one place: the first one already spent (its rank in ARGV[14]) turns the newcomer away.
+local spent = 0
+if stamps ~= '' then
+  -- Stamps no instance accepts any more are forgotten: the set is bounded by time.
+  redis.call('ZREMRANGEBYSCORE', stamps_key, '-inf', '(' .. args.now)
+  local rank = 0
+  for id in string.gmatch(stamps, '([^,@]+)@') do
+    rank = rank + 1
+    if spent == 0 and redis.call('ZSCORE', stamps_key, id) then spent = rank end
+  end
+end
 local pre = prequeue_at(settings.events, args.now)
 -- A clock that stepped back across the start must not add to a pre-queue already placed.
 if pre and redis.call('HEXISTS', keys.frozen, pre.seq) == 1 then pre = nil end
 local over = false
-if limit > 0 and client ~= '' then
+if spent == 0 and limit > 0 and client ~= '' then
   over = redis.call('HINCRBY', clients_key, client, 1) > limit
   redis.call('PEXPIRE', clients_key, 120000)
 end
-if over then
+if spent > 0 then
+  outcome, position = 6, spent
+elseif over then
   outcome = 5
 elseif pre then
   -- Lottery: a random score, so arriving early or late in the window gives the same chance.
@@ -78,6 +100,13 @@ else
     redis.call('PEXPIRE', keys.active, args.ttl_ms)
     room.active = room.active + 1
   end
+end
+-- Spent with what they bought, in the same atomic step: a copy of a stamp finds it here.
+if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 then
+  for id, forget_at in string.gmatch(stamps, '([^,@]+)@(%d+)') do
+    redis.call('ZADD', stamps_key, tonumber(forget_at), id)
+  end
+  redis.call('PEXPIRE', stamps_key, args.ttl_ms)
 end
 save_room(room, keys, args.ttl_ms)
 return flatten({ outcome, position }, state_reply(room), { event_seq, event_starts }, settings_reply(settings))

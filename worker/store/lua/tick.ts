@@ -6,10 +6,12 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * second each), so the frontier moves with the traffic itself, with no cron
  * and no external driver, and operators' changes reach every instance.
  *
- * KEYS[1..9], ARGV[1..9]: as every admission script (see advance.ts).
+ * KEYS[1..11], ARGV[1..9]: as every admission script (see advance.ts).
  * ARGV[10] releases_since  store time of the newest release the instance knows (0 = none yet)
+ * ARGV[11] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
  *
- * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version, cursor, released... }:
+ * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version,
+ *           cursor, consumed_cursor, released_count, released..., consumed... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
@@ -18,15 +20,22 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   rate, mode, session, max, version   the live settings (session, max "" = default)
  *   cursor       store time of the newest release returned (releases_since when none)
+ *   consumed_cursor  feed time of the newest places-used entry returned (consumed_since when none)
+ *   released_count   how many releases follow
  *   released     up to RELEASES_PER_TICK releases heard from RELEASES_OVERLAP_MS before
  *                releases_since on, oldest first, each "<subject>@<released at ms>" (the overlap
  *                catches releases written in the same millisecond as the last read; the instance
  *                ignores ones it already knows)
+ *   consumed     up to CONSUMED_ENTRIES_PER_TICK places-used entries after consumed_since, oldest
+ *                first, each "<feed time>:<position>[.<device>],...": the places other instances
+ *                (and this one) used, for every instance to refuse copies of their tickets. Feed
+ *                times only grow, so reading after the cursor gets each entry exactly once.
  */
 export const TICK_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
 local releases_since = tonumber(ARGV[10]) or 0
+local consumed_since = tonumber(ARGV[11]) or 0
 
 local room, settings = open_room(keys, args)
 save_room(room, keys, args.ttl_ms)
@@ -38,8 +47,24 @@ for i = 1, #fresh, 2 do
   released[#released + 1] = fresh[i]
   if tonumber(fresh[i + 1]) > cursor then cursor = tonumber(fresh[i + 1]) end
 end
-return flatten(state_reply(room), settings_reply(settings), { cursor }, released)
+local feed = redis.call('ZRANGEBYSCORE', keys.consumed_feed, '(' .. consumed_since, '+inf',
+  'WITHSCORES', 'LIMIT', 0, CONSUMED_ENTRIES_PER_TICK)
+local consumed_cursor = consumed_since
+local consumed = {}
+for i = 1, #feed, 2 do
+  consumed[#consumed + 1] = feed[i + 1] .. ':' .. feed[i]
+  consumed_cursor = tonumber(feed[i + 1])
+end
+return flatten(state_reply(room), settings_reply(settings), { cursor, consumed_cursor, #released }, released,
+  consumed)
 `);
 
 /** Raw reply of {@link TICK_LUA}. */
-export type TickReply = [...state: StateTail, ...settings: SettingsTail, cursor: number, ...released: string[]];
+export type TickReply = [
+  ...state: StateTail,
+  ...settings: SettingsTail,
+  cursor: number,
+  consumedCursor: number,
+  releasedCount: number,
+  ...entries: string[],
+];
