@@ -8,9 +8,10 @@ import { RoomLink } from "../../worker/gate/room-link.ts";
 import { frontierNow, RoomView } from "../../worker/gate/room-view.ts";
 import type { FrontierView, Mode, Settings } from "../../worker/model/admission.ts";
 import { roomKeys } from "../../worker/store/keys.ts";
+import { CONSUMED_ENTRIES_PER_TICK, CONSUMED_FEED_MS } from "../../worker/store/lua/constants.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
 import type { AdmissionStore } from "../../worker/store/store.ts";
-import { clock, redisClient, room, stores, T0 } from "../support/stores.ts";
+import { clock, newArrival, redisClient, room, stores, T0 } from "../support/stores.ts";
 
 const SETTINGS: Settings = { perMinute: 600, mode: "auto", sessionMinutes: null, maxActive: null, version: 0 };
 
@@ -214,6 +215,7 @@ describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clo
           { position: 6, device: null, at: T0 },
         ],
         cursor: T0 + 3,
+        skipped: 0,
       },
       T0 + 1000,
     );
@@ -224,7 +226,7 @@ describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clo
     expect(places.consume(6, "ab12cd34", T0 + 2000)).toBe("spent");
     expect(places.consume(7, "ab12cd34", T0 + 2000)).toBe("first");
     // An older cursor never moves it back; a reset (the store lost its state) forgets everything.
-    places.learn({ places: [], cursor: T0 }, T0 + 3000);
+    places.learn({ places: [], cursor: T0, skipped: 0 }, T0 + 3000);
     expect(places.cursor).toBe(T0 + 3);
     places.reset();
     expect(places.cursor).toBe(0);
@@ -236,17 +238,72 @@ describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clo
     expect(places.consume(20, "aaaaaaaa", T0)).toBe("first");
     expect(places.heldBy(20, "aaaaaaaa")).toBe(true);
     // The feed brings this instance's own first use back: nothing changes.
-    places.learn({ places: [{ position: 20, device: "aaaaaaaa", at: T0 }], cursor: T0 + 1 }, T0 + 10);
+    places.learn({ places: [{ position: 20, device: "aaaaaaaa", at: T0 }], cursor: T0 + 1, skipped: 0 }, T0 + 10);
     expect(places.heldBy(20, "aaaaaaaa")).toBe(true);
     // Another instance's client used place 21 first; a copy let in here meanwhile was a copy's admission.
     expect(places.consume(21, "aaaaaaaa", T0)).toBe("first");
-    places.learn({ places: [{ position: 21, device: "bbbbbbbb", at: T0 - 5 }], cursor: T0 + 2 }, T0 + 10);
+    places.learn({ places: [{ position: 21, device: "bbbbbbbb", at: T0 - 5 }], cursor: T0 + 2, skipped: 0 }, T0 + 10);
     expect(places.heldBy(21, "aaaaaaaa")).toBe(false);
     expect(places.heldBy(21, "bbbbbbbb")).toBe(true);
     expect(places.consume(21, "bbbbbbbb", T0 + 20)).toBe("again");
     expect(places.consume(21, "aaaaaaaa", T0 + 20)).toBe("spent");
     // Nothing known of a place: no reason to doubt its holder.
     expect(places.heldBy(99, "cccccccc")).toBe(true);
+  });
+
+  it("remembers a use here that lost to an older one elsewhere after that one's grace is over", () => {
+    const places = new ConsumedPlaces();
+    // Another client used place 30 long ago; this instance hears of it only after using it here.
+    expect(places.consume(30, "aaaaaaaa", T0)).toBe("first");
+    places.learn(
+      { places: [{ position: 30, device: "bbbbbbbb", at: T0 - 30_000 }], cursor: T0 - 30_000, skipped: 0 },
+      T0 + 5,
+    );
+    expect(places.heldBy(30, "aaaaaaaa")).toBe(false);
+    expect(places.consume(30, "aaaaaaaa", T0 + 10)).toBe("spent");
+    expect(places.consume(30, "bbbbbbbb", T0 + 10)).toBe("spent");
+    // The same client, but its first use was longer than the grace before: a copy of an old place too.
+    expect(places.consume(31, "cccccccc", T0)).toBe("first");
+    places.learn(
+      { places: [{ position: 31, device: "cccccccc", at: T0 - PLACE_GRACE_MS - 1 }], cursor: T0, skipped: 0 },
+      T0 + 5,
+    );
+    expect(places.heldBy(31, "cccccccc")).toBe(false);
+    // Within the grace, the same client keeps it.
+    expect(places.consume(32, "dddddddd", T0)).toBe("first");
+    places.learn({ places: [{ position: 32, device: "dddddddd", at: T0 - 2_000 }], cursor: T0, skipped: 0 }, T0 + 5);
+    expect(places.heldBy(32, "dddddddd")).toBe(true);
+    // The store heard of a use here later than it was made: the grace still runs from the use.
+    expect(places.consume(33, "eeeeeeee", T0)).toBe("first");
+    places.learn(
+      { places: [{ position: 33, device: "eeeeeeee", at: T0 + 3_000 }], cursor: T0, skipped: 0 },
+      T0 + 3_000,
+    );
+    expect(places.consume(33, "eeeeeeee", T0 + PLACE_GRACE_MS)).toBe("again");
+    expect(places.consume(33, "eeeeeeee", T0 + PLACE_GRACE_MS + 1)).toBe("spent");
+  });
+
+  it("takes the store's word that a place it reported was used before, unless the feed showed the same client", () => {
+    const places = new ConsumedPlaces();
+    expect(places.consume(40, "aaaaaaaa", T0)).toBe("first");
+    expect(places.consume(41, "bbbbbbbb", T0)).toBe("first");
+    // The feed (read first) shows 41's first use by the same client within the grace; 40's it never showed.
+    places.learn({ places: [{ position: 41, device: "bbbbbbbb", at: T0 - 1_000 }], cursor: T0, skipped: 0 }, T0 + 5);
+    places.learnTaken([40, 41], T0 + 5);
+    expect(places.heldBy(40, "aaaaaaaa")).toBe(false);
+    expect(places.heldBy(41, "bbbbbbbb")).toBe(true);
+    // Whoever used 40 first is unknown here: nobody is let in again on it.
+    expect(places.consume(40, "aaaaaaaa", T0 + 10)).toBe("spent");
+    expect(places.consume(41, "bbbbbbbb", T0 + 10)).toBe("again");
+  });
+
+  it("may miss places used elsewhere for the feed's length after a tick skipped entries", () => {
+    const places = new ConsumedPlaces();
+    places.learn({ places: [], cursor: T0, skipped: 0 }, T0);
+    expect(places.mayMiss(T0)).toBe(false);
+    places.learn({ places: [], cursor: T0, skipped: 3 }, T0);
+    expect(places.mayMiss(T0 + CONSUMED_FEED_MS - 1)).toBe(true);
+    expect(places.mayMiss(T0 + CONSUMED_FEED_MS)).toBe(false);
   });
 
   it("remembers the last REMEMBERED_POSITIONS positions behind the newest, in a window that slides", () => {
@@ -258,9 +315,9 @@ describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clo
     // Still within the window behind the newest.
     expect(places.consume(far - REMEMBERED_POSITIONS / 2, null, T0)).toBe("first");
     expect(places.consume(far - REMEMBERED_POSITIONS / 2, null, T0)).toBe("spent");
-    // Slid out: not known as used any more (the store still counts its claim once).
-    expect(places.consume(3, null, T0)).toBe("first");
-    expect(places.consume(3, null, T0)).toBe("first");
+    // Slid out: a first use cannot be told from a copy's any more, so its ticket is spent.
+    expect(places.consume(3, null, T0)).toBe("spent");
+    expect(places.consume(4, null, T0)).toBe("spent");
   });
 });
 
@@ -407,6 +464,54 @@ describe.each(stores)("RoomLink: the instance's link to the room: %s", (_name, m
       [3, "aaaaaaaa"],
       [4, "cccccccc"],
     ]);
+  });
+
+  for (const ageMs of [2_000, 30_000]) {
+    it(`refuses a copy at an instance that has not ticked of a place used elsewhere ${ageMs} ms before, after its catch-up`, async () => {
+      const t = clock();
+      const store = makeStore(t.now);
+      const spec = room(600_000);
+      for (let i = 0; i < 3; i++) await store.join(spec, newArrival());
+      const holder = new RoomLink(store, spec, t.now, 1000);
+      expect(holder.consumePlace(2, "s2", 0, "aaaaaaaa0000")).toBe("first");
+      await holder.tickIfDue(); // the store's feed now says aaaaaaaa used place 2
+      t.advance(ageMs);
+      const copy = new RoomLink(store, spec, t.now, 1000);
+      expect(copy.consumePlace(2, "s2", 0, "bbbbbbbb0000")).toBe("first");
+      await copy.catchUp();
+      expect(copy.placeStillHeld(2, "s2", 0, "bbbbbbbb0000")).toBe(false);
+      expect(copy.consumePlace(2, "s2", 0, "bbbbbbbb0000")).toBe("spent");
+      // The holder's own client is let in again within the grace only.
+      expect(copy.consumePlace(2, "s2", 0, "aaaaaaaa0000")).toBe(ageMs <= PLACE_GRACE_MS ? "again" : "spent");
+    });
+  }
+
+  it("knows the newest places at its first tick though the feed holds more than a tick's worth, and checks the older ones with the store", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600_000);
+    const used = CONSUMED_ENTRIES_PER_TICK + 50;
+    for (let i = 0; i < used + 10; i++) await store.join(spec, newArrival());
+    const busy = new RoomLink(store, spec, t.now, 1000);
+    for (let position = 1; position <= used; position++) {
+      busy.consumePlace(position, `s${position}`, 0, "aaaaaaaa0000");
+      t.advance(1001);
+      await busy.tickIfDue(); // one feed entry a second, as one busy instance makes
+    }
+    const fresh = new RoomLink(store, spec, t.now, 1000);
+    await fresh.read(); // a new instance's first reading ticks
+    // The newest places are known at once: copies of them are spent without another call.
+    expect(fresh.consumePlace(used - 10, `s${used - 10}`, 0, "bbbbbbbb0000")).toBe("spent");
+    // An older place, skipped: the instance may miss places, so it reports this use at once (though it
+    // just ticked) and the store's answer shows the copy for what it is.
+    expect(fresh.consumePlace(10, "s10", 0, "bbbbbbbb0000")).toBe("first");
+    await fresh.catchUp();
+    expect(fresh.placeStillHeld(10, "s10", 0, "bbbbbbbb0000")).toBe(false);
+    expect(fresh.consumePlace(10, "s10", 0, "bbbbbbbb0000")).toBe("spent");
+    // A place nobody used is still let in, once.
+    expect(fresh.consumePlace(used + 1, "new", 0, "cccccccc0000")).toBe("first");
+    await fresh.catchUp();
+    expect(fresh.placeStillHeld(used + 1, "new", 0, "cccccccc0000")).toBe(true);
   });
 
   it("refuses the ticket of a subject released here or elsewhere, whatever the device", async () => {

@@ -1,7 +1,8 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../tools/bridge.ts";
-import { stampsKey, stateKey } from "../../worker/store/keys.ts";
+import { claimsKey, consumedFeedKey, consumedKey, stampsKey, stateKey } from "../../worker/store/keys.ts";
+import { CONSUMED_ENTRIES_PER_TICK } from "../../worker/store/lua/constants.ts";
 import { connectRedis, RedisStore, SPENT_STAMP_GRACE_MS } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 import { claimingTicker, clock, newArrival, redisClient, room, stores, T0 } from "../support/stores.ts";
@@ -310,6 +311,47 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect(await join([probe])).toMatchObject({ kind: "admitted", position: 4 });
   });
 
+  it("tells the reporter which places it reported someone had used before, and feeds only the new ones", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600);
+    for (let i = 0; i < 5; i++) await store.join(spec, newArrival());
+    const first = await store.tick(spec, { consumed: [{ position: 2, device: "aaaaaaaa" }] });
+    expect(first).toMatchObject({ kind: "state", taken: [] });
+    t.advance(1000);
+    const copy = await store.tick(spec, {
+      consumed: [
+        { position: 3, device: "bbbbbbbb" },
+        { position: 2, device: "bbbbbbbb" },
+        { position: 9, device: "bbbbbbbb" }, // never handed out: neither used nor taken
+      ],
+      consumedSince: first.kind === "state" ? first.consumed.cursor : 0,
+    });
+    if (copy.kind !== "state") throw new Error("store unavailable");
+    expect(copy.taken).toEqual([2]);
+    expect(copy.consumed.places.map((p) => [p.position, p.device])).toEqual([[3, "bbbbbbbb"]]);
+    expect(copy.consumed.skipped).toBe(0);
+  });
+
+  it("gives a caller far behind the newest feed entries, oldest first, and says how many it skipped", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = room(600_000);
+    const entries = CONSUMED_ENTRIES_PER_TICK + 30;
+    for (let i = 0; i < entries; i++) await store.join(spec, newArrival());
+    for (let position = 1; position <= entries; position++) {
+      t.advance(10);
+      await store.tick(spec, { consumed: [{ position, device: null }] }); // one feed entry each
+    }
+    const behind = await store.tick(spec, { consumedSince: 0 });
+    if (behind.kind !== "state") throw new Error("store unavailable");
+    const positions = behind.consumed.places.map((p) => p.position);
+    expect(behind.consumed.skipped).toBe(30);
+    expect(positions).toEqual(Array.from({ length: CONSUMED_ENTRIES_PER_TICK }, (_, i) => 31 + i));
+    const next = await store.tick(spec, { consumedSince: behind.consumed.cursor });
+    expect(next).toMatchObject({ kind: "state", consumed: { places: [], skipped: 0, cursor: behind.consumed.cursor } });
+  });
+
   it("keeps rooms apart", async () => {
     const t = clock();
     const store = makeStore(t.now);
@@ -333,6 +375,36 @@ describe("RedisStore specifics", () => {
     const ttl = await redis.pttl(stateKey(spec.room));
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it("forgets the places used and the claims with the room's state: a new room's places count and feed again", async () => {
+    const t = clock();
+    const store = new RedisStore(redisClient(), { now: t.now });
+    const spec = room(60);
+    const redis = raw();
+    const both = [
+      { position: 1, device: null },
+      { position: 2, device: null },
+    ];
+    for (let i = 0; i < 3; i++) await store.join(spec, newArrival());
+    const before = await store.tick(spec, { consumed: both });
+    expect(before.kind === "state" && before.consumed.places.length).toBe(2);
+    // The state key alone is lost (evicted, or deleted by an operator to reset the room).
+    await redis.del(stateKey(spec.room));
+    t.advance(1000);
+    expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
+    // The new room's first call dropped the old bits, feed and claims (the straight-in newcomer's claim is new).
+    expect(await redis.exists(consumedKey(spec.room), consumedFeedKey(spec.room))).toBe(0);
+    expect(await redis.hgetall(claimsKey(spec.room))).toEqual({ c0: 1 });
+    for (let i = 0; i < 2; i++) await store.join(spec, newArrival());
+    const after = await store.tick(spec, {
+      consumed: both,
+      consumedSince: before.kind === "state" ? before.consumed.cursor : 0,
+    });
+    if (after.kind !== "state") throw new Error("store unavailable");
+    expect(after.taken).toEqual([]);
+    expect(after.consumed.places.map((p) => p.position)).toEqual([1, 2]);
+    expect(await redis.hgetall(claimsKey(spec.room))).toEqual({ c0: 3 });
   });
 
   it("keeps spent stamps under their documented key, scored by when they may be forgotten", async () => {

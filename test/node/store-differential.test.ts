@@ -193,6 +193,8 @@ class Run {
   consumedCursor = 0;
   /** Places used that ticks read back from the feed, over the run (both stores read the same). */
   placesRead = 0;
+  /** Places reported that ticks said were used before (copies), over the run. */
+  placesTaken = 0;
   /** Pre-queued visitors: their event and id. */
   readonly prequeued: { event: number; visitorId: string }[] = [];
   /** The events as last written, and the version of the list before the last write. */
@@ -226,11 +228,13 @@ class Run {
       state?: { lastTicket?: number };
       releases?: { cursor?: number };
       consumed?: { cursor?: number; places?: readonly unknown[] };
+      taken?: readonly unknown[];
     };
     if (o.state?.lastTicket !== undefined) this.lastTicket = Math.max(this.lastTicket, o.state.lastTicket);
     if (o.releases?.cursor !== undefined) this.cursor = o.releases.cursor;
     if (o.consumed?.cursor !== undefined) this.consumedCursor = o.consumed.cursor;
     this.placesRead += o.consumed?.places?.length ?? 0;
+    this.placesTaken += o.taken?.length ?? 0;
   }
 
   boundaries(): number[] {
@@ -243,6 +247,7 @@ describe("the embedded store and the Redis store, differential", () => {
     let steps = 0;
     let crossed = 0;
     let placesRead = 0;
+    let placesTaken = 0;
     /** How often each call answered each kind ("join:limited", "claim:placed" ...). */
     const seen = new Map<string, number>();
     await fc.assert(
@@ -368,6 +373,7 @@ describe("the embedded store and the Redis store, differential", () => {
         await both("final events", (s) => s.events(r));
         await both("final history", (s) => s.history(r));
         placesRead += run.placesRead;
+        placesTaken += run.placesTaken;
       }),
       { numRuns: RUNS },
     );
@@ -375,6 +381,7 @@ describe("the embedded store and the Redis store, differential", () => {
     expect(steps).toBeGreaterThan(RUNS * 10);
     expect(crossed).toBeGreaterThan(RUNS / 10);
     expect(placesRead, "places used read back from the feed").toBeGreaterThan(RUNS);
+    expect(placesTaken, "places reported again, said used before").toBeGreaterThan(0);
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
       ...["claim:placed", "claim:not_started", "claim:unknown", "event:written", "write:conflict", "history:history"],

@@ -110,6 +110,22 @@ describe("a place is used once", () => {
     expect(copy.position).toBeGreaterThan(3);
   });
 
+  it("an instance that has not ticked refuses a copy of a place used elsewhere longer than the grace before", async () => {
+    const room = await testRoom(QUEUE_ALL);
+    const { ticket, subject } = await admittedHolder(room);
+    await newcomerAt(room, room.app, 5); // the place reaches the store
+    room.advance(11_000);
+    // A new instance: its view is fresh from a newcomer's join, but it has never ticked.
+    const fresh = room.instance();
+    await newcomerAt(room, fresh, 3);
+    const copy = await outcomeOf(await copyOf(ticket).send(fresh, room.env, "/api/echo", from(4)));
+    expect(copy.subject).not.toBe(subject);
+    expect(copy.subject).toBeNull();
+    // Nor, past the grace, the holder's own browser there.
+    const own = await outcomeOf(await copyOf(ticket).send(fresh, room.env, "/api/echo", from(2)));
+    expect(own.subject).toBeNull();
+  });
+
   it("lets the holder's own browser in again within the grace (a second tab, a lost answer), and not after", async () => {
     const room = await testRoom(QUEUE_ALL);
     const { ticket, subject } = await admittedHolder(room);

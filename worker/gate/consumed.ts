@@ -1,3 +1,4 @@
+import { CONSUMED_FEED_MS } from "../store/lua/constants.ts";
 import type { ConsumedFeed } from "../store/store.ts";
 
 /**
@@ -13,6 +14,19 @@ export const REMEMBERED_POSITIONS = 1 << 20;
 const GRACE_ENTRIES = 10_000;
 /** Characters of the client hint a place keeps: 32 bits tell one client from another; the hint is no secret. */
 const DEVICE_CHARS = 8;
+/**
+ * How long a place first used here but first used elsewhere (as the store
+ * said) is remembered as lost, apart from the grace: the admission that used
+ * it asks right after the tick that said so (see {@link ConsumedPlaces.heldBy}).
+ */
+const LOST_MS = 60_000;
+
+/** A place's first use as this instance knows it; `fed` when the store's feed said so (else it was made here). */
+interface FirstUse {
+  readonly device: string | null;
+  readonly at: number;
+  readonly fed: boolean;
+}
 
 /**
  * What a ticket's admission does to its place: `first`, the place is used
@@ -31,10 +45,11 @@ export function deviceOf(hint: string | null): string | null {
 /**
  * The places one worker instance knows are used: its own admissions by
  * ticket at once, other instances' from the feed each tick returns (read
- * from {@link cursor} on). Bounded: a bitmap of the last
- * {@link REMEMBERED_POSITIONS} positions behind the newest it knows (a
- * position further back is not known as used), and the device and time of
- * the places used within the grace.
+ * from {@link cursor} on), and what the store said of its own reports.
+ * Bounded: a bitmap of the last {@link REMEMBERED_POSITIONS} positions behind
+ * the newest it knows (a position further back counts as used: its ticket is
+ * spent), the device and time of the places used within the grace, and the
+ * places first used here that turned out to be copies' for {@link LOST_MS}.
  *
  * No clock of its own: every call says when it is.
  *
@@ -52,8 +67,17 @@ export class ConsumedPlaces {
   /** The highest position known used (0: none). */
   #highest = 0;
   /** Places used within the grace: position -> device and first use (ms), oldest first. */
-  readonly #recent = new Map<number, { readonly device: string | null; readonly at: number }>();
+  readonly #recent = new Map<number, FirstUse>();
+  /**
+   * Places first used here that the store said another client used first (or
+   * long before): position -> the device that used it here (undefined: not
+   * known any more, so any) and when this instance heard (ms), oldest first.
+   * Kept apart from the grace, which may already have passed for the place.
+   */
+  readonly #lost = new Map<number, { readonly device: string | null | undefined; readonly at: number }>();
   #cursor = 0;
+  /** Until when (ms) places used may be unknown here: the feed skipped entries this instance never read. */
+  #blindUntil = 0;
 
   /** Feed time of the newest entry read from the store (the next tick's `consumedSince`); 0 before any. */
   get cursor(): number {
@@ -65,20 +89,41 @@ export class ConsumedPlaces {
     return this.#highest;
   }
 
-  /** A ticket for `position` is about to admit `device` at `now`: records the first use, says which use this is. */
+  /**
+   * Whether a place used elsewhere may be unknown here at `now`: for the
+   * feed's length ({@link CONSUMED_FEED_MS}) after a tick skipped entries
+   * (a new instance, or one that fell behind a surge), so a first use here
+   * proves little until the store has heard of it.
+   */
+  mayMiss(now: number): boolean {
+    return now < this.#blindUntil;
+  }
+
+  /**
+   * A ticket for `position` is about to admit `device` at `now`: records the
+   * first use, says which use this is. A position further behind the newest
+   * than this instance remembers is `spent`: it cannot tell a first use from
+   * a copy's, and a turn that far back lapsed long ago (its holder is a
+   * newcomer, let straight in while nobody waits).
+   */
   consume(position: number, device: string | null, now: number): PlaceUse {
     if (this.#has(position)) return this.#withinGrace(position, device, now) ? "again" : "spent";
-    this.#mark(position, deviceOf(device), now);
+    if (this.#bits !== null && position < this.#base) return "spent";
+    this.#mark(position, { device: deviceOf(device), at: now, fed: false });
     return "first";
   }
 
   /**
-   * Whether the first use known of `position` was by `device` (true when
-   * nothing is known of it any more): false once the feed said another
-   * client used it first, so an admission made here before this instance
-   * heard of that one turns out to be a copy's.
+   * Whether a place just used here is still `device`'s after what the store
+   * said since (true when nothing contradicts it): false once the feed said
+   * another client used it first (or the same client longer than the grace
+   * before), or the store said the report of it found it used and the feed
+   * did not show the same client within the grace. Then an admission made
+   * here before this instance heard of the first one was a copy's.
    */
   heldBy(position: number, device: string | null): boolean {
+    const lost = this.#lost.get(position);
+    if (lost !== undefined && (lost.device === undefined || lost.device === deviceOf(device))) return false;
     const first = this.#recent.get(position);
     return first === undefined || first.device === deviceOf(device);
   }
@@ -86,19 +131,52 @@ export class ConsumedPlaces {
   /**
    * Takes in the places a tick returned (other instances' and this one's),
    * and moves the cursor past them. The feed holds each place's first use as
-   * the store heard of it, so it wins over a use made here in the meantime.
+   * the store heard of it, so it wins over a use made here in the meantime:
+   * that use is lost unless it was the same client within the grace.
    */
   learn(feed: ConsumedFeed, now: number): void {
     for (const place of feed.places) {
-      const at = Math.min(place.at, now);
-      if (!this.#has(place.position)) this.#mark(place.position, place.device, at);
-      else if (this.#recent.get(place.position)?.device !== place.device) {
+      const first: FirstUse = { device: place.device, at: Math.min(place.at, now), fed: true };
+      if (!this.#has(place.position)) {
+        this.#mark(place.position, first);
+        continue;
+      }
+      // A use made here (or one whose record the grace already dropped) loses to the feed's, unless
+      // it was the same client within the grace of the feed's.
+      const known = this.#recent.get(place.position);
+      const mine = known === undefined || !known.fed;
+      if (mine && !(known !== undefined && known.device === first.device && known.at - first.at <= PLACE_GRACE_MS))
+        this.#lose(place.position, known?.device, now);
+      if (known === undefined || known.device !== first.device || mine) {
+        // The same client's use here may be older than when the store heard of it: the grace runs from the first.
+        const at = known?.device === first.device ? Math.min(known.at, first.at) : first.at;
         this.#recent.delete(place.position);
-        this.#recent.set(place.position, { device: place.device, at });
+        this.#recent.set(place.position, { ...first, at });
       }
     }
     this.#cursor = Math.max(this.#cursor, feed.cursor);
+    if (feed.skipped > 0) this.#blindUntil = now + CONSUMED_FEED_MS;
     this.#prune(now);
+  }
+
+  /**
+   * Takes in the positions the store said were used before this instance
+   * reported them (a tick's `taken`; learn the same tick's feed first). A use
+   * made here is lost unless the feed showed the same client within the
+   * grace; then nobody is let in again on it here, since who used it first
+   * is unknown.
+   */
+  learnTaken(positions: readonly number[], now: number): void {
+    for (const position of positions) {
+      const known = this.#recent.get(position);
+      if (known?.fed) continue; // the feed said who used it first: learn() decided
+      this.#lose(position, known?.device, now);
+      if (known !== undefined) {
+        this.#recent.delete(position);
+        // The store's word (someone else's use, device unknown): fed, so nothing here decides on it again.
+        this.#recent.set(position, { device: null, at: known.at, fed: true });
+      }
+    }
   }
 
   /** Forgets every place and the cursor: the store lost its state and hands positions out again from 1. */
@@ -107,7 +185,20 @@ export class ConsumedPlaces {
     this.#base = 0;
     this.#highest = 0;
     this.#recent.clear();
+    this.#lost.clear();
     this.#cursor = 0;
+    this.#blindUntil = 0;
+  }
+
+  /** Records that `device`'s use of `position` here was not the first (device undefined: whoever used it here). */
+  #lose(position: number, device: string | null | undefined, now: number): void {
+    const earlier = this.#lost.get(position);
+    this.#lost.delete(position);
+    this.#lost.set(position, { device: earlier === undefined ? device : earlier.device, at: now });
+    for (const [lost, entry] of this.#lost) {
+      if (now - entry.at <= LOST_MS && this.#lost.size <= GRACE_ENTRIES) break;
+      this.#lost.delete(lost);
+    }
   }
 
   #withinGrace(position: number, device: string | null, now: number): boolean {
@@ -122,17 +213,17 @@ export class ConsumedPlaces {
     return ((this.#bits[offset >> 3] ?? 0) & (1 << (offset & 7))) !== 0;
   }
 
-  #mark(position: number, device: string | null, at: number): void {
+  #mark(position: number, first: FirstUse): void {
     if (!Number.isSafeInteger(position) || position < 1) return;
     this.#bits ??= new Uint8Array(REMEMBERED_POSITIONS / 8);
     if (position - this.#base >= REMEMBERED_POSITIONS) this.#slide(position);
     const offset = position - this.#base;
-    if (offset < 0) return; // further back than remembered: the store still counts it once
+    if (offset < 0) return; // further back than remembered: consume() calls it spent
     this.#bits[offset >> 3] = (this.#bits[offset >> 3] ?? 0) | (1 << (offset & 7));
     this.#highest = Math.max(this.#highest, position);
     this.#recent.delete(position);
-    this.#recent.set(position, { device, at });
-    this.#prune(at);
+    this.#recent.set(position, first);
+    this.#prune(first.at);
   }
 
   /** Moves the window so that `position` sits three quarters in, keeping what overlaps. */

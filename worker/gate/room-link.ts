@@ -125,8 +125,20 @@ export class RoomLink {
    * which client used the place first (see {@link placeStillHeld}). It is the
    * background tick the admission would cause anyway (see {@link tickIfDue}),
    * made first. The caller skips it while the store is failing.
+   *
+   * While this instance may not know every place used (its feed skipped
+   * entries: it is new, or fell behind a surge; see `ConsumedPlaces.mayMiss`),
+   * it ticks for every first use, after any tick already under way (which
+   * may not carry this place): the tick's `taken` says at once whether the
+   * store had heard of the place. First uses are bounded by the rate, so
+   * this costs the fleet at most one call per place admitted.
    */
   async catchUp(): Promise<void> {
+    if (this.#places.mayMiss(this.#now())) {
+      if (this.#refreshing) await this.#refreshing;
+      await this.#refresh();
+      return;
+    }
     if (this.#now() - this.#tickedAt < this.#maxAgeMs) return;
     await this.#refresh();
   }
@@ -134,7 +146,8 @@ export class RoomLink {
   /**
    * Whether a place used here is still this client's after what the store
    * said since: its subject not released, and the place not used first by
-   * another client (see `ConsumedPlaces.heldBy`).
+   * another client, as the feed showed or as the tick that reported the place
+   * said (see `ConsumedPlaces.heldBy`).
    */
   placeStillHeld(position: number, subject: string, issuedAtSeconds: number, device: string | null): boolean {
     return !this.#denylist.isReleased(subject, issuedAtSeconds) && this.#places.heldBy(position, device);
@@ -190,6 +203,8 @@ export class RoomLink {
         this.observe(outcome.state, outcome.settings);
         this.#denylist.learn(outcome.releases);
         this.#places.learn(outcome.consumed, this.#now());
+        // After the feed: a place this report found used is a copy's unless the feed showed its own client.
+        this.#places.learnTaken(outcome.taken, this.#now());
         // A pass lives at most a session past its last renewal, so older releases and reports can go.
         const horizon = activeSince(this.#now(), this.#sessionMs());
         this.#denylist.forget(horizon);

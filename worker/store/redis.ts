@@ -160,8 +160,9 @@ export class RedisStore implements AdmissionStore {
     return attempt("TICK", async () => {
       const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, ...feeds] =
         await this.#tick.exec(roomKeys(room.room), args);
-      const [cursor, consumedCursor, releasedCount, ...entries] = feeds;
-      const released = entries.slice(0, Number(releasedCount));
+      const [cursor, consumedCursor, skipped, releasedCount, takenCount, ...entries] = feeds;
+      const released = entries.slice(0, Number(releasedCount)).map(String);
+      const taken = entries.slice(released.length, released.length + Number(takenCount));
       this.#reportSettings("TICK", session, max);
       return {
         kind: "state",
@@ -169,9 +170,11 @@ export class RedisStore implements AdmissionStore {
         settings: settingsOf([rate, mode, session, max, version]),
         releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
         consumed: {
-          places: entries.slice(released.length).flatMap(consumedOf),
+          places: entries.slice(released.length + taken.length).flatMap(consumedOf),
           cursor: Number(consumedCursor),
+          skipped: Number(skipped),
         },
+        taken: taken.map(Number).filter((position) => Number.isSafeInteger(position) && position >= 1),
       };
     });
   }
@@ -284,7 +287,7 @@ function placeArg({ position, device }: ConsumedPlace): string {
 }
 
 /** "<feed time>:<position>[.<device>],..." as TICK returns it. */
-function consumedOf(entry: string): (ConsumedPlace & { at: number })[] {
+function consumedOf(entry: string | number): (ConsumedPlace & { at: number })[] {
   const text = String(entry);
   const colon = text.indexOf(":");
   const at = Number(text.slice(0, colon));

@@ -126,6 +126,12 @@ export type TickOutcome =
       readonly releases: ReleaseFeed;
       /** Places used since the caller's `consumedSince`, oldest first (see {@link Report}). */
       readonly consumed: ConsumedFeed;
+      /**
+       * Positions of this call's report (`Report.consumed`) whose place someone had used before:
+       * the caller's admission by each was not the first, unless the feed shows its own client
+       * within the grace. The store knows at once; the feed may reach the caller later, or never.
+       */
+      readonly taken: readonly number[];
     }
   | StoreUnavailable;
 
@@ -148,12 +154,17 @@ export interface ConsumedPlace {
   readonly device: string | null;
 }
 
-/** Places used that the store has heard of, for instances to refuse copies of their tickets without a store call. */
+/**
+ * Places used that the store has heard of, for instances to refuse copies of their tickets without a store call.
+ * A caller further behind than one call's worth gets the newest entries and skips the older ones.
+ */
 export interface ConsumedFeed {
   /** Oldest first; `at` is when the store first heard of the place (store clock, ms). */
   readonly places: readonly (ConsumedPlace & { readonly at: number })[];
   /** Feed time of the newest entry returned (or the caller's cursor when none): the next call's `consumedSince`. */
   readonly cursor: number;
+  /** Entries after the caller's `consumedSince` left out, older than the ones returned: places the caller will not hear of. */
+  readonly skipped: number;
 }
 
 /** Releases the store has heard of, for instances to refuse released passes without a store call per view. */

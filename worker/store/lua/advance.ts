@@ -187,6 +187,7 @@ const ROOM_LUA = `
 --   show, samples, folded   the show ratio, buckets in it since it started over, last bucket folded
 --   noted               admitted count when offers were last noted
 --   new                 true when the room had no state
+--   taken               positions the calling instance reported that were used before (take_places)
 local function load_room(state_key, burst, now)
   local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
   local frontier, last_ticket, updated_at = burst, 0, now
@@ -205,6 +206,7 @@ local function load_room(state_key, burst, now)
     active = 0,
     ceiling = -1,
     snapshot = '',
+    taken = {},
   }
 end
 
@@ -230,9 +232,12 @@ end
 -- often: the first report of a position sets its bit (SETBIT keys.consumed, whose previous value says
 -- whether it is new) and counts one claim for its bucket (count_claims); a position reported again (a
 -- copy of its ticket let in before the instance knew) changes nothing, so copies cannot move the show
--- ratio. The places new to the store become one feed entry (ZADD keys.consumed_feed), at a feed time
--- later than any before (ZRANGE -1 -1), so an instance reading from its cursor gets each exactly
--- once; entries older than CONSUMED_FEED_MS go (ZREMRANGEBYSCORE). Both keys expire with the room.
+-- ratio, but it goes into room.taken, so TICK tells the reporter its admission was not the place's
+-- first (the store knows at once; the feed may reach the reporter later, or never when it is far
+-- behind). The places new to the store become one feed entry (ZADD keys.consumed_feed), at a feed
+-- time later than any before (ZRANGE -1 -1), so an instance reading from its cursor gets each at
+-- most once; entries older than CONSUMED_FEED_MS go (ZREMRANGEBYSCORE). Both keys expire with the
+-- room, and go with it when its state is lost (open_room).
 local function take_places(room, keys, ttl_ms, report, now)
   if report == '' then return end
   local fresh, buckets, counts = {}, {}, {}
@@ -241,8 +246,10 @@ local function take_places(room, keys, ttl_ms, report, now)
     if not digits then digits, device = string.match(item, '^([1-9]%d*)$'), '' end
     local position = tonumber(digits)
     -- Only positions handed out: a ticket older than a store that lost its state marks nothing ahead.
-    if position and position <= room.last_ticket and position <= MAX_POSITION
-      and redis.call('SETBIT', keys.consumed, position, 1) == 0 then
+    local known = position and position <= room.last_ticket and position <= MAX_POSITION
+    if known and redis.call('SETBIT', keys.consumed, position, 1) == 1 then
+      room.taken[#room.taken + 1] = position
+    elseif known then
       if device ~= '' and #device <= 16 then digits = digits .. '.' .. device end
       fresh[#fresh + 1] = digits
       local bucket = math.floor((position - 1) / CLAIM_BUCKET)
@@ -446,13 +453,19 @@ const OPEN_SAVE_LUA = `
 -- instance's report (places used, subjects in use, releases), folds matured claims buckets, counts
 -- the active visitors, and advances the frontier to args.now, noting the buckets it offered. Touches
 -- every key of KEYS[1..11] but history (written by save_room).
---   room: as load_room, plus active (visitors active), ceiling (-1 = no cap) and snapshot
+--   room: as load_room (with taken filled in), plus active (visitors active), ceiling (-1 = no cap) and snapshot
 --         ("last_ticket:admitted" as of now, before the script's own change, for the minute's history)
 --   settings: as load_settings
 local function open_room(keys, args)
   local now = args.now
   local settings = load_settings(keys, args)
   local room = load_room(keys.state, math.max(1, settings.rate / 60), now)
+  -- A room without state hands positions out again from 1 (its state expired, was evicted, or an
+  -- operator deleted it): what the places used and the claims said of the old positions says nothing
+  -- of the new ones. Left behind, the old bits would make every new place look used (no claim
+  -- counted, nothing fed: the show ratio would sink to its floor and the line run up to 1/MIN_SHOW_RATIO
+  -- times the rate), so they go with the state.
+  if room.new then redis.call('DEL', keys.consumed, keys.consumed_feed, keys.claims) end
   take_places(room, keys, args.ttl_ms, args.consumed, now)
   fold_matured(room, keys.claims, now)
   room.active = count_active(keys, args, settings.session_ms)

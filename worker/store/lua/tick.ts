@@ -11,7 +11,7 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * ARGV[11] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
  *
  * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version,
- *           cursor, consumed_cursor, released_count, released..., consumed... }:
+ *           cursor, consumed_cursor, skipped, released_count, taken_count, released..., taken..., consumed... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
@@ -21,15 +21,25 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   rate, mode, session, max, version   the live settings (session, max "" = default)
  *   cursor       store time of the newest release returned (releases_since when none)
  *   consumed_cursor  feed time of the newest places-used entry returned (consumed_since when none)
+ *   skipped      places-used entries after consumed_since left out (older than the ones returned)
  *   released_count   how many releases follow
+ *   taken_count  how many taken positions follow the releases
  *   released     up to RELEASES_PER_TICK releases heard from RELEASES_OVERLAP_MS before
  *                releases_since on, oldest first, each "<subject>@<released at ms>" (the overlap
  *                catches releases written in the same millisecond as the last read; the instance
  *                ignores ones it already knows)
- *   consumed     up to CONSUMED_ENTRIES_PER_TICK places-used entries after consumed_since, oldest
- *                first, each "<feed time>:<position>[.<device>],...": the places other instances
- *                (and this one) used, for every instance to refuse copies of their tickets. Feed
- *                times only grow, so reading after the cursor gets each entry exactly once.
+ *   taken        the positions of ARGV[5] whose place someone had used before (their bit was
+ *                already set): the reporter's admission by each was not the place's first, unless
+ *                the feed shows the same client within the grace (the instance decides)
+ *   consumed     the newest CONSUMED_ENTRIES_PER_TICK places-used entries after consumed_since (all
+ *                of them when fewer), oldest first, each "<feed time>:<position>[.<device>],...":
+ *                the places other instances (and this one) used, for every instance to refuse copies
+ *                of their tickets. Feed times only grow, so reading after the cursor gets each entry
+ *                at most once. An instance further behind (a new one, cursor 0, or one that fell
+ *                behind a surge) skips the older entries: the newest places are the ones whose copies
+ *                are still worth something, and a copy of a place it never heard of is caught when it
+ *                reports that place (taken), and it reports each place it uses at once while it
+ *                may not know all the places used (see RoomLink.catchUp).
  */
 export const TICK_LUA = admissionScript(`
 local keys = room_keys(KEYS)
@@ -47,16 +57,19 @@ for i = 1, #fresh, 2 do
   released[#released + 1] = fresh[i]
   if tonumber(fresh[i + 1]) > cursor then cursor = tonumber(fresh[i + 1]) end
 end
+-- The newest entries after the cursor: those pending beyond one tick's worth, the oldest, are skipped.
+local pending = redis.call('ZCOUNT', keys.consumed_feed, '(' .. consumed_since, '+inf')
+local skipped = math.max(0, pending - CONSUMED_ENTRIES_PER_TICK)
 local feed = redis.call('ZRANGEBYSCORE', keys.consumed_feed, '(' .. consumed_since, '+inf',
-  'WITHSCORES', 'LIMIT', 0, CONSUMED_ENTRIES_PER_TICK)
+  'WITHSCORES', 'LIMIT', skipped, CONSUMED_ENTRIES_PER_TICK)
 local consumed_cursor = consumed_since
 local consumed = {}
 for i = 1, #feed, 2 do
   consumed[#consumed + 1] = feed[i + 1] .. ':' .. feed[i]
   consumed_cursor = tonumber(feed[i + 1])
 end
-return flatten(state_reply(room), settings_reply(settings), { cursor, consumed_cursor, #released }, released,
-  consumed)
+return flatten(state_reply(room), settings_reply(settings),
+  { cursor, consumed_cursor, skipped, #released, #room.taken }, released, room.taken, consumed)
 `);
 
 /** Raw reply of {@link TICK_LUA}. */
@@ -65,6 +78,8 @@ export type TickReply = [
   ...settings: SettingsTail,
   cursor: number,
   consumedCursor: number,
+  skipped: number,
   releasedCount: number,
-  ...entries: string[],
+  takenCount: number,
+  ...entries: (string | number)[],
 ];
