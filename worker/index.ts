@@ -21,14 +21,19 @@ import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
  */
 export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  app.use(withRuntime(runtimeCache(overrides)));
+  const runtime = withRuntime(runtimeCache(overrides));
+  app.use("/__anteroom/*", runtime);
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
   app.post("/__anteroom/turnstile", turnstileCheck());
   app.route("/__anteroom/admin", adminApi());
   app.route("/__anteroom/dashboard", dashboard());
   app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
-  app.all("*", waitingRoom());
+  // Every other path is the room's (most requests are), and its one handler sets the runtime first:
+  // Hono calls a path's only handler directly, where a middleware in front costs a composed chain.
+  // withRuntime returns what its `next` returns, here the room's response (typed as Hono's Next).
+  const room = waitingRoom();
+  app.all("*", (c, next) => runtime(c, () => room(c, next) as Promise<void>));
   app.onError((error, c) => {
     console.error("anteroom: unexpected error", error);
     return errorResponse(c, 500, "internal", "Something went wrong in the waiting room.");

@@ -39,23 +39,21 @@ export function readCredentials(c: Context): Credentials {
   const header = c.req.raw.headers.get("cookie");
   if (!header) return { pass: undefined, ticket: undefined, human: undefined, probe: undefined };
   const prefix = hostPrefix(c) === "host" ? HOST_PREFIX : "";
-  const read = (name: string) => {
-    const key = `${prefix}${name}`;
-    return bounded(parse(header, key)[key]);
-  };
   try {
     return {
-      pass: read(PASS_COOKIE),
-      ticket: read(TICKET_COOKIE),
-      human: read(HUMAN_COOKIE),
-      probe: read(PROBE_COOKIE),
+      pass: cookieIn(header, `${prefix}${PASS_COOKIE}`),
+      ticket: cookieIn(header, `${prefix}${TICKET_COOKIE}`),
+      human: cookieIn(header, `${prefix}${HUMAN_COOKIE}`),
+      probe: cookieIn(header, `${prefix}${PROBE_COOKIE}`),
     };
   } catch {
     return { pass: undefined, ticket: undefined };
   }
 }
 
-function bounded(value: string | undefined): string | undefined {
+/** One cookie's value in a Cookie header, as hono's getCookie reads it; none when longer than any real token. */
+function cookieIn(header: string, name: string): string | undefined {
+  const value = parse(header, name)[name];
   return value !== undefined && value.length <= MAX_TOKEN_LENGTH ? value : undefined;
 }
 

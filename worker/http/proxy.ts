@@ -40,12 +40,14 @@ export function upstreamRequest(
   const headers = upstream.headers;
   if (pass) headers.set(PASS_HEADER, pass);
   else if (headers.has(PASS_HEADER)) headers.delete(PASS_HEADER);
-  // Both spellings: the origin never needs a ticket, whichever scheme the browser used.
+  // Both spellings: the origin never needs a ticket, whichever scheme the browser used. A header
+  // that holds neither name goes as the client sent it.
   const sent = headers.get("cookie");
-  const cookie = withoutCookies(sent, [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
-  if (cookie === null) {
-    if (sent !== null) headers.delete("cookie");
-  } else if (cookie !== sent) headers.set("cookie", cookie);
+  if (sent?.includes(TICKET_COOKIE)) {
+    const cookie = withoutCookies(sent, [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
+    if (cookie === null) headers.delete("cookie");
+    else headers.set("cookie", cookie);
+  } else if (sent === "") headers.delete("cookie");
   if (originUrl) {
     headers.set("x-forwarded-host", incoming.host);
     headers.set("x-forwarded-proto", incoming.protocol.replace(":", ""));

@@ -96,21 +96,22 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
 function answer(c: Context<AppEnv>, origin: Response, changed: Headers | null): Response {
   // What the handler set on `c` so far, which Hono hands out only in a response it makes.
   const own = c.newResponse(null).headers;
-  const fromOrigin = changed ?? origin.headers;
-  let headers = fromOrigin;
-  if (!own.keys().next().done) {
-    headers = own;
-    for (const [name, value] of fromOrigin) {
-      if (name === "set-cookie") headers.append(name, value);
-      else headers.set(name, value);
-    }
-  } else if (changed === null) return origin;
+  if (own.keys().next().done) return changed === null ? origin : withHeaders(origin, changed);
+  for (const [name, value] of changed ?? origin.headers) {
+    if (name === "set-cookie") own.append(name, value);
+    else own.set(name, value);
+  }
+  return withHeaders(origin, own);
+}
+
+/** The origin's response (status, reason, body) with other headers. */
+function withHeaders(origin: Response, headers: Headers): Response {
   return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
 }
 
 /** How many routing decisions (method and path) an instance remembers, per runtime. */
 const ROUTE_MEMO_ENTRIES = 2_000;
-/** Longer paths are matched afresh each time, so the memo stays under about a megabyte. */
+/** Longer paths are matched afresh each time, so the memo holds about a megabyte at most. */
 const ROUTE_MEMO_PATH_LENGTH = 256;
 /** Each runtime's routing decisions: its settings decide them, and it lives as long as the instance. */
 const routeMemos = new WeakMap<Runtime, Memo<boolean>>();
@@ -126,8 +127,7 @@ const routeMemos = new WeakMap<Runtime, Memo<boolean>>();
  * visitors ask for, bounded (the least recently used goes).
  */
 function gated(runtime: Runtime, method: string, pathname: string): boolean {
-  const decide = () => !runtime.isBypassed(method, pathname) && runtime.isQueued(pathname);
-  if (pathname.length > ROUTE_MEMO_PATH_LENGTH) return decide();
+  if (pathname.length > ROUTE_MEMO_PATH_LENGTH) return matched(runtime, method, pathname);
   let memo = routeMemos.get(runtime);
   if (!memo) {
     memo = new Memo<boolean>(ROUTE_MEMO_ENTRIES);
@@ -137,7 +137,12 @@ function gated(runtime: Runtime, method: string, pathname: string): boolean {
   // Decisions never expire: the settings behind them live as long as the runtime (time 0, expiry never).
   const known = memo.recall(key, 0);
   if (known !== undefined) return known;
-  const decision = decide();
+  const decision = matched(runtime, method, pathname);
   memo.remember(key, decision, Number.POSITIVE_INFINITY);
   return decision;
+}
+
+/** What the matchers say (paths.ts): not bypassed, and queued. */
+function matched(runtime: Runtime, method: string, pathname: string): boolean {
+  return !runtime.isBypassed(method, pathname) && runtime.isQueued(pathname);
 }
