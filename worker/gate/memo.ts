@@ -43,6 +43,11 @@ export class Memo<V> {
     return entry.value;
   }
 
+  /** Drops what is remembered under `key`, if anything. */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+
   /** Remembers `value` under `key` until `expiresAt` (ms). */
   remember(key: string, value: V, expiresAt: number): void {
     this.#entries.delete(key);

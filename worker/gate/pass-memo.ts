@@ -1,4 +1,5 @@
 import { type PassClaims, type PassOptions, type PassRead, readPass } from "../tokens/pass.ts";
+import { Memo } from "./memo.ts";
 
 /** How many verified passes an instance remembers by default (a few MB: a token is about 450 characters). */
 export const PASS_MEMO_ENTRIES = 10_000;
@@ -13,8 +14,8 @@ export const PASS_MEMO_ENTRIES = 10_000;
  * checks it (`nbf <= now < exp`, in whole seconds); whether the session was
  * released is the gate's check, made on every request too.
  *
- * Bounded: the least recently used entry goes when a new one would exceed
- * `capacity`, so memory stays flat however many visitors pass.
+ * Bounded like every {@link Memo}: the least recently used entry goes when
+ * a new one would exceed `capacity`.
  *
  * @example
  * ```ts
@@ -24,61 +25,43 @@ export const PASS_MEMO_ENTRIES = 10_000;
  */
 export class PassMemo {
   readonly #options: PassOptions;
-  readonly #capacity: number;
   readonly #verify: typeof readPass;
-  /** Token -> its verified claims, least recently used first (a Map keeps insertion order). */
-  readonly #entries = new Map<string, PassClaims>();
+  /** Token -> its verified claims; kept until evicted or met expired (time is checked here, per read). */
+  readonly #memo: Memo<PassClaims>;
 
-  /**
-   * @param options what every pass is verified against (keys, issuer, audience, room)
-   * @param capacity most passes remembered
-   * @param verify the full verification, `readPass` (replaceable to count calls in tests)
-   */
   constructor(options: PassOptions, capacity = PASS_MEMO_ENTRIES, verify: typeof readPass = readPass) {
-    if (!Number.isInteger(capacity) || capacity < 1)
-      throw new RangeError(`capacity must be a positive integer, got ${capacity}`);
+    this.#memo = new Memo<PassClaims>(capacity);
     this.#options = options;
-    this.#capacity = capacity;
     this.#verify = verify;
   }
 
   /** How many passes are remembered now. */
   get size(): number {
-    return this.#entries.size;
+    return this.#memo.size;
   }
 
-  /** Reads a pass as `readPass` would at `nowMs`, verifying its signature only the first time this token is seen. */
+  /**
+   * The pass's claims if `token` is valid at `nowMs`: from memory when this
+   * instance verified it before, else verified in full (and remembered if valid).
+   */
   async read(token: string, nowMs: number): Promise<PassRead> {
-    const known = this.#entries.get(token);
+    const known = this.#memo.recall(token, nowMs);
     if (known) {
       const window = timeWindow(known, nowMs);
       if (window === "expired") {
-        this.#entries.delete(token);
+        this.#memo.forget(token);
         return { ok: false, reason: "expired" };
       }
       if (window === "not_yet_valid") return { ok: false, reason: "not_yet_valid" };
-      // Most recently used goes last, so the visitors browsing now are the last to be evicted.
-      this.#entries.delete(token);
-      this.#entries.set(token, known);
       return { ok: true, claims: known };
     }
     const read = await this.#verify(token, this.#options, nowMs);
-    if (read.ok) this.#remember(token, read.claims);
+    // The memo's own expiry is never: a pass's time window is checked above, whole second by whole second as jose does.
+    if (read.ok) this.#memo.remember(token, Object.freeze({ ...read.claims }), Number.POSITIVE_INFINITY);
     return read;
-  }
-
-  #remember(token: string, claims: PassClaims): void {
-    this.#entries.delete(token);
-    while (this.#entries.size >= this.#capacity) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done) break;
-      this.#entries.delete(oldest.value);
-    }
-    this.#entries.set(token, Object.freeze({ ...claims }));
   }
 }
 
-/** Where `nowMs` falls in a pass's validity, by jose's rule: whole seconds, `nbf <= now`, `now < exp`. */
 function timeWindow(claims: PassClaims, nowMs: number): "valid" | "expired" | "not_yet_valid" {
   const now = Math.floor(nowMs / 1000);
   if (claims.nbf > now) return "not_yet_valid";
