@@ -6,6 +6,9 @@
 //                    [--capacity N] [--service-ms M] [--seed N] [--skip-without] [--verbose]
 //                    [--bots X] [--bot-requests N]
 //                    [--max-active N] [--session-minutes M] [--release]
+//                    [--autopilot] [--crowd-rate N] [--target-p95 MS] [--min-rate N] [--max-rate N]
+//                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
+//                    [--sweep R1,R2,...]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
 // Upstash REST bridge in front of it, the worker in workerd (`wrangler dev`),
@@ -25,6 +28,33 @@
 // (`withRoom.peakActive`), from the visitors' own records. `--release` sends
 // each admitted visitor's last page view to /checkout/complete, which the lab
 // origin answers with the early-release header (Anteroom-Release).
+//
+// The autopilot (issue 13). `--autopilot` turns it on (AUTOPILOT=on) and
+// `--rate` becomes its starting rate. The crowd's arrivals are multiples of
+// `--crowd-rate` (default: `--rate`), so "started 5x too high" is
+// `--crowd-rate S --rate 5S` and "5x too low" `--crowd-rate S --rate S/5`.
+// `--target-p95 MS` (ORIGIN_TARGET_P95_MS, default 800), `--min-rate` and
+// `--max-rate` (AUTOPILOT_MIN_RATE / MAX_RATE, per profile minute like
+// --rate; defaults 1 and 20x the crowd rate) and `--origin-timeout MS`
+// (ORIGIN_TIMEOUT_MS, real ms; the worker's default when absent) steer it.
+// `--capacity-change M:C` (repeatable) switches the lab origin to C slots at
+// profile minute M: late autoscaling, or a loss of capacity (requests being
+// served finish). The report gains `withRoom.autopilot` (bench/lib/autopilot.ts):
+// the rate second by second (read from the autopilot's Redis hash), how soon
+// it settled, the seconds above target, the change log and the issue's
+// targets as checks. `sustainableRate` is `--sustainable N` when given (the
+// figure a sweep found, at the starting capacity; scaled by the slots after a
+// capacity change), else an estimate from the lab origin's throughput;
+// `--best-wait S` (the best fixed rate's total wait, from a sweep) adds the
+// crowd-wait target.
+//
+// `--sweep R1,R2,...` runs the room at each fixed rate (no autopilot, one
+// fresh worker and room each, the same seeded crowd at --crowd-rate, no run
+// without the room) and reports per rate the origin's p95 and error share and
+// the crowd's wait, the sustainable rate (the highest rate with p95 <= the
+// target and errors <= 1%) and the best fixed rate (the least total wait
+// among those).
+import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,10 +62,30 @@ import { parseArgs } from "node:util";
 import type { Agent } from "undici";
 import { startStack } from "../tools/stack.ts";
 import { advance, rateOf } from "../worker/model/admission.ts";
-import { stateKey } from "../worker/store/keys.ts";
+import { autopilotKey, autopilotLogKey, stateKey } from "../worker/store/keys.ts";
 import { type RunData, type RunSummary, type StateSample, series, summarize, type Timing } from "./lib/analyze.ts";
+import {
+  type AutopilotFigures,
+  type AutopilotSetup,
+  autopilotChecks,
+  autopilotFigures,
+  type CapacityChange,
+  type Check,
+  crowdWait,
+  p95PerSecond,
+  type RateReading,
+  ratePerSecond,
+} from "./lib/autopilot.ts";
 import { type BotCounts, type BotPlan, bot, newBotCounts } from "./lib/bots.ts";
-import { type ChartPoint, REFERENCE, renderChart, WITH_ROOM, WITHOUT_ROOM } from "./lib/chart.ts";
+import {
+  AUTOPILOT_RATE,
+  type ChartPoint,
+  REFERENCE,
+  renderChart,
+  TARGET,
+  WITH_ROOM,
+  WITHOUT_ROOM,
+} from "./lib/chart.ts";
 import { CookieJar, get, header, jwtPayload, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
 import { fixedKeys } from "./lib/keys.ts";
 import { labRun, startLabStore } from "./lib/lab.ts";
@@ -73,7 +123,29 @@ interface Settings {
   readonly sessionMinutes: number;
   /** Each admitted visitor's last page view completes the checkout, which releases the session. */
   readonly release: boolean;
+  /** AUTOPILOT=on: `ratePerMinute` is the starting rate. */
+  readonly autopilot: boolean;
+  /** The rate the profile's arrivals are multiples of, per profile minute. */
+  readonly crowdRate: number;
+  /** ORIGIN_TARGET_P95_MS (also the sweep's and the checks' target). */
+  readonly targetP95Ms: number;
+  /** AUTOPILOT_MIN_RATE / AUTOPILOT_MAX_RATE, per profile minute. */
+  readonly minRate: number;
+  readonly maxRate: number;
+  /** ORIGIN_TIMEOUT_MS, real ms; null: the worker's default. */
+  readonly originTimeoutMs: number | null;
+  /** The lab origin's capacity changes, by profile minute. */
+  readonly capacityChanges: readonly CapacityChange[];
+  /** Fixed rates to sweep (per profile minute); null: one run. */
+  readonly sweep: readonly number[] | null;
+  /** A sweep's sustainable rate at the starting capacity, per profile minute; null: estimate it. */
+  readonly sustainable: number | null;
+  /** A sweep's best fixed rate's total wait (real seconds); null: not known. */
+  readonly bestWaitSeconds: number | null;
 }
+
+/** The autopilot's error-share bound the lab checks against (the worker's default ORIGIN_MAX_ERROR_RATE). */
+const MAX_ERROR_RATE = 0.01;
 
 function settingsFromArgs(argv: string[]): Settings {
   const { values } = parseArgs({
@@ -97,6 +169,16 @@ function settingsFromArgs(argv: string[]): Settings {
       "max-active": { type: "string", default: "0" },
       "session-minutes": { type: "string", default: "60" },
       release: { type: "boolean", default: false },
+      autopilot: { type: "boolean", default: false },
+      "crowd-rate": { type: "string" },
+      "target-p95": { type: "string", default: "800" },
+      "min-rate": { type: "string" },
+      "max-rate": { type: "string" },
+      "origin-timeout": { type: "string" },
+      "capacity-change": { type: "string", multiple: true, default: [] },
+      sweep: { type: "string" },
+      sustainable: { type: "string" },
+      "best-wait": { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -106,7 +188,10 @@ function settingsFromArgs(argv: string[]): Settings {
       "npm run surge -- [--profile tv|drop|steady] [--quick] [--abandon 0.3] [--out DIR] [--minute S] [--rate N]\n" +
         "                 [--scale X] [--duration M] [--capacity N] [--service-ms M] [--seed N] [--skip-without] [--verbose]\n" +
         "                 [--bots X] [--bot-requests N] [--cookie-check off|busy|always]\n" +
-        "                 [--max-active N (0: off)] [--session-minutes M (real minutes, default 60)] [--release]",
+        "                 [--max-active N (0: off)] [--session-minutes M (real minutes, default 60)] [--release]\n" +
+        "                 [--autopilot] [--crowd-rate N (default --rate)] [--target-p95 MS (800)] [--min-rate N (1)]\n" +
+        "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
+        "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]",
     );
     process.exit(0);
   }
@@ -122,18 +207,40 @@ function settingsFromArgs(argv: string[]): Settings {
   const minuteSeconds = num("minute", values.minute ?? (quick ? "2.5" : "15"), 1, 60);
   const durationMinutes = num("duration", values.duration ?? String(quick ? 6 : profile.minutes), 1, 60);
   const stamp = new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19);
+  const ratePerMinute = num("rate", values.rate ?? (quick ? "15" : "90"), 1, 100_000);
+  const crowdRate = num("crowd-rate", values["crowd-rate"] ?? String(ratePerMinute), 0.01, 100_000);
+  const autopilot = values.autopilot ?? false;
+  const sweep =
+    values.sweep === undefined
+      ? null
+      : values.sweep.split(",").map((raw, i) => num(`sweep (rate ${i + 1})`, raw.trim(), 1, 100_000));
+  if (sweep && autopilot) throw new Error("--sweep runs fixed rates: leave out --autopilot");
+  if (sweep && sweep.length === 0) throw new Error("--sweep needs at least one rate");
+  const minRate = num("min-rate", values["min-rate"] ?? "1", 0, 100_000);
+  const maxRate = num("max-rate", values["max-rate"] ?? String(Math.max(20 * crowdRate, ratePerMinute)), 1, 1_000_000);
+  if (minRate > maxRate) throw new Error(`--min-rate ${minRate} is above --max-rate ${maxRate}`);
+  const capacityChanges = (values["capacity-change"] ?? [])
+    .map((raw) => {
+      const match = /^(\d+(?:\.\d+)?):(\d+)$/.exec(raw.trim());
+      const minute = Number(match?.[1]);
+      const capacity = Number(match?.[2]);
+      if (!match || minute > durationMinutes || capacity < 1 || capacity > 10_000)
+        throw new Error(`--capacity-change must be MINUTE:SLOTS (minute within the run, 1-10000 slots), got ${raw}`);
+      return { minute, capacity };
+    })
+    .sort((a, b) => a.minute - b.minute);
   return {
     profile,
     quick,
     abandon: num("abandon", values.abandon, 0, 1),
     minuteSeconds,
-    ratePerMinute: num("rate", values.rate ?? (quick ? "15" : "90"), 1, 100_000),
+    ratePerMinute,
     scale: num("scale", values.scale, 0.01, 100),
     durationMinutes,
     capacity: num("capacity", values.capacity, 1, 10_000),
     serviceMs: num("service-ms", values["service-ms"], 1, 60_000),
     seed: num("seed", values.seed, 0, 2 ** 31),
-    skipWithout: values["skip-without"] ?? false,
+    skipWithout: (values["skip-without"] ?? false) || sweep !== null,
     verbose: values.verbose ?? false,
     out: resolve(values.out ?? join(ROOT, "bench", "out", `surge-${profile.name}-${stamp}`)),
     bots: num("bots", values.bots, 0, 100),
@@ -142,6 +249,17 @@ function settingsFromArgs(argv: string[]): Settings {
     maxActive: wholeArg("max-active", values["max-active"], 999_999_999),
     sessionMinutes: num("session-minutes", values["session-minutes"], 0.05, 7 * 24 * 60),
     release: values.release ?? false,
+    autopilot,
+    crowdRate,
+    targetP95Ms: num("target-p95", values["target-p95"], 1, 600_000),
+    minRate,
+    maxRate,
+    originTimeoutMs:
+      values["origin-timeout"] === undefined ? null : num("origin-timeout", values["origin-timeout"], 1, 600_000),
+    capacityChanges,
+    sweep,
+    sustainable: values.sustainable === undefined ? null : num("sustainable", values.sustainable, 0.01, 1_000_000),
+    bestWaitSeconds: values["best-wait"] === undefined ? null : num("best-wait", values["best-wait"], 0, 1e12),
   };
 }
 
@@ -221,7 +339,10 @@ interface Services {
   readonly origin: Awaited<ReturnType<typeof startOrigin>>;
   readonly roomUrl: string;
   readonly room: string;
+  /** The worker's ADMIT_PER_MINUTE (per real minute): the rate, or the autopilot's starting rate. */
   readonly admitPerMinute: number;
+  /** The worker's ADMIN_TOKEN, to read the admin stats at the end of a run. */
+  readonly adminToken: string;
 }
 
 /** One replay of the crowd: through the room (`room`) or straight to the origin (`direct`). */
@@ -252,20 +373,29 @@ async function runOnce(
     gauges: newGauges(),
     release: s.release,
   };
+  // Late autoscaling (or a loss of capacity), at the same profile minutes in both runs.
+  const capacityTimers = s.capacityChanges.map((c) =>
+    setTimeout(() => sv.origin.setCapacity(c.capacity), epoch + c.minute * s.minuteSeconds * 1000 - Date.now()),
+  );
   const before = await sv.probe.commandCounts();
   const samples: StateSample[] = [];
+  const readings: RateReading[] = [];
   const waiting: number[] = [];
-  const rate = rateOf(sv.admitPerMinute);
   let sampling = false;
   const sampler = setInterval(() => {
     if (mode !== "room" || sampling) return;
     sampling = true;
-    void sv.probe
-      .state(stateKey(sv.room))
-      .then((state) => {
-        if (!state) return;
+    void Promise.all([
+      sv.probe.state(stateKey(sv.room)),
+      // The rate the autopilot set (absent: the configured rate is in force).
+      s.autopilot ? sv.probe.autopilot(autopilotKey(sv.room)).catch(() => null) : Promise.resolve(null),
+    ])
+      .then(([state, autopilot]) => {
         const now = Date.now();
-        const advanced = advance(state, rate, now);
+        const inForce = autopilot?.rate ?? sv.admitPerMinute;
+        readings.push({ at: now - epoch, rate: inForce, learned: autopilot?.learned ?? null });
+        if (!state) return;
+        const advanced = advance(state, rateOf(inForce), now);
         samples.push({
           at: now - epoch,
           frontier: advanced.frontier,
@@ -286,11 +416,15 @@ async function runOnce(
     if (second >= 0) waiting[second] = ctx.gauges.waiting;
     const o = sv.origin.last();
     const g = ctx.gauges;
+    const reading = readings.at(-1);
     const line =
       `[${label}] ${((Date.now() - epoch) / 1000 / s.minuteSeconds).toFixed(1)}/${s.durationMinutes} min` +
       ` | arrived ${g.arrived} | waiting ${g.waiting} | admitted ${g.admitted} | gave up ${g.abandoned}` +
+      (s.autopilot && mode === "room" && reading
+        ? ` | rate ${round((reading.rate * s.minuteSeconds) / 60, 1)}/min`
+        : "") +
       (botAgent ? ` | bot requests ${botCounts.requests}` : "") +
-      ` | origin in-flight ${o?.inFlight ?? 0}/${s.capacity}, p95 ${o?.recentP95Ms ?? "-"} ms, errors ${o?.errors ?? 0}`;
+      ` | origin in-flight ${o?.inFlight ?? 0}/${o?.capacity ?? s.capacity}, p95 ${o?.recentP95Ms ?? "-"} ms, errors ${o?.errors ?? 0}`;
     if (tty) process.stderr.write(`\r${line.padEnd(150)}`);
     else if (Date.now() - lastPrinted >= 5000) {
       process.stderr.write(`${line}\n`);
@@ -320,12 +454,16 @@ async function runOnce(
     ]);
   } finally {
     clearTimeout(stopper);
+    for (const timer of capacityTimers) clearTimeout(timer);
     clearInterval(sampler);
     clearInterval(ticker);
     if (tty) process.stderr.write("\n");
   }
   const after = await sv.probe.commandCounts();
   const origin = await sv.origin.report();
+  const autopilotLog =
+    s.autopilot && mode === "room" ? await sv.probe.autopilotLog(autopilotLogKey(sv.room)).catch(() => []) : [];
+  const autopilotStats = s.autopilot && mode === "room" ? await adminAutopilot(sv) : null;
   await agent.close();
   await botAgent?.close();
   const run: RunData = {
@@ -342,7 +480,31 @@ async function runOnce(
       return 0;
     }),
   };
-  return { run, commands: commandDelta(before, after), keptJars: ctx.keptJars, bots: botCounts };
+  return {
+    run,
+    commands: commandDelta(before, after),
+    keptJars: ctx.keptJars,
+    bots: botCounts,
+    epoch,
+    readings,
+    autopilotLog,
+    autopilotStats,
+  };
+}
+
+/** The `autopilot` object of the admin stats (the worker's units: per real minute), or null when absent. */
+async function adminAutopilot(sv: Services): Promise<unknown> {
+  try {
+    const res = await fetch(`${sv.roomUrl}/__anteroom/admin/stats`, {
+      headers: { authorization: `Bearer ${sv.adminToken}`, accept: "application/json" },
+      signal: AbortSignal.timeout(5_000),
+    });
+    if (!res.ok) return null;
+    const body = (await res.json()) as { autopilot?: unknown };
+    return body.autopilot ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -494,8 +656,6 @@ function redisFigures(
   };
 }
 
-type Check = { goal: string; value: string; met: boolean | null };
-
 function checks(
   withRoom: RunSummary,
   withoutRoom: RunSummary | null,
@@ -504,7 +664,17 @@ function checks(
 ): Check[] {
   const list: Check[] = [];
   const ratio = withRoom.admissionRatio;
-  if (s.maxActive > 0)
+  if (s.autopilot) {
+    // The rate moves: judge the minutes in which it held (within 2%), against the rate in force.
+    const steady = withRoom.minutes.filter((m) => m.saturated && m.rateSteady).map((m) => m.admissionRatio);
+    const lo = steady.length > 0 ? Math.min(...steady) : null;
+    const hi = steady.length > 0 ? Math.max(...steady) : null;
+    list.push({
+      goal: "admissions per full minute with a steady rate within 0.95-1.02 of the rate in force, never above 1.05",
+      value: lo !== null ? `${lo}-${hi} over ${steady.length} full minutes with a steady rate` : "no such minute",
+      met: lo === null || hi === null ? null : s.maxActive > 0 ? hi <= 1.05 : lo >= 0.95 && hi <= 1.02,
+    });
+  } else if (s.maxActive > 0)
     // The cap holds admissions below the rate whenever it is reached: the rate stays an upper bound only.
     list.push({
       goal: "admissions per full minute never above 1.05 of the rate (MAX_ACTIVE may hold them below it)",
@@ -541,10 +711,14 @@ function checks(
     value: String(withRoom.fifoInversions),
     met: withRoom.fifoInversions === 0,
   });
+  // With capacity changes, against the most slots the origin had; the autopilot probes into the backlog by design.
+  const most = Math.max(withRoom.originCapacity, ...s.capacityChanges.map((c) => c.capacity));
   list.push({
-    goal: "origin peak in-flight never above capacity with the room",
-    value: `${withRoom.originPeakInFlight} / ${withRoom.originCapacity}`,
-    met: withRoom.originPeakInFlight <= withRoom.originCapacity,
+    goal: s.autopilot
+      ? "(figure) origin peak in-flight / capacity with the room: the autopilot probes until the origin's p95 rises"
+      : "origin peak in-flight never above capacity with the room",
+    value: `${withRoom.originPeakInFlight} / ${most}`,
+    met: s.autopilot ? null : withRoom.originPeakInFlight <= most,
   });
   if (withoutRoom)
     list.push({
@@ -568,8 +742,9 @@ function checks(
   });
   list.push({
     goal: "at most 0.05 Redis commands per poll",
-    value: String(redis.perPoll),
-    met: redis.perPoll !== null && redis.perPoll <= 0.05,
+    value: redis.perPoll === null ? "no polls (nobody waited)" : String(redis.perPoll),
+    // Nobody waited (a rate above the arrivals): nothing to judge.
+    met: redis.perPoll === null ? null : redis.perPoll <= 0.05,
   });
   list.push({
     goal: "a journey costs at most 2 commands plus per-instance ticks",
@@ -579,6 +754,10 @@ function checks(
   return list;
 }
 
+function crowdCell(c: ReturnType<typeof crowdWait>): string {
+  return `${c.totalSeconds} (${c.meanSeconds ?? "–"}; ${c.visitorsWaited} of ${c.visitorsArrived} waited)`;
+}
+
 function markdown(
   report: Record<string, unknown>,
   w: RunSummary,
@@ -586,6 +765,7 @@ function markdown(
   list: Check[],
   s: Settings,
   bots: { withRoom: BotFigures; withoutRoom: BotFigures | null } | null,
+  autopilot: AutopilotFigures | null,
 ): string {
   const cell = (v: unknown) =>
     v === null || v === undefined ? "–" : typeof v === "object" ? JSON.stringify(v) : String(v);
@@ -600,8 +780,15 @@ function markdown(
     "",
     `${s.profile.description}.`,
     "",
-    `Time compression: 1 profile minute = ${s.minuteSeconds} real seconds. Rate ${s.ratePerMinute} admissions per profile minute (worker ADMIT_PER_MINUTE=${report.admitPerMinute}). ` +
-      `Origin: ${s.capacity} concurrent requests of ~${s.serviceMs} ms, 503 after 2 s in its backlog. Abandon share ${s.abandon}. Visitors: ${w.visitors.arrived}.` +
+    `Time compression: 1 profile minute = ${s.minuteSeconds} real seconds. ` +
+      (s.autopilot
+        ? `Autopilot on, starting at ${s.ratePerMinute} admissions per profile minute (worker ADMIT_PER_MINUTE=${report.admitPerMinute}), within ${s.minRate}-${s.maxRate}, origin p95 target ${s.targetP95Ms} ms; crowd arrivals in multiples of ${s.crowdRate}/profile minute. `
+        : `Rate ${s.ratePerMinute} admissions per profile minute (worker ADMIT_PER_MINUTE=${report.admitPerMinute})${s.crowdRate !== s.ratePerMinute ? `; crowd arrivals in multiples of ${s.crowdRate}/profile minute` : ""}. `) +
+      `Origin: ${s.capacity} concurrent requests of ~${s.serviceMs} ms, 503 after 2 s in its backlog` +
+      (s.capacityChanges.length > 0
+        ? ` (${s.capacityChanges.map((c) => `${c.capacity} slots from minute ${c.minute}`).join(", ")})`
+        : "") +
+      `. Abandon share ${s.abandon}. Visitors: ${w.visitors.arrived}.` +
       (s.bots > 0
         ? ` Flood: cookie-less clients at ${s.bots}x the visitors' arrival rate, ${s.botRequests} requests each (${bots?.withRoom.clients ?? 0} clients).`
         : "") +
@@ -611,7 +798,9 @@ function markdown(
     "| figure | with the room | without the room |",
     "|---|---|---|",
     row(
-      "admissions / configured rate, full minutes (min-max)",
+      s.autopilot
+        ? "admissions / rate in force (mean over the minute), full minutes (min-max)"
+        : "admissions / configured rate, full minutes (min-max)",
       w.admissionRatio ? `${w.admissionRatio.min}-${w.admissionRatio.max} (${w.admissionRatio.minutes} min)` : null,
       null,
     ),
@@ -663,6 +852,11 @@ function markdown(
       wo ? `${wo.visitors.abandoned} / ${wo.visitors.failed}` : null,
     ),
     row("still waiting at the end", w.visitors.stillWaitingAtEnd, wo?.visitors.stillWaitingAtEnd),
+    row(
+      "the crowd's total wait, s real (mean per visitor who waited)",
+      crowdCell((report.withRoom as { crowdWait: ReturnType<typeof crowdWait> }).crowdWait),
+      null,
+    ),
     ...(w.maxActive !== null
       ? [
           row(
@@ -707,6 +901,27 @@ function markdown(
       null,
     ),
     "",
+    ...(autopilot
+      ? [
+          "| autopilot figure (rates per profile minute) | value |",
+          "|---|---|",
+          `| rate: start / final / final-minute mean | ${autopilot.startRate} / ${autopilot.finalRate} / ${autopilot.finalMinuteMeanRate} |`,
+          `| sustainable rate (${autopilot.sustainableSource}) / learned capacity | ${autopilot.sustainableRate ?? "–"} / ${autopilot.learnedCapacity ?? "–"} |`,
+          `| settled: s after the first change (profile s), at minute | ${autopilot.settleSeconds ?? "no change"} (${autopilot.settleProfileSeconds ?? "–"}), ${autopilot.settledAtMinute ?? "–"}${autopilot.settledBeforeFinalMinute === false ? " (still moving in the final minute)" : ""} |`,
+          `| seconds with origin p95 above ${autopilot.targetP95Ms} ms (profile s) | ${autopilot.secondsAboveTarget} (${autopilot.secondsAboveTargetProfile}) |`,
+          `| origin error share | ${autopilot.originErrorRate} |`,
+          `| mean rate per profile minute | ${autopilot.minuteRates.map((m) => m.rate ?? "–").join(", ")} |`,
+          `| changes logged | ${autopilot.changes.length}${
+            autopilot.changes.length > 0
+              ? `: ${autopilot.changes
+                  .slice(0, 8)
+                  .map((c) => `${c.atMinute} min ${c.from}->${c.to} (${c.code})`)
+                  .join("; ")}${autopilot.changes.length > 8 ? "; …" : ""}`
+              : ""
+          } |`,
+          "",
+        ]
+      : []),
     "| goal | measured | met |",
     "|---|---|---|",
     ...list.map((c) => `| ${c.goal} | ${c.value} | ${c.met === null ? "n/a" : c.met ? "yes" : "**NO**"} |`),
@@ -715,19 +930,118 @@ function markdown(
   return lines.join("\n");
 }
 
+/** What every run of one invocation shares: the store, the origin, the probe and the crowd. */
+interface Lab {
+  readonly s: Settings;
+  readonly run: ReturnType<typeof labRun>;
+  readonly probe: RedisProbe;
+  readonly origin: Awaited<ReturnType<typeof startOrigin>>;
+  readonly bridge: { url: string; token: string };
+  readonly keys: Awaited<ReturnType<typeof fixedKeys>>;
+  readonly plan: readonly VisitorPlan[];
+  readonly botPlan: readonly BotPlan[];
+  readonly started: number;
+}
+
+/** A rate per profile minute as the worker's rate per real minute. */
+function perRealMinute(s: Settings, perProfileMinute: number): number {
+  return (perProfileMinute * 60) / s.minuteSeconds;
+}
+
+/** Starts the worker for one room at `admitPerMinute` (per real minute), with or without the autopilot. */
+async function startRoom(lab: Lab, room: string, admitPerMinute: number, autopilot: boolean) {
+  const s = lab.s;
+  const adminToken = randomBytes(24).toString("hex");
+  const two = (x: number) => String(Math.round(x * 100) / 100);
+  console.error("surge: starting the worker (wrangler dev)…");
+  const stack = await startStack({
+    env: {
+      PORT: "0",
+      ROOM: room,
+      ADMIT_PER_MINUTE: String(admitPerMinute),
+      SESSION_MINUTES: String(s.sessionMinutes),
+      // The lab's visitors never outstay the absolute session; a long --session-minutes raises it along.
+      SESSION_MAX_MINUTES: String(Math.max(60, s.sessionMinutes)),
+      ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
+      COOKIE_CHECK: s.cookieCheck,
+      ORIGIN_URL: lab.origin.url,
+      UPSTASH_REDIS_REST_URL: lab.bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: lab.bridge.token,
+      // The admin stats (the autopilot's reading) at the end of the run.
+      ADMIN_TOKEN: adminToken,
+      ...(autopilot
+        ? {
+            AUTOPILOT: "on",
+            AUTOPILOT_MIN_RATE: two(perRealMinute(s, s.minRate)),
+            AUTOPILOT_MAX_RATE: two(perRealMinute(s, s.maxRate)),
+            ORIGIN_TARGET_P95_MS: String(s.targetP95Ms),
+            ...(s.originTimeoutMs !== null ? { ORIGIN_TIMEOUT_MS: String(s.originTimeoutMs) } : {}),
+          }
+        : {}),
+      // Fixed keys: a wrangler rebuild (it watches worker/) must not invalidate every ticket and pass mid-run.
+      ...lab.keys,
+    },
+    verbose: s.verbose,
+  });
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stack.stop();
+  };
+  lab.run.defer(stop);
+  const sv: Services = { probe: lab.probe, origin: lab.origin, roomUrl: stack.url, room, admitPerMinute, adminToken };
+  return { sv, stop };
+}
+
+function timingOf(s: Settings, ratePerMinute: number): Timing {
+  return {
+    minuteSeconds: s.minuteSeconds,
+    ratePerMinute,
+    originCapacity: s.capacity,
+    maxActive: s.maxActive,
+    sessionMinutes: s.sessionMinutes,
+  };
+}
+
+function autopilotSetup(s: Settings): AutopilotSetup {
+  return {
+    minuteSeconds: s.minuteSeconds,
+    durationMs: s.durationMinutes * s.minuteSeconds * 1000,
+    startRate: s.ratePerMinute,
+    minRate: s.minRate,
+    maxRate: s.maxRate,
+    targetP95Ms: s.targetP95Ms,
+    maxErrorRate: MAX_ERROR_RATE,
+    capacity: s.capacity,
+    serviceMs: s.serviceMs,
+    capacityChanges: s.capacityChanges,
+    sustainable: s.sustainable,
+    bestFixedWaitSeconds: s.bestWaitSeconds,
+  };
+}
+
 async function main(): Promise<void> {
   const s = settingsFromArgs(process.argv.slice(2));
   const started = Date.now();
   const runMs = s.durationMinutes * s.minuteSeconds * 1000;
-  // Everything stops by itself: two runs, the phases, start-up and a margin.
-  const run = labRun("surge", 2 * runMs + 180_000);
-  const admitPerMinute = (s.ratePerMinute * 60) / s.minuteSeconds;
-  const plan = planVisitors(s, admitPerMinute / 60_000);
-  const botPlan = planBots(s, admitPerMinute / 60_000);
-  const room = `surge-${Date.now()}`;
+  // Everything stops by itself: the runs (each with its worker's start-up), the phases and a margin.
+  const runs = s.sweep ? s.sweep.length : 2;
+  const run = labRun("surge", runs * (runMs + 90_000) + 180_000);
+  // The crowd arrives in multiples of the crowd rate, whatever rate the room starts at.
+  const crowdPerMinute = perRealMinute(s, s.crowdRate);
+  const plan = planVisitors(s, crowdPerMinute / 60_000);
+  const botPlan = planBots(s, crowdPerMinute / 60_000);
   console.error(
     `surge: profile ${s.profile.name}, ${plan.length} visitors over ${s.durationMinutes} profile minutes of ${s.minuteSeconds} s; ` +
-      `rate ${s.ratePerMinute}/profile minute (ADMIT_PER_MINUTE=${admitPerMinute}); origin ${s.capacity} x ${s.serviceMs} ms` +
+      (s.sweep
+        ? `sweep of fixed rates ${s.sweep.join(", ")}/profile minute`
+        : `${s.autopilot ? "autopilot on, starting at " : "rate "}${s.ratePerMinute}/profile minute (ADMIT_PER_MINUTE=${perRealMinute(s, s.ratePerMinute)})`) +
+      (s.crowdRate !== s.ratePerMinute || s.sweep ? `; crowd at ${s.crowdRate}/profile minute` : "") +
+      `; origin ${s.capacity} x ${s.serviceMs} ms` +
+      (s.capacityChanges.length > 0
+        ? ` (${s.capacityChanges.map((c) => `${c.capacity} slots at minute ${c.minute}`).join(", ")})`
+        : "") +
       (botPlan.length > 0
         ? `; flood of ${botPlan.length} cookie-less clients (${s.bots}x) x ${s.botRequests} requests`
         : "") +
@@ -747,111 +1061,246 @@ async function main(): Promise<void> {
     run.defer(() => origin.close());
     const probe = new RedisProbe(redis.url);
     run.defer(() => probe.close());
-    console.error("surge: starting the worker (wrangler dev)…");
-    const stack = await startStack({
-      env: {
-        PORT: "0",
-        ROOM: room,
-        ADMIT_PER_MINUTE: String(admitPerMinute),
-        SESSION_MINUTES: String(s.sessionMinutes),
-        // The lab's visitors never outstay the absolute session; a long --session-minutes raises it along.
-        SESSION_MAX_MINUTES: String(Math.max(60, s.sessionMinutes)),
-        ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
-        COOKIE_CHECK: s.cookieCheck,
-        ORIGIN_URL: origin.url,
-        UPSTASH_REDIS_REST_URL: bridge.url,
-        UPSTASH_REDIS_REST_TOKEN: bridge.token,
-        // Fixed keys: a wrangler rebuild (it watches worker/) must not invalidate every ticket and pass mid-run.
-        ...(await fixedKeys()),
-      },
-      verbose: s.verbose,
-    });
-    run.defer(() => stack.stop());
-    const sv: Services = { probe, origin, roomUrl: stack.url, room, admitPerMinute };
-    const timing: Timing = {
-      minuteSeconds: s.minuteSeconds,
-      ratePerMinute: s.ratePerMinute,
-      originCapacity: s.capacity,
-      maxActive: s.maxActive,
-      sessionMinutes: s.sessionMinutes,
-    };
-
-    const withRoom = await runOnce("room", plan, botPlan, s, sv);
-    console.error("surge: measuring Redis commands per request kind…");
-    const kinds = await measureKinds(sv, withRoom.keptJars, s);
-    const withoutRoom = s.skipWithout ? null : await runOnce("direct", plan, botPlan, s, sv);
-
-    const arrivals = plan.map((p) => p.arrivalMs);
-    const w = summarize(withRoom.run, timing);
-    const wo = withoutRoom ? summarize(withoutRoom.run, timing) : null;
-    const redisCommands = redisFigures(withRoom, kinds, w.visitors.arrived);
-    const workerAddedMs =
-      wo && w.outsideOriginMs.p50 !== null && wo.outsideOriginMs.p50 !== null
-        ? {
-            p50: round(w.outsideOriginMs.p50 - wo.outsideOriginMs.p50, 2),
-            p95: round((w.outsideOriginMs.p95 ?? 0) - (wo.outsideOriginMs.p95 ?? 0), 2),
-            note: "time outside the origin per served page view with the room minus without it (same client, same loopback)",
-          }
-        : null;
-    const seriesWith = series(withRoom.run, timing, arrivals);
-    const seriesWithout = withoutRoom ? series(withoutRoom.run, timing, arrivals) : [];
-    const list = checks(w, wo, redisCommands, s);
-    const bots =
-      s.bots > 0
-        ? {
-            withRoom: botFigures(withRoom.bots, w.visitors.arrived),
-            withoutRoom: withoutRoom && wo ? botFigures(withoutRoom.bots, wo.visitors.arrived) : null,
-          }
-        : null;
-    const report = {
-      generatedAt: new Date().toISOString(),
-      machine: await machine(),
-      profile: { name: s.profile.name, description: s.profile.description, minutes: s.durationMinutes },
-      quick: s.quick,
-      timeCompression: {
-        realSecondsPerProfileMinute: s.minuteSeconds,
-        note: "every per-minute figure is per profile minute; the worker's rate is scaled to match. Queue times are in real seconds; multiply by 60 / realSecondsPerProfileMinute for profile time. Poll intervals and think times are real seconds (not compressed).",
-      },
-      ratePerProfileMinute: s.ratePerMinute,
-      admitPerMinute,
-      abandon: s.abandon,
-      maxActive: s.maxActive > 0 ? s.maxActive : null,
-      sessionMinutes: s.sessionMinutes,
-      release: s.release,
-      scale: s.scale,
-      seed: s.seed,
-      origin: { capacity: s.capacity, serviceMs: s.serviceMs, maxWaitMs: 2000, backlogLimit: s.capacity * 25 },
-      flood:
-        s.bots > 0
-          ? {
-              factor: s.bots,
-              requestsPerClient: s.botRequests,
-              clients: botPlan.length,
-              note: "cookie-less clients at `factor` times the visitors' arrival rate (same profile shape, own seed); each sends fresh JSON requests with no cookies, the next after the previous answer's Retry-After, and never polls",
-            }
-          : null,
-      withRoom: { ...w, redisCommands, bots: bots?.withRoom ?? null },
-      withoutRoom: wo ? { ...wo, admissionRatio: null, bots: bots?.withoutRoom ?? null } : null,
-      redisCommands,
-      workerAddedMs,
-      checks: list,
-      series: { withRoom: seriesWith, withoutRoom: seriesWithout },
-      wallSeconds: Math.round((Date.now() - started) / 1000),
-    };
-    await mkdir(s.out, { recursive: true });
-    await writeFile(join(s.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-    const md = markdown(report, w, wo, list, s, bots);
-    await writeFile(join(s.out, "report.md"), md);
-    const chart = await renderChart(chartPoints(seriesWith, seriesWithout, s), PANELS, chartTitle(s));
-    await writeFile(join(s.out, "chart.svg"), chart.svg);
-    await writeFile(join(s.out, "chart.png"), chart.png);
-    console.log(md);
-    console.log(
-      `surge: report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md, chart.svg, chart.png)`,
-    );
+    const lab: Lab = { s, run, probe, origin, bridge, keys: await fixedKeys(), plan, botPlan, started };
+    if (s.sweep) await sweep(lab, s.sweep);
+    else await surge(lab);
   } finally {
     await run.finish();
   }
+}
+
+/** The surge: with the room (and the autopilot when on), the Redis cost phases, then without the room. */
+async function surge(lab: Lab): Promise<void> {
+  const { s, plan, botPlan } = lab;
+  const admitPerMinute = perRealMinute(s, s.ratePerMinute);
+  const { sv } = await startRoom(lab, `surge-${Date.now()}`, admitPerMinute, s.autopilot);
+  const timing = timingOf(s, s.ratePerMinute);
+
+  const withRoom = await runOnce("room", plan, botPlan, s, sv);
+  console.error("surge: measuring Redis commands per request kind…");
+  const kinds = await measureKinds(sv, withRoom.keptJars, s);
+  const withoutRoom = s.skipWithout ? null : await runOnce("direct", plan, botPlan, s, sv);
+
+  const runMs = withRoom.run.durationMs;
+  // The rate in force each second, per profile minute: the autopilot's (from its Redis hash), else the configured one.
+  const rates = ratePerSecond(withRoom.readings, Math.ceil(runMs / 1000), admitPerMinute).map(
+    (r) => (r * s.minuteSeconds) / 60,
+  );
+  const timingWith: Timing = s.autopilot ? { ...timing, ratePerSecond: rates } : timing;
+  const arrivals = plan.map((p) => p.arrivalMs);
+  const w = summarize(withRoom.run, timingWith);
+  const wo = withoutRoom ? summarize(withoutRoom.run, timing) : null;
+  const redisCommands = redisFigures(withRoom, kinds, w.visitors.arrived);
+  const workerAddedMs =
+    wo && w.outsideOriginMs.p50 !== null && wo.outsideOriginMs.p50 !== null
+      ? {
+          p50: round(w.outsideOriginMs.p50 - wo.outsideOriginMs.p50, 2),
+          p95: round((w.outsideOriginMs.p95 ?? 0) - (wo.outsideOriginMs.p95 ?? 0), 2),
+          note: "time outside the origin per served page view with the room minus without it (same client, same loopback)",
+        }
+      : null;
+  const seriesWith = series(withRoom.run, timingWith, arrivals);
+  const seriesWithout = withoutRoom ? series(withoutRoom.run, timing, arrivals) : [];
+  const setup = autopilotSetup(s);
+  const autopilot = s.autopilot
+    ? autopilotFigures(
+        {
+          records: withRoom.run.records,
+          buckets: withRoom.run.origin.buckets,
+          waiting: withRoom.run.waiting,
+          readings: withRoom.readings,
+          originRequests: withRoom.run.origin.ok + withRoom.run.origin.errors,
+          originErrors: withRoom.run.origin.errors,
+          log: withRoom.autopilotLog,
+          epoch: withRoom.epoch,
+        },
+        setup,
+      )
+    : null;
+  const list = [...checks(w, wo, redisCommands, s), ...(autopilot ? autopilotChecks(autopilot, setup) : [])];
+  const bots =
+    s.bots > 0
+      ? {
+          withRoom: botFigures(withRoom.bots, w.visitors.arrived),
+          withoutRoom: withoutRoom && wo ? botFigures(withoutRoom.bots, wo.visitors.arrived) : null,
+        }
+      : null;
+  const report = {
+    generatedAt: new Date().toISOString(),
+    machine: await machine(),
+    profile: { name: s.profile.name, description: s.profile.description, minutes: s.durationMinutes },
+    quick: s.quick,
+    timeCompression: {
+      realSecondsPerProfileMinute: s.minuteSeconds,
+      note: "every per-minute figure is per profile minute; the worker's rate is scaled to match. Queue times are in real seconds; multiply by 60 / realSecondsPerProfileMinute for profile time. Poll intervals and think times are real seconds (not compressed).",
+    },
+    ratePerProfileMinute: s.ratePerMinute,
+    /** The rate the profile's arrivals are multiples of (per profile minute). */
+    crowdRatePerProfileMinute: s.crowdRate,
+    admitPerMinute,
+    autopilot: s.autopilot
+      ? {
+          on: true,
+          startRate: s.ratePerMinute,
+          minRate: s.minRate,
+          maxRate: s.maxRate,
+          targetP95Ms: s.targetP95Ms,
+          originTimeoutMs: s.originTimeoutMs,
+          note: "rates per profile minute; the worker got them per real minute (AUTOPILOT_MIN_RATE / MAX_RATE = rate x 60 / realSecondsPerProfileMinute)",
+        }
+      : null,
+    abandon: s.abandon,
+    maxActive: s.maxActive > 0 ? s.maxActive : null,
+    sessionMinutes: s.sessionMinutes,
+    release: s.release,
+    scale: s.scale,
+    seed: s.seed,
+    origin: {
+      capacity: s.capacity,
+      serviceMs: s.serviceMs,
+      maxWaitMs: 2000,
+      backlogLimit: s.capacity * 25,
+      capacityChanges: s.capacityChanges,
+    },
+    flood:
+      s.bots > 0
+        ? {
+            factor: s.bots,
+            requestsPerClient: s.botRequests,
+            clients: botPlan.length,
+            note: "cookie-less clients at `factor` times the visitors' arrival rate (same profile shape, own seed); each sends fresh JSON requests with no cookies, the next after the previous answer's Retry-After, and never polls",
+          }
+        : null,
+    withRoom: {
+      ...w,
+      redisCommands,
+      bots: bots?.withRoom ?? null,
+      crowdWait: crowdWait(withRoom.run.records, runMs, s.minuteSeconds),
+      autopilot: autopilot ? { ...autopilot, stats: withRoom.autopilotStats } : null,
+    },
+    withoutRoom: wo ? { ...wo, admissionRatio: null, bots: bots?.withoutRoom ?? null } : null,
+    redisCommands,
+    workerAddedMs,
+    checks: list,
+    series: { withRoom: seriesWith, withoutRoom: seriesWithout },
+    wallSeconds: Math.round((Date.now() - lab.started) / 1000),
+  };
+  await mkdir(s.out, { recursive: true });
+  await writeFile(join(s.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const md = markdown(report, w, wo, list, s, bots, autopilot);
+  await writeFile(join(s.out, "report.md"), md);
+  const chart = await renderChart(chartPoints(seriesWith, seriesWithout, s, autopilot), PANELS, chartTitle(s));
+  await writeFile(join(s.out, "chart.svg"), chart.svg);
+  await writeFile(join(s.out, "chart.png"), chart.png);
+  console.log(md);
+  console.log(
+    `surge: report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md, chart.svg, chart.png)`,
+  );
+}
+
+/**
+ * The sweep: the room at each fixed rate on the same seeded crowd, each with
+ * a fresh worker and room (the state of one run must not carry into the
+ * next), and what the origin and the crowd went through at each.
+ */
+async function sweep(lab: Lab, rates: readonly number[]): Promise<void> {
+  const { s, plan, botPlan } = lab;
+  const runMs = s.durationMinutes * s.minuteSeconds * 1000;
+  const seconds = Math.ceil(runMs / 1000);
+  const rows = [];
+  for (const [i, rate] of rates.entries()) {
+    console.error(`surge: sweep ${i + 1}/${rates.length}: fixed rate ${rate}/profile minute`);
+    const { sv, stop } = await startRoom(lab, `surge-sweep-${Date.now()}-${i}`, perRealMinute(s, rate), false);
+    try {
+      const one = await runOnce("room", plan, botPlan, s, sv);
+      const w = summarize(one.run, timingOf(s, rate));
+      const p95 = p95PerSecond(one.run.origin.buckets, seconds);
+      const errorRate = w.originErrorRate ?? 0;
+      const healthy = (w.originLatencyMs.p95 ?? 0) <= s.targetP95Ms && errorRate <= MAX_ERROR_RATE;
+      rows.push({
+        rate,
+        healthy,
+        originP95Ms: w.originLatencyMs.p95,
+        originP50Ms: w.originLatencyMs.p50,
+        originErrorRate: errorRate,
+        originRequests: w.originRequests,
+        originPeakInFlight: w.originPeakInFlight,
+        secondsAboveTarget: p95.filter((v) => (v ?? 0) > s.targetP95Ms).length,
+        visitors: {
+          arrived: w.visitors.arrived,
+          admitted: w.visitors.admitted,
+          abandoned: w.visitors.abandoned,
+          failed: w.visitors.failed,
+          stillWaitingAtEnd: w.visitors.stillWaitingAtEnd,
+        },
+        queueSeconds: w.queueSeconds,
+        crowdWait: crowdWait(one.run.records, runMs, s.minuteSeconds),
+      });
+    } finally {
+      await stop();
+    }
+  }
+  const healthy = rows.filter((r) => r.healthy);
+  const sustainable = healthy.reduce<(typeof rows)[number] | null>((a, r) => (a && a.rate >= r.rate ? a : r), null);
+  const best = healthy.reduce<(typeof rows)[number] | null>(
+    (a, r) => (a && a.crowdWait.totalSeconds <= r.crowdWait.totalSeconds ? a : r),
+    null,
+  );
+  const report = {
+    generatedAt: new Date().toISOString(),
+    machine: await machine(),
+    kind: "sweep",
+    profile: { name: s.profile.name, description: s.profile.description, minutes: s.durationMinutes },
+    quick: s.quick,
+    timeCompression: { realSecondsPerProfileMinute: s.minuteSeconds },
+    crowdRatePerProfileMinute: s.crowdRate,
+    abandon: s.abandon,
+    seed: s.seed,
+    origin: {
+      capacity: s.capacity,
+      serviceMs: s.serviceMs,
+      maxWaitMs: 2000,
+      backlogLimit: s.capacity * 25,
+      capacityChanges: s.capacityChanges,
+    },
+    targetP95Ms: s.targetP95Ms,
+    maxErrorRate: MAX_ERROR_RATE,
+    rates: rows,
+    /** The highest swept rate whose origin p95 over the run <= target and error share <= 1%. */
+    sustainableRate: sustainable?.rate ?? null,
+    /** Among the healthy rates, the one with the least total wait of the crowd. */
+    bestFixedRate: best?.rate ?? null,
+    bestFixedWaitSeconds: best?.crowdWait.totalSeconds ?? null,
+    note: "rates per profile minute; each rate is one run with a fresh worker and room on the same seeded crowd (--crowd-rate); the p95 and error share are the lab origin's own over the whole run. Feed the figures to an autopilot run: --sustainable <sustainableRate> --best-wait <bestFixedWaitSeconds>.",
+    wallSeconds: Math.round((Date.now() - lab.started) / 1000),
+  };
+  await mkdir(s.out, { recursive: true });
+  await writeFile(join(s.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
+  const md = [
+    `## Sweep: profile \`${s.profile.name}\`${s.quick ? " (quick)" : ""}, crowd at ${s.crowdRate}/profile minute`,
+    "",
+    `Time compression: 1 profile minute = ${s.minuteSeconds} real seconds. Origin: ${s.capacity} concurrent requests of ~${s.serviceMs} ms` +
+      (s.capacityChanges.length > 0
+        ? ` (${s.capacityChanges.map((c) => `${c.capacity} at minute ${c.minute}`).join(", ")})`
+        : "") +
+      `. Target: origin p95 <= ${s.targetP95Ms} ms and errors <= ${MAX_ERROR_RATE * 100}% over the run. Abandon share ${s.abandon}. Visitors: ${plan.length}.`,
+    "",
+    "| rate / profile min | origin p95 ms | origin errors | s above target | admitted / arrived | gave up | still waiting | crowd wait, s total (mean) | healthy |",
+    "|---|---|---|---|---|---|---|---|---|",
+    ...rows.map(
+      (r) =>
+        `| ${r.rate} | ${r.originP95Ms ?? "–"} | ${r.originErrorRate} | ${r.secondsAboveTarget} | ${r.visitors.admitted} / ${r.visitors.arrived} | ${r.visitors.abandoned} | ${r.visitors.stillWaitingAtEnd} | ${r.crowdWait.totalSeconds} (${r.crowdWait.meanSeconds ?? "–"}) | ${r.healthy ? "yes" : "no"} |`,
+    ),
+    "",
+    `Sustainable rate: **${report.sustainableRate ?? "none of the rates"}**; best fixed rate (least total wait among the healthy): **${report.bestFixedRate ?? "–"}** (${report.bestFixedWaitSeconds ?? "–"} s).`,
+    report.sustainableRate !== null
+      ? `For an autopilot run on the same crowd: \`--crowd-rate ${s.crowdRate} --sustainable ${report.sustainableRate}${report.bestFixedWaitSeconds !== null ? ` --best-wait ${report.bestFixedWaitSeconds}` : ""}\`.`
+      : "",
+    "",
+  ].join("\n");
+  await writeFile(join(s.out, "report.md"), md);
+  console.log(md);
+  console.log(`surge: sweep report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md)`);
 }
 
 const PANELS = [
@@ -864,10 +1313,19 @@ const PANELS = [
 ];
 
 function chartTitle(s: Settings): string {
-  return `Surge "${s.profile.name}": rate ${s.ratePerMinute}/profile minute, origin capacity ${s.capacity} x ${s.serviceMs} ms, 1 profile minute = ${s.minuteSeconds} s`;
+  const rate = s.autopilot
+    ? `autopilot from ${s.ratePerMinute}/profile minute (crowd at ${s.crowdRate}), p95 target ${s.targetP95Ms} ms`
+    : `rate ${s.ratePerMinute}/profile minute`;
+  const changes = s.capacityChanges.map((c) => `, ${c.capacity} at minute ${c.minute}`).join("");
+  return `Surge "${s.profile.name}": ${rate}, origin capacity ${s.capacity}${changes} x ${s.serviceMs} ms, 1 profile minute = ${s.minuteSeconds} s`;
 }
 
-function chartPoints(w: ReturnType<typeof series>, wo: ReturnType<typeof series>, s: Settings): ChartPoint[] {
+function chartPoints(
+  w: ReturnType<typeof series>,
+  wo: ReturnType<typeof series>,
+  s: Settings,
+  autopilot: AutopilotFigures | null,
+): ChartPoint[] {
   const points: ChartPoint[] = [];
   const add = (rows: ReturnType<typeof series>, name: string) => {
     for (const p of rows) {
@@ -885,9 +1343,27 @@ function chartPoints(w: ReturnType<typeof series>, wo: ReturnType<typeof series>
   add(w, WITH_ROOM);
   add(wo, WITHOUT_ROOM);
   const end = s.durationMinutes;
-  for (const t of [0, end]) {
-    points.push({ t, panel: PANELS[2] as string, series: REFERENCE, value: s.ratePerMinute });
-    points.push({ t, panel: PANELS[3] as string, series: REFERENCE, value: s.capacity });
+  // A reference that steps at each capacity change (a hair before the change, so the line is vertical).
+  const stepped = (panel: string, valueAt: (capacity: number) => number | null) => {
+    let capacity = s.capacity;
+    points.push({ t: 0, panel, series: REFERENCE, value: valueAt(capacity) });
+    for (const c of s.capacityChanges) {
+      points.push({ t: Math.max(0, c.minute - 0.001), panel, series: REFERENCE, value: valueAt(capacity) });
+      capacity = c.capacity;
+      points.push({ t: c.minute, panel, series: REFERENCE, value: valueAt(capacity) });
+    }
+    points.push({ t: end, panel, series: REFERENCE, value: valueAt(capacity) });
+  };
+  stepped(PANELS[3] as string, (capacity) => capacity);
+  if (autopilot) {
+    for (const p of autopilot.rateSeries)
+      points.push({ t: p.t, panel: PANELS[2] as string, series: AUTOPILOT_RATE, value: p.rate });
+    // The reference is the rate the origin can take (sustainable, by its slots).
+    const perSlot = autopilot.sustainableRate === null ? null : autopilot.sustainableRate / s.capacity;
+    if (perSlot !== null) stepped(PANELS[2] as string, (capacity) => round(perSlot * capacity, 1));
+    for (const t of [0, end]) points.push({ t, panel: PANELS[4] as string, series: TARGET, value: s.targetP95Ms });
+  } else {
+    for (const t of [0, end]) points.push({ t, panel: PANELS[2] as string, series: REFERENCE, value: s.ratePerMinute });
   }
   return points;
 }

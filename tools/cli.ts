@@ -5,8 +5,9 @@
 //   anteroom set-max-active N|off|default active-users cap
 //   anteroom mode NAME                    auto | queue-all | paused | closed | passthrough
 //   anteroom pause | resume               mode paused | mode auto
+//   anteroom autopilot on|off [--min N] [--max N] [--target-p95 MS] [--max-errors X] [--timeout MS]
 //   anteroom events list                  scheduled events
-//   anteroom events add --starts T [--ends T] [--prequeue-from T] [--rate N] [--event-mode NAME] [--no-shuffle]
+//   anteroom events add --starts T [--ends T] [--prequeue-from T] [--rate N] [--event-mode NAME] [--autopilot on|off] [--no-shuffle]
 //   anteroom events remove ID
 //   anteroom keys generate [CURRENT]      a new pass signing key (staged after the current ones)
 //   anteroom keys promote KID CURRENT     make a staged key sign
@@ -15,6 +16,7 @@
 // ANTEROOM_ADMIN_TOKEN. Exit codes: 0 done, 1 the room could not be reached or
 // failed, 2 bad arguments, 3 the token was refused, 4 the room refused the change.
 import { parseArgs } from "node:util";
+import type { RoomStats } from "../worker/admin/stats.ts";
 import { MODES } from "../worker/model/admission.ts";
 import { newKeysMessage, promoteMessage } from "./keys.ts";
 
@@ -29,8 +31,12 @@ commands:
   mode NAME                  set the mode: ${MODES.join(" | ")}
   pause                      stop admitting (places are kept)
   resume                     back to mode auto
+  autopilot on|off [--min N] [--max N] [--target-p95 MS] [--max-errors X] [--timeout MS]
+                             let the origin's health set the rate (on), or the operator (off), within
+                             N visitors per minute, aiming at the origin's p95 latency (ms) and error
+                             share (X: 0.01 or 1%); --timeout: ms before an origin request counts as failed
   events list                scheduled events
-  events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--no-shuffle]
+  events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--autopilot on|off] [--no-shuffle]
                              schedule an event (TIME: ISO 8601, e.g. 2026-12-01T18:00:00Z)
   events remove ID           cancel a scheduled event
   keys generate [CURRENT]     a new pass signing key (staged after CURRENT keys, if given)
@@ -76,7 +82,13 @@ async function main(argv: string[]): Promise<number> {
       "prequeue-from": { type: "string" },
       rate: { type: "string" },
       "event-mode": { type: "string" },
+      autopilot: { type: "string" },
       "no-shuffle": { type: "boolean", default: false },
+      min: { type: "string" },
+      max: { type: "string" },
+      "target-p95": { type: "string" },
+      "max-errors": { type: "string" },
+      timeout: { type: "string" },
     },
   });
   const [command, ...rest] = positionals;
@@ -115,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
       return change(target, { mode: "paused" });
     case "resume":
       return change(target, { mode: "auto" });
+    case "autopilot":
+      return autopilot(target, rest, values);
     case "events":
       return events(target, rest, values);
     default:
@@ -161,14 +175,75 @@ async function call(target: Target, path: string, init: RequestInit = {}): Promi
   return body;
 }
 
-async function change(target: Target, patch: Record<string, unknown>): Promise<number> {
+async function change(target: Target, patch: Record<string, unknown>, showAutopilot = false): Promise<number> {
   const settings = (await call(target, "/settings", { method: "PATCH", body: JSON.stringify(patch) })) as Record<
     string,
     unknown
   >;
   const cap = settings.maxActive ? `at most ${settings.maxActive} active` : "no active-users cap";
   console.log(`mode ${settings.mode}, ${settings.ratePerMinute}/min, sessions ${settings.sessionMinutes} min, ${cap}`);
+  if (showAutopilot) {
+    const limits = autopilotLimits({
+      minRate: settings.autopilotMinRate as number | null,
+      maxRate: settings.autopilotMaxRate as number | null,
+      targetP95Ms: settings.originTargetP95Ms as number | null,
+      maxErrorRate: settings.originMaxErrorRate as number | null,
+    });
+    const timeout = settings.originTimeoutMs == null ? "" : `, origin timeout ${settings.originTimeoutMs} ms`;
+    console.log(`autopilot ${settings.autopilot}${limits ? `, ${limits}` : ""}${timeout}`);
+  }
   return EXIT.ok;
+}
+
+const AUTOPILOT_USAGE =
+  "usage: anteroom autopilot on|off [--min N] [--max N] [--target-p95 MS] [--max-errors X] [--timeout MS]";
+
+/** `autopilot on|off` with its limits: one PATCH, so the switch and its limits apply together. */
+async function autopilot(
+  target: Target,
+  args: string[],
+  options: { min?: string; max?: string; "target-p95"?: string; "max-errors"?: string; timeout?: string },
+): Promise<number> {
+  const [state] = args;
+  if (args.length !== 1 || (state !== "on" && state !== "off")) throw new CliError(EXIT.usage, AUTOPILOT_USAGE);
+  // The room checks the ranges and names the field; here only what is not a number at all.
+  const number = (flag: string, text: string | undefined, percent = false): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = percent && text.endsWith("%") ? Number(text.slice(0, -1)) / 100 : Number(text);
+    if (text.trim() === "" || !Number.isFinite(value)) {
+      throw new CliError(EXIT.usage, `--${flag} must be a number, got ${JSON.stringify(text)}\n${AUTOPILOT_USAGE}`);
+    }
+    return value;
+  };
+  const patch = {
+    autopilot: state,
+    autopilotMinRate: number("min", options.min),
+    autopilotMaxRate: number("max", options.max),
+    originTargetP95Ms: number("target-p95", options["target-p95"]),
+    originMaxErrorRate: number("max-errors", options["max-errors"], true),
+    originTimeoutMs: number("timeout", options.timeout),
+  };
+  return change(target, patch, true);
+}
+
+/** "within 10-1000/min, target p95 800 ms, errors at most 1%", leaving out what is unknown. */
+function autopilotLimits(limits: {
+  minRate: number | null;
+  maxRate: number | null;
+  targetP95Ms: number | null;
+  maxErrorRate: number | null;
+}): string {
+  return [
+    limits.minRate === null || limits.maxRate === null ? "" : `within ${limits.minRate}-${limits.maxRate}/min`,
+    limits.targetP95Ms === null ? "" : `target p95 ${limits.targetP95Ms} ms`,
+    limits.maxErrorRate === null ? "" : `errors at most ${percent(limits.maxErrorRate)}`,
+  ]
+    .filter(Boolean)
+    .join(", ");
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
 }
 
 interface EventJson {
@@ -178,13 +253,14 @@ interface EventJson {
   prequeueFrom: string | null;
   ratePerMinute: number | null;
   mode: string | null;
+  autopilot: boolean | null;
   shuffleAtStart: boolean;
   phase: string;
   prequeued: number;
 }
 
 const EVENTS_USAGE =
-  "usage: anteroom events list | events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--no-shuffle] | events remove ID";
+  "usage: anteroom events list | events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--autopilot on|off] [--no-shuffle] | events remove ID";
 
 async function events(
   target: Target,
@@ -195,6 +271,7 @@ async function events(
     "prequeue-from"?: string;
     rate?: string;
     "event-mode"?: string;
+    autopilot?: string;
     "no-shuffle"?: boolean;
   },
 ): Promise<number> {
@@ -216,12 +293,17 @@ async function events(
     if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) {
       throw new CliError(EXIT.usage, "--rate must be a number above 0 (visitors per minute)");
     }
+    const autopilot = options.autopilot;
+    if (autopilot !== undefined && autopilot !== "on" && autopilot !== "off") {
+      throw new CliError(EXIT.usage, "--autopilot must be on or off (while the event is in force)");
+    }
     const body = {
       startsAt: options.starts,
       endsAt: options.ends,
       prequeueFrom: options["prequeue-from"],
       ratePerMinute: rate,
       mode: options["event-mode"],
+      autopilot: autopilot === undefined ? undefined : autopilot === "on",
       shuffleAtStart: options["prequeue-from"] && options["no-shuffle"] ? false : undefined,
     };
     const { event } = (await call(target, "/events", { method: "POST", body: JSON.stringify(body) })) as {
@@ -238,25 +320,13 @@ function describeEvent(e: EventJson): string {
     e.prequeueFrom ? `pre-queue from ${e.prequeueFrom}${e.shuffleAtStart ? " (lottery)" : " (arrival order)"}` : "",
     e.ratePerMinute === null ? "" : `rate ${e.ratePerMinute}/min`,
     e.mode === null ? "" : `mode ${e.mode}`,
+    e.autopilot == null ? "" : `autopilot ${e.autopilot ? "on" : "off"}`,
     e.prequeued > 0 ? `${e.prequeued} pre-queued` : "",
   ].filter(Boolean);
   return `${e.id}  ${e.phase}  ${e.startsAt} to ${e.endsAt ?? "next event"}  ${changes.join(", ")}`;
 }
 
-interface Stats {
-  room: string;
-  mode: string;
-  ratePerMinute: number;
-  queueLength: number;
-  admittedLastMinute: number;
-  admittedTotal: number;
-  activeVisitors: number;
-  maxActive: number | null;
-  lastTicket: number;
-  etaSecondsForNewcomer: number | null;
-  history: { minute: string; arrivals: number; admissions: number; queueLength: number }[];
-  at: string;
-}
+type Stats = RoomStats;
 
 async function status(target: Target, json: boolean, once: boolean): Promise<number> {
   for (;;) {
@@ -281,13 +351,40 @@ function render(stats: Stats): string {
     `room ${stats.room}   mode ${stats.mode}   rate ${stats.ratePerMinute}/min   at ${stats.at}`,
     `waiting ${stats.queueLength}   admitted last minute ${stats.admittedLastMinute}   admitted total ${stats.admittedTotal}   newcomer's wait ${eta}`,
     `active ${stats.activeVisitors}${cap}`,
+    ...autopilotLines(stats.autopilot),
     "",
-    "minute  arrivals  admissions  queue",
+    "minute  arrivals  admissions  queue   rate  origin p95",
     ...recent.map(
       (m) =>
-        `${m.minute.slice(11, 16)}  ${String(m.arrivals).padStart(8)}  ${String(m.admissions).padStart(10)}  ${String(m.queueLength).padStart(5)}  ${bar(m.admissions)}`,
+        `${m.minute.slice(11, 16)}  ${String(m.arrivals).padStart(8)}  ${String(m.admissions).padStart(10)}  ${String(m.queueLength).padStart(5)}  ${String(m.ratePerMinute ?? "-").padStart(5)}  ${(m.origin?.p95Ms == null ? "-" : `${m.origin.p95Ms} ms`).padStart(10)}  ${bar(m.admissions)}`,
     ),
   ].join("\n");
+}
+
+/** The autopilot in a few lines: switch and limits, the origin, the last change, what it learned and does. */
+function autopilotLines(autopilot: Stats["autopilot"] | undefined): string[] {
+  // A room running an older worker has no autopilot block.
+  if (!autopilot) return [];
+  const limits = autopilotLimits(autopilot);
+  const lines = [
+    autopilot.on
+      ? `autopilot on   rate ${autopilot.ratePerMinute}/min${limits ? `   ${limits}` : ""}`
+      : `autopilot off (the rate is the operator's)${limits ? `   when on: ${limits}` : ""}`,
+  ];
+  const origin = autopilot.origin;
+  if (origin.requests !== null) {
+    const p = (ms: number | null) => (ms === null ? "-" : `${ms} ms`);
+    lines.push(
+      `origin, last minute: ${origin.requests} requests   p50 ${p(origin.p50Ms)}   p95 ${p(origin.p95Ms)}   errors ${percent(origin.errorRate ?? 0)}`,
+    );
+  } else {
+    lines.push("origin, last minute: not known (the store did not answer)");
+  }
+  if (autopilot.lastChange)
+    lines.push(`last change ${autopilot.lastChange.at.slice(11, 19)}: ${autopilot.lastChange.reason}`);
+  const learned = autopilot.learnedCapacity === null ? "not known yet" : `${autopilot.learnedCapacity}/min`;
+  lines.push(`learned capacity ${learned}${autopilot.status ? `   ${autopilot.status}` : ""}`);
+  return lines;
 }
 
 main(process.argv.slice(2)).then(

@@ -3,6 +3,7 @@ import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
 import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
+import type { AutopilotSettings } from "./model/autopilot.ts";
 import { DEFAULT_SESSION_MAX_MINUTES } from "./tokens/pass.ts";
 import { COOKIE_CHECKS, type CookieCheck } from "./tokens/probe.ts";
 import { SITEVERIFY_URL } from "./tokens/turnstile.ts";
@@ -65,7 +66,31 @@ export interface Config {
     /** PASS_BINDING: how passes are bound, by the same rules as tickets. */
     readonly passBinding: TicketBinding;
   };
+  /**
+   * The autopilot's deployed settings (AUTOPILOT, AUTOPILOT_MIN_RATE,
+   * AUTOPILOT_MAX_RATE, ORIGIN_TARGET_P95_MS, ORIGIN_MAX_ERROR_RATE,
+   * ORIGIN_TIMEOUT_MS); operators override them live.
+   */
+  readonly autopilot: AutopilotSettings;
 }
+
+/**
+ * What the autopilot's settings may be, in wrangler.toml (and, for the admin
+ * API, live): rates per minute as an operator may set them (`admin/settings.ts`
+ * RATE_BOUNDS; a minimum of 0 lets the autopilot stop admission), whole ms for
+ * the target and the timeout, and an error share strictly between 0 and 1.
+ */
+export const AUTOPILOT_BOUNDS = Object.freeze({
+  minRate: Object.freeze({ min: 0, max: 1_000_000 }),
+  maxRate: Object.freeze({ min: 0.1, max: 1_000_000 }),
+  targetP95Ms: Object.freeze({ min: 1, max: 600_000 }),
+  /** Exclusive at both ends. */
+  maxErrorRate: Object.freeze({ min: 0, max: 1 }),
+  timeoutMs: Object.freeze({ min: 100, max: 600_000 }),
+});
+
+/** AUTOPILOT_MIN_RATE and AUTOPILOT_MAX_RATE, unless set: ADMIT_PER_MINUTE divided and multiplied by this. */
+export const AUTOPILOT_DEFAULT_SPAN = 10;
 
 /** Every setting the worker reads, with its default (undefined: no default). */
 const SETTINGS = {
@@ -101,6 +126,13 @@ const SETTINGS = {
   TURNSTILE_SITE_KEY: undefined,
   TURNSTILE_SECRET_KEY: undefined,
   TURNSTILE_VERIFY_URL: SITEVERIFY_URL,
+  AUTOPILOT: "off",
+  // Defaults derived from ADMIT_PER_MINUTE (see autopilotSettings).
+  AUTOPILOT_MIN_RATE: undefined,
+  AUTOPILOT_MAX_RATE: undefined,
+  ORIGIN_TARGET_P95_MS: "1000",
+  ORIGIN_MAX_ERROR_RATE: "0.01",
+  ORIGIN_TIMEOUT_MS: "10000",
 } as const satisfies Record<string, string | undefined>;
 
 type SettingName = keyof typeof SETTINGS;
@@ -224,6 +256,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   }
 
   const frameAncestors = frameAncestorList(raw("FRAME_ANCESTORS"), "FRAME_ANCESTORS", problems);
+  const autopilot = autopilotSettings(raw, admitPerMinute, problems);
 
   // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
   if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
@@ -266,7 +299,94 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding, passBinding }),
     mode,
     frameAncestors,
+    autopilot,
   });
+}
+
+/**
+ * The autopilot's settings. The rate bounds default to a tenth and ten times
+ * ADMIT_PER_MINUTE (within {@link AUTOPILOT_BOUNDS}); bounds that cross are a
+ * problem naming both, with a hint when one of them is a default (as
+ * SESSION_MAX_MINUTES does). A bound already reported as invalid is not
+ * compared, nor a default of an invalid ADMIT_PER_MINUTE.
+ */
+function autopilotSettings(
+  raw: (name: SettingName) => string | undefined,
+  admitPerMinute: number,
+  problems: string[],
+): AutopilotSettings {
+  const on = oneOf(raw("AUTOPILOT"), "AUTOPILOT", ["off", "on"] as const, problems, "off") === "on";
+  const before = problems.length;
+  const minRaw = raw("AUTOPILOT_MIN_RATE");
+  const maxRaw = raw("AUTOPILOT_MAX_RATE");
+  const { minRate: minBounds, maxRate: maxBounds } = AUTOPILOT_BOUNDS;
+  const minRate =
+    minRaw === undefined
+      ? Math.max(minBounds.min, Math.min(minBounds.max, admitPerMinute / AUTOPILOT_DEFAULT_SPAN))
+      : boundedNumber(minRaw, "AUTOPILOT_MIN_RATE", minBounds, false, problems);
+  const maxRate =
+    maxRaw === undefined
+      ? Math.max(maxBounds.min, Math.min(maxBounds.max, admitPerMinute * AUTOPILOT_DEFAULT_SPAN))
+      : boundedNumber(maxRaw, "AUTOPILOT_MAX_RATE", maxBounds, false, problems);
+  // A default follows ADMIT_PER_MINUTE: when that is invalid, the default says nothing.
+  const admitValid = !problems.some((p) => p.startsWith("ADMIT_PER_MINUTE"));
+  const comparable = problems.length === before && (admitValid || (minRaw !== undefined && maxRaw !== undefined));
+  if (comparable && minRate > maxRate) {
+    const defaulted =
+      minRaw === undefined
+        ? " (AUTOPILOT_MIN_RATE is the default, ADMIT_PER_MINUTE / 10: set it as well)"
+        : maxRaw === undefined
+          ? " (AUTOPILOT_MAX_RATE is the default, ADMIT_PER_MINUTE x 10: set it as well)"
+          : "";
+    problems.push(`AUTOPILOT_MIN_RATE (${minRate}) must not exceed AUTOPILOT_MAX_RATE (${maxRate})${defaulted}`);
+  }
+  const targetP95Ms = boundedNumber(
+    raw("ORIGIN_TARGET_P95_MS"),
+    "ORIGIN_TARGET_P95_MS",
+    AUTOPILOT_BOUNDS.targetP95Ms,
+    true,
+    problems,
+  );
+  const maxErrorRate = errorShare(raw("ORIGIN_MAX_ERROR_RATE"), "ORIGIN_MAX_ERROR_RATE", problems);
+  const timeoutMs = boundedNumber(
+    raw("ORIGIN_TIMEOUT_MS"),
+    "ORIGIN_TIMEOUT_MS",
+    AUTOPILOT_BOUNDS.timeoutMs,
+    true,
+    problems,
+  );
+  return Object.freeze({ on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs });
+}
+
+/** A plain decimal number (no sign, hex, Infinity or NaN), else NaN. */
+function plainNumber(value: string | undefined): number {
+  return value !== undefined && /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/** A plain number in [min, max], whole when `whole`; else a problem naming the setting and the range. */
+function boundedNumber(
+  value: string | undefined,
+  name: string,
+  bounds: { readonly min: number; readonly max: number },
+  whole: boolean,
+  problems: string[],
+): number {
+  const parsed = plainNumber(value);
+  if (parsed >= bounds.min && parsed <= bounds.max && (!whole || Number.isInteger(parsed))) return parsed;
+  problems.push(
+    `${name} must be a ${whole ? "whole number" : "number"} from ${bounds.min} to ${bounds.max}, got ${JSON.stringify(value ?? "")}`,
+  );
+  return bounds.min;
+}
+
+/** ORIGIN_MAX_ERROR_RATE: a share strictly between 0 and 1 (0 would cut on any error; 1 never). */
+function errorShare(value: string | undefined, name: string, problems: string[]): number {
+  const parsed = plainNumber(value);
+  if (parsed > 0 && parsed < 1) return parsed;
+  problems.push(
+    `${name} must be a share between 0 and 1 (exclusive), e.g. 0.01 for 1%, got ${JSON.stringify(value ?? "")}`,
+  );
+  return 0.01;
 }
 
 function oneOf<const T extends string>(

@@ -80,6 +80,7 @@ export async function buildRuntime(
     newTicketsPerClientPerMinute: config.newTicketsPerIpPerMinute,
     maxActive: config.maxActive,
     sessionMs: config.sessionSeconds * 1000,
+    autopilot: config.autopilot,
   };
   const pass = {
     keyring,

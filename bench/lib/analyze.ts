@@ -28,8 +28,13 @@ export interface RunData {
 export interface Timing {
   /** Real seconds per profile minute. */
   readonly minuteSeconds: number;
-  /** Admissions per profile minute. */
+  /** Admissions per profile minute (the starting rate with the autopilot). */
   readonly ratePerMinute: number;
+  /**
+   * The rate in force each second, per profile minute, when it changes during
+   * the run (autopilot): per-minute ratios are then against the minute's mean.
+   */
+  readonly ratePerSecond?: readonly number[];
   readonly originCapacity: number;
   /** The worker's active-users cap (MAX_ACTIVE); 0: off, and no active-visitor figures. */
   readonly maxActive: number;
@@ -55,6 +60,10 @@ export interface MinuteFigures {
   readonly humanSaturated: boolean;
   readonly admissionRatio: number;
   readonly releasedRatio: number | null;
+  /** The rate the ratios are against: the configured one, or the mean in force during the minute. */
+  readonly rate: number;
+  /** The rate in force moved by at most 2% during the minute (always, without the autopilot). */
+  readonly rateSteady: boolean;
 }
 
 const RESOLUTION_MS = 1000;
@@ -150,14 +159,19 @@ export function minutes(run: RunData, timing: Timing): MinuteFigures[] {
     const f0 = frontierAt(start);
     const f1 = frontierAt(end);
     const released = f0 !== null && f1 !== null ? f1 - f0 : null;
+    const inForce = timing.ratePerSecond?.slice(Math.floor(start / 1000), Math.ceil(end / 1000)) ?? [];
+    const rate = inForce.length > 0 ? inForce.reduce((sum, r) => sum + r, 0) / inForce.length : timing.ratePerMinute;
+    const rateSteady = inForce.length === 0 || Math.max(...inForce) <= Math.min(...inForce) * 1.02;
     result.push({
       minute: m,
       admitted: admitted.length,
       released: round(released, 1),
       saturated,
       humanSaturated,
-      admissionRatio: round(admitted.length / timing.ratePerMinute, 3) ?? 0,
-      releasedRatio: released === null ? null : round(released / timing.ratePerMinute, 3),
+      admissionRatio: round(admitted.length / rate, 3) ?? 0,
+      releasedRatio: released === null ? null : round(released / rate, 3),
+      rate: round(rate, 2) ?? 0,
+      rateSteady,
     });
   }
   return result;
@@ -413,6 +427,8 @@ export function series(run: RunData, timing: Timing, arrivalsMs: readonly number
         run.mode === "room" && sample ? Math.max(0, Math.floor(sample.lastTicket - sample.frontier)) : null,
       // Trailing profile minute, once a whole one has passed.
       admissionsPerMinute: end >= windowMs ? hi - lo : null,
+      // The rate in force (per profile minute): the autopilot's, else the configured one.
+      ratePerMinute: run.mode === "room" ? round(timing.ratePerSecond?.[s] ?? timing.ratePerMinute, 2) : null,
       originRequests: b?.requests ?? 0,
       originInFlight: b?.maxInFlight ?? 0,
       originP95Ms: b?.p95Ms ?? null,

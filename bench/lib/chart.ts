@@ -12,7 +12,21 @@ export interface ChartPoint {
 
 export const WITH_ROOM = "with the room";
 export const WITHOUT_ROOM = "without the room";
-export const REFERENCE = "configured rate / capacity";
+/** Reference lines: the configured rate (with the autopilot: the sustainable rate), the origin's capacity. */
+export const REFERENCE = "configured (autopilot: sustainable) rate / capacity";
+/** The rate the autopilot set, second by second. */
+export const AUTOPILOT_RATE = "autopilot rate";
+/** The autopilot's p95 target. */
+export const TARGET = "p95 target";
+
+/** Every series the chart knows, in legend order, with its colour and dash. */
+const SERIES: readonly { name: string; color: string; dash: number[] }[] = [
+  { name: WITH_ROOM, color: "#1f77b4", dash: [1, 0] },
+  { name: WITHOUT_ROOM, color: "#d62728", dash: [1, 0] },
+  { name: AUTOPILOT_RATE, color: "#2ca02c", dash: [1, 0] },
+  { name: REFERENCE, color: "#7f7f7f", dash: [5, 4] },
+  { name: TARGET, color: "#ff7f0e", dash: [2, 3] },
+];
 
 /**
  * Renders the surge chart with Vega-Lite (headless, no browser): one panel per
@@ -24,6 +38,9 @@ export async function renderChart(
   panels: readonly string[],
   title: string,
 ): Promise<{ svg: string; png: Buffer }> {
+  // Only the series drawn get a legend entry.
+  const present = new Set(points.filter((p) => p.value !== null).map((p) => p.series));
+  const shown = SERIES.filter((x) => present.has(x.name));
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: { text: title, anchor: "start", fontSize: 14 },
@@ -48,20 +65,13 @@ export async function renderChart(
           field: "series",
           type: "nominal",
           title: null,
-          scale: { domain: [WITH_ROOM, WITHOUT_ROOM, REFERENCE], range: ["#1f77b4", "#d62728", "#7f7f7f"] },
+          scale: { domain: shown.map((x) => x.name), range: shown.map((x) => x.color) },
           legend: { orient: "top", labelLimit: 400 },
         },
         strokeDash: {
           field: "series",
           type: "nominal",
-          scale: {
-            domain: [WITH_ROOM, WITHOUT_ROOM, REFERENCE],
-            range: [
-              [1, 0],
-              [1, 0],
-              [5, 4],
-            ],
-          },
+          scale: { domain: shown.map((x) => x.name), range: shown.map((x) => x.dash) },
         },
       },
     },

@@ -12,7 +12,11 @@
 // is answered with the early-release header, as a shop's checkout would.
 //
 // Messages from the parent: {type:"reset", epoch} starts a new measurement
-// (time 0 = epoch, wall-clock ms); {type:"report"} asks for per-second buckets and totals. The thread
+// (time 0 = epoch, wall-clock ms) at the starting capacity; {type:"capacity",
+// capacity} changes the slots from now on (late autoscaling, or a loss of
+// capacity: requests already being served finish, and none starts while more
+// than the new capacity are active); {type:"report"} asks for per-second
+// buckets and totals. The thread
 // posts {type:"ready", url} once listening and {type:"tick", ...} every 500 ms.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -36,6 +40,8 @@ export interface OriginBucket {
   readonly maxInFlight: number;
   readonly p50Ms: number | null;
   readonly p95Ms: number | null;
+  /** Slots in force at the end of the second (`capacity` messages change it). */
+  readonly capacity: number;
 }
 
 export interface OriginReport {
@@ -54,6 +60,7 @@ export interface OriginTick {
   readonly requests: number;
   readonly errors: number;
   readonly recentP95Ms: number | null;
+  readonly capacity: number;
 }
 
 const options = workerData as OriginOptions;
@@ -64,6 +71,9 @@ const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>
 
 /** Wall-clock ms of time 0, shared with the parent so buckets line up with its own. */
 let epoch = Date.now();
+/** Slots in force, and the backlog bound that goes with them (the same share of the capacity as at the start). */
+let capacity = options.capacity;
+let backlogLimit = options.backlogLimit;
 let active = 0;
 const backlog: { start: number; run: () => void; fail: () => void; timer: NodeJS.Timeout }[] = [];
 let inFlight = 0;
@@ -74,15 +84,19 @@ let ok = 0;
 let errors = 0;
 let latencies: number[] = [];
 let recent: number[] = [];
-const seconds = new Map<number, { requests: number; ok: number; errors: number; maxInFlight: number; lat: number[] }>();
+const seconds = new Map<
+  number,
+  { requests: number; ok: number; errors: number; maxInFlight: number; lat: number[]; capacity: number }
+>();
 
 function bucket() {
   const second = Math.floor((Date.now() - epoch) / 1000);
   let b = seconds.get(second);
   if (!b) {
-    b = { requests: 0, ok: 0, errors: 0, maxInFlight: 0, lat: [] };
+    b = { requests: 0, ok: 0, errors: 0, maxInFlight: 0, lat: [], capacity };
     seconds.set(second, b);
   }
+  b.capacity = capacity;
   return b;
 }
 
@@ -128,11 +142,11 @@ function serveLimited(res: ServerResponse, start: number, release: boolean): voi
       options.serviceMs * (0.8 + Math.random() * 0.4),
     );
   };
-  if (active < options.capacity) {
+  if (active < capacity) {
     run();
     return;
   }
-  if (backlog.length >= options.backlogLimit) {
+  if (backlog.length >= backlogLimit) {
     finish(res, start, 503, 0);
     return;
   }
@@ -150,7 +164,7 @@ function serveLimited(res: ServerResponse, start: number, release: boolean): voi
 }
 
 function next(): void {
-  while (active < options.capacity && backlog.length > 0) {
+  while (active < capacity && backlog.length > 0) {
     const entry = backlog.shift();
     if (!entry) return;
     clearTimeout(entry.timer);
@@ -194,6 +208,7 @@ function report(): OriginReport {
         maxInFlight: b.maxInFlight,
         p50Ms: round(percentile(lat, 50)),
         p95Ms: round(percentile(lat, 95)),
+        capacity: b.capacity,
       };
     });
   const all = latencies.sort((x, y) => x - y);
@@ -218,13 +233,31 @@ server.listen(0, "127.0.0.1", () => {
 
 const ticker = setInterval(() => {
   const sorted = recent.sort((x, y) => x - y);
-  const tick: OriginTick = { type: "tick", inFlight, requests, errors, recentP95Ms: round(percentile(sorted, 95)) };
+  const tick: OriginTick = {
+    type: "tick",
+    inFlight,
+    requests,
+    errors,
+    recentP95Ms: round(percentile(sorted, 95)),
+    capacity,
+  };
   recent = [];
   port.postMessage(tick);
 }, 500);
 
-port.on("message", (message: { type: string; epoch?: number }) => {
-  if (message.type === "reset") {
+/** Sets the slots in force; a larger capacity starts backlogged requests at once. */
+function setCapacity(slots: number): void {
+  capacity = Math.max(1, Math.round(slots));
+  backlogLimit = Math.max(1, Math.round((options.backlogLimit * capacity) / options.capacity));
+  bucket();
+  next();
+}
+
+port.on("message", (message: { type: string; epoch?: number; capacity?: number }) => {
+  if (message.type === "capacity" && typeof message.capacity === "number") {
+    setCapacity(message.capacity);
+  } else if (message.type === "reset") {
+    setCapacity(options.capacity);
     epoch = message.epoch ?? Date.now();
     seconds.clear();
     latencies = [];

@@ -3,8 +3,8 @@ import { Redis } from "ioredis";
 /** Calls per command name, from `INFO commandstats`. */
 export type CommandCounts = Record<string, number>;
 
-/** Commands the bench itself sends (INFO, and HGETALL for sampling) or that clients send on connect. */
-const OWN_COMMANDS = new Set(["info", "hgetall", "ping", "client", "hello", "select", "command"]);
+/** Commands the bench itself sends (INFO, HGETALL and ZRANGE for sampling) or that clients send on connect. */
+const OWN_COMMANDS = new Set(["info", "hgetall", "zrange", "ping", "client", "hello", "select", "command"]);
 /** The script calls the worker makes; every other counted command runs inside them. */
 export const SCRIPT_COMMANDS = ["evalsha", "eval"] as const;
 
@@ -48,6 +48,25 @@ export class RedisProbe {
       updatedAt: Number(hash.u),
       showRatio: hash.s !== undefined && Number.isFinite(show) && show > 0 ? show : 1,
     };
+  }
+
+  /**
+   * The autopilot's hash (`autopilotKey`): `r` the rate it set, per minute of
+   * the worker's clock, and `l` the capacity it learned; null while it has no
+   * rate (autopilot off, or before the first admission script started it).
+   */
+  async autopilot(key: string): Promise<{ rate: number; learned: number | null } | null> {
+    const hash = await this.#redis.hgetall(key);
+    const rate = Number(hash.r);
+    if (hash.r === undefined || !Number.isFinite(rate)) return null;
+    const learned = Number(hash.l);
+    // 0: nothing learned yet.
+    return { rate, learned: hash.l !== undefined && Number.isFinite(learned) && learned > 0 ? learned : null };
+  }
+
+  /** The autopilot's change log (`autopilotLogKey`), oldest first, members as stored. */
+  async autopilotLog(key: string): Promise<string[]> {
+    return await this.#redis.zrange(key, "0", "-1");
   }
 
   async close(): Promise<void> {

@@ -40,8 +40,10 @@ export interface Origin extends ThreadService {
   readonly options: OriginOptions;
   /** Latest 500 ms snapshot. */
   readonly last: () => OriginTick | null;
-  /** Starts a new measurement; `epoch` is wall-clock ms of time 0. */
+  /** Starts a new measurement at the starting capacity; `epoch` is wall-clock ms of time 0. */
   reset(epoch: number): void;
+  /** Changes the origin's slots from now on (requests being served finish). */
+  setCapacity(capacity: number): void;
   report(): Promise<OriginReport>;
 }
 
@@ -58,6 +60,7 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
     options,
     last: () => last,
     reset: (epoch) => thread.worker.postMessage({ type: "reset", epoch }),
+    setCapacity: (capacity) => thread.worker.postMessage({ type: "capacity", capacity }),
     report: () =>
       new Promise<OriginReport>((resolve) => {
         waiting.push(resolve);

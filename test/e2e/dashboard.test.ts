@@ -80,10 +80,42 @@ async function adminApi(path: string, init: RequestInit = {}): Promise<{ status:
   return { status: response.status, body: await response.json() };
 }
 
-async function settings(): Promise<{ ratePerMinute: number; mode: string; maxActive: number }> {
+interface Settings {
+  ratePerMinute: number;
+  mode: string;
+  maxActive: number;
+  autopilot: "on" | "off";
+  autopilotMinRate: number;
+  autopilotMaxRate: number;
+  originTargetP95Ms: number;
+  originMaxErrorRate: number;
+}
+
+async function settings(): Promise<Settings> {
   const { status, body } = await adminApi("/settings");
   expect(status).toBe(200);
-  return body as { ratePerMinute: number; mode: string; maxActive: number };
+  return body as Settings;
+}
+
+/** The rate line's colour in the page's script (RATE_COLOR), as RGB. */
+const RATE_RGB = [0x7b, 0x3f, 0xb8] as const;
+
+/** Pixels of the rate chart's canvas in the rate line's colour (give or take antialiasing). */
+async function rateLinePixels(page: Page): Promise<number> {
+  return page.locator("#rate-chart canvas").evaluate((element, rgb) => {
+    const c = element as HTMLCanvasElement;
+    const pixels = c.getContext("2d")?.getImageData(0, 0, c.width, c.height).data ?? new Uint8ClampedArray();
+    let count = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      const near =
+        Math.abs((pixels[i] ?? 0) - rgb[0]) < 24 &&
+        Math.abs((pixels[i + 1] ?? 0) - rgb[1]) < 24 &&
+        Math.abs((pixels[i + 2] ?? 0) - rgb[2]) < 24 &&
+        (pixels[i + 3] ?? 0) > 200;
+      if (near) count += 1;
+    }
+    return count;
+  }, RATE_RGB);
 }
 
 /** Cookie-less newcomers asking for JSON: each takes a place in line (or goes straight in) and never returns. */
@@ -201,14 +233,14 @@ describe.skipIf(!hasChromium)(
           return count;
         });
         expect(inked, "the canvas is drawn on").toBeGreaterThan(1_000);
-        const legend = await page.locator(".u-legend .u-series .u-label").allTextContents();
+        const legend = await page.locator("#chart .u-legend .u-series .u-label").allTextContents();
         expect(legend).toEqual(["Minute", "Arrivals", "Admissions", "In line"]);
         // Pointing at the newest minute shows its values in the legend, as uPlot reads them from its data.
         const plot = page.locator("#chart .u-over");
         const area = await plot.boundingBox();
         if (!area) throw new Error("no plot area");
         await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
-        const arrivalsValue = page.locator(".u-legend .u-series .u-value").nth(1);
+        const arrivalsValue = page.locator("#chart .u-legend .u-series .u-value").nth(1);
         // The same figure as the table's newest row (both read the same stats answer).
         await expect
           .poll(async () => Number(await arrivalsValue.textContent()) === (await currentMinute(page)).arrivals, {
@@ -294,6 +326,100 @@ describe.skipIf(!hasChromium)(
         await page.waitForTimeout(2_500);
         expect(await text(page, "#fig-cap")).toBe("no cap");
         // The 400s above are logged by the browser as failed resources; nothing else went wrong.
+        expect(problems.filter((p) => !p.includes("400"))).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "turns the autopilot on and off with its toggle, sets its bounds, and draws the rate line over the origin's health",
+      async () => {
+        const { page, problems } = await openDashboard();
+        await signedIn(page);
+        const toggle = page.locator("#autopilot-toggle");
+        const message = page.locator("#autopilot-status");
+        const error = page.locator("#autopilot-error");
+        expect(await text(page, "#ap-on")).toBe("off");
+        expect(await toggle.textContent()).toBe("Turn autopilot on");
+        expect(await toggle.getAttribute("aria-pressed")).toBe("false");
+        expect(await page.locator("#rate-hint").isVisible()).toBe(false);
+        expect(await text(page, "#ap-status")).toContain("off: the rate is the operator's");
+
+        // The rate chart: a line of the rate in force, with autopilot off too, beside the origin's p95 and errors.
+        const canvas = page.locator("#rate-chart canvas");
+        await canvas.waitFor({ state: "visible", timeout: 5_000 });
+        expect(await page.locator("#rate-chart .u-legend .u-series .u-label").allTextContents()).toEqual([
+          "Minute",
+          "Rate",
+          "Origin p95 (ms)",
+          "Origin errors (%)",
+        ]);
+        // A line from the room's first minute to now (a point, when the stack started this minute).
+        expect(await rateLinePixels(page), "the rate line is drawn").toBeGreaterThan(20);
+        // Below the fold at this size: pointing needs it on screen.
+        await page.locator("#rate-chart .u-over").scrollIntoViewIfNeeded();
+        const area = await page.locator("#rate-chart .u-over").boundingBox();
+        if (!area) throw new Error("no plot area");
+        await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
+        const rateValue = page.locator("#rate-chart .u-legend .u-series .u-value").nth(1);
+        const rateNow = (await settings()).ratePerMinute;
+        await expect.poll(async () => Number(await rateValue.textContent()), { timeout: 5_000 }).toBe(rateNow);
+        const tableRate = (await page.locator("#history tbody tr").first().locator("td").nth(4).textContent()) ?? "";
+        expect(Number(tableRate.replace(/[^\d.]/g, ""))).toBe(rateNow);
+
+        await toggle.click();
+        await expect.poll(() => message.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toContain("Autopilot on");
+        expect((await settings()).autopilot, "the room runs with the autopilot on").toBe("on");
+        const { body: stats } = await adminApi("/stats");
+        expect((stats as { autopilot: { on: boolean } }).autopilot.on).toBe(true);
+        expect(await text(page, "#ap-on")).toBe("on");
+        expect(await toggle.textContent()).toBe("Turn autopilot off");
+        expect(await toggle.getAttribute("aria-pressed")).toBe("true");
+        expect(await page.locator("#rate-hint").isVisible(), "a rate set by hand is its new starting point").toBe(true);
+        // The next polls agree, and the line is still drawn.
+        await page.waitForTimeout(2_500);
+        expect(await text(page, "#ap-on")).toBe("on");
+        expect(await text(page, "#ap-status")).not.toContain("off:");
+        expect(await text(page, "#ap-last-change")).not.toBe("-");
+        expect(await rateLinePixels(page)).toBeGreaterThan(20);
+
+        // Bounds and targets: the API's words for a bad pair, then a good one.
+        await page.locator("#ap-limits summary").click();
+        await page.getByLabel("Lowest rate (per minute)").fill("500");
+        await page.getByLabel("Highest rate (per minute)").fill("100");
+        await page.getByRole("button", { name: "Set bounds and targets" }).click();
+        await expect
+          .poll(() => error.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+          .toContain("autopilotMinRate (500) must not be above autopilotMaxRate (100)");
+        expect((await settings()).autopilotMaxRate).not.toBe(100);
+        await page.getByLabel("Lowest rate (per minute)").fill("5");
+        await page.getByLabel("Highest rate (per minute)").fill("400");
+        await page.getByLabel("Target origin p95 (ms)").fill("900");
+        await page.getByLabel("Most origin errors (%)").fill("2");
+        await page.getByRole("button", { name: "Set bounds and targets" }).click();
+        await expect
+          .poll(() => message.textContent(), { timeout: UPDATE_TIMEOUT_MS })
+          .toBe("Autopilot within 5 to 400 per minute, p95 at most 900 ms, errors at most 2%.");
+        expect(await error.textContent(), "a success clears the last problem").toBe("");
+        expect(await settings()).toMatchObject({
+          autopilotMinRate: 5,
+          autopilotMaxRate: 400,
+          originTargetP95Ms: 900,
+          originMaxErrorRate: 0.02,
+        });
+        await page.waitForTimeout(2_500);
+        expect(await text(page, "#ap-bounds")).toBe("5 to 400");
+        expect(await text(page, "#ap-target")).toBe("900 ms");
+        expect(await text(page, "#ap-max-errors")).toBe("2%");
+
+        await toggle.click();
+        await expect.poll(() => message.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toContain("Autopilot off");
+        expect((await settings()).autopilot).toBe("off");
+        expect(await toggle.textContent()).toBe("Turn autopilot on");
+        // On again, for the screenshot of the next scenario.
+        await toggle.click();
+        await expect.poll(() => message.textContent(), { timeout: UPDATE_TIMEOUT_MS }).toContain("Autopilot on");
+        // The 400 above is logged by the browser as a failed resource; nothing else went wrong.
         expect(problems.filter((p) => !p.includes("400"))).toEqual([]);
       },
       SCENARIO_TIMEOUT_MS,

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { AuthThrottle, clientName } from "../../worker/admin/auth-throttle.ts";
 import { checkNewEvent } from "../../worker/admin/events.ts";
 import { boundedProblems, MAX_PROBLEMS, unknownFields } from "../../worker/admin/problems.ts";
-import { checkSettingsPatch } from "../../worker/admin/settings.ts";
+import { checkSettingsPatch, invertedBounds } from "../../worker/admin/settings.ts";
 
 const M = 60_000;
 
@@ -36,7 +36,8 @@ describe("problem lists", () => {
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.problems).toHaveLength(1);
-    expect(check.problems.join("").length).toBeLessThan(200);
+    // A few names, the count of the rest and the known fields: bounded by the known list, not by the body.
+    expect(check.problems.join("").length).toBeLessThan(400);
   });
 });
 
@@ -60,6 +61,103 @@ describe("bounds of live settings", () => {
   });
 });
 
+describe("the autopilot's live settings", () => {
+  it.each([
+    [{ autopilot: true }, 'autopilot must be "on" or "off", or null'],
+    [{ autopilot: "yes" }, 'autopilot must be "on" or "off", or null'],
+    [{ autopilotMinRate: -1 }, "autopilotMinRate must be a number from 0 to 1000000, or null"],
+    [{ autopilotMinRate: "10" }, "autopilotMinRate"],
+    [{ autopilotMaxRate: 0 }, "autopilotMaxRate must be a number from 0.1 to 1000000, or null"],
+    [{ autopilotMaxRate: 2e6 }, "autopilotMaxRate"],
+    [{ originTargetP95Ms: 0 }, "originTargetP95Ms must be a whole number from 1 to 600000, or null"],
+    [{ originTargetP95Ms: -800 }, "originTargetP95Ms"],
+    [{ originTargetP95Ms: 800.5 }, "originTargetP95Ms"],
+    [{ originMaxErrorRate: 0 }, "originMaxErrorRate must be a number above 0 and below 1"],
+    [{ originMaxErrorRate: 1 }, "originMaxErrorRate"],
+    [{ originMaxErrorRate: Number.NaN }, "originMaxErrorRate"],
+    [{ originMaxErrorRate: "1%" }, "originMaxErrorRate"],
+    [{ originTimeoutMs: 99 }, "originTimeoutMs must be a whole number from 100 to 600000, or null"],
+    [{ originTimeoutMs: 700_000 }, "originTimeoutMs"],
+    [{ autopilot: "on", autopilotMaxRate: 300, originTarget: 800 }, 'unknown field "originTarget"'],
+  ])("refuse %j, naming the field", (body, problem) => {
+    expect(checkSettingsPatch(body)).toMatchObject({ ok: false, problems: [expect.stringContaining(problem)] });
+  });
+
+  it("list every bad field at once, and apply none", () => {
+    const check = checkSettingsPatch({ autopilot: "maybe", originTimeoutMs: 1, ratePerMinute: 100 });
+    expect(check.ok).toBe(false);
+    if (check.ok) return;
+    expect(check.problems).toHaveLength(2);
+    expect(check.problems.join("; ")).toMatch(/autopilot must.*originTimeoutMs must/);
+  });
+
+  it("turn on and off with words, and take the edges, with null back to the default", () => {
+    expect(checkSettingsPatch({ autopilot: "on" })).toEqual({ ok: true, patch: { autopilot: true } });
+    expect(checkSettingsPatch({ autopilot: "off" })).toEqual({ ok: true, patch: { autopilot: false } });
+    expect(
+      checkSettingsPatch({
+        autopilot: null,
+        autopilotMinRate: 0,
+        autopilotMaxRate: 1_000_000,
+        originTargetP95Ms: 1,
+        originMaxErrorRate: 0.0001,
+        originTimeoutMs: 100,
+      }),
+    ).toEqual({
+      ok: true,
+      patch: {
+        autopilot: null,
+        autopilotMinRate: 0,
+        autopilotMaxRate: 1_000_000,
+        originTargetP95Ms: 1,
+        originMaxErrorRate: 0.0001,
+        originTimeoutMs: 100,
+      },
+    });
+    expect(
+      checkSettingsPatch({
+        autopilotMinRate: null,
+        autopilotMaxRate: null,
+        originTargetP95Ms: 600_000,
+        originMaxErrorRate: 0.9999,
+        originTimeoutMs: 600_000,
+      }),
+    ).toMatchObject({ ok: true, patch: { autopilotMinRate: null, originMaxErrorRate: 0.9999 } });
+  });
+});
+
+describe("inverted autopilot bounds", () => {
+  const inForce = { minRate: 10, maxRate: 300 };
+  const defaults = { minRate: 50, maxRate: 1000 };
+
+  it("compare the sides given", () => {
+    expect(invertedBounds({ autopilotMinRate: 500, autopilotMaxRate: 100 }, inForce, defaults)).toBe(
+      "autopilotMinRate (500) must not be above autopilotMaxRate (100)",
+    );
+    expect(invertedBounds({ autopilotMinRate: 100, autopilotMaxRate: 100 }, inForce, defaults)).toBeNull();
+  });
+
+  it("take the value in force for a side not given, and the default for a side reset", () => {
+    expect(invertedBounds({ autopilotMinRate: 500 }, inForce, defaults)).toBe(
+      "autopilotMinRate (500) must not be above autopilotMaxRate (300 in force)",
+    );
+    expect(invertedBounds({ autopilotMaxRate: 5 }, inForce, defaults)).toBe(
+      "autopilotMinRate (10 in force) must not be above autopilotMaxRate (5)",
+    );
+    expect(invertedBounds({ autopilotMaxRate: 20, autopilotMinRate: null }, inForce, defaults)).toBe(
+      "autopilotMinRate (50 by default) must not be above autopilotMaxRate (20)",
+    );
+    expect(invertedBounds({ autopilotMinRate: 500, autopilotMaxRate: null }, inForce, defaults)).toBeNull();
+    expect(invertedBounds({ autopilotMinRate: 200 }, inForce, defaults)).toBeNull();
+  });
+
+  it("leave other changes alone, and do not compare with a side nobody knows", () => {
+    expect(invertedBounds({ perMinute: 5, originTargetP95Ms: 1 }, { minRate: 500, maxRate: 1 }, defaults)).toBeNull();
+    expect(invertedBounds({ autopilotMinRate: 500 }, undefined, undefined)).toBeNull();
+    expect(invertedBounds({ autopilotMinRate: null }, inForce, undefined)).toBeNull();
+  });
+});
+
 describe("event times", () => {
   it("are refused outside the Date range, even where they are safe integers", () => {
     for (const body of [
@@ -79,6 +177,30 @@ describe("event times", () => {
     expect(checkNewEvent({ startsAt: 10 * M, ratePerMinute: 1e-9 }, [], 0, "e")).toMatchObject({
       ok: false,
       problems: ["ratePerMinute must be a number from 0.1 to 1000000"],
+    });
+  });
+});
+
+describe("events and the autopilot", () => {
+  it("turn it on or off while in force, alone or with other changes", () => {
+    const on = checkNewEvent({ startsAt: 10 * M, autopilot: true }, [], 0, "e");
+    expect(on).toMatchObject({ ok: true, event: { autopilot: true, perMinute: null, mode: null } });
+    const off = checkNewEvent({ startsAt: 10 * M, ratePerMinute: 100, autopilot: false }, [], 0, "e");
+    expect(off).toMatchObject({ ok: true, event: { autopilot: false, perMinute: 100 } });
+    expect(checkNewEvent({ startsAt: 10 * M, mode: "paused" }, [], 0, "e")).toMatchObject({
+      ok: true,
+      event: { autopilot: null },
+    });
+  });
+
+  it("refuse anything but true, false or null, and an event that changes nothing", () => {
+    expect(checkNewEvent({ startsAt: 10 * M, autopilot: "on" }, [], 0, "e")).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining("autopilot must be true")],
+    });
+    expect(checkNewEvent({ startsAt: 10 * M, autopilot: null }, [], 0, "e")).toMatchObject({
+      ok: false,
+      problems: ["an event must set prequeueFrom, ratePerMinute, mode or autopilot"],
     });
   });
 });

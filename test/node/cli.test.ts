@@ -71,6 +71,65 @@ describe("the anteroom CLI against a running room", () => {
     expect((await anteroom(["set-max-active", "many", ...target])).code).toBe(2);
   }, 30_000);
 
+  it("turns the autopilot on with its limits in one change, shows it in the status, and off again", async () => {
+    const on = await anteroom([
+      "autopilot",
+      "on",
+      "--min",
+      "10",
+      "--max",
+      "500",
+      "--target-p95",
+      "900",
+      "--max-errors",
+      "2%",
+      "--timeout",
+      "4000",
+      ...target,
+    ]);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toContain(
+      "autopilot on, within 10-500/min, target p95 900 ms, errors at most 2%, origin timeout 4000 ms",
+    );
+    const stats = JSON.parse((await anteroom(["status", "--json", ...target])).stdout);
+    expect(stats.autopilot).toMatchObject({
+      on: true,
+      minRate: 10,
+      maxRate: 500,
+      targetP95Ms: 900,
+      maxErrorRate: 0.02,
+      timeoutMs: 4000,
+    });
+    expect(stats.autopilot.ratePerMinute).toBe(stats.ratePerMinute);
+    const shown = (await anteroom(["status", "--once", ...target])).stdout;
+    expect(shown).toMatch(/autopilot on\s+rate [\d.]+\/min\s+within 10-500\/min, target p95 900 ms, errors at most 2%/);
+    expect(shown).toMatch(/origin, last minute: \d+ requests/);
+    expect(shown).toMatch(/learned capacity (not known yet|[\d.]+\/min)/);
+    expect(shown).toContain("minute  arrivals  admissions  queue   rate  origin p95");
+
+    const off = await anteroom(["autopilot", "off", ...target]);
+    expect(off.code).toBe(0);
+    expect(off.stdout).toContain("autopilot off, within 10-500/min");
+    expect((await anteroom(["status", "--once", ...target])).stdout).toContain(
+      "autopilot off (the rate is the operator's)   when on: within 10-500/min",
+    );
+  }, 30_000);
+
+  it("refuses a bad autopilot change: the usage (exit 2) or the room's words naming the field (exit 4)", async () => {
+    expect((await anteroom(["autopilot", ...target])).code).toBe(2);
+    expect((await anteroom(["autopilot", "maybe", ...target])).code).toBe(2);
+    const notNumber = await anteroom(["autopilot", "on", "--max", "fast", ...target]);
+    expect(notNumber.code).toBe(2);
+    expect(notNumber.stderr).toContain("--max must be a number");
+    const inverted = await anteroom(["autopilot", "on", "--min", "600", "--max", "100", ...target]);
+    expect(inverted.code).toBe(4);
+    expect(inverted.stderr).toContain("autopilotMinRate (600) must not be above autopilotMaxRate (100)");
+    const target0 = await anteroom(["autopilot", "on", "--target-p95", "0", ...target]);
+    expect(target0.code).toBe(4);
+    expect(target0.stderr).toContain("originTargetP95Ms must be a whole number");
+    expect(JSON.parse((await anteroom(["status", "--json", ...target])).stdout).autopilot.on).toBe(false);
+  }, 30_000);
+
   it("schedules, lists and removes events", async () => {
     const soon = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString();
     const added = await anteroom([
@@ -90,12 +149,21 @@ describe("the anteroom CLI against a running room", () => {
     const id = /scheduled (ev_\w+)/.exec(added.stdout)?.[1] ?? "";
     expect(added.stdout).toContain("rate 500/min");
     expect(added.stdout).toContain("(lottery)");
+    expect(added.stdout).not.toContain("autopilot");
     const listed = await anteroom(["events", "list", ...target]);
     expect(listed.stdout).toContain(`${id}  scheduled`);
     const clash = await anteroom(["events", "add", "--starts", soon(90), "--rate", "10", ...target]);
     expect(clash.code).toBe(4);
     expect(clash.stderr).toContain(`overlaps event ${id}`);
     expect((await anteroom(["events", "add", "--rate", "10", ...target])).code).toBe(2);
+    const steered = await anteroom(["events", "add", "--starts", soon(200), "--autopilot", "on", ...target]);
+    expect(steered.stdout).toContain("autopilot on");
+    const steeredId = /scheduled (ev_\w+)/.exec(steered.stdout)?.[1] ?? "";
+    expect((await anteroom(["events", "list", ...target])).stdout).toMatch(
+      new RegExp(`${steeredId}  scheduled .*autopilot on`),
+    );
+    expect((await anteroom(["events", "add", "--starts", soon(300), "--autopilot", "yes", ...target])).code).toBe(2);
+    expect((await anteroom(["events", "remove", steeredId, ...target])).code).toBe(0);
     expect((await anteroom(["events", "remove", id, ...target])).stdout).toContain(`removed ${id}`);
     expect((await anteroom(["events", "list", ...target])).stdout).toContain("no events scheduled");
     expect((await anteroom(["events", "remove", id, ...target])).code).toBe(4);

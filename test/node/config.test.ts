@@ -183,3 +183,107 @@ describe("store failure settings", () => {
     ]);
   });
 });
+
+describe("autopilot settings", () => {
+  it("default to off, bounds a tenth and ten times ADMIT_PER_MINUTE, p95 1000 ms, 1% errors, a 10 s timeout", () => {
+    const config = parseConfig(dev);
+    expect(config.autopilot).toEqual({
+      on: false,
+      minRate: 6,
+      maxRate: 600,
+      targetP95Ms: 1000,
+      maxErrorRate: 0.01,
+      timeoutMs: 10_000,
+    });
+    expect(Object.isFrozen(config.autopilot)).toBe(true);
+    // The default bounds follow the rate, exactly (no 6.000000000000001).
+    expect(parseConfig({ ...dev, ADMIT_PER_MINUTE: "90" }).autopilot).toMatchObject({ minRate: 9, maxRate: 900 });
+    expect(parseConfig({ ...dev, ADMIT_PER_MINUTE: "0.5" }).autopilot).toMatchObject({ minRate: 0.05, maxRate: 5 });
+    // ... within what an operator may set: ten times the highest rate is still the highest.
+    expect(parseConfig({ ...dev, ADMIT_PER_MINUTE: "1000000" }).autopilot.maxRate).toBe(1_000_000);
+  });
+
+  it("read every variable", () => {
+    const config = parseConfig({
+      ...dev,
+      AUTOPILOT: "on",
+      AUTOPILOT_MIN_RATE: "0",
+      AUTOPILOT_MAX_RATE: "2500.5",
+      ORIGIN_TARGET_P95_MS: "800",
+      ORIGIN_MAX_ERROR_RATE: "0.05",
+      ORIGIN_TIMEOUT_MS: "100",
+    });
+    expect(config.autopilot).toEqual({
+      on: true,
+      minRate: 0,
+      maxRate: 2500.5,
+      targetP95Ms: 800,
+      maxErrorRate: 0.05,
+      timeoutMs: 100,
+    });
+    // Equal bounds are a fixed rate, which is allowed.
+    expect(parseConfig({ ...dev, AUTOPILOT_MIN_RATE: "300", AUTOPILOT_MAX_RATE: "300" }).autopilot).toMatchObject({
+      minRate: 300,
+      maxRate: 300,
+    });
+    expect(parseConfig({ ...dev, ORIGIN_TIMEOUT_MS: "600000" }).autopilot.timeoutMs).toBe(600_000);
+  });
+
+  it.each([
+    ["AUTOPILOT", "yes"],
+    ["AUTOPILOT", "ON"],
+    ["AUTOPILOT", "true"],
+    ["AUTOPILOT_MIN_RATE", "-1"],
+    ["AUTOPILOT_MIN_RATE", "lots"],
+    ["AUTOPILOT_MIN_RATE", "NaN"],
+    ["AUTOPILOT_MIN_RATE", "2000000"],
+    ["AUTOPILOT_MAX_RATE", "0"],
+    ["AUTOPILOT_MAX_RATE", "0.05"],
+    ["AUTOPILOT_MAX_RATE", "Infinity"],
+    ["AUTOPILOT_MAX_RATE", "0x10"],
+    ["ORIGIN_TARGET_P95_MS", "0"],
+    ["ORIGIN_TARGET_P95_MS", "-800"],
+    ["ORIGIN_TARGET_P95_MS", "800.5"],
+    ["ORIGIN_TARGET_P95_MS", "1s"],
+    ["ORIGIN_TARGET_P95_MS", "700000"],
+    ["ORIGIN_MAX_ERROR_RATE", "0"],
+    ["ORIGIN_MAX_ERROR_RATE", "1"],
+    ["ORIGIN_MAX_ERROR_RATE", "1.5"],
+    ["ORIGIN_MAX_ERROR_RATE", "-0.01"],
+    ["ORIGIN_MAX_ERROR_RATE", "1%"],
+    ["ORIGIN_TIMEOUT_MS", "99"],
+    ["ORIGIN_TIMEOUT_MS", "600001"],
+    ["ORIGIN_TIMEOUT_MS", "1500.5"],
+    ["ORIGIN_TIMEOUT_MS", "ten seconds"],
+  ])("rejects %s=%j with a message naming it", (name, value) => {
+    const problems = problemsOf({ ...dev, [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(name);
+    expect(problems[0]).toContain(JSON.stringify(value));
+  });
+
+  it("rejects inverted bounds, naming both, with a hint when one is the default", () => {
+    expect(problemsOf({ ...dev, AUTOPILOT_MIN_RATE: "500", AUTOPILOT_MAX_RATE: "400" })).toEqual([
+      "AUTOPILOT_MIN_RATE (500) must not exceed AUTOPILOT_MAX_RATE (400)",
+    ]);
+    // The default maximum is 600 at 60/min: a higher minimum must raise it.
+    expect(problemsOf({ ...dev, AUTOPILOT_MIN_RATE: "700" })).toEqual([
+      "AUTOPILOT_MIN_RATE (700) must not exceed AUTOPILOT_MAX_RATE (600) (AUTOPILOT_MAX_RATE is the default, ADMIT_PER_MINUTE x 10: set it as well)",
+    ]);
+    expect(problemsOf({ ...dev, AUTOPILOT_MAX_RATE: "5" })).toEqual([
+      "AUTOPILOT_MIN_RATE (6) must not exceed AUTOPILOT_MAX_RATE (5) (AUTOPILOT_MIN_RATE is the default, ADMIT_PER_MINUTE / 10: set it as well)",
+    ]);
+    // One problem per bad value: an invalid bound, or a default of an invalid rate, is not compared as well.
+    expect(problemsOf({ ...dev, AUTOPILOT_MIN_RATE: "-1", AUTOPILOT_MAX_RATE: "0" })).toHaveLength(2);
+    expect(problemsOf({ ...dev, ADMIT_PER_MINUTE: "abc", AUTOPILOT_MIN_RATE: "50" })).toHaveLength(1);
+  });
+
+  it("catches a misspelt name", () => {
+    expect(problemsOf({ ...dev, AUTOPILOT_MAX_RATES: "600" })).toEqual([
+      "unknown setting AUTOPILOT_MAX_RATES (did you mean AUTOPILOT_MAX_RATE?)",
+    ]);
+    expect(problemsOf({ ...dev, ORIGIN_TIMEOUT_MSS: "5000" })).toEqual([
+      "unknown setting ORIGIN_TIMEOUT_MSS (did you mean ORIGIN_TIMEOUT_MS?)",
+    ]);
+  });
+});

@@ -6,17 +6,22 @@ import fc from "fast-check";
 import { Redis, ReplyError } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { EmbeddedRedis, EmbeddedReplyError, type Reply } from "../../tools/embedded-redis/embedded-redis.ts";
+import { emptySample, encodeSample, withRequest } from "../../worker/model/origin-signal.ts";
 import {
+  autopilotKey,
+  autopilotLogKey,
   clientsKey,
   eventSeqKey,
   eventsKey,
   frozenKey,
   historyKey,
+  originKey,
   prequeueKey,
   roomKeys,
   settingsKey,
   stampsKey,
 } from "../../worker/store/keys.ts";
+import { AUTOPILOT_READ_LUA } from "../../worker/store/lua/autopilot-read.ts";
 import { CLAIM_LUA } from "../../worker/store/lua/claim.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA } from "../../worker/store/lua/events.ts";
 import { HISTORY_LUA } from "../../worker/store/lua/history.ts";
@@ -523,6 +528,8 @@ interface Room {
   readonly maxActive: number;
   readonly sessionMs: number;
   readonly perClient: number;
+  /** The deployed autopilot settings (ARGV[11]); '' = none. */
+  readonly autopilot: string;
 }
 
 interface ReportInput {
@@ -530,6 +537,8 @@ interface ReportInput {
   readonly consumed: readonly (readonly [position: number, device: string])[];
   readonly seen: readonly number[];
   readonly released: readonly [number, number][];
+  /** The origin's answers (ARGV[10]): a sample, or garbage the scripts ignore ("" = none). */
+  readonly origin: string;
 }
 
 interface EventInput {
@@ -556,12 +565,26 @@ type Op =
   | { readonly kind: "tick"; readonly report: ReportInput; readonly since: number }
   /** `known`: claim the visitor-th pre-queue entry handed out so far, if any (random pairs rarely match one). */
   | { readonly kind: "claim"; readonly seq: number; readonly visitor: number; readonly known: boolean }
-  | { readonly kind: "settings"; readonly values: readonly [string, string, string, string] }
+  /** rate, mode, session, max, ap, ap_min, ap_max, ap_p95, ap_err, ap_timeout */
+  | { readonly kind: "settings"; readonly values: readonly string[] }
   | { readonly kind: "schedule"; readonly events: readonly EventInput[] }
   | { readonly kind: "read" }
   | { readonly kind: "history" };
 
 const MINUTE = 60_000;
+const NONE: readonly string[] = ["", "", "", "", "", "", "", "", "", ""];
+/** Origin reports (encodeSample): fast, slow, failing. */
+const ORIGIN_REPORTS = [
+  encodeSample(withRequests(20, 40, 0)),
+  encodeSample(withRequests(30, 2_000, 0)),
+  encodeSample(withRequests(15, 40, 15)),
+];
+
+function withRequests(n: number, latencyMs: number, errors: number) {
+  let sample = emptySample();
+  for (let i = 0; i < n; i++) sample = withRequest(sample, latencyMs, i < errors);
+  return sample;
+}
 const subject = (n: number) => `v${n}`;
 
 /** ARGV 1-9 of the admission scripts (RedisStore's #args). */
@@ -576,6 +599,8 @@ function admissionArgs(room: Room, now: number, report: ReportInput): string[] {
     report.released.map(([who, ago]) => `${subject(who)}@${Math.floor(now - ago)}`).join(","),
     String(room.maxActive),
     String(room.sessionMs),
+    report.origin,
+    room.autopilot,
   ];
 }
 
@@ -633,13 +658,18 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
       return;
     case "claim":
       yield evalOf(CLAIM_LUA, keys, [
-        ...admissionArgs(room, now, { consumed: [], seen: [], released: [] }),
+        ...admissionArgs(room, now, { consumed: [], seen: [], released: [], origin: "" }),
         String(op.seq),
         subject(op.visitor),
       ]);
       return;
     case "settings":
-      yield evalOf(SETTINGS_LUA, [settingsKey(room.name)], [...op.values, String(now)]);
+      yield evalOf(
+        SETTINGS_LUA,
+        [settingsKey(room.name), autopilotKey(room.name), autopilotLogKey(room.name)],
+        // Values left out (the fixed replays give the first four) leave their fields as they are.
+        [...op.values.slice(0, 4), String(room.ttlMs), ...[...op.values, ...NONE].slice(4, 10), String(now)],
+      );
       return;
     case "schedule": {
       const events = [eventsKey(room.name), prequeueKey(room.name), frozenKey(room.name)];
@@ -657,6 +687,11 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
       return;
     case "history":
       yield evalOf(HISTORY_LUA, [historyKey(room.name)], []);
+      yield evalOf(
+        AUTOPILOT_READ_LUA,
+        [originKey(room.name), autopilotKey(room.name), autopilotLogKey(room.name)],
+        [String(now)],
+      );
       return;
     default:
       return;
@@ -672,8 +707,12 @@ const report: fc.Arbitrary<ReportInput> = fc.record({
   released: fc.array(fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 5 * MINUTE })), {
     maxLength: 2,
   }),
+  origin: fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...ORIGIN_REPORTS) },
+    fc.constantFrom("", "NaN", "-1,0", `${ORIGIN_REPORTS[0]},0`, ORIGIN_REPORTS[0]?.replace(/^20,0/, "20,21") ?? ""),
+  ),
 });
-const quiet: ReportInput = { consumed: [], seen: [], released: [] };
+const quiet: ReportInput = { consumed: [], seen: [], released: [], origin: "" };
 const MODES = ["auto", "queue-all", "paused", "closed", "passthrough"];
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -724,6 +763,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
         fc.constantFrom("", "-", ...MODES),
         fc.constantFrom("", "-", "1", "10", "0.5"),
         fc.constantFrom("", "-", "0", "3"),
+        fc.constantFrom("", "", "-", "on", "off"),
+        fc.constantFrom("", "", "-", "30", "100", "x"),
+        fc.constantFrom("", "", "-", "900", "2000"),
+        fc.constantFrom("", "", "-", "100", "800"),
+        fc.constantFrom("", "", "-", "0.01", "0.2"),
+        fc.constantFrom("", "", "-", "5000"),
       ),
     }),
   },
@@ -754,6 +799,7 @@ const roomArbitrary = fc.record({
   maxActive: fc.constantFrom(0, 3),
   sessionMs: fc.constantFrom(600_000, 120_000),
   perClient: fc.constantFrom(0, 2),
+  autopilot: fc.constantFrom("", "on,60,1200,800,0.01,10000", "off,30,900,100,0.05,5000", "on,0,600,100,0.5,1000"),
 });
 
 /** What replays reached (outcome codes of JOIN and CLAIM) and how many script calls they made. */
@@ -797,7 +843,7 @@ async function replay(shape: Omit<Room, "name" | "ttlMs">, start: number, ops: r
   engine.close();
 }
 
-const plainRoom = { rate: 600, mode: "auto", maxActive: 0, sessionMs: 600_000, perClient: 0 };
+const plainRoom = { rate: 600, mode: "auto", maxActive: 0, sessionMs: 600_000, perClient: 0, autopilot: "" };
 const visit = (visitor: number, client = "", stamps: readonly (readonly [number, number])[] = []): Op => ({
   kind: "join",
   visitor,
@@ -837,6 +883,7 @@ describe("EmbeddedRedis against redis-server: the project's scripts", () => {
           ],
           seen: [1, 2],
           released: [[1, 500]],
+          origin: "",
         },
         since: 0,
       },
@@ -865,6 +912,7 @@ describe("EmbeddedRedis against redis-server: the project's scripts", () => {
           ],
           seen: [1, 2, 3, 4],
           released: [],
+          origin: ORIGIN_REPORTS[1] ?? "",
         },
         since: 0,
       },
@@ -919,7 +967,7 @@ describe("EmbeddedRedis: its own clock", () => {
   it('serves TIME and the scripts\' TIME fallback (now_arg "") from the injected clock', () => {
     const engine = new EmbeddedRedis({ now: () => 1_800_000_000_123 });
     expect(engine.call(["TIME"])).toEqual(["1800000000", "123000"]);
-    engine.call(["EVAL", SETTINGS_LUA, "1", "s", "600", "", "", "", ""]);
+    engine.call(["EVAL", SETTINGS_LUA, "3", "s", "a", "l", "600", "", "", "", "60000", "", "", "", "", "", "", ""]);
     expect(engine.call(["HGET", "s", "rate_at"])).toBe("1800000000123");
     expect(engine.call(["FLUSHALL"])).toEqual({ status: "OK" });
     expect(engine.call(["KEYS", "*"])).toEqual([]);
@@ -958,6 +1006,7 @@ describe("EmbeddedRedis.scriptClient", () => {
       maxActive: 3,
       sessionMs: 600_000,
       perClient: 0,
+      autopilot: "on,60,1200,800,0.01,10000",
     };
     let now = 1_800_000_000_000;
     const steps: Op[] = [
@@ -974,11 +1023,15 @@ describe("EmbeddedRedis.scriptClient", () => {
         visitor: 2,
         draw: 0.5,
         client: "",
-        report: { consumed: [[1, "ab12cd34"]], seen: [1], released: [] },
+        report: { consumed: [[1, "ab12cd34"]], seen: [1], released: [], origin: ORIGIN_REPORTS[0] ?? "" },
         stamps: [[0, MINUTE]],
       },
       { kind: "claim", seq: 1, visitor: 1, known: false },
-      { kind: "tick", report: { consumed: [], seen: [], released: [[2, 1000]] }, since: 0 },
+      {
+        kind: "tick",
+        report: { consumed: [], seen: [], released: [[2, 1000]], origin: ORIGIN_REPORTS[2] ?? "" },
+        since: 0,
+      },
       { kind: "history" },
     ];
     const versions = { real: "0", local: "0" };

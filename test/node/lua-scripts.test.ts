@@ -7,8 +7,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { DECIDE_EVERY_MS } from "../../worker/model/autopilot.ts";
 import { CLAIM_BUCKET, MATURE_MS, MIN_SHOW_RATIO, SMOOTHING } from "../../worker/model/compensation.ts";
+import { LATENCY_BOUNDS_MS, MAX_SAMPLE_REQUESTS } from "../../worker/model/origin-signal.ts";
 import { ADMISSION_LUA } from "../../worker/store/lua/advance.ts";
+import { AUTOPILOT_READ_LUA } from "../../worker/store/lua/autopilot-read.ts";
 import { CLAIM_LUA } from "../../worker/store/lua/claim.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA } from "../../worker/store/lua/events.ts";
 import { HISTORY_LUA } from "../../worker/store/lua/history.ts";
@@ -26,7 +29,12 @@ function topLevel(lua: string): string[] {
 describe("the admission scripts' Lua", () => {
   it("shares only constants and functions: every other top-level line closes a function", () => {
     const strays = topLevel(ADMISSION_LUA).filter(
-      (line) => !/^local function \w+\(/.test(line) && !/^local [A-Z_]+ = -?[\d.e-]+$/.test(line) && line !== "end",
+      (line) =>
+        !/^local function \w+\(/.test(line) &&
+        !/^local [A-Z][A-Z0-9_]* = -?[\d.e-]+$/.test(line) &&
+        // An array constant: a table of numbers on one line.
+        !/^local [A-Z][A-Z0-9_]* = \{ -?[\d.e-]+(?:, -?[\d.e-]+)* \}$/.test(line) &&
+        line !== "end",
     );
     expect(strays).toEqual([]);
     expect(topLevel(ADMISSION_LUA).filter((line) => line.startsWith("local function")).length).toBeGreaterThan(20);
@@ -45,7 +53,7 @@ describe("the admission scripts' Lua", () => {
   it("takes the constants it shares with TypeScript from TypeScript", () => {
     const constants = new Map(
       topLevel(ADMISSION_LUA).flatMap((line) => {
-        const match = /^local ([A-Z_]+) = (.+)$/.exec(line);
+        const match = /^local ([A-Z][A-Z0-9_]*) = (.+)$/.exec(line);
         return match ? [[match[1], Number(match[2])] as const] : [];
       }),
     );
@@ -53,8 +61,17 @@ describe("the admission scripts' Lua", () => {
     expect(constants.get("MATURE_MS")).toBe(MATURE_MS);
     expect(constants.get("SMOOTHING")).toBe(SMOOTHING);
     expect(constants.get("MIN_SHOW_RATIO")).toBe(MIN_SHOW_RATIO);
+    expect(constants.get("DECIDE_EVERY_MS")).toBe(DECIDE_EVERY_MS);
+    expect(constants.get("MAX_SAMPLE_REQUESTS")).toBe(MAX_SAMPLE_REQUESTS);
+    const bounds = topLevel(ADMISSION_LUA).find((line) => line.startsWith("local LATENCY_BOUNDS_MS = "));
+    expect(
+      bounds
+        ?.replace(/^.*\{ | \}$/g, "")
+        .split(", ")
+        .map(Number),
+    ).toEqual([...LATENCY_BOUNDS_MS]);
     // Each once: a second `local` of the same name would be a copy.
-    const names = topLevel(ADMISSION_LUA).filter((line) => /^local [A-Z_]+ =/.test(line));
+    const names = topLevel(ADMISSION_LUA).filter((line) => /^local [A-Z][A-Z0-9_]* =/.test(line));
     expect(new Set(names.map((line) => line.split(" ")[1])).size).toBe(names.length);
   });
 
@@ -66,6 +83,7 @@ describe("the admission scripts' Lua", () => {
       ["settings.ts", SETTINGS_LUA],
       ["events.ts", EVENTS_READ_LUA + EVENTS_WRITE_LUA],
       ["history.ts", HISTORY_LUA],
+      ["autopilot-read.ts", AUTOPILOT_READ_LUA],
     ];
     const undocumented: string[] = [];
     for (const [file, script] of files) {
@@ -76,10 +94,13 @@ describe("the admission scripts' Lua", () => {
           undocumented.push(`${file}: ${entry}`);
       }
     }
-    // The nine entries every admission script shares are documented with the library.
+    // The entries every admission script shares (KEYS 1-14, ARGV 1-11) are documented with the library.
     const library = readFileSync(join(LUA_DIR, "advance.ts"), "utf8");
-    for (let i = 1; i <= 9; i++) {
-      for (const kind of ["KEYS", "ARGV"]) {
+    for (const [kind, count] of [
+      ["KEYS", 14],
+      ["ARGV", 11],
+    ] as const) {
+      for (let i = 1; i <= count; i++) {
         if (!new RegExp(`^ \\* ${kind}\\[${i}\\]\\s+\\w`, "m").test(library))
           undocumented.push(`advance.ts: ${kind}[${i}]`);
       }

@@ -41,7 +41,7 @@ describe("checkNewEvent", () => {
     expect(check.ok).toBe(false);
     if (check.ok) return;
     expect(check.problems).toEqual([
-      'unknown field "extra" (known: startsAt, endsAt, prequeueFrom, ratePerMinute, mode, shuffleAtStart)',
+      'unknown field "extra" (known: startsAt, endsAt, prequeueFrom, ratePerMinute, mode, autopilot, shuffleAtStart)',
       "startsAt is in the past",
       "endsAt must be after startsAt",
       "mode must be one of auto, queue-all, paused, closed, passthrough",

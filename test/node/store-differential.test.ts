@@ -7,7 +7,9 @@
 // stamps spent, copied and forgotten),
 // ticks with reports (places used, reported again as copies and beyond the
 // last ticket, with devices; seen subjects, releases, releasesSince,
-// consumedSince) and the feeds they read back, claims
+// consumedSince) and the feeds they read back, origin reports (fast, slow,
+// failing, garbage) with the autopilot on and off, its settings and events
+// turning it on and off, and its reading, claims
 // of pre-queue entries, settings changes, events added and removed as the
 // admin API writes them (pre-queue, shuffle, lottery draws), history and
 // event reads, and clock steps small and large, to and across event
@@ -20,10 +22,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkNewEvent } from "../../worker/admin/events.ts";
 import { MODES, type Mode } from "../../worker/model/admission.ts";
+import { binOf, emptySample, type OriginSample } from "../../worker/model/origin-signal.ts";
 import type { ScheduledEvent } from "../../worker/model/schedule.ts";
 import { RedisStore } from "../../worker/store/redis.ts";
 import type {
   AdmissionStore,
+  AutopilotOutcome,
   EventsOutcome,
   HistoryOutcome,
   JoinOutcome,
@@ -47,6 +51,24 @@ const STAMPS = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID(), "
 /** Device hints of places used; the last is not hex, and is left out (the place is reported without it). */
 const DEVICES = [null, "ab12cd34", "0f", "not hex"];
 
+/** `n` answers of `ms` each, `errors` of them failed. */
+function answers(n: number, ms: number, errors: number): OriginSample {
+  const bins = emptySample().bins.slice();
+  bins[binOf(ms)] = n;
+  return { requests: n, errors, bins };
+}
+
+/** Origin reports: none, fast, slow, failing, and garbage the scripts ignore (NaN, negative, an extra bin). */
+const ORIGINS: (OriginSample | null)[] = [
+  null,
+  answers(20, 40, 0),
+  answers(20, 2_000, 0),
+  answers(12, 40, 12),
+  { requests: Number.NaN, errors: 0, bins: emptySample().bins },
+  { requests: -3, errors: 0, bins: [-3, ...emptySample().bins.slice(1)] },
+  { ...answers(20, 40, 0), bins: [...answers(20, 40, 0).bins, 0] },
+];
+
 interface ReportSpec {
   /** Places used: positions counted back from the last ticket (often the same again: copies), and their device. */
   readonly consumed: readonly (readonly [back: number, device: number])[];
@@ -56,6 +78,8 @@ interface ReportSpec {
   readonly fromCursor: boolean;
   /** Read the places used from the last cursor returned (else from 0). */
   readonly consumedFromCursor: boolean;
+  /** The origin's answers: one of {@link ORIGINS}. */
+  readonly origin: number;
 }
 
 interface EventSpec {
@@ -65,6 +89,7 @@ interface EventSpec {
   readonly perMinute: number | null;
   readonly mode: Mode | null;
   readonly shuffle: boolean;
+  readonly autopilot: boolean | null;
 }
 
 type Op =
@@ -85,7 +110,7 @@ type Op =
   | { readonly kind: "remove-event"; readonly pick: number }
   /** A write against a version read before the last change: a conflict on both. */
   | { readonly kind: "stale-write" }
-  | { readonly kind: "read"; readonly what: "events" | "history" }
+  | { readonly kind: "read"; readonly what: "events" | "history" | "autopilot" }
   | { readonly kind: "wait"; readonly ms: number }
   /** To an event's pre-queue opening, start or end, give or take a few ms. */
   | { readonly kind: "to-boundary"; readonly pick: number; readonly offsetMs: number };
@@ -96,6 +121,7 @@ const report: fc.Arbitrary<ReportSpec> = fc.record({
   released: fc.array(fc.tuple(fc.nat(SUBJECTS.length - 1), fc.integer({ min: 0, max: 120_000 })), { maxLength: 2 }),
   fromCursor: fc.boolean(),
   consumedFromCursor: fc.boolean(),
+  origin: fc.nat(ORIGINS.length - 1),
 });
 
 const orNull = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
@@ -108,6 +134,12 @@ const patch: fc.Arbitrary<SettingsPatch> = fc.record(
     mode: orNull(mode),
     sessionMinutes: orNull(fc.constantFrom(1, 2.5, 10)),
     maxActive: orNull(fc.constantFrom(0, 1, 5, 20)),
+    autopilot: orNull(fc.boolean()),
+    autopilotMinRate: orNull(fc.constantFrom(1, 30, 100)),
+    autopilotMaxRate: orNull(fc.constantFrom(200, 6000)),
+    originTargetP95Ms: orNull(fc.constantFrom(100, 800)),
+    originMaxErrorRate: orNull(fc.constantFrom(0.01, 0.3)),
+    originTimeoutMs: orNull(fc.constantFrom(5_000)),
   },
   { requiredKeys: [] },
 );
@@ -120,6 +152,7 @@ const event: fc.Arbitrary<EventSpec> = fc.record({
   perMinute: orNull(rate),
   mode: orNull(mode),
   shuffle: fc.boolean(),
+  autopilot: orNull(fc.boolean()),
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -160,7 +193,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "stale-write" as const }) },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant("read" as const), what: fc.constantFrom("events" as const, "history") }),
+    arbitrary: fc.record({
+      kind: fc.constant("read" as const),
+      what: fc.constantFrom("events" as const, "history", "autopilot"),
+    }),
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("wait" as const), ms: fc.integer({ min: 0, max: 5_000 }) }) },
   {
@@ -177,14 +213,27 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc.record({
-  defaultPerMinute: rate,
-  defaultMode: fc.constantFrom<Mode>("auto", "auto", "queue-all", "paused"),
-  stateTtlMs: fc.constant(WEEK_MS),
-  newTicketsPerClientPerMinute: fc.constantFrom(0, 0, 2, 5),
-  maxActive: fc.constantFrom(0, 0, 3, 20),
-  sessionMs: fc.constantFrom(60_000, 600_000),
-});
+const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc
+  .record({
+    defaultPerMinute: rate,
+    defaultMode: fc.constantFrom<Mode>("auto", "auto", "queue-all", "paused"),
+    stateTtlMs: fc.constant(WEEK_MS),
+    newTicketsPerClientPerMinute: fc.constantFrom(0, 0, 2, 5),
+    maxActive: fc.constantFrom(0, 0, 3, 20),
+    sessionMs: fc.constantFrom(60_000, 600_000),
+    autopilot: fc.option(
+      fc.record({
+        on: fc.boolean(),
+        minRate: fc.constantFrom(0, 6, 60),
+        maxRate: fc.constantFrom(600, 6000),
+        targetP95Ms: fc.constantFrom(100, 800),
+        maxErrorRate: fc.constantFrom(0.01, 0.2),
+        timeoutMs: fc.constant(10_000),
+      }),
+      { nil: null },
+    ),
+  })
+  .map(({ autopilot, ...rest }) => (autopilot === null ? rest : { ...rest, autopilot }));
 
 /** The state one run keeps of what both stores said (they agree, or the run has failed). */
 class Run {
@@ -218,6 +267,7 @@ class Run {
       released,
       releasesSince: spec.fromCursor ? this.cursor : 0,
       consumedSince: spec.consumedFromCursor ? this.consumedCursor : 0,
+      origin: ORIGINS[spec.origin] ?? null,
     };
   }
 
@@ -327,6 +377,7 @@ describe("the embedded store and the Redis store, differential", () => {
                 ...(e.perMinute === null ? {} : { ratePerMinute: e.perMinute }),
                 ...(e.mode === null && e.prequeueMs === null && e.perMinute === null ? { mode: "queue-all" } : {}),
                 ...(e.mode === null ? {} : { mode: e.mode }),
+                ...(e.autopilot === null ? {} : { autopilot: e.autopilot }),
               };
               // As the admin API does: checked against the schedule as read, then written at its version.
               const check = checkNewEvent(body, run.events, now, `ev_${run.joins}_${log.length}`);
@@ -349,8 +400,8 @@ describe("the embedded store and the Redis store, differential", () => {
               }
               break;
             case "read":
-              await both<EventsOutcome | HistoryOutcome>(o.what, (s) =>
-                o.what === "events" ? s.events(r) : s.history(r),
+              await both<EventsOutcome | HistoryOutcome | AutopilotOutcome>(o.what, (s) =>
+                o.what === "events" ? s.events(r) : o.what === "history" ? s.history(r) : s.autopilot(r),
               );
               break;
             case "wait":
@@ -384,7 +435,15 @@ describe("the embedded store and the Redis store, differential", () => {
     expect(placesTaken, "places reported again, said used before").toBeGreaterThan(0);
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
-      ...["claim:placed", "claim:not_started", "claim:unknown", "event:written", "write:conflict", "history:history"],
+      ...[
+        "claim:placed",
+        "claim:not_started",
+        "claim:unknown",
+        "event:written",
+        "write:conflict",
+        "history:history",
+        "autopilot:autopilot",
+      ],
     ];
     for (const kind of kinds) expect(seen.get(kind) ?? 0, `${kind} in ${JSON.stringify([...seen])}`).toBeGreaterThan(0);
   }, 120_000);

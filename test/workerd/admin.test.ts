@@ -1,9 +1,27 @@
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../worker/index.ts";
+import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+import type { AdmissionStore } from "../../worker/store/store.ts";
 import { testRoom, Visitor } from "./helpers.ts";
 
 const TOKEN = "admin-token-for-tests-0123456789";
 
 type Room = Awaited<ReturnType<typeof testRoom>>;
+
+/** The autopilot's deployed settings for the tests that read them back. */
+const AUTOPILOT_ENV = {
+  AUTOPILOT_MIN_RATE: "20",
+  AUTOPILOT_MAX_RATE: "900",
+  ORIGIN_TARGET_P95_MS: "700",
+  ORIGIN_MAX_ERROR_RATE: "0.02",
+  ORIGIN_TIMEOUT_MS: "5000",
+};
+
+interface StatsWithAutopilot {
+  ratePerMinute: number;
+  autopilot: Record<string, unknown> & { changes: { reason: string }[] };
+  history: Record<string, unknown>[];
+}
 
 function admin(room: Room, path: string, init: RequestInit = {}, token: string | null = TOKEN) {
   const headers = new Headers(init.headers);
@@ -65,7 +83,84 @@ describe("GET /__anteroom/admin/stats", () => {
     });
     expect(stats.admittedLastMinute).toBe(4);
     expect(stats.history).toHaveLength(31);
-    expect(stats.history.at(-1)).toMatchObject({ arrivals: 10, admissions: 4 });
+    expect(stats.history.at(-1)).toMatchObject({ arrivals: 10, admissions: 4, ratePerMinute: 60 });
+  });
+
+  it("shows the autopilot: off by default, its limits, the origin's last minute, and each minute's rate", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60", ...AUTOPILOT_ENV });
+    for (let i = 0; i < 3; i++) await room.request(new Visitor("application/json"), "/");
+    const stats = (await (await admin(room, "/stats")).json()) as StatsWithAutopilot;
+    expect(stats.autopilot).toMatchObject({
+      on: false,
+      ratePerMinute: 60,
+      minRate: 20,
+      maxRate: 900,
+      targetP95Ms: 700,
+      maxErrorRate: 0.02,
+      timeoutMs: 5000,
+      origin: { requests: expect.any(Number), errorRate: expect.any(Number) },
+      status: null,
+      learnedCapacity: null,
+    });
+    expect(Array.isArray(stats.autopilot.changes)).toBe(true);
+    for (const row of stats.history) {
+      expect(row).toHaveProperty("origin");
+      expect(row).toHaveProperty("rateChanges");
+    }
+  });
+
+  it("says on, with the rate in force, once turned on; and the change is listed in words", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60", ...AUTOPILOT_ENV });
+    expect((await patch(room, { autopilot: "on", autopilotMaxRate: 500 })).status).toBe(200);
+    room.advance(1_000);
+    const stats = (await (await admin(room, "/stats")).json()) as StatsWithAutopilot;
+    expect(stats.autopilot).toMatchObject({ on: true, ratePerMinute: stats.ratePerMinute, maxRate: 500 });
+    expect(stats.ratePerMinute).toBeGreaterThanOrEqual(20);
+    expect(stats.ratePerMinute).toBeLessThanOrEqual(500);
+    for (const change of stats.autopilot.changes) {
+      expect(typeof change.reason).toBe("string");
+      expect(change.reason).toContain("/min");
+    }
+    expect((await patch(room, { autopilot: "off" })).status).toBe(200);
+    const off = (await (await admin(room, "/stats")).json()) as StatsWithAutopilot;
+    expect(off.autopilot).toMatchObject({ on: false, status: null });
+  });
+
+  it("still answers when the autopilot's reading fails: origin figures null, the failure counted", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60" });
+    const redis = new RedisStore(
+      connectRedis({
+        url: room.env.UPSTASH_REDIS_REST_URL ?? "",
+        token: room.env.UPSTASH_REDIS_REST_TOKEN ?? "",
+        timeoutMs: 3000,
+      }),
+      { now: room.now },
+    );
+    const store: AdmissionStore = {
+      join: (...a) => redis.join(...a),
+      claim: (...a) => redis.claim(...a),
+      events: (...a) => redis.events(...a),
+      writeEvents: (...a) => redis.writeEvents(...a),
+      tick: (...a) => redis.tick(...a),
+      updateSettings: (...a) => redis.updateSettings(...a),
+      history: (...a) => redis.history(...a),
+      autopilot: async () => ({ kind: "unavailable", failure: "outage", reason: "refused by the test" }),
+    };
+    const app = createApp({ store, now: room.now });
+    const res = await app.request(
+      "http://room.test/__anteroom/admin/stats",
+      { headers: { authorization: `Bearer ${TOKEN}` } },
+      room.env,
+    );
+    expect(res.status).toBe(200);
+    const stats = (await res.json()) as StatsWithAutopilot & { storeFailures: { outage: number } };
+    expect(stats.autopilot).toMatchObject({
+      on: false,
+      ratePerMinute: 60,
+      origin: { requests: null, errorRate: null, p50Ms: null, p95Ms: null },
+      changes: [],
+    });
+    expect(stats.storeFailures.outage).toBe(1);
   });
 });
 
@@ -128,10 +223,11 @@ describe("PATCH /__anteroom/admin/settings", () => {
 
   it("applies concurrent changes whole: last write wins, nothing half-applied", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN });
-    const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5, maxActive: 50 };
-    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20, maxActive: 0 };
+    const a = { ratePerMinute: 100, mode: "paused", sessionMinutes: 5, maxActive: 50, originTargetP95Ms: 500 };
+    const b = { ratePerMinute: 200, mode: "queue-all", sessionMinutes: 20, maxActive: 0, originTargetP95Ms: 900 };
     await Promise.all(Array.from({ length: 10 }, (_, i) => patch(room, i % 2 ? a : b)));
-    const { version, ...final } = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
+    const { version, ...read } = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
+    const final = Object.fromEntries(Object.keys(a).map((key) => [key, read[key]]));
     expect([a, b]).toContainEqual(final);
     expect(version).toBe(10);
   });
@@ -150,6 +246,98 @@ describe("PATCH /__anteroom/admin/settings", () => {
     expect(await (await patch(room, { maxActive: 0 })).json()).toMatchObject({ maxActive: 0 });
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ maxActive: null });
     expect(await (await patch(room, { maxActive: null })).json()).toMatchObject({ maxActive: 500 });
+  });
+});
+
+describe("the autopilot's live settings", () => {
+  it("GET /settings shows them as in force (the deployed defaults), and a client can write back what it read", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ...AUTOPILOT_ENV });
+    const read = (await (await admin(room, "/settings")).json()) as Record<string, unknown>;
+    expect(read).toMatchObject({
+      autopilot: "off",
+      autopilotMinRate: 20,
+      autopilotMaxRate: 900,
+      originTargetP95Ms: 700,
+      originMaxErrorRate: 0.02,
+      originTimeoutMs: 5000,
+    });
+    const { version, ...fields } = read;
+    const written = await patch(room, fields);
+    expect(written.status).toBe(200);
+    const { version: after, ...same } = (await written.json()) as Record<string, unknown>;
+    expect(same).toEqual(fields);
+    expect(after).toBe((version as number) + 1);
+  });
+
+  it("turns it on with its limits in one change, and null puts a limit back to its default", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ...AUTOPILOT_ENV });
+    const res = await patch(room, {
+      autopilot: "on",
+      autopilotMinRate: 0,
+      autopilotMaxRate: 400,
+      originTargetP95Ms: 1200,
+      originMaxErrorRate: 0.05,
+      originTimeoutMs: 3000,
+    });
+    expect(res.status).toBe(200);
+    const on = {
+      autopilot: "on",
+      autopilotMinRate: 0,
+      autopilotMaxRate: 400,
+      originTargetP95Ms: 1200,
+      originMaxErrorRate: 0.05,
+      originTimeoutMs: 3000,
+    };
+    expect(await res.json()).toMatchObject(on);
+    expect(await (await admin(room, "/settings")).json()).toMatchObject(on);
+    const reset = await patch(room, { autopilotMaxRate: null, originTargetP95Ms: null, autopilot: null });
+    expect(await reset.json()).toMatchObject({
+      autopilot: "off",
+      autopilotMinRate: 0,
+      autopilotMaxRate: 900,
+      originTargetP95Ms: 700,
+    });
+  });
+
+  it("refuses bad values and inverted bounds with a 400 naming the fields; nothing is applied", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ...AUTOPILOT_ENV });
+    expect((await patch(room, { autopilotMinRate: 50, autopilotMaxRate: 300 })).status).toBe(200);
+    const before = await (await admin(room, "/settings")).json();
+    const cases: [unknown, string][] = [
+      [{ autopilot: true }, "autopilot must be"],
+      [{ autopilot: "on", originTargetP95Ms: 0 }, "originTargetP95Ms must be a whole number from 1 to 600000"],
+      [{ autopilot: "on", originTargetP95Ms: -5 }, "originTargetP95Ms"],
+      [{ originMaxErrorRate: 0 }, "originMaxErrorRate must be a number above 0 and below 1"],
+      [{ originMaxErrorRate: 1.5 }, "originMaxErrorRate"],
+      [{ originTimeoutMs: 10 }, "originTimeoutMs must be a whole number from 100 to 600000"],
+      [{ autopilotMinRate: -1 }, "autopilotMinRate must be a number from 0 to 1000000"],
+      [{ autopilotMaxRate: 0 }, "autopilotMaxRate must be a number from 0.1 to 1000000"],
+      [{ autopilot: "on", autopilotTarget: 5 }, 'unknown field "autopilotTarget"'],
+      // Inverted: both given; one given against the other in force; one against the other's default.
+      [
+        { autopilot: "on", autopilotMinRate: 600, autopilotMaxRate: 100 },
+        "autopilotMinRate (600) must not be above autopilotMaxRate (100)",
+      ],
+      [
+        { autopilot: "on", autopilotMinRate: 301 },
+        "autopilotMinRate (301) must not be above autopilotMaxRate (300 in force)",
+      ],
+      [{ autopilotMaxRate: 49 }, "autopilotMinRate (50 in force) must not be above autopilotMaxRate (49)"],
+      [
+        { autopilotMinRate: null, autopilotMaxRate: 10 },
+        "autopilotMinRate (20 by default) must not be above autopilotMaxRate (10)",
+      ],
+    ];
+    for (const [body, named] of cases) {
+      const res = await patch(room, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe("invalid_settings");
+      expect(error.message, JSON.stringify(body)).toContain(named);
+    }
+    expect(await (await admin(room, "/settings")).json()).toEqual(before);
+    // The edge: the bounds may meet.
+    expect(await (await patch(room, { autopilotMinRate: 300 })).json()).toMatchObject({ autopilotMinRate: 300 });
   });
 });
 

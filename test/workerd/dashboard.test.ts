@@ -82,6 +82,30 @@ describe("dashboard with ADMIN_TOKEN", () => {
     }
   });
 
+  it("has the autopilot's switch, its bounds and targets, and a chart of the rate over the origin's health", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const html = await (await get(room, PAGE)).text();
+    expect(html).toMatch(
+      /<button type="submit" id="autopilot-toggle" aria-pressed="false"[^>]*>Turn autopilot on<\/button>/,
+    );
+    for (const [id, label] of [
+      ["ap-min-input", "Lowest rate (per minute)"],
+      ["ap-max-input", "Highest rate (per minute)"],
+      ["ap-target-input", "Target origin p95 (ms)"],
+      ["ap-errors-input", "Most origin errors (%)"],
+    ]) {
+      expect(html).toContain(`<label for="${id}">${label}</label>`);
+      expect(html).toContain(`id="${id}"`);
+    }
+    for (const id of ["ap-last-change", "ap-status", "ap-learned", "ap-p95", "ap-errors", "ap-bounds"]) {
+      expect(html).toContain(`id="${id}"`);
+    }
+    expect(html).toMatch(/<div id="rate-chart" class="chart" role="img" aria-label="[^"]*rate[^"]*p95[^"]*"/);
+    expect(html).toContain(
+      '<th scope="col">Rate</th><th scope="col">Origin p95</th><th scope="col">Origin errors</th>',
+    );
+  });
+
   it("keeps the admin API behind the token: the page grants nothing by itself", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN });
     await get(room, PAGE);

@@ -77,7 +77,9 @@ describe("admin events API", () => {
     );
     expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), mode: "turbo" }))).toContain("mode");
     expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), rate: 5 }))).toContain('unknown field "rate"');
-    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE) }))).toContain("must set");
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE) }))).toContain(
+      "must set prequeueFrom, ratePerMinute, mode or autopilot",
+    );
     expect(await problems(await post(room, "{not json"))).toContain("not valid JSON");
 
     const first = await post(room, {
@@ -104,6 +106,25 @@ describe("admin events API", () => {
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 600 });
     room.advance(MINUTE);
     expect(await (await admin(room, "/stats")).json()).toMatchObject({ ratePerMinute: 60 });
+  });
+
+  it("turns the autopilot on while the event is in force, lists it so, and refuses anything but true or false", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    expect(await problems(await post(room, { startsAt: iso(T0 + MINUTE), autopilot: "on" }))).toContain(
+      "autopilot must be true",
+    );
+    const created = await post(room, { startsAt: iso(T0 + MINUTE), endsAt: iso(T0 + 2 * MINUTE), autopilot: true });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ event: { autopilot: true, ratePerMinute: null, mode: null } });
+    const listed = (await (await admin(room, "/events")).json()) as { events: Record<string, unknown>[] };
+    expect(listed.events).toEqual([expect.objectContaining({ autopilot: true })]);
+    const autopilotOn = async () =>
+      ((await (await admin(room, "/stats")).json()) as { autopilot: { on: boolean } }).autopilot.on;
+    expect(await autopilotOn()).toBe(false);
+    room.advance(MINUTE + 1000);
+    expect(await autopilotOn()).toBe(true);
+    room.advance(MINUTE);
+    expect(await autopilotOn()).toBe(false);
   });
 });
 

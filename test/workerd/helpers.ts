@@ -1,7 +1,10 @@
 import { env } from "cloudflare:workers";
 import { exportJWK, generateKeyPair } from "jose";
+import type { Upstream } from "../../worker/http/proxy.ts";
 import { createApp } from "../../worker/index.ts";
+import { buildRuntime } from "../../worker/runtime.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
+import type { RoomSpec } from "../../worker/store/store.ts";
 
 /** The bindings the vitest config gives the worker (wrangler.toml vars plus test ones). */
 export const bindings = env as unknown as Record<string, string>;
@@ -17,12 +20,17 @@ export async function signingKeys(kid = "test-key"): Promise<string> {
 
 const sharedKeys = signingKeys();
 
+/** What a test may put in place of the real thing: the origin (default: the demo origin at ORIGIN_URL). */
+export interface TestRoomOptions {
+  readonly fetcher?: Upstream;
+}
+
 /**
  * A room of its own (unique ROOM, so tests do not share Redis state) served by
  * the real app in workerd, against the real Redis behind the bridge, with a
  * clock the test moves.
  */
-export async function testRoom(settings: Record<string, string> = {}) {
+export async function testRoom(settings: Record<string, string> = {}, options: TestRoomOptions = {}) {
   rooms += 1;
   let now = T0;
   const roomEnv: Record<string, string> = {
@@ -35,19 +43,18 @@ export async function testRoom(settings: Record<string, string> = {}) {
     TICKET_SECRET: "t".repeat(40),
     ...settings,
   };
+  const newStore = () =>
+    new RedisStore(
+      connectRedis({
+        url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
+        token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
+        timeoutMs: 3000,
+      }),
+      { now: () => now },
+    );
   // Another worker instance: its own store client, runtime and frontier cache, on the same Redis and clock.
   const instance = () =>
-    createApp({
-      store: new RedisStore(
-        connectRedis({
-          url: roomEnv.UPSTASH_REDIS_REST_URL ?? "",
-          token: roomEnv.UPSTASH_REDIS_REST_TOKEN ?? "",
-          timeoutMs: 3000,
-        }),
-        { now: () => now },
-      ),
-      now: () => now,
-    });
+    createApp({ store: newStore(), now: () => now, ...(options.fetcher ? { fetcher: options.fetcher } : {}) });
   const app = instance();
   return {
     env: roomEnv,
@@ -57,6 +64,16 @@ export async function testRoom(settings: Record<string, string> = {}) {
       now += ms;
     },
     now: () => now,
+    /**
+     * The room's store on the same Redis and clock, and its spec as the worker
+     * builds it from the env: for reading (or ticking) the room the way an
+     * instance does, e.g. `store.autopilot(spec)`.
+     */
+    store: async (): Promise<{ store: RedisStore; spec: RoomSpec }> => {
+      const store = newStore();
+      const runtime = await buildRuntime(roomEnv, { store, now: () => now });
+      return { store, spec: runtime.gate.room };
+    },
     /** Sends a request as `visitor` (cookies kept between calls), the way a browser would. */
     request: (visitor: Visitor, path: string, init: RequestInit = {}) => visitor.send(app, roomEnv, path, init),
   };

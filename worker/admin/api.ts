@@ -4,14 +4,16 @@ import type { AppEnv } from "../http/app-env.ts";
 import { errorResponse } from "../http/responses.ts";
 import { activeCap } from "../model/active.ts";
 import type { Settings } from "../model/admission.ts";
+import type { AutopilotSettings } from "../model/autopilot.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
 import { boundedProblems } from "./problems.ts";
-import { checkSettingsPatch } from "./settings.ts";
-import { roomStats } from "./stats.ts";
+import { checkSettingsPatch, invertedBounds } from "./settings.ts";
+import { autopilotInForce, roomStats } from "./stats.ts";
 
 /**
- * The operator API under `/__anteroom/admin/`: stats and live settings.
+ * The operator API under `/__anteroom/admin/`: stats (with the autopilot's
+ * view), live settings (with the autopilot's switch and limits) and events.
  * Every answer is JSON and `no-store`; a store outage is a 503 with
  * `store_unavailable`, and a rejected change leaves the running settings
  * untouched. Bodies are limited to {@link MAX_BODY_BYTES} (413), and a
@@ -45,10 +47,12 @@ export function adminApi(): Hono<AppEnv> {
 
   admin.get("/stats", async (c) => {
     const { gate, config } = c.var.runtime;
-    const [tick, history, events] = await Promise.all([
+    // The autopilot's reading is read alongside; without it the stats still answer (no origin figures).
+    const [tick, history, events, autopilot] = await Promise.all([
       gate.store.tick(gate.room),
       gate.store.history(gate.room),
       gate.store.events(gate.room),
+      gate.store.autopilot(gate.room),
     ]);
     if (tick.kind === "unavailable" || history.kind === "unavailable" || events.kind === "unavailable") {
       // What this instance saw is known without the store, and says whether it is down or broken.
@@ -61,6 +65,8 @@ export function adminApi(): Hono<AppEnv> {
       state: tick.state,
       settings: tick.settings,
       history: history.minutes,
+      autopilot: autopilot.kind === "unavailable" ? null : autopilot,
+      autopilotDefaults: gate.room.autopilot,
       defaultSessionMinutes: config.sessionSeconds / 60,
       maxActive: config.maxActive,
       storeFailures: c.var.runtime.storeFailures.counts(),
@@ -124,7 +130,7 @@ export function adminApi(): Hono<AppEnv> {
     const tick = await gate.store.tick(gate.room);
     if (tick.kind === "unavailable") return storeDown(c);
     const { config } = c.var.runtime;
-    return c.json(settingsJson(tick.settings, config.sessionSeconds / 60, config.maxActive));
+    return c.json(settingsJson(tick.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });
 
   admin.patch("/settings", async (c) => {
@@ -135,23 +141,52 @@ export function adminApi(): Hono<AppEnv> {
     const check = checkSettingsPatch(body);
     if (!check.ok) return refused(c, "invalid_settings", check.problems);
     const { gate } = c.var.runtime;
+    if (check.patch.autopilotMinRate !== undefined || check.patch.autopilotMaxRate !== undefined) {
+      // One bound given: the other is the one in force, read first. (Two operators changing one
+      // bound each at the same moment can still cross them; the controller then keeps to the max.)
+      const tick = await gate.store.tick(gate.room);
+      if (tick.kind === "unavailable") return storeDown(c);
+      const inverted = invertedBounds(
+        check.patch,
+        autopilotInForce(tick.settings, gate.room.autopilot),
+        gate.room.autopilot,
+      );
+      if (inverted) return refused(c, "invalid_settings", [inverted]);
+    }
     const outcome = await gate.store.updateSettings(gate.room, check.patch);
     if (outcome.kind === "unavailable") return storeDown(c);
     const { config } = c.var.runtime;
-    return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive));
+    return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });
 
   admin.all("*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
   return admin;
 }
 
-/** The settings as PATCH takes them, so a client can write back what it read (maxActive 0: no cap). */
-function settingsJson(settings: Settings, defaultSession: number, defaultMaxActive: number) {
+/**
+ * The settings as PATCH takes them, so a client can write back what it read
+ * (maxActive 0: no cap). The autopilot's fields are the values in force; null
+ * where neither the store nor the config knows one (writing null back keeps
+ * the default).
+ */
+function settingsJson(
+  settings: Settings,
+  defaultSession: number,
+  defaultMaxActive: number,
+  autopilotDefaults: AutopilotSettings | undefined,
+) {
+  const autopilot = autopilotInForce(settings, autopilotDefaults);
   return {
     ratePerMinute: settings.perMinute,
     mode: settings.mode,
     sessionMinutes: settings.sessionMinutes ?? defaultSession,
     maxActive: activeCap(settings.maxActive, defaultMaxActive),
+    autopilot: autopilot?.on ? ("on" as const) : ("off" as const),
+    autopilotMinRate: autopilot?.minRate ?? null,
+    autopilotMaxRate: autopilot?.maxRate ?? null,
+    originTargetP95Ms: autopilot?.targetP95Ms ?? null,
+    originMaxErrorRate: autopilot?.maxErrorRate ?? null,
+    originTimeoutMs: autopilot?.timeoutMs ?? null,
     version: settings.version,
   };
 }

@@ -15,15 +15,18 @@ export type EventCheck =
   | { readonly ok: true; readonly event: ScheduledEvent; readonly next: readonly ScheduledEvent[] }
   | { readonly ok: false; readonly problems: string[] };
 
-const FIELDS = ["startsAt", "endsAt", "prequeueFrom", "ratePerMinute", "mode", "shuffleAtStart"] as const;
+const FIELDS = ["startsAt", "endsAt", "prequeueFrom", "ratePerMinute", "mode", "autopilot", "shuffleAtStart"] as const;
 
 /**
  * Validates the JSON body of `POST /__anteroom/admin/events` against the
  * schedule as it stands at `now`: times as ISO 8601 strings (or ms since the
  * epoch), the start in the future, the end after the start, the pre-queue
  * before the start (one already due opens at once), a rate or mode as in
- * the settings, no overlap with another event. Events that are over are
- * dropped from the list. `shuffleAtStart` defaults to true with a pre-queue.
+ * the settings, `autopilot` true (on while the event is in force), false
+ * (off) or null (left as it is), no overlap with another event. An event
+ * must change something: a pre-queue, the rate, the mode or the autopilot.
+ * Events that are over are dropped from the list. `shuffleAtStart` defaults
+ * to true with a pre-queue.
  *
  * @example
  * ```ts
@@ -71,14 +74,25 @@ export function checkNewEvent(body: unknown, existing: readonly ScheduledEvent[]
   if (mode !== undefined && mode !== null && !(MODES as readonly unknown[]).includes(mode)) {
     problems.push(`mode must be one of ${MODES.join(", ")}`);
   }
+  const autopilot = fields.autopilot;
+  if (autopilot !== undefined && autopilot !== null && typeof autopilot !== "boolean") {
+    problems.push("autopilot must be true (on while the event is in force), false (off) or null");
+  }
   const shuffle = fields.shuffleAtStart;
   if (shuffle !== undefined && typeof shuffle !== "boolean") problems.push("shuffleAtStart must be true or false");
   if (shuffle === true && prequeueFrom === null)
     problems.push("shuffleAtStart needs a prequeueFrom (a pre-queue to shuffle)");
   const perMinute = typeof rate === "number" ? rate : null;
   const eventMode = typeof mode === "string" ? (mode as Mode) : null;
-  if (problems.length === 0 && prequeueFrom === null && perMinute === null && eventMode === null) {
-    problems.push("an event must set prequeueFrom, ratePerMinute or mode");
+  const eventAutopilot = typeof autopilot === "boolean" ? autopilot : null;
+  if (
+    problems.length === 0 &&
+    prequeueFrom === null &&
+    perMinute === null &&
+    eventMode === null &&
+    eventAutopilot === null
+  ) {
+    problems.push("an event must set prequeueFrom, ratePerMinute, mode or autopilot");
   }
   if (problems.length > 0 || startsAt === null) return { ok: false, problems };
 
@@ -91,6 +105,7 @@ export function checkNewEvent(body: unknown, existing: readonly ScheduledEvent[]
     perMinute,
     mode: eventMode,
     shuffleAtStart: prequeueFrom !== null && shuffle !== false,
+    autopilot: eventAutopilot,
   };
   const current = existing.filter((e) => !isOver(existing, e, now));
   const clash = overlapWith(current, event);
@@ -126,6 +141,8 @@ export function eventJson(events: readonly ScheduledEvent[], event: EventRecord 
     prequeueFrom: iso(event.prequeueFrom),
     ratePerMinute: event.perMinute,
     mode: event.mode,
+    /** On (true) or off (false) while the event is in force; null: left as it is. */
+    autopilot: event.autopilot ?? null,
     shuffleAtStart: event.shuffleAtStart,
     phase: phaseOf(events, event, now),
     prequeued: "prequeued" in event ? event.prequeued : 0,

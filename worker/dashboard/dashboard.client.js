@@ -14,6 +14,7 @@
 
 /** @typedef {import("../model/admission.ts").Mode} Mode */
 /** @typedef {import("../admin/stats.ts").MinuteStats} MinuteStats */
+/** @typedef {import("../admin/stats.ts").AutopilotStats} AutopilotStats */
 /** @typedef {import("../admin/events.ts").EventPhase} EventPhase */
 /**
  * An event as `GET /stats` lists it (eventJson in worker/admin/events.ts).
@@ -31,6 +32,12 @@
  * @property {Mode} mode
  * @property {number} sessionMinutes
  * @property {number} maxActive 0: no cap.
+ * @property {"on" | "off"} autopilot
+ * @property {number | null} autopilotMinRate
+ * @property {number | null} autopilotMaxRate
+ * @property {number | null} originTargetP95Ms
+ * @property {number | null} originMaxErrorRate A share: 0.01 is 1%.
+ * @property {number | null} originTimeoutMs
  * @property {number} version
  */
 /**
@@ -40,13 +47,18 @@
  * @property {number | string} [ratePerMinute]
  * @property {number | string} [maxActive]
  * @property {string} [mode]
+ * @property {"on" | "off"} [autopilot]
+ * @property {number | string} [autopilotMinRate]
+ * @property {number | string} [autopilotMaxRate]
+ * @property {number | string} [originTargetP95Ms]
+ * @property {number | string} [originMaxErrorRate]
  */
 /**
  * The API's answer: its status, and its JSON body (null if it had none). A refusal's body is
  * `{ error: { code, message } }`.
  * @typedef {{ readonly status: number, readonly body: unknown }} Answer
  */
-/** @typedef {Exclude<keyof MinuteStats, "minute">} SeriesKey */
+/** @typedef {"arrivals" | "admissions" | "queueLength"} SeriesKey */
 
 const TOKEN_KEY = "anteroom.adminToken";
 const POLL_MS = 2000;
@@ -56,6 +68,22 @@ const SERIES = [
   { key: "arrivals", label: "Arrivals", color: "#2f6fdb" },
   { key: "admissions", label: "Admissions", color: "#1f9d55" },
   { key: "queueLength", label: "In line", color: "#d9730d" },
+];
+/**
+ * The rate chart's lines: the rate in force over the origin's p95 and error share, per minute.
+ * `RATE_COLOR` is also what a test looks for on the canvas.
+ */
+const RATE_COLOR = "#7b3fb8";
+/** @type {readonly { label: string, color: string, scale: string, value: (row: MinuteStats) => number | null }[]} */
+const RATE_SERIES = [
+  { label: "Rate", color: RATE_COLOR, scale: "rate", value: (row) => row.ratePerMinute ?? null },
+  { label: "Origin p95 (ms)", color: "#c0392b", scale: "ms", value: (row) => row.origin?.p95Ms ?? null },
+  {
+    label: "Origin errors (%)",
+    color: "#6b7280",
+    scale: "percent",
+    value: (row) => (row.origin ? Math.round(row.origin.errorRate * 1000) / 10 : null),
+  },
 ];
 
 const api = document.body.dataset.api || "/__anteroom/admin";
@@ -105,7 +133,28 @@ const el = {
   updated: byId("updated", HTMLElement),
   connection: byId("connection", HTMLElement),
   chart: byId("chart", HTMLElement),
+  rateChart: byId("rate-chart", HTMLElement),
   history: tableBody("history"),
+  apOn: byId("ap-on", HTMLElement),
+  apToggleForm: byId("autopilot-toggle-form", HTMLFormElement),
+  apToggle: byId("autopilot-toggle", HTMLButtonElement),
+  apP95: byId("ap-p95", HTMLElement),
+  apTarget: byId("ap-target", HTMLElement),
+  apErrors: byId("ap-errors", HTMLElement),
+  apMaxErrors: byId("ap-max-errors", HTMLElement),
+  apBounds: byId("ap-bounds", HTMLElement),
+  apLearned: byId("ap-learned", HTMLElement),
+  apLearnedUnit: byId("ap-learned-unit", HTMLElement),
+  apLastChange: byId("ap-last-change", HTMLElement),
+  apStatus: byId("ap-status", HTMLElement),
+  apForm: byId("autopilot-form", HTMLFormElement),
+  apMinInput: byId("ap-min-input", HTMLInputElement),
+  apMaxInput: byId("ap-max-input", HTMLInputElement),
+  apTargetInput: byId("ap-target-input", HTMLInputElement),
+  apErrorsInput: byId("ap-errors-input", HTMLInputElement),
+  apMessage: byId("autopilot-status", HTMLElement),
+  apError: byId("autopilot-error", HTMLElement),
+  rateHint: byId("rate-hint", HTMLElement),
   rateForm: byId("rate-form", HTMLFormElement),
   rateInput: byId("rate-input", HTMLInputElement),
   capForm: byId("cap-form", HTMLFormElement),
@@ -129,10 +178,15 @@ let session = 0;
 let timer;
 /** @type {uPlot | undefined} */
 let chart;
+/** @type {uPlot | undefined} */
+let rateChart;
+// Whether the autopilot is on, as last read: what the toggle turns it to.
+let autopilotOn = false;
 // What the operator typed but did not submit yet is not overwritten by the next poll.
 let rateDirty = false;
 let capDirty = false;
 let modeDirty = false;
+let limitsDirty = false;
 // A poll sent before a change was confirmed may carry the old settings: its answer is dropped.
 let requests = 0;
 let confirmedAt = 0;
@@ -242,6 +296,7 @@ async function signIn(token, quiet) {
   rateDirty = false;
   capDirty = false;
   modeDirty = false;
+  limitsDirty = false;
   render(/** @type {StatsJson} */ (answer.body));
   if (!quiet) el.nowTitle.focus();
   schedule(mine);
@@ -252,15 +307,16 @@ function signOut(message) {
   session++;
   clearTimeout(timer);
   storage.set(null);
-  if (chart) {
-    chart.destroy();
-    chart = undefined;
-  }
+  for (const plot of [chart, rateChart]) plot?.destroy();
+  chart = undefined;
+  rateChart = undefined;
   el.history.replaceChildren();
   el.eventsBody.replaceChildren();
   setText(el.room, "");
   setText(el.controlStatus, "");
   setText(el.controlError, "");
+  setText(el.apMessage, "");
+  setText(el.apError, "");
   setText(el.connection, "");
   showSignIn(message);
 }
@@ -327,8 +383,67 @@ function render(stats) {
   setText(el.eta, waitText(stats.etaSecondsForNewcomer, stats.mode));
   setText(el.updated, `Updated ${new Date(stats.at).toLocaleTimeString()}`);
   syncControls(stats);
+  renderAutopilot(stats.autopilot);
   renderHistory(stats.history);
   renderEvents(stats.events);
+}
+
+/**
+ * The autopilot's card: the switch, the origin against its targets, the bounds, what it learned,
+ * its last change and what it does now, in the words the API gives.
+ * @param {AutopilotStats | undefined} autopilot
+ */
+function renderAutopilot(autopilot) {
+  if (!autopilot) return;
+  showAutopilotSwitch(autopilot.on);
+  const origin = autopilot.origin;
+  setText(el.apP95, origin.p95Ms === null ? "-" : `${fmt(origin.p95Ms)} ms`);
+  setText(el.apTarget, autopilot.targetP95Ms === null ? "-" : `${fmt(autopilot.targetP95Ms)} ms`);
+  setText(el.apErrors, origin.errorRate === null || !origin.requests ? "-" : percent(origin.errorRate));
+  setText(el.apMaxErrors, autopilot.maxErrorRate === null ? "-" : percent(autopilot.maxErrorRate));
+  setText(
+    el.apBounds,
+    autopilot.minRate === null || autopilot.maxRate === null
+      ? "-"
+      : `${fmt(autopilot.minRate)} to ${fmt(autopilot.maxRate)}`,
+  );
+  setText(el.apLearned, autopilot.learnedCapacity === null ? "not yet" : fmt(autopilot.learnedCapacity));
+  setText(el.apLearnedUnit, autopilot.learnedCapacity === null ? "" : "per min");
+  const last = autopilot.lastChange;
+  setText(
+    el.apLastChange,
+    last ? `${new Date(last.at).toLocaleTimeString()}: ${last.reason}` : "none in the last 30 minutes",
+  );
+  setText(
+    el.apStatus,
+    autopilot.on
+      ? (autopilot.status ?? "steering the rate")
+      : "off: the rate is the operator's (origin figures are still measured)",
+  );
+  if (!limitsDirty && !el.apForm.contains(document.activeElement)) {
+    el.apMinInput.value = autopilot.minRate === null ? "" : String(autopilot.minRate);
+    el.apMaxInput.value = autopilot.maxRate === null ? "" : String(autopilot.maxRate);
+    el.apTargetInput.value = autopilot.targetP95Ms === null ? "" : String(autopilot.targetP95Ms);
+    el.apErrorsInput.value =
+      autopilot.maxErrorRate === null ? "" : String(Math.round(autopilot.maxErrorRate * 100_000) / 1000);
+  }
+}
+
+/** @param {boolean} on */
+function showAutopilotSwitch(on) {
+  autopilotOn = on;
+  setText(el.apOn, on ? "on" : "off");
+  setText(el.apToggle, on ? "Turn autopilot off" : "Turn autopilot on");
+  el.apToggle.setAttribute("aria-pressed", String(on));
+  el.rateHint.hidden = !on;
+}
+
+/**
+ * @param {number} share
+ * @returns {string}
+ */
+function percent(share) {
+  return `${fmt(Math.round(share * 1000) / 10)}%`;
 }
 
 /**
@@ -359,6 +474,9 @@ function renderHistory(history) {
   /** @type {uPlot.AlignedData} */
   const data = [times, ...SERIES.map((s) => rows.map((row) => row[s.key]))];
   drawChart(data);
+  /** @type {uPlot.AlignedData} */
+  const rates = [times, ...RATE_SERIES.map((s) => rows.map((row) => s.value(row)))];
+  drawRateChart(rates);
   /** @type {Intl.DateTimeFormatOptions} */
   const minute = { hour: "2-digit", minute: "2-digit" };
   el.history.replaceChildren(
@@ -366,7 +484,13 @@ function renderHistory(history) {
       .slice()
       .reverse()
       .map((row) =>
-        tableRow([new Date(row.minute).toLocaleTimeString([], minute), ...SERIES.map((s) => fmt(row[s.key]))]),
+        tableRow([
+          new Date(row.minute).toLocaleTimeString([], minute),
+          ...SERIES.map((s) => fmt(row[s.key])),
+          row.ratePerMinute == null ? "-" : fmt(row.ratePerMinute),
+          row.origin?.p95Ms == null ? "-" : `${fmt(row.origin.p95Ms)} ms`,
+          row.origin ? percent(row.origin.errorRate) : "-",
+        ]),
       ),
   );
 }
@@ -390,6 +514,7 @@ function renderEvents(events) {
         when(event.prequeueFrom),
         event.ratePerMinute == null ? "-" : `${fmt(event.ratePerMinute)} / min`,
         event.mode ?? "-",
+        event.autopilot == null ? "-" : event.autopilot ? "on" : "off",
       ]),
     ),
   );
@@ -496,15 +621,98 @@ function drawChart(data) {
   );
 }
 
-/** @returns {number} */
-function chartWidth() {
-  return Math.max(200, Math.floor(el.chart.clientWidth));
+/**
+ * The rate in force over the origin's p95 and error share, per minute, on three scales. A minute
+ * without figures is a gap; with the autopilot off the rate line still shows the operator's rate.
+ * @param {uPlot.AlignedData} data
+ */
+function drawRateChart(data) {
+  if (typeof uPlot !== "function") return;
+  if (rateChart) {
+    rateChart.setData(data);
+    return;
+  }
+  const style = getComputedStyle(document.body);
+  const ink = style.color;
+  const grid = style.getPropertyValue("--edge").trim() || "#b9c0c8";
+  /** @type {uPlot.Range.Function} */
+  const fromZero = (_u, _min, max) => uPlot.rangeNum(0, Math.max(4, max ?? 0), 0.1, true);
+  /** @type {uPlot.Range.Function} */
+  const percentRange = (_u, _min, max) => [0, Math.min(100, Math.max(5, Math.ceil((max ?? 0) * 1.2)))];
+  rateChart = new uPlot(
+    {
+      width: chartWidth(el.rateChart),
+      height: CHART_HEIGHT,
+      scales: {
+        x: { time: true },
+        rate: { range: fromZero },
+        ms: { range: fromZero },
+        percent: { range: percentRange },
+      },
+      series: [
+        { label: "Minute" },
+        ...RATE_SERIES.map((s, i) => ({
+          label: s.label,
+          stroke: s.color,
+          width: i === 0 ? 3 : 2,
+          scale: s.scale,
+          // The rate: points where minutes are few (a new room), so one known minute still shows.
+          ...(i === 0 ? {} : { points: { show: false } }),
+          ...(s.scale === "percent" ? { dash: [4, 4] } : {}),
+        })),
+      ],
+      axes: [
+        { stroke: ink, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, space: 70 },
+        {
+          stroke: ink,
+          grid: { stroke: grid, width: 1 },
+          ticks: { stroke: grid, width: 1 },
+          scale: "rate",
+          label: "per minute",
+          size: 56,
+        },
+        {
+          stroke: ink,
+          grid: { show: false },
+          ticks: { stroke: grid, width: 1 },
+          scale: "ms",
+          side: 1,
+          label: "p95 ms",
+          size: 56,
+        },
+        {
+          stroke: ink,
+          grid: { show: false },
+          ticks: { stroke: grid, width: 1 },
+          scale: "percent",
+          side: 1,
+          label: "errors %",
+          size: 48,
+        },
+      ],
+      legend: { live: true },
+    },
+    data,
+    el.rateChart,
+  );
+}
+
+/**
+ * @param {HTMLElement} [box]
+ * @returns {number}
+ */
+function chartWidth(box = el.chart) {
+  return Math.max(200, Math.floor(box.clientWidth));
 }
 
 if ("ResizeObserver" in window) {
   new ResizeObserver(() => {
     if (chart && chart.width !== chartWidth()) chart.setSize({ width: chartWidth(), height: CHART_HEIGHT });
   }).observe(el.chart);
+  new ResizeObserver(() => {
+    const width = chartWidth(el.rateChart);
+    if (rateChart && rateChart.width !== width) rateChart.setSize({ width, height: CHART_HEIGHT });
+  }).observe(el.rateChart);
 }
 
 // Controls
@@ -517,6 +725,9 @@ el.capInput.addEventListener("input", () => {
 });
 el.modeSelect.addEventListener("change", () => {
   modeDirty = true;
+});
+el.apForm.addEventListener("input", () => {
+  limitsDirty = true;
 });
 
 /**
@@ -559,20 +770,71 @@ el.modeForm.addEventListener("submit", (event) => {
   });
 });
 
+el.apToggleForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const turnOn = !autopilotOn;
+  change(
+    { autopilot: turnOn ? "on" : "off" },
+    el.apToggleForm,
+    (s) => {
+      showAutopilotSwitch(s.autopilot === "on");
+      return s.autopilot === "on"
+        ? `Autopilot on: it steers the rate from ${fmt(s.ratePerMinute)} per minute.`
+        : `Autopilot off: the rate stays at ${fmt(s.ratePerMinute)} per minute until you change it.`;
+    },
+    AUTOPILOT_MESSAGES,
+  );
+});
+
+el.apForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  // The error share is typed in percent; the API takes a share (1% = 0.01).
+  const errors = numberOrTyped(el.apErrorsInput);
+  change(
+    {
+      autopilotMinRate: numberOrTyped(el.apMinInput),
+      autopilotMaxRate: numberOrTyped(el.apMaxInput),
+      originTargetP95Ms: numberOrTyped(el.apTargetInput),
+      originMaxErrorRate: typeof errors === "number" ? errors / 100 : errors,
+    },
+    el.apForm,
+    (s) => {
+      limitsDirty = false;
+      const bounds = `${fmt(s.autopilotMinRate ?? 0)} to ${fmt(s.autopilotMaxRate ?? 0)} per minute`;
+      const target = s.originTargetP95Ms === null ? "" : `, p95 at most ${fmt(s.originTargetP95Ms)} ms`;
+      const errorsAtMost = s.originMaxErrorRate === null ? "" : `, errors at most ${percent(s.originMaxErrorRate)}`;
+      return `Autopilot within ${bounds}${target}${errorsAtMost}.`;
+    },
+    AUTOPILOT_MESSAGES,
+  );
+});
+
+/**
+ * Where a change's outcome is said: next to the controls it came from.
+ * @typedef {{ readonly status: HTMLElement, readonly error: HTMLElement }} Messages
+ */
+/** @type {Messages} */
+const CONTROL_MESSAGES = { status: el.controlStatus, error: el.controlError };
+/** @type {Messages} */
+const AUTOPILOT_MESSAGES = { status: el.apMessage, error: el.apError };
+
 /**
  * Sends a settings change; on success `done(settings)` updates its own field and returns the message.
  * @param {SettingsChange} patch
  * @param {HTMLFormElement} form
  * @param {(settings: SettingsJson) => string} done
+ * @param {Messages} [messages]
  */
-async function change(patch, form, done) {
+async function change(patch, form, done, messages = CONTROL_MESSAGES) {
   const mine = session;
   const token = storage.get();
   if (token === null) return;
   const button = form.querySelector("button");
   if (button === null) throw new Error(`The dashboard page's form "${form.id}" has no button.`);
-  setText(el.controlStatus, "");
-  setText(el.controlError, "");
+  for (const where of [CONTROL_MESSAGES, AUTOPILOT_MESSAGES]) {
+    setText(where.status, "");
+    setText(where.error, "");
+  }
   button.disabled = true;
   try {
     const answer = await call("PATCH", "/settings", token, patch);
@@ -582,16 +844,16 @@ async function change(patch, form, done) {
     } else if (answer.status === 200) {
       const settings = /** @type {SettingsJson} */ (answer.body);
       confirmedAt = ++requests;
-      setText(el.controlStatus, done(settings));
+      setText(messages.status, done(settings));
       setText(el.mode, settings.mode);
       setText(el.rate, fmt(settings.ratePerMinute));
       setText(el.target, fmt(settings.ratePerMinute));
       poll(mine);
     } else {
-      setText(el.controlError, `Not changed: ${problemOf(answer)}`);
+      setText(messages.error, `Not changed: ${problemOf(answer)}`);
     }
   } catch {
-    if (mine === session) setText(el.controlError, "Not changed: could not reach the room.");
+    if (mine === session) setText(messages.error, "Not changed: could not reach the room.");
   } finally {
     button.disabled = false;
   }

@@ -82,15 +82,50 @@ ${files}
 <p id="connection" class="problem" role="status"></p>
 </section>
 
+<section id="autopilot" class="card" aria-labelledby="autopilot-title">
+<h2 id="autopilot-title">Autopilot</h2>
+<p class="muted">When on, the origin's own health sets the rate: down fast when its p95 or errors go over target, up slowly while it is healthy and people wait.</p>
+<form id="autopilot-toggle-form" method="post" novalidate>
+<div class="row toggle">
+<p class="switch">Autopilot is <strong id="ap-on">-</strong></p>
+<button type="submit" id="autopilot-toggle" aria-pressed="false" aria-describedby="ap-on">Turn autopilot on</button>
+</div>
+</form>
+<dl class="figures">
+<div><dt>Origin p95, last minute</dt><dd><span id="ap-p95">-</span> <span class="unit">target <span id="ap-target">-</span></span></dd></div>
+<div><dt>Origin errors, last minute</dt><dd><span id="ap-errors">-</span> <span class="unit">at most <span id="ap-max-errors">-</span></span></dd></div>
+<div><dt>Rate bounds</dt><dd><span id="ap-bounds">-</span> <span class="unit">per min</span></dd></div>
+<div><dt>Learned capacity</dt><dd><span id="ap-learned">-</span> <span class="unit" id="ap-learned-unit"></span></dd></div>
+</dl>
+<p><span class="muted">Last change:</span> <span id="ap-last-change">-</span></p>
+<p><span class="muted">Now:</span> <span id="ap-status">-</span></p>
+<details id="ap-limits">
+<summary>Bounds and targets</summary>
+<form id="autopilot-form" method="post" novalidate>
+<div class="controls">
+<div><label for="ap-min-input">Lowest rate (per minute)</label><input id="ap-min-input" name="autopilotMinRate" type="number" inputmode="decimal" step="any" min="0" required></div>
+<div><label for="ap-max-input">Highest rate (per minute)</label><input id="ap-max-input" name="autopilotMaxRate" type="number" inputmode="decimal" step="any" min="0" required></div>
+<div><label for="ap-target-input">Target origin p95 (ms)</label><input id="ap-target-input" name="originTargetP95Ms" type="number" inputmode="numeric" step="1" min="1" required></div>
+<div><label for="ap-errors-input">Most origin errors (%)</label><input id="ap-errors-input" name="originMaxErrorRate" type="number" inputmode="decimal" step="any" min="0" max="100" required></div>
+</div>
+<p><button type="submit">Set bounds and targets</button></p>
+</form>
+</details>
+<p id="autopilot-status" class="done" role="status"></p>
+<p id="autopilot-error" class="problem" role="alert"></p>
+</section>
+
 <section id="trend" class="card" aria-labelledby="chart-title">
 <h2 id="chart-title">Last 30 minutes</h2>
 <div id="chart" class="chart" role="img" aria-label="Line chart of arrivals, admissions and people in line per minute over the last 30 minutes. The same figures are in the table below."></div>
+<h3 id="rate-chart-title">The rate and the origin</h3>
+<div id="rate-chart" class="chart" role="img" aria-label="Line chart of the admission rate in force, the origin's p95 latency and its error share per minute over the last 30 minutes. The same figures are in the table below."></div>
 <details>
 <summary>The figures as a table</summary>
 <div class="scroll">
 <table id="history">
 <caption>Per minute, newest first</caption>
-<thead><tr><th scope="col">Minute</th><th scope="col">Arrivals</th><th scope="col">Admissions</th><th scope="col">In line</th></tr></thead>
+<thead><tr><th scope="col">Minute</th><th scope="col">Arrivals</th><th scope="col">Admissions</th><th scope="col">In line</th><th scope="col">Rate</th><th scope="col">Origin p95</th><th scope="col">Origin errors</th></tr></thead>
 <tbody></tbody>
 </table>
 </div>
@@ -102,6 +137,7 @@ ${files}
 <div class="controls">
 <form id="rate-form" method="post" novalidate>
 <label for="rate-input">Admission rate (visitors per minute)</label>
+<p class="muted hint" id="rate-hint" hidden>The autopilot is on: a rate set here is its new starting point.</p>
 <div class="row">
 <input id="rate-input" name="ratePerMinute" type="number" inputmode="decimal" step="any" min="0" required>
 <button type="submit">Set rate</button>
@@ -131,7 +167,7 @@ ${files}
 <p id="events-none" class="muted">None scheduled.</p>
 <div class="scroll">
 <table id="events-table" hidden>
-<thead><tr><th scope="col">Status</th><th scope="col">Starts</th><th scope="col">Ends</th><th scope="col">Pre-queue from</th><th scope="col">Rate</th><th scope="col">Mode</th></tr></thead>
+<thead><tr><th scope="col">Status</th><th scope="col">Starts</th><th scope="col">Ends</th><th scope="col">Pre-queue from</th><th scope="col">Rate</th><th scope="col">Mode</th><th scope="col">Autopilot</th></tr></thead>
 <tbody></tbody>
 </table>
 </div>

@@ -1,7 +1,14 @@
 import type { ConsumedPlace, Release, Report } from "../store/store.ts";
+import { OriginMeter } from "./origin-meter.ts";
 
-/** What the outbox hands over for one store call: a {@link Report} without the cursors (`denylist.ts`, `consumed.ts`). */
-export type Parcel = Required<Pick<Report, "consumed" | "seen" | "released">>;
+/**
+ * What the outbox hands over for one store call: a {@link Report} without the
+ * cursors (`denylist.ts`, `consumed.ts`); `origin` only when the instance saw
+ * the origin answer since its last report.
+ */
+export type Parcel = Required<Pick<Report, "consumed" | "seen" | "released">> & {
+  readonly origin?: NonNullable<Report["origin"]>;
+};
 
 /** Most places one store call reports; more wait for the next call (only a long outage piles them up). */
 export const PLACES_PER_REPORT = 2_000;
@@ -13,7 +20,9 @@ export const PLACES_PENDING = 50_000;
  * script call, so admitted visitors cost no store call of their own:
  * places used (admissions by ticket: the store counts each position's claim
  * once, for no-show compensation, and tells every instance), pass subjects
- * in use (the active-users count) and sessions the origin ended. Taken for a call
+ * in use (the active-users count), sessions the origin ended, and how the
+ * origin answered admitted visitors (the autopilot's signal,
+ * `origin-meter.ts`). Taken for a call
  * with {@link take}; a call that fails gives it back with {@link giveBack},
  * so nothing is lost to an outage (of places, the newest {@link PLACES_PENDING}).
  *
@@ -35,6 +44,18 @@ export class Outbox {
   #seen = new Set<string>();
   /** Sessions the origin ended here, to report with the next store call. */
   #released: Release[] = [];
+  /** The origin's answers to admitted visitors since the last report. */
+  readonly #origin = new OriginMeter();
+
+  /**
+   * The origin answered an admitted visitor's request after `latencyMs` (to
+   * the response headers), failed or not; no answer within the timeout is a
+   * failure whose latency is the timeout. Counted in place: it runs on every
+   * admitted request.
+   */
+  originAnswered(latencyMs: number, error: boolean): void {
+    this.#origin.record(latencyMs, error);
+  }
 
   /** The first admission by the ticket for `position` (a claim), of `device`; its visitor is active from `at`. */
   claim(position: number, subject: string, at: number, device: string | null = null): void {
@@ -64,8 +85,12 @@ export class Outbox {
   /**
    * Hands over everything to report, for a store call about to be made; the
    * outbox is empty after, but for places past {@link PLACES_PER_REPORT}, which wait for the next call.
+   * The origin's answers go only when `withOrigin`: RoomLink sends them with
+   * its ticks (about one a second per instance with admitted traffic), not
+   * with every newcomer's JOIN, because taking a sample in costs the script
+   * about 50 µs of Redis time (the merge into the current second's slot).
    */
-  take(): Parcel {
+  take(withOrigin = true): Parcel {
     const parcel = {
       consumed: this.#consumed.slice(0, PLACES_PER_REPORT),
       seen: [...this.#seen],
@@ -74,7 +99,8 @@ export class Outbox {
     this.#consumed = this.#consumed.slice(PLACES_PER_REPORT);
     this.#seen = new Set();
     this.#released = [];
-    return parcel;
+    const origin = withOrigin ? this.#origin.take() : null;
+    return origin === null ? parcel : { ...parcel, origin };
   }
 
   /** What a failed store call did not deliver: reported with the next one, ahead of what came since. */
@@ -82,6 +108,7 @@ export class Outbox {
     this.#consumed = [...parcel.consumed, ...this.#consumed].slice(-PLACES_PENDING);
     for (const subject of parcel.seen) this.#seen.add(subject);
     this.#released.unshift(...parcel.released);
+    if (parcel.origin) this.#origin.giveBack(parcel.origin);
   }
 
   /** Forgets when subjects last reported before `horizon` were reported: they are reported afresh when seen again. */

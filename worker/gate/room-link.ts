@@ -10,8 +10,9 @@ import { type FrontierReading, RoomView } from "./room-view.ts";
 /**
  * One worker instance's link to its room: the only thing in the gate that
  * calls the store's admission scripts (TICK, JOIN, CLAIM). Every call carries
- * what the instance has to report (the {@link Outbox}, given back if the call
- * fails) where the script takes it, and every state a call returns refreshes
+ * what the instance has to report (the {@link Outbox}: claims, visits,
+ * releases and the origin's answers (ticks only); given back if the call
+ * fails) where the script takes it (JOIN and TICK), and every state a call returns refreshes
  * the {@link RoomView}, feeds the cap's pace and, for a tick, the
  * {@link Denylist} and the {@link ConsumedPlaces}.
  *
@@ -85,7 +86,8 @@ export class RoomLink {
    * the view fresh and ticks rare during a surge.
    */
   async join(arrival: Arrival): Promise<JoinOutcome> {
-    const parcel = this.#outbox.take();
+    // The origin's answers wait for the next tick (see Outbox.take): a surge's JOINs stay cheap.
+    const parcel = this.#outbox.take(false);
     const outcome = await this.#store.join(this.#room, arrival, this.#report(parcel));
     if (outcome.kind === "unavailable") this.#outbox.giveBack(parcel);
     else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
@@ -160,6 +162,17 @@ export class RoomLink {
    */
   recordVisit(subject: string, force = false): void {
     this.#outbox.visit(subject, this.#now(), reportEveryMs(this.#sessionMs()), force);
+  }
+
+  /**
+   * The origin answered an admitted visitor's request after `latencyMs` (time
+   * to the response headers), failed (5xx, 429, unreachable, or no answer
+   * within the timeout) or not: the autopilot's signal, reported with the next
+   * JOIN or TICK this instance makes anyway (no store call of its own), given
+   * back if that call fails.
+   */
+  originAnswered(latencyMs: number, error: boolean): void {
+    this.#outbox.originAnswered(latencyMs, error);
   }
 
   /** The origin ended this subject's session: its passes stop admitting here at once, elsewhere after the next ticks. */

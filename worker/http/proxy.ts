@@ -91,6 +91,64 @@ export async function forward(upstream: Request, fetcher: Upstream): Promise<For
   }
 }
 
+/** Where {@link forwardTimed} reports how the origin answered (the instance's `RoomLink`). */
+export interface OriginRecorder {
+  originAnswered(latencyMs: number, error: boolean): void;
+}
+
+/**
+ * {@link forward}, timed for the autopilot: the time from now (`now`, the
+ * runtime's clock) to the response headers, and whether the request failed:
+ * a 5xx, a 429, an origin that could not be reached, or no headers within
+ * `timeoutMs`. When the timeout passes first, one failure is recorded at
+ * that moment (its latency is the timeout) and the late answer is not
+ * recorded again; the request is not aborted, so the visitor still gets the
+ * origin's answer if it comes. Recording never throws into the request.
+ *
+ * @example
+ * ```ts
+ * const forwarded = await forwardTimed(upstream, fetch, Date.now, 10_000, link);
+ * ```
+ */
+export async function forwardTimed(
+  upstream: Request,
+  fetcher: Upstream,
+  now: () => number,
+  timeoutMs: number,
+  recorder: OriginRecorder,
+): Promise<Forwarded> {
+  const started = now();
+  let waiting = true;
+  const timer = setTimeout(() => {
+    if (!waiting) return;
+    waiting = false;
+    recordSafely(recorder, timeoutMs, true);
+  }, timeoutMs);
+  const forwarded = await forward(upstream, fetcher);
+  if (waiting) {
+    waiting = false;
+    clearTimeout(timer);
+    const latencyMs = now() - started;
+    const error = forwarded.kind === "unreachable" || failed(forwarded.response.status) || latencyMs >= timeoutMs;
+    recordSafely(recorder, latencyMs, error);
+  }
+  return forwarded;
+}
+
+/** The statuses that say the origin is overwhelmed or broken: any 5xx, and 429 (it asks clients to slow down). */
+function failed(status: number): boolean {
+  return status >= 500 || status === 429;
+}
+
+/** The signal is the room's business, not the visitor's: a failure to record it never fails the request. */
+function recordSafely(recorder: OriginRecorder, latencyMs: number, error: boolean): void {
+  try {
+    recorder.originAnswered(latencyMs, error);
+  } catch (problem) {
+    console.error("anteroom: could not record the origin's answer", problem);
+  }
+}
+
 /** Cache-Control directives that let a shared cache store a response, dropped from a personal one. */
 const SHARED_DIRECTIVES: ReadonlySet<string> = new Set(["public", "private", "s-maxage"]);
 /** Headers that steer CDNs and other shared caches past Cache-Control (RFC 9213 and its forerunners). */

@@ -3,7 +3,7 @@ import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { Memo } from "../gate/memo.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
-import { forward, keepPrivate, upstreamRequest } from "./proxy.ts";
+import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
 import { inBackground, releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
@@ -55,14 +55,18 @@ interface ProxiedPass {
 /**
  * Forwards to the origin with the visitor's pass (null on bypassed paths),
  * acts on an early release the origin asks for, and lets the instance's
- * background tick report what it saw (claims, visits, releases). A response
+ * background tick report what it saw (claims, visits, releases, and how the
+ * origin answered: an admitted visitor's request is timed for the autopilot;
+ * a bypassed one is not, as the room does not meter it). A response
  * that sets or clears a pass is the visitor's alone: it leaves as
  * `Cache-Control: private`, never `public`.
  */
 async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Promise<Response> {
   const runtime = c.get("runtime");
   const upstream = upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null, url);
-  const forwarded = await forward(upstream, runtime.fetcher);
+  const forwarded = pass
+    ? await forwardTimed(upstream, runtime.fetcher, runtime.gate.now, originTimeoutMs(runtime), runtime.gate.link)
+    : await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
     console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
@@ -81,6 +85,11 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
   }
   if (pass) inBackground(c, runtime.gate.link.tickIfDue());
   return answer(c, origin, changed);
+}
+
+/** How long the origin may take to answer before the request counts as failed: the live setting, else ORIGIN_TIMEOUT_MS. */
+function originTimeoutMs(runtime: Runtime): number {
+  return runtime.gate.link.lastSettings()?.autopilot?.timeoutMs ?? runtime.config.autopilot.timeoutMs;
 }
 
 /**

@@ -13,6 +13,7 @@
  * in TypeScript for one purpose: an instance extrapolating the frontier it last
  * read ({@link frontierAt}), which must never run ahead of the store's.
  */
+import type { AutopilotSettings } from "./autopilot.ts";
 
 /** The admission counters of one room. */
 export interface FrontierState {
@@ -139,6 +140,12 @@ export interface Settings {
   readonly maxActive: number | null;
   /** Bumped by every change, so instances can tell a new setting from an old one. */
   readonly version: number;
+  /**
+   * The autopilot's settings in force (see `autopilot.ts`); absent where a
+   * caller built settings without them (tests), which reads as off. While
+   * it is on, `perMinute` is the autopilot's rate.
+   */
+  readonly autopilot?: AutopilotSettings;
 }
 
 /** Where a ticket holder stands. */

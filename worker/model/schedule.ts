@@ -29,6 +29,8 @@ export interface ScheduledEvent {
   readonly perMinute: number | null;
   readonly mode: Mode | null;
   readonly shuffleAtStart: boolean;
+  /** Turns the autopilot on (true) or off (false) while the event is in force; absent or null: leaves it. */
+  readonly autopilot?: boolean | null;
 }
 
 /** Latest (and, negated, earliest) time a Date can hold, ms since the epoch. */
@@ -84,5 +86,6 @@ export function scheduledEvent(e: ScheduledEvent): ScheduledEvent {
     perMinute: e.perMinute,
     mode: e.mode,
     shuffleAtStart: e.shuffleAtStart,
+    autopilot: e.autopilot ?? null,
   };
 }

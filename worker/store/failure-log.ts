@@ -114,6 +114,7 @@ export function watchedStore(store: AdmissionStore, log: StoreFailureLog): Admis
     tick: (room, report) => watch(store.tick(room, report)),
     updateSettings: (room, patch) => watch(store.updateSettings(room, patch)),
     history: (room) => watch(store.history(room)),
+    autopilot: (room) => watch(store.autopilot(room)),
   };
 }
 

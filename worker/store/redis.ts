@@ -1,20 +1,43 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_SESSION_MS } from "../model/active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
+import {
+  type AutopilotSettings,
+  type AutopilotState,
+  type ChangeReason,
+  clampRate,
+  type HoldReason,
+  roundRate,
+  SLOT_MS,
+  WINDOW_SLOTS,
+} from "../model/autopilot.ts";
+import {
+  emptySample,
+  encodeSample,
+  figuresOf,
+  mergeSamples,
+  type OriginFigures,
+  type OriginSample,
+  parseSample,
+} from "../model/origin-signal.ts";
 import { isEventTime, type ScheduledEvent, scheduledEvent } from "../model/schedule.ts";
 import { checkedOutcome, separateTransport, storeFailure, unreadableReply } from "./failure.ts";
 import {
+  autopilotKey,
+  autopilotLogKey,
   clientsKey,
   eventSeqKey,
   eventsKey,
   frozenKey,
   historyKey,
+  originKey,
   prequeueKey,
   roomKeys,
   settingsKey,
   stampsKey,
 } from "./keys.ts";
 import type { SettingsTail, StateTail } from "./lua/advance.ts";
+import { AUTOPILOT_READ_LUA, type AutopilotReadReply } from "./lua/autopilot-read.ts";
 import { CLAIM_LUA, type ClaimReply } from "./lua/claim.ts";
 import { MAX_POSITION } from "./lua/constants.ts";
 import { EVENTS_READ_LUA, EVENTS_WRITE_LUA, type EventsReadReply, type EventsWriteReply } from "./lua/events.ts";
@@ -25,6 +48,7 @@ import { TICK_LUA, type TickReply } from "./lua/tick.ts";
 import type {
   AdmissionStore,
   Arrival,
+  AutopilotOutcome,
   ClaimOutcome,
   ConsumedPlace,
   EventRecord,
@@ -32,6 +56,7 @@ import type {
   HistoryOutcome,
   JoinOutcome,
   MinuteSnapshot,
+  RateChange,
   Release,
   Report,
   RoomSpec,
@@ -83,6 +108,7 @@ export class RedisStore implements AdmissionStore {
   readonly #claim;
   readonly #eventsRead;
   readonly #eventsWrite;
+  readonly #autopilotRead;
   readonly #now: (() => number) | undefined;
   readonly #unreadable: (reason: string) => void;
 
@@ -96,6 +122,7 @@ export class RedisStore implements AdmissionStore {
     this.#claim = client.createScript<ClaimReply>(CLAIM_LUA);
     this.#eventsRead = client.createScript<EventsReadReply>(EVENTS_READ_LUA);
     this.#eventsWrite = client.createScript<EventsWriteReply>(EVENTS_WRITE_LUA);
+    this.#autopilotRead = client.createScript<AutopilotReadReply>(AUTOPILOT_READ_LUA);
     this.#now = options.now;
     this.#unreadable =
       options.unreadable ?? ((reason) => console.error(`anteroom: BUG: unreadable stored value: ${reason}`));
@@ -158,8 +185,9 @@ export class RedisStore implements AdmissionStore {
       String(Math.floor(report?.consumedSince ?? 0)),
     ];
     return attempt("TICK", async () => {
-      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, ...feeds] =
+      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, ...rest] =
         await this.#tick.exec(roomKeys(room.room), args);
+      const [on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs, ...feeds] = rest;
       const [cursor, consumedCursor, skipped, releasedCount, takenCount, ...entries] = feeds;
       const released = entries.slice(0, Number(releasedCount)).map(String);
       const taken = entries.slice(released.length, released.length + Number(takenCount));
@@ -167,7 +195,14 @@ export class RedisStore implements AdmissionStore {
       return {
         kind: "state",
         state: frontierState(frontier, lastTicket, now, show, active, ceiling),
-        settings: settingsOf([rate, mode, session, max, version]),
+        settings: settingsOf([
+          rate,
+          mode,
+          session,
+          max,
+          version,
+          ...([on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs] as AutopilotTail),
+        ]),
         releases: { releases: released.map(releaseOf).filter((r) => r !== null), cursor: Number(cursor) },
         consumed: {
           places: entries.slice(released.length + taken.length).flatMap(consumedOf),
@@ -182,25 +217,39 @@ export class RedisStore implements AdmissionStore {
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome> {
     const arg = (value: number | string | null | undefined) =>
       value === null ? "-" : value === undefined ? "" : String(value);
+    const onOff = (value: boolean | null | undefined) =>
+      value === null ? "-" : value === undefined ? "" : value ? "on" : "off";
     return attempt("SETTINGS", async () => {
-      const [rate, mode, session, max, version] = await this.#settings.exec(
-        [settingsKey(room.room)],
-        [
-          arg(patch.perMinute),
-          arg(patch.mode),
-          arg(patch.sessionMinutes),
-          arg(patch.maxActive),
-          this.#now ? String(this.#now()) : "",
-        ],
-      );
+      const [rate, mode, session, max, version, ap, apMin, apMax, apP95, apErr, apTimeout, autopilotRate] =
+        await this.#settings.exec(
+          [settingsKey(room.room), autopilotKey(room.room), autopilotLogKey(room.room)],
+          [
+            arg(patch.perMinute),
+            arg(patch.mode),
+            arg(patch.sessionMinutes),
+            arg(patch.maxActive),
+            String(room.stateTtlMs),
+            onOff(patch.autopilot),
+            arg(patch.autopilotMinRate),
+            arg(patch.autopilotMaxRate),
+            arg(patch.originTargetP95Ms),
+            arg(patch.originMaxErrorRate),
+            arg(patch.originTimeoutMs),
+            this.#now ? String(this.#now()) : "",
+            String(room.defaultPerMinute),
+          ],
+        );
       this.#reportSettings("SETTINGS", session, max);
       // As the scripts read it: a stored rate that is not a number is the default.
+      const manualRate = rate === "" || !Number.isFinite(Number(rate)) ? room.defaultPerMinute : Number(rate);
+      const autopilot = autopilotInForce(room.autopilot, { ap, apMin, apMax, apP95, apErr, apTimeout });
       const live: SettingsTail = [
-        rate === "" || !Number.isFinite(Number(rate)) ? room.defaultPerMinute : rate,
+        autopilot?.on ? autopilotRateInForce(autopilotRate, manualRate, autopilot) : manualRate,
         mode === "" ? room.defaultMode : mode,
         session,
         max,
         version,
+        ...autopilotTail(autopilot),
       ];
       return { kind: "settings", settings: settingsOf(live) };
     });
@@ -210,13 +259,32 @@ export class RedisStore implements AdmissionStore {
     return attempt("HISTORY", async () => {
       const flat = await this.#history.exec([historyKey(room.room)], []);
       const minutes: MinuteSnapshot[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const [lastTicket, admitted] = String(flat[i + 1])
-          .split(":")
-          .map(Number);
-        minutes.push({ minute: Number(flat[i]), lastTicket: lastTicket ?? 0, admitted: admitted ?? 0 });
-      }
+      for (let i = 0; i + 1 < flat.length; i += 2) minutes.push(snapshotOf(Number(flat[i]), String(flat[i + 1])));
       return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute) };
+    });
+  }
+
+  autopilot(room: RoomSpec): Promise<AutopilotOutcome> {
+    return attempt("AUTOPILOT_READ", async () => {
+      const [now, ...rest] = await this.#autopilotRead.exec(
+        [originKey(room.room), autopilotKey(room.room), autopilotLogKey(room.room)],
+        [this.#now ? String(this.#now()) : ""],
+      );
+      const fields = rest.slice(0, 12).map(String);
+      const count = Number(rest[12] ?? 0);
+      const changes: RateChange[] = [];
+      for (const entry of rest.slice(13, 13 + count).map(String)) {
+        const change = rateChangeOf(entry);
+        if (change) changes.push(change);
+        else this.#unreadable(`AUTOPILOT_READ: change ${JSON.stringify(entry.slice(0, 80))} left out`);
+      }
+      return {
+        kind: "autopilot",
+        state: autopilotStateOf(fields),
+        hold: holdOf(fields[10] ?? ""),
+        changes,
+        origin: lastMinuteOf(rest.slice(13 + count), Number(now)),
+      };
     });
   }
 
@@ -249,6 +317,8 @@ export class RedisStore implements AdmissionStore {
         .join(","),
       String(room.maxActive ?? 0),
       String(room.sessionMs ?? DEFAULT_SESSION_MS),
+      report?.origin ? encodeSample(report.origin) : "",
+      autopilotArg(room.autopilot),
     ];
   }
 }
@@ -383,7 +453,10 @@ function encodeEvents(events: readonly ScheduledEvent[]): string {
   return JSON.stringify(
     events.map((e) =>
       Object.fromEntries(
-        Object.entries({ ...scheduledEvent(e), seq: e.seq === 0 ? "__SEQ__" : e.seq }).filter(([, v]) => v !== null),
+        Object.entries({
+          ...scheduledEvent(e),
+          seq: e.seq === 0 ? "__SEQ__" : e.seq,
+        }).filter(([, v]) => v !== null),
       ),
     ),
   );
@@ -439,7 +512,10 @@ function storedEvent(entry: unknown): ScheduledEvent | string {
     return `${which}perMinute is not a rate`;
   }
   if (!optional(e.mode, (v) => (MODES as readonly unknown[]).includes(v))) return `${which}mode is not a mode`;
+  if (!optional(e.autopilot, (v) => typeof v === "boolean")) return `${which}autopilot is not true or false`;
+  const autopilot = typeof e.autopilot === "boolean" ? { autopilot: e.autopilot } : {};
   return {
+    ...autopilot,
     id: e.id,
     seq: e.seq as number,
     startsAt: e.startsAt as number,
@@ -468,14 +544,200 @@ function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: St
  * finite number reads as unset (the default), as the scripts read it
  * (`tonumber(...) or default`), rather than failing every call of the room.
  */
-function settingsOf([rate, mode, session, max, version]: SettingsTail): Settings {
-  return {
+function settingsOf([rate, mode, session, max, version, ...autopilot]: SettingsTail): Settings {
+  const [on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs] = autopilot;
+  const settings: Settings = {
     perMinute: Number(rate),
     mode: (MODES as readonly string[]).includes(mode) ? (mode as Mode) : "auto",
     sessionMinutes: storedNumber(session) ?? null,
     maxActive: storedNumber(max) ?? null,
     version: Number(version),
   };
+  // '' (the room has no autopilot): left out, which reads as off.
+  if (minRate === "" || minRate === undefined) return settings;
+  return {
+    ...settings,
+    autopilot: {
+      on: Number(on) === 1,
+      minRate: Number(minRate),
+      maxRate: Number(maxRate),
+      targetP95Ms: Number(targetP95Ms),
+      maxErrorRate: Number(maxErrorRate),
+      timeoutMs: Number(timeoutMs),
+    },
+  };
+}
+
+/** The autopilot's part of a settings reply (see `settings_reply` in advance.ts). */
+type AutopilotTail = [
+  on: number,
+  minRate: string | number,
+  maxRate: string | number,
+  targetP95Ms: string | number,
+  maxErrorRate: string | number,
+  timeoutMs: string | number,
+];
+
+/** The autopilot's settings as a reply carries them: '' everywhere when the room has none. */
+function autopilotTail(autopilot: AutopilotSettings | undefined): AutopilotTail {
+  if (!autopilot) return [0, "", "", "", "", ""];
+  const { on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs } = autopilot;
+  return [on ? 1 : 0, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs];
+}
+
+/** The deployed autopilot settings as the admission scripts take them (ARGV[11]); '' = none. */
+function autopilotArg(autopilot: AutopilotSettings | undefined): string {
+  if (!autopilot) return "";
+  const { on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs } = autopilot;
+  return [on ? "on" : "off", minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs].join(",");
+}
+
+/** An operator's stored autopilot overrides, as the settings hash holds them ('' = none). */
+export interface StoredAutopilot {
+  readonly ap: string | number;
+  readonly apMin: string | number;
+  readonly apMax: string | number;
+  readonly apP95: string | number;
+  readonly apErr: string | number;
+  readonly apTimeout: string | number;
+}
+
+/**
+ * The autopilot's settings in force from the deployed ones and an operator's
+ * overrides, resolved as `load_settings` in `lua/advance.ts` resolves them
+ * (the Lua does the same: a stored value that is not a finite number reads
+ * as the deployed one; ap 'on' / 'off' wins over the deployed on/off).
+ * Undefined when the room has no deployed autopilot settings: it stays off.
+ * Events are not considered here (the scripts' replies are: an event may
+ * turn it on or off while in force).
+ */
+export function autopilotInForce(
+  deployed: AutopilotSettings | undefined,
+  stored: StoredAutopilot,
+): AutopilotSettings | undefined {
+  if (!deployed) return undefined;
+  const number = (value: string | number, fallback: number) => storedNumber(value) ?? fallback;
+  const ap = String(stored.ap);
+  return {
+    on: ap === "on" ? true : ap === "off" ? false : deployed.on,
+    minRate: number(stored.apMin, deployed.minRate),
+    maxRate: number(stored.apMax, deployed.maxRate),
+    targetP95Ms: number(stored.apP95, deployed.targetP95Ms),
+    maxErrorRate: number(stored.apErr, deployed.maxErrorRate),
+    timeoutMs: number(stored.apTimeout, deployed.timeoutMs),
+  };
+}
+
+/**
+ * The rate in force while the autopilot is on, as `settings_at` reads it: its
+ * own rate within the bounds, or before it started, the manual rate as it
+ * will start from it.
+ */
+function autopilotRateInForce(stored: string | number, manual: number, limits: AutopilotSettings): number {
+  const rate = storedNumber(stored);
+  return typeof rate === "number" ? clampRate(rate, limits) : roundRate(clampRate(manual, limits));
+}
+
+/** "last_ticket:admitted[:rate:requests:errors:p95[:p50]]" as the admission scripts write it. */
+function snapshotOf(minute: number, text: string): MinuteSnapshot {
+  const [lastTicket = 0, admitted = 0] = text.split(":", 2).map(Number);
+  const parts = text.split(":");
+  const snapshot: MinuteSnapshot = { minute, lastTicket, admitted };
+  if (parts.length < 6) return snapshot;
+  const [, , rate, requests, errors, p95, p50] = parts;
+  const count = Number(requests);
+  const failed = Number(errors);
+  const origin: OriginFigures = {
+    requests: count,
+    errors: failed,
+    errorRate: count > 0 ? failed / count : 0,
+    p50Ms: p50 === undefined || p50 === "" ? null : Number(p50),
+    p95Ms: p95 === "" ? null : Number(p95),
+  };
+  return { ...snapshot, ratePerMinute: Number(rate), origin };
+}
+
+/** The reason codes of the autopilot's log, and the figures each carries. */
+function reasonOf(code: string, x: number, y: number): ChangeReason | null {
+  const both = Number.isFinite(x) && Number.isFinite(y);
+  switch (code) {
+    case "p95_high":
+      return both ? { code, p95Ms: x, targetMs: y } : null;
+    case "healthy":
+      return both ? { code, p95Ms: x, targetMs: y } : null;
+    case "errors_high":
+      return both ? { code, errorRate: x, maxErrorRate: y } : null;
+    case "bounds":
+      return both ? { code, minRate: x, maxRate: y } : null;
+    case "operator":
+    case "started":
+    case "event":
+      return { code };
+    default:
+      return null;
+  }
+}
+
+/** "<at>:<from>:<to>:<code>:<x>:<y>" from the autopilot's log, or null when it cannot be read. */
+function rateChangeOf(entry: string): RateChange | null {
+  const parts = entry.split(":");
+  if (parts.length !== 6) return null;
+  const [at, from, to, code = "", x = "", y = ""] = parts;
+  const numbers = [Number(at), Number(from), Number(to)];
+  if (numbers.some((n) => !Number.isFinite(n)) || from === "" || to === "") return null;
+  const reason = reasonOf(code, x === "" ? Number.NaN : Number(x), y === "" ? Number.NaN : Number(y));
+  return reason ? { at: numbers[0] as number, from: numbers[1] as number, to: numbers[2] as number, reason } : null;
+}
+
+/** The autopilot hash's fields r d o c k b g l q e h a (as AUTOPILOT_READ returns them): null when not started. */
+function autopilotStateOf([r = "", d, o, c, k, b, g, l, q, e, , a]: string[]): AutopilotState | null {
+  const rate = storedNumber(r);
+  if (typeof rate !== "number") return null;
+  const n = (value: string | undefined) => storedNumber(value ?? "") ?? 0;
+  return {
+    rate,
+    decidedAt: n(d),
+    offered: n(o),
+    offeredAt: n(a),
+    changedAt: n(c),
+    lastKind: k === "up" || k === "down" ? k : "set",
+    breachRate: n(b),
+    healthyRate: n(g),
+    learned: n(l),
+    cutP95Ms: n(q),
+    cutErrorRate: n(e),
+  };
+}
+
+const HOLD_REASONS: readonly HoldReason[] = [
+  "not_admitting",
+  "too_few_requests",
+  "recovering",
+  "cut_gap",
+  "at_min",
+  "settling",
+  "no_queue",
+  "in_band",
+  "at_max",
+];
+
+function holdOf(value: string): HoldReason | null {
+  return (HOLD_REASONS as readonly string[]).includes(value) ? (value as HoldReason) : null;
+}
+
+/** The origin's figures over the last minute (the slots of the last WINDOW_SLOTS seconds up to `now`). */
+function lastMinuteOf(flat: readonly (string | number)[], now: number): OriginFigures {
+  const second = Math.floor(now / SLOT_MS);
+  let total: OriginSample = emptySample();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const text = String(flat[i + 1]);
+    const comma = text.indexOf(",");
+    const at = Number(text.slice(0, comma));
+    if (comma <= 0 || !(at > second - WINDOW_SLOTS && at <= second)) continue;
+    const sample = parseSample(text.slice(comma + 1));
+    if (sample) total = mergeSamples(total, sample);
+  }
+  return figuresOf(total);
 }
 
 /** A stored optional number: null when unset (""), undefined when it cannot be read. */

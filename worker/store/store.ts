@@ -1,4 +1,6 @@
 import type { FrontierState, Mode, Settings } from "../model/admission.ts";
+import type { AutopilotSettings, AutopilotState, ChangeReason, HoldReason } from "../model/autopilot.ts";
+import type { OriginFigures, OriginSample } from "../model/origin-signal.ts";
 import type { ScheduledEvent } from "../model/schedule.ts";
 
 /**
@@ -189,6 +191,8 @@ export interface Report {
   readonly releasesSince?: number;
   /** Feed time of the newest places-used entry this instance read; 0 before its first tick. */
   readonly consumedSince?: number;
+  /** The origin's answers to this instance's admitted visitors since its last report (the autopilot's signal). */
+  readonly origin?: OriginSample | null;
 }
 
 /** An operator's change: a value sets an override, null resets it to the default, absent leaves it. */
@@ -197,6 +201,13 @@ export interface SettingsPatch {
   readonly mode?: Mode | null;
   readonly sessionMinutes?: number | null;
   readonly maxActive?: number | null;
+  /** Autopilot on (true) or off (false). */
+  readonly autopilot?: boolean | null;
+  readonly autopilotMinRate?: number | null;
+  readonly autopilotMaxRate?: number | null;
+  readonly originTargetP95Ms?: number | null;
+  readonly originMaxErrorRate?: number | null;
+  readonly originTimeoutMs?: number | null;
 }
 
 export type SettingsOutcome = { readonly kind: "settings"; readonly settings: Settings } | StoreUnavailable;
@@ -206,7 +217,33 @@ export interface MinuteSnapshot {
   readonly minute: number;
   readonly lastTicket: number;
   readonly admitted: number;
+  /** The rate in force at that moment (absent in snapshots written before it was kept). */
+  readonly ratePerMinute?: number;
+  /** The origin over the minute before the snapshot (the fleet's figures; absent when unknown). */
+  readonly origin?: OriginFigures;
 }
+
+/** One change of the rate, by the autopilot, an operator or an event (store clock). */
+export interface RateChange {
+  readonly at: number;
+  readonly from: number;
+  readonly to: number;
+  readonly reason: ChangeReason;
+}
+
+/** What the autopilot is doing, for the operator's stats. */
+export interface AutopilotReading {
+  /** What it remembers; null before it first ran. */
+  readonly state: AutopilotState | null;
+  /** Why it held at its last decision (null when it changed the rate, or never decided). */
+  readonly hold: HoldReason | null;
+  /** The rate changes of the last 30 minutes, oldest first. */
+  readonly changes: readonly RateChange[];
+  /** The fleet's origin figures over the last minute. */
+  readonly origin: OriginFigures;
+}
+
+export type AutopilotOutcome = ({ readonly kind: "autopilot" } & AutopilotReading) | StoreUnavailable;
 
 export type HistoryOutcome =
   | { readonly kind: "history"; readonly minutes: readonly MinuteSnapshot[] }
@@ -225,6 +262,8 @@ export interface RoomSpec {
   readonly maxActive?: number;
   /** Session length (SESSION_MINUTES) in ms, unless an operator set one: how long a pass counts as active after use. */
   readonly sessionMs?: number;
+  /** The autopilot's deployed settings (AUTOPILOT, AUTOPILOT_MIN_RATE, ...); absent: off. */
+  readonly autopilot?: AutopilotSettings;
 }
 
 /**
@@ -259,4 +298,6 @@ export interface AdmissionStore {
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome>;
   /** Per-minute snapshots of the last 30 minutes. */
   history(room: RoomSpec): Promise<HistoryOutcome>;
+  /** The autopilot's memory, its recent changes and the origin's figures (read-only). */
+  autopilot(room: RoomSpec): Promise<AutopilotOutcome>;
 }

@@ -8,15 +8,18 @@
  * library in front of each script's body; each script is one self-contained
  * text.
  *
- * The three scripts take the same KEYS 1-11 and ARGV 1-9, named by
+ * The three scripts take the same KEYS 1-14 and ARGV 1-11, named by
  * `room_keys(KEYS)` and `room_args(ARGV)`; each documents its own entries
- * from KEYS[12] and ARGV[10] on.
+ * from KEYS[15] and ARGV[12] on.
  *
  * KEYS[1]  state     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
  *                    b = last bucket folded, k = buckets folded, a = admitted when offers were
  *                    last noted} (see compensation.ts)
- * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at}
- * KEYS[3]  history   hash minute -> "last_ticket:admitted" (30-minute window)
+ * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at, ap
+ *                    ('on' / 'off'), ap_at, ap_min, ap_max, ap_p95, ap_err, ap_timeout} (see settings.ts)
+ * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50" (rate in force;
+ *                    the origin over the last minute, p95 and p50 '' without requests; 30-minute window;
+ *                    older snapshots hold only "last_ticket:admitted")
  * KEYS[4]  events    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen    hash event seq -> last ticket before its pre-queue got its places
@@ -27,6 +30,13 @@
  *                    ticket's first admission); 1 bit per position handed out
  * KEYS[11] consumed_feed  zset "<position>[.<device>],..." (the places one script call used first) ->
  *                    feed time (ms, strictly increasing), the last CONSUMED_FEED_MS of it
+ * KEYS[12] origin    hash (second mod WINDOW_SLOTS) -> "<second>,<sample>" (second = floor(ms / SLOT_MS),
+ *                    sample as encodeSample): the fleet's origin figures, one slot per second (autopilot.ts)
+ * KEYS[13] autopilot hash: the autopilot's state {r rate, d decided at, o offered, a offered at, c changed at, k last
+ *                    kind, b breach rate, g healthy rate, l learned, q cut p95, e cut error rate, h last
+ *                    hold reason ('' when the last decision changed the rate)}
+ * KEYS[14] autopilot_log  zset "<at>:<from>:<to>:<code>:<x>:<y>" -> at (ms): the rate's changes, the last
+ *                    HISTORY_MINUTES of them (x, y: the reason's figures, '' when none)
  * ARGV[1]  default_rate  default rate per minute (wrangler.toml), used unless overridden
  * ARGV[2]  default_mode  default mode, used unless overridden
  * ARGV[3]  now           time in ms, or "" to use Redis TIME
@@ -38,6 +48,10 @@
  * ARGV[7]  released      sessions the origin ended, "sub@ms,..." ("" = none)
  * ARGV[8]  max_active    the active-users cap (MAX_ACTIVE), 0 = none; an operator's value wins
  * ARGV[9]  session_ms    default session length (SESSION_MINUTES) in ms; an operator's value wins
+ * ARGV[10] origin        the origin's answers to the instance's admitted visitors since its last report,
+ *                        "requests,errors,bin1,...,binN" (encodeSample; '' = none); anything else is ignored
+ * ARGV[11] autopilot     the autopilot's deployed settings, "on|off,min,max,target_p95_ms,max_error_rate,
+ *                        timeout_ms"; '' = the room has no autopilot (off, whatever an operator or event says)
  *
  * A script's body reads, in order: `open_room(keys, args)` (load, take in the
  * instance's report, advance to now), its own part, `save_room(room, keys,
@@ -48,6 +62,7 @@
  * embedded engine (`tools/embedded-redis/`), and a differential test requires
  * both to answer alike.
  */
+import { AUTOPILOT_RULES_LUA, AUTOPILOT_STEER_LUA } from "./autopilot.ts";
 import { CONSTANTS_LUA } from "./constants.ts";
 
 /**
@@ -65,18 +80,20 @@ local function now_ms(now_arg)
 end
 `;
 
-/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS (1-11) and ARGV (1-9) by name. */
+/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS (1-14) and ARGV (1-11) by name. */
 const INPUTS_LUA = `
--- room_keys(KEYS) -> keys: KEYS[1..11] by name (state, settings, history, events, prequeue, frozen,
--- claims, active, released, consumed, consumed_feed).
+-- room_keys(KEYS) -> keys: KEYS[1..14] by name (state, settings, history, events, prequeue, frozen,
+-- claims, active, released, consumed, consumed_feed, origin, autopilot, autopilot_log).
 local function room_keys(k)
   return { state = k[1], settings = k[2], history = k[3], events = k[4], prequeue = k[5], frozen = k[6],
-    claims = k[7], active = k[8], released = k[9], consumed = k[10], consumed_feed = k[11] }
+    claims = k[7], active = k[8], released = k[9], consumed = k[10], consumed_feed = k[11], origin = k[12],
+    autopilot = k[13], autopilot_log = k[14] }
 end
 
--- room_args(ARGV) -> args: ARGV[1..9] by name and parsed: default_rate, default_mode, now (ms; Redis
+-- room_args(ARGV) -> args: ARGV[1..11] by name and parsed: default_rate, default_mode, now (ms; Redis
 -- TIME when ARGV[3] is ''), ttl_ms, consumed, seen, released ('' = none), max_active (nil when not
--- given), session_ms.
+-- given), session_ms, origin (the report, '' = none), autopilot (autopilot_defaults(ARGV[11]): nil when
+-- the room has no autopilot).
 local function room_args(a)
   return {
     default_rate = tonumber(a[1]),
@@ -88,6 +105,8 @@ local function room_args(a)
     released = a[7] or '',
     max_active = tonumber(a[8]),
     session_ms = tonumber(a[9]) or DEFAULT_SESSION_MS,
+    origin = a[10] or '',
+    autopilot = autopilot_defaults(a[11]),
   }
 end
 `;
@@ -108,9 +127,9 @@ local function active_at(events, t)
   return found
 end
 
--- settings_at(settings, t) -> rate, mode in force at t: an event's, unless an operator changed it
--- after the event's start; else the operator's; else the default. Keys: none.
-local function settings_at(settings, t)
+-- manual_at(settings, t) -> rate, mode in force at t with autopilot off: an event's, unless an
+-- operator changed it after the event's start; else the operator's; else the default. Keys: none.
+local function manual_at(settings, t)
   local rate = settings.live_rate or settings.default_rate
   local mode = settings.live_mode or settings.default_mode
   local e = active_at(settings.events, t)
@@ -119,6 +138,41 @@ local function settings_at(settings, t)
     if e.mode and settings.mode_at < e.startsAt then mode = e.mode end
   end
   return rate, mode
+end
+
+-- autopilot_on_at(settings, t) -> whether the autopilot steers at t: an event's autopilot (true/false)
+-- while it is in force, unless an operator set ap after the event's start; else the operator's ap;
+-- else the deployed default. Never without deployed settings (settings.limits nil). Keys: none.
+local function autopilot_on_at(settings, t)
+  if not settings.limits then return false end
+  local on = settings.default_ap
+  if settings.live_ap ~= nil then on = settings.live_ap end
+  local e = active_at(settings.events, t)
+  if e and type(e.autopilot) == 'boolean' and settings.ap_at < e.startsAt then on = e.autopilot end
+  return on
+end
+
+-- settings_at(settings, t) -> rate, mode in force at t: manual_at's, except that while the autopilot
+-- is on the rate is its own (settings.autopilot.rate; before it started, the manual rate, as
+-- start_state would set it), within its bounds. Keys: none.
+local function settings_at(settings, t)
+  local rate, mode = manual_at(settings, t)
+  if autopilot_on_at(settings, t) then
+    if settings.autopilot then
+      rate = clamp_rate(settings.autopilot.rate, settings.limits)
+    else
+      rate = round_rate(clamp_rate(rate, settings.limits))
+    end
+  end
+  return rate, mode
+end
+
+-- stored_number(value) -> the stored setting as a finite number, or nil ('' or absent, or not a number:
+-- the default applies).
+local function stored_number(value)
+  local n = tonumber(value)
+  if n and n == n and n ~= math.huge and n ~= -math.huge then return n end
+  return nil
 end
 
 -- prequeue_at(events, t) -> the event whose pre-queue is open at t, or nil.
@@ -137,10 +191,21 @@ local function event_by_seq(events, seq)
   return nil
 end
 
--- load_settings(keys, args) -> settings. Reads keys.settings (HMGET) and keys.events (HGET list).
---   rate, mode          in force at args.now
+-- load_settings(keys, args) -> settings. Reads keys.settings (HMGET) and keys.events (HGET list), and
+-- keys.autopilot (load_autopilot) only when the autopilot may be on (deployed on, set on by an operator,
+-- or an event turns it on).
+--   rate, mode          in force at args.now (settings_at: the autopilot's rate while it is on)
+--   rate_off            the rate in force at args.now with autopilot off (manual_at)
 --   live_rate, live_mode, rate_at, mode_at   the operator's overrides (nil / false when none) and
 --                       when they were set (0 = never)
+--   live_ap, ap_at      the operator's autopilot on/off (nil when none) and when it was set (0 = never)
+--   default_ap          the deployed on/off (ARGV[11])
+--   limits              { min_rate, max_rate, target_p95, max_error_rate }: the operator's values
+--                       (ap_min, ap_max, ap_p95, ap_err) else the deployed ones; nil when the room has
+--                       no autopilot
+--   timeout_ms          the origin timeout in force (ap_timeout else deployed; nil without autopilot)
+--   autopilot, learned  the autopilot's state (nil when not loaded or not started) and learned capacity
+--   ap_on               autopilot on at args.now
 --   default_rate, default_mode   from ARGV
 --   session, max        the operator's session minutes and cap as stored ('' = the default)
 --   version             bumped by every operator's change
@@ -148,11 +213,24 @@ end
 --   max_active          the active-users cap in force (0 = none)
 --   session_ms          the session length in force
 local function load_settings(keys, args)
-  local live = redis.call('HMGET', keys.settings, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at', 'max')
+  local live = redis.call('HMGET', keys.settings, 'rate', 'mode', 'session', 'v', 'rate_at', 'mode_at', 'max',
+    'ap', 'ap_at', 'ap_min', 'ap_max', 'ap_p95', 'ap_err', 'ap_timeout')
   local raw_events = redis.call('HGET', keys.events, 'list')
   local session, max = live[3] or '', live[7] or ''
   local session_ms = args.session_ms
   if tonumber(session) then session_ms = tonumber(session) * 60000 end
+  local defaults = args.autopilot
+  local limits, timeout_ms, default_ap = nil, nil, false
+  if defaults then
+    default_ap = defaults.on
+    limits = { min_rate = stored_number(live[10]) or defaults.min_rate,
+      max_rate = stored_number(live[11]) or defaults.max_rate,
+      target_p95 = stored_number(live[12]) or defaults.target_p95,
+      max_error_rate = stored_number(live[13]) or defaults.max_error_rate }
+    timeout_ms = stored_number(live[14]) or defaults.timeout_ms
+  end
+  local live_ap = nil
+  if live[8] == 'on' then live_ap = true elseif live[8] == 'off' then live_ap = false end
   -- Built whole (no field added later), so Lua sizes the table once.
   local settings = {
     rate = 0,
@@ -169,7 +247,25 @@ local function load_settings(keys, args)
     events = raw_events and cjson.decode(raw_events) or {},
     max_active = tonumber(max) or args.max_active or 0,
     session_ms = session_ms,
+    rate_off = 0,
+    live_ap = live_ap,
+    ap_at = tonumber(live[9]) or 0,
+    default_ap = default_ap,
+    limits = limits,
+    timeout_ms = timeout_ms,
+    autopilot = nil,
+    learned = 0,
+    ap_on = false,
   }
+  local may_be_on = limits and (default_ap or live_ap == true)
+  if limits and not may_be_on then
+    for _, e in ipairs(settings.events) do
+      if e.autopilot == true then may_be_on = true end
+    end
+  end
+  if may_be_on then settings.autopilot, settings.learned = load_autopilot(keys.autopilot) end
+  settings.rate_off = manual_at(settings, args.now)
+  settings.ap_on = autopilot_on_at(settings, args.now)
   settings.rate, settings.mode = settings_at(settings, args.now)
   return settings
 end
@@ -450,12 +546,13 @@ end
  */
 const OPEN_SAVE_LUA = `
 -- open_room(keys, args) -> room, settings. Loads the settings and the room, takes in the calling
--- instance's report (places used, subjects in use, releases), folds matured claims buckets, counts
--- the active visitors, and advances the frontier to args.now, noting the buckets it offered. Touches
--- every key of KEYS[1..11] but history (written by save_room).
+-- instance's report (places used, subjects in use, releases, the origin's figures: take_origin, also
+-- when the autopilot is off), folds matured claims buckets, counts the active visitors, advances the
+-- frontier to args.now, noting the buckets it offered, and then, when the autopilot is on, lets it set
+-- the rate from now on (steer). Touches every key of KEYS[1..14] but history (written by save_room).
 --   room: as load_room (with taken filled in), plus active (visitors active), ceiling (-1 = no cap) and snapshot
---         ("last_ticket:admitted" as of now, before the script's own change, for the minute's history)
---   settings: as load_settings
+--         ("last_ticket:admitted:rate" as of now, before the script's own change, for the minute's history)
+--   settings: as load_settings (rate and autopilot as steer left them)
 local function open_room(keys, args)
   local now = args.now
   local settings = load_settings(keys, args)
@@ -467,26 +564,33 @@ local function open_room(keys, args)
   -- times the rate), so they go with the state.
   if room.new then redis.call('DEL', keys.consumed, keys.consumed_feed, keys.claims) end
   take_places(room, keys, args.ttl_ms, args.consumed, now)
+  take_origin(keys, args.origin, now, args.ttl_ms)
   fold_matured(room, keys.claims, now)
   room.active = count_active(keys, args, settings.session_ms)
   room.ceiling = ceiling_of(room, keys.claims, settings.max_active, room.active)
   advance(room, settings, keys, args.ttl_ms, room.ceiling, now)
   note_offers(room, keys.claims, args.ttl_ms, now)
   restart_when_caught_up(room, keys.claims, now)
-  room.snapshot = room.last_ticket .. ':' .. admitted(room)
+  if settings.ap_on then steer(room, settings, keys, args) end
+  room.snapshot = room.last_ticket .. ':' .. admitted(room) .. ':' .. tostring(settings.rate)
   return room, settings
 end
 
 -- save_room(room, keys, ttl_ms): writes the counters back with their expiry (HSET, PEXPIRE
--- keys.state), and the minute's history: the first write of a minute records room.snapshot under
--- the minute number (HSETNX keys.history) and drops minutes older than HISTORY_MINUTES.
+-- keys.state), and the minute's history: the first write of a minute (HEXISTS keys.history) records
+-- room.snapshot and the origin's figures over the last minute (origin_figures: requests, errors, p95,
+-- p50; p95 and p50 '' without requests) under the minute number (HSET) and drops minutes older than
+-- HISTORY_MINUTES.
 local function save_room(room, keys, ttl_ms)
   redis.call('HSET', keys.state, 'f', string.format('%.17g', room.frontier), 't', room.last_ticket,
     'u', room.updated_at, 's', string.format('%.17g', room.show), 'b', room.folded, 'k', room.samples,
     'a', room.noted)
   redis.call('PEXPIRE', keys.state, ttl_ms)
   local minute = math.floor(room.updated_at / 60000)
-  if redis.call('HSETNX', keys.history, minute, room.snapshot) == 1 then
+  if redis.call('HEXISTS', keys.history, minute) == 0 then
+    local origin = origin_figures(keys, room.updated_at, WINDOW_SLOTS * SLOT_MS)
+    redis.call('HSET', keys.history, minute, table.concat({ room.snapshot, origin.requests, origin.errors,
+      origin.p95 or '', origin.p50 or '' }, ':'))
     for _, field in ipairs(redis.call('HKEYS', keys.history)) do
       if tonumber(field) < minute - HISTORY_MINUTES then redis.call('HDEL', keys.history, field) end
     end
@@ -501,9 +605,20 @@ local function state_reply(room)
     string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling) }
 end
 
--- settings_reply(settings) -> { rate (string), mode, session ('' = default), max ('' = default), version }
+-- settings_reply(settings) -> { rate (string), mode, session ('' = default), max ('' = default), version,
+-- autopilot (1 on, 0 off), min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }: the settings in
+-- force; the autopilot's numbers as strings ('%.17g'), all '' when the room has no autopilot (ARGV[11] '').
 local function settings_reply(settings)
-  return { tostring(settings.rate), settings.mode, settings.session, settings.max, settings.version }
+  local l = settings.limits
+  local on, min, max, p95, err, timeout = 0, '', '', '', '', ''
+  if l then
+    local function n(x) return string.format('%.17g', x) end
+    min, max, p95, err, timeout = n(l.min_rate), n(l.max_rate), n(l.target_p95), n(l.max_error_rate),
+      n(settings.timeout_ms)
+    if settings.ap_on then on = 1 end
+  end
+  return { tostring(settings.rate), settings.mode, settings.session, settings.max, settings.version,
+    on, min, max, p95, err, timeout }
 end
 
 -- flatten(list, ...) -> one list: the lists given, one after the other.
@@ -520,9 +635,11 @@ end
 export const ADMISSION_LUA = [
   CONSTANTS_LUA,
   CLOCK_LUA,
+  AUTOPILOT_RULES_LUA,
   INPUTS_LUA,
   SETTINGS_LUA_FRAGMENT,
   ROOM_LUA,
+  AUTOPILOT_STEER_LUA,
   ACTIVE_LUA,
   ADVANCE_LUA,
   OPEN_SAVE_LUA,
@@ -546,11 +663,20 @@ export type StateTail = [
   ceiling: string | number,
 ];
 
-/** The settings part of a JOIN, TICK or CLAIM reply, as `settings_reply(settings)` builds it; '' means the default. */
+/**
+ * The settings part of a JOIN, TICK or CLAIM reply, as `settings_reply(settings)` builds it; '' means the
+ * default (session, max), or no autopilot (its five numbers).
+ */
 export type SettingsTail = [
   rate: string | number,
   mode: string,
   session: string | number,
   max: string | number,
   version: number,
+  autopilot: number,
+  minRate: string | number,
+  maxRate: string | number,
+  targetP95Ms: string | number,
+  maxErrorRate: string | number,
+  timeoutMs: string | number,
 ];

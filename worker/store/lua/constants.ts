@@ -1,6 +1,7 @@
 /**
  * The numbers the Lua scripts share with TypeScript, from one source each:
- * the rules' constants come from `model/` (compensation, active cap), the
+ * the rules' constants come from `model/` (compensation, active cap,
+ * autopilot, origin signal), the
  * scripts' own limits are defined here. {@link CONSTANTS_LUA} writes them
  * into the scripts as Lua locals under their TypeScript names, so a number
  * changed here changes the scripts and the TypeScript that shares it.
@@ -12,6 +13,27 @@ import {
   REPORTS_PER_SESSION,
 } from "../../model/active.ts";
 import {
+  CUT_GAP_MS,
+  DECIDE_EVERY_MS,
+  FORGET_BREACH,
+  HEALTHY_ERROR_SHARE,
+  HEALTHY_P95_SHARE,
+  MAX_CUT,
+  MIN_CUT,
+  MIN_JUDGE_REQUESTS,
+  NEAR_BREACH,
+  NEAR_STEP,
+  OFFER_SPAN_MS,
+  OFFER_WINDOW_MS,
+  PROBE_BACK,
+  PROBE_STEP,
+  RECENT_MS,
+  RECOVERY_MS,
+  SETTLE_MS,
+  SLOT_MS,
+  WINDOW_SLOTS,
+} from "../../model/autopilot.ts";
+import {
   CLAIM_BUCKET,
   MATURE_MS,
   MAX_FOLDS_PER_CALL,
@@ -19,6 +41,7 @@ import {
   MIN_SHOW_RATIO,
   SMOOTHING,
 } from "../../model/compensation.ts";
+import { LATENCY_BINS, LATENCY_BOUNDS_MS, MAX_SAMPLE_REQUESTS } from "../../model/origin-signal.ts";
 
 /** Most releases one TICK hands back; an instance behind reads the rest with its next ticks. */
 export const RELEASES_PER_TICK = 500;
@@ -66,6 +89,28 @@ const SHARED = {
   HISTORY_MINUTES,
   MAX_DRAW,
   ARRIVAL_STEP,
+  DECIDE_EVERY_MS,
+  SLOT_MS,
+  WINDOW_SLOTS,
+  RECENT_MS,
+  SETTLE_MS,
+  CUT_GAP_MS,
+  RECOVERY_MS,
+  MIN_JUDGE_REQUESTS,
+  HEALTHY_P95_SHARE,
+  HEALTHY_ERROR_SHARE,
+  PROBE_STEP,
+  NEAR_STEP,
+  NEAR_BREACH,
+  FORGET_BREACH,
+  PROBE_BACK,
+  MIN_CUT,
+  MAX_CUT,
+  OFFER_WINDOW_MS,
+  OFFER_SPAN_MS,
+  LATENCY_BINS,
+  MAX_SAMPLE_REQUESTS,
+  LATENCY_BOUNDS_MS,
 } as const;
 
 /**
@@ -77,7 +122,16 @@ function luaNumber(name: string, value: number): string {
   return String(value);
 }
 
-/** The shared constants as Lua locals, one a line, e.g. `local CLAIM_BUCKET = 10`. */
+/** A constant as Lua source: a number, or an array of numbers as a Lua table (`{ 5, 10, 15 }`, 1-based). */
+function luaValue(name: string, value: number | readonly number[]): string {
+  if (typeof value === "number") return luaNumber(name, value);
+  return `{ ${value.map((item, i) => luaNumber(`${name}[${i}]`, item)).join(", ")} }`;
+}
+
+/**
+ * The shared constants as Lua locals, one a line, e.g. `local CLAIM_BUCKET = 10`
+ * or `local LATENCY_BOUNDS_MS = { 5, 10, 15 }` (an array: a Lua table, indexed from 1).
+ */
 export const CONSTANTS_LUA = Object.entries(SHARED)
-  .map(([name, value]) => `local ${name} = ${luaNumber(name, value)}`)
+  .map(([name, value]) => `local ${name} = ${luaValue(name, value)}`)
   .join("\n");

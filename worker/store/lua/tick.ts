@@ -6,19 +6,22 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * second each), so the frontier moves with the traffic itself, with no cron
  * and no external driver, and operators' changes reach every instance.
  *
- * KEYS[1..11], ARGV[1..9]: as every admission script (see advance.ts).
- * ARGV[10] releases_since  store time of the newest release the instance knows (0 = none yet)
- * ARGV[11] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
+ * KEYS[1..14], ARGV[1..11]: as every admission script (see advance.ts).
+ * ARGV[12] releases_since  store time of the newest release the instance knows (0 = none yet)
+ * ARGV[13] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
  *
  * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version,
- *           cursor, consumed_cursor, skipped, released_count, taken_count, released..., taken..., consumed... }:
+ *           autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms, cursor, consumed_cursor, skipped, released_count, taken_count, released..., taken..., consumed... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap)
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
- *   rate, mode, session, max, version   the live settings (session, max "" = default)
+ *   rate, mode, session, max, version   the live settings (session, max "" = default; rate: the
+ *                autopilot's while it is on)
+ *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
+ *                in force (autopilot 1 on, 0 off; the numbers as strings, "" when the room has none)
  *   cursor       store time of the newest release returned (releases_since when none)
  *   consumed_cursor  feed time of the newest places-used entry returned (consumed_since when none)
  *   skipped      places-used entries after consumed_since left out (older than the ones returned)
@@ -44,8 +47,8 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
 export const TICK_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
-local releases_since = tonumber(ARGV[10]) or 0
-local consumed_since = tonumber(ARGV[11]) or 0
+local releases_since = tonumber(ARGV[12]) or 0
+local consumed_since = tonumber(ARGV[13]) or 0
 
 local room, settings = open_room(keys, args)
 save_room(room, keys, args.ttl_ms)

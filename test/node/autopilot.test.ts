@@ -1,0 +1,268 @@
+// The autopilot's rule as a pure function (issue 13): overload, recovery,
+// capacity changes, no demand, a room that does not admit, and the words an
+// operator reads. The Lua twin is held to the same decisions by
+// autopilot-twin.test.ts.
+import { describe, expect, it } from "vitest";
+import {
+  type AutopilotDecision,
+  type AutopilotInput,
+  type AutopilotLimits,
+  type AutopilotState,
+  CUT_GAP_MS,
+  DECIDE_EVERY_MS,
+  decide,
+  describeChange,
+  describeHold,
+  MAX_CUT,
+  MIN_CUT,
+  NEAR_STEP,
+  OFFER_SPAN_MS,
+  PROBE_STEP,
+  RECOVERY_MS,
+  SETTLE_MS,
+  startState,
+} from "../../worker/model/autopilot.ts";
+import type { OriginFigures } from "../../worker/model/origin-signal.ts";
+
+const LIMITS: AutopilotLimits = { minRate: 10, maxRate: 2000, targetP95Ms: 800, maxErrorRate: 0.01 };
+
+function figures(p95Ms: number, errorRate = 0, requests = 200): OriginFigures {
+  return { requests, errors: Math.round(requests * errorRate), errorRate, p50Ms: p95Ms / 2, p95Ms };
+}
+
+const HEALTHY = figures(200);
+const SLOW = figures(1600);
+
+function input(over: Partial<AutopilotInput> = {}): AutopilotInput {
+  return { mode: "auto", queue: true, offered: 0, recent: HEALTHY, settled: HEALTHY, ...over };
+}
+
+/** A state that decided at `decidedAt` and last changed long before. */
+function state(rate: number, over: Partial<AutopilotState> = {}): AutopilotState {
+  return { ...startState(rate, LIMITS, 0), decidedAt: 1_000_000, changedAt: 0, ...over };
+}
+
+const AT = 1_000_000 + DECIDE_EVERY_MS;
+
+function change(decision: AutopilotDecision) {
+  if (decision.kind !== "change") throw new Error(`expected a change, got ${JSON.stringify(decision)}`);
+  return decision;
+}
+
+function hold(decision: AutopilotDecision) {
+  if (decision.kind !== "hold") throw new Error(`expected a hold, got ${JSON.stringify(decision)}`);
+  return decision;
+}
+
+describe("decide: when", () => {
+  it("waits until DECIDE_EVERY_MS has passed since the last decision", () => {
+    expect(decide(input({ recent: SLOW }), state(300), LIMITS, AT - 1).kind).toBe("wait");
+    expect(decide(input({ recent: SLOW }), state(300), LIMITS, AT).kind).toBe("change");
+  });
+
+  it("decides at once the first time (never decided)", () => {
+    expect(decide(input({ recent: SLOW }), startState(300, LIMITS, 0), LIMITS, 5).kind).toBe("change");
+  });
+});
+
+describe("decide: overload", () => {
+  it("cuts by the overshoot (target / p95), between MIN_CUT and MAX_CUT", () => {
+    const d = change(decide(input({ recent: SLOW }), state(300), LIMITS, AT));
+    expect(d.to).toBe(150);
+    expect(d.reason).toEqual({ code: "p95_high", p95Ms: 1600, targetMs: 800 });
+    expect(change(decide(input({ recent: figures(850) }), state(300), LIMITS, AT)).to).toBe(300 * MAX_CUT);
+    expect(change(decide(input({ recent: figures(60_000) }), state(300), LIMITS, AT)).to).toBe(300 * MIN_CUT);
+  });
+
+  it("cuts on errors over the maximum, by 1 - 2 x the error share", () => {
+    const d = change(decide(input({ recent: figures(200, 0.2) }), state(300), LIMITS, AT));
+    expect(d.to).toBe(180);
+    expect(d.reason).toEqual({ code: "errors_high", errorRate: 0.2, maxErrorRate: 0.01 });
+  });
+
+  it("cuts from the offers really made when the rate is far above the arrivals, but from half the rate at least", () => {
+    // 100 places offered over the last 10 s: 600/min used of a 1000/min rate.
+    const measured = { offered: 0, offeredAt: AT - OFFER_SPAN_MS };
+    const noQueue = { recent: SLOW, queue: false };
+    expect(change(decide(input({ ...noQueue, offered: 100 }), state(1000, measured), LIMITS, AT)).to).toBe(300);
+    // 10 places over 10 s: 60/min; the cut starts from 500, not from 60.
+    expect(change(decide(input({ ...noQueue, offered: 10 }), state(1000, measured), LIMITS, AT)).to).toBe(250);
+    // With a queue the rate in force is used, whatever the offers say.
+    expect(change(decide(input({ recent: SLOW, offered: 10 }), state(1000, measured), LIMITS, AT)).to).toBe(500);
+  });
+
+  it("measures the offers over 10-30 s: the base moves on only after OFFER_SPAN_MS", () => {
+    const s = state(300, { offered: 40, offeredAt: AT - 4_000 });
+    const d = hold(decide(input({ offered: 60, queue: false }), s, LIMITS, AT));
+    expect([d.state.offered, d.state.offeredAt]).toEqual([40, AT - 4_000]);
+    const later = hold(decide(input({ offered: 90, queue: false }), s, LIMITS, AT - 4_000 + OFFER_SPAN_MS));
+    expect([later.state.offered, later.state.offeredAt]).toEqual([90, AT - 4_000 + OFFER_SPAN_MS]);
+  });
+
+  it("never goes below the minimum, and holds there while the origin still hurts", () => {
+    expect(change(decide(input({ recent: SLOW }), state(15), LIMITS, AT)).to).toBe(10);
+    expect(hold(decide(input({ recent: SLOW }), state(10), LIMITS, AT)).why).toBe("at_min");
+  });
+
+  it("lets a cut act: no second cut within CUT_GAP_MS, none while p95 falls within RECOVERY_MS", () => {
+    const cut = change(decide(input({ recent: SLOW }), state(300), LIMITS, AT)).state;
+    const soon = AT + DECIDE_EVERY_MS;
+    expect(soon - AT).toBeLessThan(CUT_GAP_MS);
+    expect(hold(decide(input({ recent: SLOW }), cut, LIMITS, soon)).why).toBe("cut_gap");
+    const later = AT + CUT_GAP_MS;
+    // 10 places offered in the 4 s since the cut: the 150/min in force is used.
+    const offered = 10;
+    expect(hold(decide(input({ recent: figures(1200), offered }), cut, LIMITS, later)).why).toBe("recovering");
+    // Not recovering (p95 as bad as at the cut): cut again.
+    expect(change(decide(input({ recent: SLOW, offered }), cut, LIMITS, later)).to).toBe(75);
+    // Recovering too slowly for too long: cut again after RECOVERY_MS.
+    const slowly = decide(input({ recent: figures(1200), offered: 37 }), cut, LIMITS, AT + RECOVERY_MS);
+    expect(change(slowly).to).toBeLessThan(150);
+  });
+
+  it("after a probe that went too far, goes back to just under the last healthy rate", () => {
+    const up = state(309, { lastKind: "up", healthyRate: 300, changedAt: AT - SETTLE_MS });
+    const d = change(decide(input({ recent: figures(2000) }), up, LIMITS, AT));
+    expect(d.to).toBe(285);
+    expect(d.state.breachRate).toBe(309);
+  });
+
+  it("remembers where an episode of trouble began: the cuts that follow keep that breach rate", () => {
+    const first = change(decide(input({ recent: SLOW }), state(300), LIMITS, AT));
+    expect(first.state.breachRate).toBe(300);
+    const second = change(decide(input({ recent: SLOW }), first.state, LIMITS, AT + CUT_GAP_MS));
+    expect(second.state.breachRate).toBe(300);
+  });
+
+  it("forgets the learned capacity when the origin hurts at or below it (the capacity fell)", () => {
+    const d = change(decide(input({ recent: SLOW }), state(300, { learned: 400 }), LIMITS, AT));
+    expect(d.state.learned).toBe(0);
+    const above = change(decide(input({ recent: SLOW }), state(300, { learned: 250 }), LIMITS, AT));
+    expect(above.state.learned).toBe(250);
+  });
+});
+
+describe("decide: probing upwards", () => {
+  it("steps up by PROBE_STEP when healthy with a queue, after the last change settled", () => {
+    const d = change(decide(input(), state(300), LIMITS, AT));
+    expect(d.to).toBe(300 * PROBE_STEP);
+    expect(d.reason).toEqual({ code: "healthy", p95Ms: 200, targetMs: 800 });
+    expect(d.state.learned).toBe(300);
+    expect(d.state.healthyRate).toBe(300);
+  });
+
+  it("does not go up without a queue (no demand, no increase), nor before the change settled", () => {
+    expect(hold(decide(input({ queue: false }), state(300), LIMITS, AT)).why).toBe("no_queue");
+    const fresh = state(300, { changedAt: AT - SETTLE_MS + 1 });
+    expect(hold(decide(input(), fresh, LIMITS, AT)).why).toBe("settling");
+  });
+
+  it("holds in the band between healthy and the target", () => {
+    expect(hold(decide(input({ recent: figures(780), settled: figures(780) }), state(300), LIMITS, AT)).why).toBe(
+      "in_band",
+    );
+  });
+
+  it("steps by NEAR_STEP near the rate where the origin last hurt, and drops that memory once healthy past it", () => {
+    const near = change(decide(input(), state(300, { breachRate: 320 }), LIMITS, AT));
+    expect(near.to).toBe(309);
+    const approaching = change(decide(input(), state(200, { breachRate: 320 }), LIMITS, AT));
+    expect(approaching.to).toBe(240);
+    const capped = change(decide(input(), state(260, { breachRate: 320 }), LIMITS, AT));
+    expect(capped.to).toBe(288);
+    const just = change(decide(input(), state(330, { breachRate: 320 }), LIMITS, AT));
+    expect(just.state.breachRate).toBe(320);
+    const past = change(decide(input(), state(340, { breachRate: 320 }), LIMITS, AT));
+    expect(past.state.breachRate).toBe(0);
+    expect(past.to).toBe(408);
+    expect(near.to / 300).toBeCloseTo(NEAR_STEP, 2);
+  });
+
+  it("never goes above the maximum", () => {
+    expect(change(decide(input(), state(1900), LIMITS, AT)).to).toBe(2000);
+    expect(hold(decide(input(), state(2000), LIMITS, AT)).why).toBe("at_max");
+  });
+
+  it("holds with too few origin requests to judge", () => {
+    expect(hold(decide(input({ recent: figures(200, 0, 3) }), state(300), LIMITS, AT)).why).toBe("too_few_requests");
+  });
+});
+
+describe("decide: a room that does not admit", () => {
+  it("holds and learns nothing while paused, closed or in passthrough", () => {
+    for (const mode of ["paused", "closed", "passthrough"] as const) {
+      const d = hold(decide(input({ mode, recent: SLOW }), state(300, { learned: 100 }), LIMITS, AT));
+      expect(d.why).toBe("not_admitting");
+      expect(d.state.rate).toBe(300);
+      expect(d.state.learned).toBe(100);
+    }
+  });
+});
+
+describe("decide: closed loop against a model origin", () => {
+  /**
+   * A toy origin: `capacity` requests a second at most; load = rate / 60 x
+   * 3 requests per admitted visitor; p95 grows with the backlog, errors past 2 s.
+   */
+  function run(startRate: number, capacityAt: (t: number) => number, seconds: number) {
+    let s = startState(startRate, LIMITS, 0);
+    let backlog = 0;
+    let offered = 0;
+    const rates: number[] = [];
+    const p95s: number[] = [];
+    for (let t = 1; t <= seconds; t++) {
+      const now = t * 1000;
+      const capacity = capacityAt(t);
+      backlog = Math.max(0, backlog + (s.rate / 60) * 3 - capacity);
+      const wait = (backlog / capacity) * 1000;
+      const p95 = 200 + wait;
+      const errorRate = wait > 2000 ? 0.3 : 0;
+      if (wait > 2000) backlog = capacity * 2;
+      offered += s.rate / 60;
+      p95s.push(p95);
+      const f = figures(p95, errorRate, 100);
+      const d = decide(input({ offered: Math.floor(offered), recent: f, settled: f }), s, LIMITS, now);
+      if (d.kind !== "wait") s = d.state;
+      rates.push(s.rate);
+    }
+    return { rates, p95s, state: s };
+  }
+
+  it("started 5x too high, comes under the target within 60 s and stays near the capacity", () => {
+    // Capacity 10 requests/s = 200 visitors/min.
+    const { rates, p95s } = run(1000, () => 10, 600);
+    const firstOk = p95s.findIndex((p, i) => i > 0 && p <= 800);
+    expect(firstOk).toBeLessThan(60);
+    const last = rates.slice(-120);
+    expect(Math.min(...last)).toBeGreaterThan(150);
+    expect(Math.max(...last)).toBeLessThan(230);
+  });
+
+  it("started 5x too low, reaches 0.8 x the capacity within 3 minutes", () => {
+    const { rates } = run(40, () => 10, 600);
+    expect(rates.findIndex((r) => r >= 160)).toBeLessThan(180);
+  });
+
+  it("follows a capacity that doubles, and one that halves", () => {
+    const doubled = run(190, (t) => (t < 300 ? 10 : 20), 600);
+    expect(doubled.rates.slice(300).findIndex((r) => r >= 320)).toBeLessThan(180);
+    const halved = run(190, (t) => (t < 300 ? 10 : 5), 600);
+    const after = halved.p95s.slice(300);
+    const breach = after.findIndex((p) => p > 800);
+    const back = after.findIndex((p, i) => i > breach && p <= 800);
+    expect(back - breach).toBeLessThan(60);
+  });
+});
+
+describe("words", () => {
+  it("says what changed and why, as the issue's example", () => {
+    expect(describeChange({ code: "p95_high", p95Ms: 1840, targetMs: 800 }, 300, 210)).toBe(
+      "origin p95 1840 ms > target 800 ms: 300 -> 210/min",
+    );
+    expect(describeChange({ code: "errors_high", errorRate: 0.125, maxErrorRate: 0.01 }, 300, 210)).toBe(
+      "origin errors 12.5% > 1%: 300 -> 210/min",
+    );
+    expect(describeChange({ code: "operator" }, 300, 500)).toBe("operator set the rate: 300 -> 500/min");
+    expect(describeHold("no_queue")).toContain("nobody waits");
+  });
+});
