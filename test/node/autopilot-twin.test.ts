@@ -57,7 +57,7 @@ for i, c in ipairs(cjson.decode(ARGV[1])) do
     local s, l, input = c.state, c.limits, c.input
     local state = { rate = s.rate, decided_at = s.decidedAt, offered = s.offered, offered_at = s.offeredAt,
       changed_at = s.changedAt, last_kind = s.lastKind, breach_rate = s.breachRate, healthy_rate = s.healthyRate,
-      learned = s.learned, cut_p95 = s.cutP95Ms, cut_error_rate = s.cutErrorRate }
+      learned = s.learned, cut_p95 = s.cutP95Ms, cut_error_rate = s.cutErrorRate, cut_requests = s.cutRequests }
     local limits = { min_rate = l.minRate, max_rate = l.maxRate, target_p95 = l.targetP95Ms,
       max_error_rate = l.maxErrorRate }
     out[i] = exact(decide({ mode = input.mode, queue = input.queue, offered = input.offered,
@@ -129,6 +129,7 @@ function stateOf(s: Record<string, string>): AutopilotState {
     learned: num(s.learned),
     cutP95Ms: num(s.cut_p95),
     cutErrorRate: num(s.cut_error_rate),
+    cutRequests: num(s.cut_requests),
   };
 }
 
@@ -225,6 +226,7 @@ const anyState: fc.Arbitrary<AutopilotState> = fc.record({
   learned: rate,
   cutP95Ms: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 60_000 })),
   cutErrorRate: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
+  cutRequests: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 5_000 })),
 });
 
 /** Often a state just below its last breach, so the small steps near the cliff (NEAR_STEP) are taken. */
@@ -286,8 +288,9 @@ const troubleCase: fc.Arbitrary<Case> = fc
     fc.integer({ min: 0, max: 20_000 }),
     fc.constantFrom(0.01, 0.05),
     fc.double({ min: 1, max: 1.4, noNaN: true }),
+    fc.double({ min: 0.8, max: 1.3, noNaN: true }),
   )
-  .map(([c, since, maxErrorRate, worse]) =>
+  .map(([c, since, maxErrorRate, worse, load]) =>
     c.kind !== "decide"
       ? c
       : {
@@ -299,6 +302,8 @@ const troubleCase: fc.Arbitrary<Case> = fc
             lastKind: "down",
             changedAt: NOW - since,
             cutP95Ms: Math.round((c.input.recent.p95Ms ?? 0) * worse),
+            // The load at the cut near today's, so "the load fell" is judged near its threshold too.
+            cutRequests: Math.round(c.input.recent.requests * load),
           },
           limits: { ...c.limits, maxErrorRate },
         },

@@ -9,16 +9,20 @@
  * - **Back off fast, by how much it hurts.** When the last {@link RECENT_MS}
  *   breach the target, the rate is cut at once, from what was really being
  *   admitted (a rate far above the arrivals protects nothing: the cut starts
- *   from the offers actually made), by the overshoot (target / p95, errors:
- *   1 - 2 x share), between x{@link MIN_CUT} and x{@link MAX_CUT}. With a
+ *   from the offers actually made), by the overshoot: target / p95 (between
+ *   x{@link MIN_CUT} and x{@link MAX_CUT}), and on errors the share the
+ *   origin still serves, (1 - errors) x {@link MAX_CUT} (from
+ *   x{@link MIN_ERROR_CUT}): a saturated origin serves its capacity and
+ *   refuses the rest. With a
  *   queue the rate in force is what is admitted; without one, the offers
  *   made over the last 10-30 s (never less than half the rate). A cut right
  *   after a probe that went too far goes back to just under the last healthy
  *   rate instead ({@link PROBE_BACK}): the origin was fine there seconds ago.
  * - **Let a cut act before the next one.** Visitors already in keep browsing,
  *   so the load falls some time after the rate does: no second cut within
- *   {@link CUT_GAP_MS}, and none while the origin is visibly recovering (p95
- *   and errors falling since the cut) within {@link RECOVERY_MS}.
+ *   {@link CUT_GAP_MS}, and none while the origin is visibly recovering
+ *   within {@link RECOVERY_MS} (p95, errors or the load itself below
+ *   {@link RECOVERY_SHARE} of their values at the cut, none of them worse).
  * - **Probe upwards slowly, and only with demand.** An increase needs a
  *   queue (no demand, no increase: the rate would not be used, so nothing
  *   would be learned), the last change to have settled ({@link SETTLE_MS}: the
@@ -57,9 +61,17 @@ export const RECENT_MS = 5_000;
 /** An increase waits this long after any change, and judges the origin over this much of the latest figures. */
 export const SETTLE_MS = 10_000;
 /** Least time between two cuts. */
-export const CUT_GAP_MS = 4_000;
-/** Within this time after a cut, no further cut while the origin recovers. */
-export const RECOVERY_MS = 15_000;
+export const CUT_GAP_MS = 8_000;
+/**
+ * Within this time after a cut, no further cut while the origin recovers:
+ * visitors admitted before the cut keep bringing load until their visits
+ * end, so an origin saturated by them stays slow for a while (its p95 pinned
+ * at its limit) however low the rate goes; cutting on every decision then
+ * would send the rate to the minimum.
+ */
+export const RECOVERY_MS = 30_000;
+/** Recovering: a figure at most this share of its value at the cut (p95, error share, requests). */
+export const RECOVERY_SHARE = 0.9;
 /** Fewest origin requests in a window to judge it by. */
 export const MIN_JUDGE_REQUESTS = 10;
 /** Healthy enough to go up: p95 at most this share of the target. */
@@ -76,8 +88,16 @@ export const NEAR_BREACH = 0.9;
 export const FORGET_BREACH = 1.05;
 /** A probe that went too far goes back to this share of the last healthy rate. */
 export const PROBE_BACK = 0.95;
-/** Smallest and largest cut factor. */
+/** A cut without a queue starts from the offers made, but from at least this share of the rate. */
+export const USED_FLOOR = 0.25;
+/** Smallest and largest cut factor (p95: target / p95 within them). */
 export const MIN_CUT = 0.5;
+/**
+ * Smallest cut factor on errors: an origin refusing most requests serves
+ * about its capacity, so the share it still serves, (1 - errors) x
+ * {@link MAX_CUT}, is the rate it can take, down to this factor.
+ */
+export const MIN_ERROR_CUT = 0.2;
 export const MAX_CUT = 0.9;
 /** The offers really made are measured over at least this long (fewer places are noise)... */
 export const OFFER_SPAN_MS = 10_000;
@@ -128,6 +148,8 @@ export interface AutopilotState {
   /** p95 (ms) and error share when the rate was last cut: whether the origin recovers since. */
   readonly cutP95Ms: number;
   readonly cutErrorRate: number;
+  /** Origin requests in the last {@link RECENT_MS} at the cut: the load, which falls as the visitors admitted before it leave. */
+  readonly cutRequests: number;
 }
 
 /** What a decision looks at, besides the state. */
@@ -205,6 +227,7 @@ export function startState(rate: number, limits: AutopilotLimits, now: number, l
     learned,
     cutP95Ms: 0,
     cutErrorRate: 0,
+    cutRequests: 0,
   };
 }
 
@@ -230,13 +253,13 @@ export function decide(
 ): AutopilotDecision {
   if (state.decidedAt > 0 && now - state.decidedAt < DECIDE_EVERY_MS) return { kind: "wait" };
   // The rate really used: the offers made over the last 10-30 s (a rate far above the arrivals is
-  // not used). A cut starts from it, but never from below half the rate: offers that stopped (nobody
-  // arrived) must not send the rate to the minimum, from where it would take minutes to come back.
+  // not used). A cut starts from it, but from no less than a quarter of the rate: offers that stopped
+  // (nobody arrived) must not send the rate to the minimum, from where it would take minutes to come
+  // back. With a queue the frontier moves at the rate in force, so that is the rate used.
   const span = now - state.offeredAt;
   const measured = state.offeredAt > 0 && span >= DECIDE_EVERY_MS && span <= OFFER_WINDOW_MS;
   const used = measured ? (Math.max(0, input.offered - state.offered) * 60_000) / span : state.rate;
-  // With a queue the frontier moves at the rate in force, so that is the rate used.
-  const base = input.queue ? state.rate : Math.min(state.rate, Math.max(used, state.rate * MIN_CUT));
+  const base = input.queue ? state.rate : Math.min(state.rate, Math.max(used, state.rate * USED_FLOOR));
   const renew = state.offeredAt <= 0 || span >= OFFER_SPAN_MS || span < 0;
   const next: AutopilotState = {
     ...state,
@@ -259,17 +282,21 @@ export function decide(
   if (slow || failing) {
     const sinceChange = now - state.changedAt;
     if (state.lastKind === "down" && sinceChange < CUT_GAP_MS) return hold("cut_gap");
-    const recovering =
-      state.lastKind === "down" &&
-      sinceChange < RECOVERY_MS &&
-      p95 < state.cutP95Ms * 0.9 &&
-      recent.errorRate <= state.cutErrorRate;
+    // Recovering: something got better since the cut (p95, errors, or the load itself, as the
+    // visitors admitted before it leave) and nothing got worse.
+    const improving =
+      p95 < state.cutP95Ms * RECOVERY_SHARE ||
+      recent.errorRate < state.cutErrorRate * RECOVERY_SHARE ||
+      recent.requests < state.cutRequests * RECOVERY_SHARE;
+    // Worse: p95 up by more than the noise, or the error share up by more than the maximum allowed.
+    const worse = p95 > state.cutP95Ms / RECOVERY_SHARE || recent.errorRate > state.cutErrorRate + limits.maxErrorRate;
+    const recovering = state.lastKind === "down" && sinceChange < RECOVERY_MS && improving && !worse;
     if (recovering) return hold("recovering");
     // The origin hurt at this rate: a breach at or below what it was thought to sustain means the capacity fell.
     const learned = state.learned > 0 && state.learned >= base ? 0 : state.learned;
     const cut = Math.min(
       slow ? Math.min(MAX_CUT, Math.max(MIN_CUT, limits.targetP95Ms / p95)) : MAX_CUT,
-      failing ? Math.min(MAX_CUT, Math.max(MIN_CUT, 1 - 2 * recent.errorRate)) : MAX_CUT,
+      failing ? Math.min(MAX_CUT, Math.max(MIN_ERROR_CUT, (1 - recent.errorRate) * MAX_CUT)) : MAX_CUT,
     );
     let to = base * cut;
     // A probe that went too far: back to just under where the origin was fine seconds ago.
@@ -284,6 +311,7 @@ export function decide(
       learned,
       cutP95Ms: p95,
       cutErrorRate: recent.errorRate,
+      cutRequests: recent.requests,
     };
     if (to >= state.rate) return hold("at_min", breached);
     const reason: ChangeReason = slow

@@ -270,10 +270,11 @@ export class RedisStore implements AdmissionStore {
         [originKey(room.room), autopilotKey(room.room), autopilotLogKey(room.room)],
         [this.#now ? String(this.#now()) : ""],
       );
-      const fields = rest.slice(0, 12).map(String);
-      const count = Number(rest[12] ?? 0);
+      const fields = rest.slice(0, AUTOPILOT_FIELDS).map(String);
+      const count = Number(rest[AUTOPILOT_FIELDS] ?? 0);
+      const first = AUTOPILOT_FIELDS + 1;
       const changes: RateChange[] = [];
-      for (const entry of rest.slice(13, 13 + count).map(String)) {
+      for (const entry of rest.slice(first, first + count).map(String)) {
         const change = rateChangeOf(entry);
         if (change) changes.push(change);
         else this.#unreadable(`AUTOPILOT_READ: change ${JSON.stringify(entry.slice(0, 80))} left out`);
@@ -283,7 +284,7 @@ export class RedisStore implements AdmissionStore {
         state: autopilotStateOf(fields),
         hold: holdOf(fields[10] ?? ""),
         changes,
-        origin: lastMinuteOf(rest.slice(13 + count), Number(now)),
+        origin: lastMinuteOf(rest.slice(first + count), Number(now)),
       };
     });
   }
@@ -689,8 +690,11 @@ function rateChangeOf(entry: string): RateChange | null {
   return reason ? { at: numbers[0] as number, from: numbers[1] as number, to: numbers[2] as number, reason } : null;
 }
 
-/** The autopilot hash's fields r d o c k b g l q e h a (as AUTOPILOT_READ returns them): null when not started. */
-function autopilotStateOf([r = "", d, o, c, k, b, g, l, q, e, , a]: string[]): AutopilotState | null {
+/** How many of the autopilot hash's fields AUTOPILOT_READ returns. */
+const AUTOPILOT_FIELDS = 13;
+
+/** The autopilot hash's fields r d o c k b g l q e h a n (as AUTOPILOT_READ returns them): null when not started. */
+function autopilotStateOf([r = "", d, o, c, k, b, g, l, q, e, , a, cutRequests]: string[]): AutopilotState | null {
   const rate = storedNumber(r);
   if (typeof rate !== "number") return null;
   const n = (value: string | undefined) => storedNumber(value ?? "") ?? 0;
@@ -706,6 +710,7 @@ function autopilotStateOf([r = "", d, o, c, k, b, g, l, q, e, , a]: string[]): A
     learned: n(l),
     cutP95Ms: n(q),
     cutErrorRate: n(e),
+    cutRequests: n(cutRequests),
   };
 }
 

@@ -33,8 +33,8 @@
  * KEYS[12] origin    hash (second mod WINDOW_SLOTS) -> "<second>,<sample>" (second = floor(ms / SLOT_MS),
  *                    sample as encodeSample): the fleet's origin figures, one slot per second (autopilot.ts)
  * KEYS[13] autopilot hash: the autopilot's state {r rate, d decided at, o offered, a offered at, c changed at, k last
- *                    kind, b breach rate, g healthy rate, l learned, q cut p95, e cut error rate, h last
- *                    hold reason ('' when the last decision changed the rate)}
+ *                    kind, b breach rate, g healthy rate, l learned, q cut p95, e cut error rate, n cut
+ *                    requests, h last hold reason ('' when the last decision changed the rate)}
  * KEYS[14] autopilot_log  zset "<at>:<from>:<to>:<code>:<x>:<y>" -> at (ms): the rate's changes, the last
  *                    HISTORY_MINUTES of them (x, y: the reason's figures, '' when none)
  * ARGV[1]  default_rate  default rate per minute (wrangler.toml), used unless overridden

@@ -11,9 +11,9 @@ import { CONSTANTS_LUA } from "./constants.ts";
  * KEYS[3]  log_key        zset "<at>:<from>:<to>:<code>:<x>:<y>" -> at (see advance.ts, KEYS[14])
  * ARGV[1]  now_arg        time in ms, or "" to use Redis TIME
  *
- * Returns { now, r, d, o, c, k, b, g, l, q, e, h, a, count, change..., field, slot, field, slot, ... }:
+ * Returns { now, r, d, o, c, k, b, g, l, q, e, h, a, n, count, change..., field, slot, field, slot, ... }:
  *   now          the time used, ms
- *   r ... a      the autopilot hash's fields ('' where absent; r '' = not started)
+ *   r ... n      the autopilot hash's fields ('' where absent; r '' = not started)
  *   count        how many changes follow: those of the last HISTORY_MINUTES, oldest first
  *   field, slot  the origin hash as stored (HGETALL): the reader keeps the slots of the last minute
  */
@@ -21,9 +21,9 @@ export const AUTOPILOT_READ_LUA = `${CONSTANTS_LUA}
 ${CLOCK_LUA}
 local origin_key, autopilot_key, log_key = KEYS[1], KEYS[2], KEYS[3]
 local now = now_ms(ARGV[1])
-local stored = redis.call('HMGET', autopilot_key, 'r', 'd', 'o', 'c', 'k', 'b', 'g', 'l', 'q', 'e', 'h', 'a')
+local stored = redis.call('HMGET', autopilot_key, 'r', 'd', 'o', 'c', 'k', 'b', 'g', 'l', 'q', 'e', 'h', 'a', 'n')
 local reply = { now }
-for i = 1, 12 do reply[i + 1] = stored[i] or '' end
+for i = 1, 13 do reply[i + 1] = stored[i] or '' end
 local changes = redis.call('ZRANGEBYSCORE', log_key, string.format('%d', now - HISTORY_MINUTES * 60000), '+inf')
 reply[#reply + 1] = #changes
 for _, change in ipairs(changes) do reply[#reply + 1] = change end

@@ -153,18 +153,20 @@ end
 -- start_state(rate, limits, now, learned) -> the state of an autopilot (re)started at rate (clamped)
 -- at now; nothing carries over but learned (startState). A state's fields (times ms, 0 = none):
 --   rate, decided_at, offered (admitted count at offered_at), offered_at, changed_at, last_kind ('up' |
---   'down' | 'set'), breach_rate, healthy_rate, learned, cut_p95, cut_error_rate (as AutopilotState)
+--   'down' | 'set'), breach_rate, healthy_rate, learned, cut_p95, cut_error_rate, cut_requests (as
+--   AutopilotState)
 local function start_state(rate, limits, now, learned)
   return { rate = round_rate(clamp_rate(rate, limits)), decided_at = 0, offered = 0, offered_at = 0,
     changed_at = now, last_kind = 'set', breach_rate = 0, healthy_rate = 0, learned = learned, cut_p95 = 0,
-    cut_error_rate = 0 }
+    cut_error_rate = 0, cut_requests = 0 }
 end
 
 -- copy_state(state) -> a new state table with the same fields.
 local function copy_state(s)
   return { rate = s.rate, decided_at = s.decided_at, offered = s.offered, offered_at = s.offered_at,
     changed_at = s.changed_at, last_kind = s.last_kind, breach_rate = s.breach_rate,
-    healthy_rate = s.healthy_rate, learned = s.learned, cut_p95 = s.cut_p95, cut_error_rate = s.cut_error_rate }
+    healthy_rate = s.healthy_rate, learned = s.learned, cut_p95 = s.cut_p95, cut_error_rate = s.cut_error_rate,
+    cut_requests = s.cut_requests }
 end
 
 -- decide(input, state, limits, now) -> decision: the twin of decide() in model/autopilot.ts, the same
@@ -178,13 +180,14 @@ end
 local function decide(input, state, limits, now)
   if state.decided_at > 0 and now - state.decided_at < DECIDE_EVERY_MS then return { kind = 'wait' } end
   -- The rate really used: the offers made over the last 10-30 s (a rate far above the arrivals is not
-  -- used). A cut starts from it, but never from below half the rate; with a queue, the rate in force.
+  -- used). A cut starts from it, but from no less than a quarter of the rate; with a queue, the rate
+  -- in force.
   local span = now - state.offered_at
   local measured = state.offered_at > 0 and span >= DECIDE_EVERY_MS and span <= OFFER_WINDOW_MS
   local used = state.rate
   if measured then used = (math.max(0, input.offered - state.offered) * 60000) / span end
   local base = state.rate
-  if not input.queue then base = math.min(state.rate, math.max(used, state.rate * MIN_CUT)) end
+  if not input.queue then base = math.min(state.rate, math.max(used, state.rate * USED_FLOOR)) end
   local renew = state.offered_at <= 0 or span >= OFFER_SPAN_MS or span < 0
   local next = copy_state(state)
   next.decided_at = now
@@ -206,15 +209,21 @@ local function decide(input, state, limits, now)
     if state.last_kind == 'down' and since_change < CUT_GAP_MS then
       return { kind = 'hold', why = 'cut_gap', state = next }
     end
-    local recovering = state.last_kind == 'down' and since_change < RECOVERY_MS and
-      p95 < state.cut_p95 * 0.9 and recent.error_rate <= state.cut_error_rate
+    -- Recovering: something got better since the cut (p95, errors, or the load itself, as the visitors
+    -- admitted before it leave) and nothing got worse (p95 beyond the noise, errors beyond the maximum).
+    local improving = p95 < state.cut_p95 * RECOVERY_SHARE or
+      recent.error_rate < state.cut_error_rate * RECOVERY_SHARE or
+      recent.requests < state.cut_requests * RECOVERY_SHARE
+    local worse = p95 > state.cut_p95 / RECOVERY_SHARE or
+      recent.error_rate > state.cut_error_rate + limits.max_error_rate
+    local recovering = state.last_kind == 'down' and since_change < RECOVERY_MS and improving and not worse
     if recovering then return { kind = 'hold', why = 'recovering', state = next } end
     -- The origin hurt at this rate: a breach at or below what it was thought to sustain means the capacity fell.
     local learned = state.learned
     if state.learned > 0 and state.learned >= base then learned = 0 end
     local slow_cut, failing_cut = MAX_CUT, MAX_CUT
     if slow then slow_cut = math.min(MAX_CUT, math.max(MIN_CUT, limits.target_p95 / p95)) end
-    if failing then failing_cut = math.min(MAX_CUT, math.max(MIN_CUT, 1 - 2 * recent.error_rate)) end
+    if failing then failing_cut = math.min(MAX_CUT, math.max(MIN_ERROR_CUT, (1 - recent.error_rate) * MAX_CUT)) end
     local cut = math.min(slow_cut, failing_cut)
     local to = base * cut
     -- A probe that went too far: back to just under where the origin was fine seconds ago.
@@ -228,6 +237,7 @@ local function decide(input, state, limits, now)
     breached.learned = learned
     breached.cut_p95 = p95
     breached.cut_error_rate = recent.error_rate
+    breached.cut_requests = recent.requests
     if to >= state.rate then return { kind = 'hold', why = 'at_min', state = breached } end
     local reason = { code = 'errors_high', x = recent.error_rate, y = limits.max_error_rate }
     if slow then reason = { code = 'p95_high', x = p95, y = limits.target_p95 } end
@@ -268,7 +278,7 @@ end
 -- load_autopilot(autopilot_key) -> state (nil when the hash has no rate r: never started, or the
 -- SETTINGS script cleared it), learned (kept across restarts; 0 = none). HMGET autopilot_key.
 local function load_autopilot(autopilot_key)
-  local s = redis.call('HMGET', autopilot_key, 'r', 'd', 'o', 'c', 'k', 'b', 'g', 'l', 'q', 'e', 'a')
+  local s = redis.call('HMGET', autopilot_key, 'r', 'd', 'o', 'c', 'k', 'b', 'g', 'l', 'q', 'e', 'a', 'n')
   local learned = tonumber(s[8]) or 0
   local rate = tonumber(s[1])
   -- A rate that is not a number (NaN reads as one in Lua) restarts the autopilot.
@@ -278,16 +288,18 @@ local function load_autopilot(autopilot_key)
   return { rate = rate, decided_at = tonumber(s[2]) or 0, offered = tonumber(s[3]) or 0,
     changed_at = tonumber(s[4]) or 0, last_kind = kind, breach_rate = tonumber(s[6]) or 0,
     healthy_rate = tonumber(s[7]) or 0, learned = learned, cut_p95 = tonumber(s[9]) or 0,
-    cut_error_rate = tonumber(s[10]) or 0, offered_at = tonumber(s[11]) or 0 }, learned
+    cut_error_rate = tonumber(s[10]) or 0, offered_at = tonumber(s[11]) or 0, cut_requests = tonumber(s[12]) or 0 },
+    learned
 end
 
--- save_autopilot(autopilot_key, state, hold, ttl_ms): writes the state (HSET r d o a c k b g l q e, numbers
+-- save_autopilot(autopilot_key, state, hold, ttl_ms): writes the state (HSET r d o a c k b g l q e n, numbers
 -- as %.17g so they read back as the same doubles) and h = hold ('' after a change), PEXPIRE.
 local function save_autopilot(autopilot_key, state, hold, ttl_ms)
   local function n(x) return string.format('%.17g', x) end
   redis.call('HSET', autopilot_key, 'r', n(state.rate), 'd', n(state.decided_at), 'o', n(state.offered),
     'a', n(state.offered_at), 'c', n(state.changed_at), 'k', state.last_kind, 'b', n(state.breach_rate), 'g', n(state.healthy_rate),
-    'l', n(state.learned), 'q', n(state.cut_p95), 'e', n(state.cut_error_rate), 'h', hold)
+    'l', n(state.learned), 'q', n(state.cut_p95), 'e', n(state.cut_error_rate), 'n', n(state.cut_requests),
+    'h', hold)
   redis.call('PEXPIRE', autopilot_key, ttl_ms)
 end
 
