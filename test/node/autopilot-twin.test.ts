@@ -60,7 +60,7 @@ for i, c in ipairs(cjson.decode(ARGV[1])) do
       learned = s.learned, cut_p95 = s.cutP95Ms, cut_error_rate = s.cutErrorRate, cut_requests = s.cutRequests }
     local limits = { min_rate = l.minRate, max_rate = l.maxRate, target_p95 = l.targetP95Ms,
       max_error_rate = l.maxErrorRate }
-    out[i] = exact(decide({ mode = input.mode, queue = input.queue, offered = input.offered,
+    out[i] = exact(decide({ mode = input.mode, queue = input.queue, capped = input.capped, offered = input.offered,
       recent = figures(input.recent), settled = figures(input.settled) }, state, limits, c.now))
   elseif c.kind == 'quantile' then
     out[i] = { value = exact(quantile(c.sample, c.q)) or false }
@@ -242,6 +242,7 @@ const decideCase: fc.Arbitrary<Case> = fc.record({
   input: fc.record({
     mode: fc.oneof(fc.constantFrom<Mode>("auto", "queue-all"), fc.constantFrom(...MODES)),
     queue: fc.boolean(),
+    capped: fc.oneof(fc.constant(false), fc.constant(false), fc.constant(true)),
     offered: fc.integer({ min: 0, max: 1_100_000 }),
     recent: figures,
     settled: figures,
@@ -468,6 +469,7 @@ describe("the random cases above", () => {
       [
         "wait",
         "hold:not_admitting",
+        "hold:capped",
         "hold:too_few_requests",
         "hold:recovering",
         "hold:cut_gap",

@@ -16,6 +16,7 @@ import {
   MAX_CUT,
   MIN_CUT,
   MIN_ERROR_CUT,
+  MIN_PROBE_STEP,
   NEAR_STEP,
   OFFER_SPAN_MS,
   PROBE_STEP,
@@ -188,8 +189,33 @@ describe("decide: probing upwards", () => {
     expect(hold(decide(input(), state(2000), LIMITS, AT)).why).toBe("at_max");
   });
 
-  it("holds with too few origin requests to judge", () => {
-    expect(hold(decide(input({ recent: figures(200, 0, 3) }), state(300), LIMITS, AT)).why).toBe("too_few_requests");
+  it("holds with too few origin requests to judge and nobody waiting", () => {
+    const few = figures(200, 0, 3);
+    expect(hold(decide(input({ recent: few, settled: few, queue: false }), state(300), LIMITS, AT)).why).toBe(
+      "too_few_requests",
+    );
+  });
+
+  it("with few requests but a queue (a low rate), probes without learning; not when one of them failed", () => {
+    const few = figures(200, 0, 3);
+    const d = change(decide(input({ recent: few, settled: few }), state(20, { learned: 2 }), LIMITS, AT));
+    expect(d.to).toBe(24);
+    expect([d.state.learned, d.state.healthyRate]).toEqual([2, 0]);
+    const failed = { ...few, errors: 1, errorRate: 1 / 3 };
+    expect(hold(decide(input({ recent: few, settled: failed }), state(5), LIMITS, AT)).why).toBe("too_few_requests");
+  });
+
+  it("climbs from 0 (a minimum of 0) by at least MIN_PROBE_STEP", () => {
+    const limits = { ...LIMITS, minRate: 0 };
+    expect(change(decide(input(), { ...startState(0, limits, 0), decidedAt: 1_000_000 }, limits, AT)).to).toBe(
+      MIN_PROBE_STEP,
+    );
+  });
+
+  it("does not probe while the active-users cap holds the queue back", () => {
+    expect(hold(decide(input({ capped: true }), state(300), LIMITS, AT)).why).toBe("capped");
+    // It still backs off when the origin hurts.
+    expect(change(decide(input({ capped: true, recent: SLOW }), state(300), LIMITS, AT)).to).toBe(150);
   });
 });
 
@@ -200,6 +226,10 @@ describe("decide: a room that does not admit", () => {
       expect(d.why).toBe("not_admitting");
       expect(d.state.rate).toBe(300);
       expect(d.state.learned).toBe(100);
+      // The pause is no settle time: after it, the origin is judged afresh.
+      expect(d.state.changedAt).toBe(AT);
+      const resumed = decide(input(), d.state, LIMITS, AT + DECIDE_EVERY_MS);
+      expect(hold(resumed).why).toBe("settling");
     }
   });
 });

@@ -69,6 +69,8 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
     : await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
     console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
+    // The failure is in the meter (the autopilot's signal): the background tick reports it.
+    if (pass) inBackground(c, runtime.gate.link.tickIfDue());
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
   }
   const origin = forwarded.response;

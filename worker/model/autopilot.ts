@@ -90,6 +90,14 @@ export const FORGET_BREACH = 1.05;
 export const PROBE_BACK = 0.95;
 /** A cut without a queue starts from the offers made, but from at least this share of the rate. */
 export const USED_FLOOR = 0.25;
+/** Least step up: a rate near 0 (a minimum of 0, or cuts rounded down) still climbs. */
+export const MIN_PROBE_STEP = 1;
+/**
+ * An autopilot that has not decided for this long (it was off, or nobody
+ * came) starts again from the rate in force when it next runs, keeping what
+ * it learned: its old rate says nothing of the origin now.
+ */
+export const RESTART_AFTER_MS = 300_000;
 /** Smallest and largest cut factor (p95: target / p95 within them). */
 export const MIN_CUT = 0.5;
 /**
@@ -157,6 +165,11 @@ export interface AutopilotInput {
   readonly mode: Mode;
   /** Visitors are waiting (the last ticket is beyond the places offered). */
   readonly queue: boolean;
+  /**
+   * The active-users cap (MAX_ACTIVE) holds the queue back, not the rate: a
+   * higher rate would not be used, so it is not probed (nor learned).
+   */
+  readonly capped?: boolean;
   /** Places offered so far (the admitted count). */
   readonly offered: number;
   /** The origin over the last {@link RECENT_MS}. */
@@ -181,6 +194,7 @@ export type ChangeReason =
 
 /** Why the rate stayed. */
 export type HoldReason =
+  | "capped"
   | "not_admitting"
   | "too_few_requests"
   | "recovering"
@@ -272,13 +286,16 @@ export function decide(
     why,
     state: changed,
   });
-  if (input.mode !== "auto" && input.mode !== "queue-all") return hold("not_admitting");
+  // A room that admits nobody teaches nothing, and its pause is no settle time.
+  if (input.mode !== "auto" && input.mode !== "queue-all") return hold("not_admitting", { ...next, changedAt: now });
 
   const recent = input.recent;
-  if (recent.requests < MIN_JUDGE_REQUESTS) return hold("too_few_requests");
+  const judged = recent.requests >= MIN_JUDGE_REQUESTS;
+  // Few requests and nobody waiting: nothing to judge, and nothing to gain.
+  if (!judged && !input.queue) return hold("too_few_requests");
   const p95 = recent.p95Ms ?? 0;
-  const slow = p95 > limits.targetP95Ms;
-  const failing = recent.errorRate > limits.maxErrorRate;
+  const slow = judged && p95 > limits.targetP95Ms;
+  const failing = judged && recent.errorRate > limits.maxErrorRate;
   if (slow || failing) {
     const sinceChange = now - state.changedAt;
     if (state.lastKind === "down" && sinceChange < CUT_GAP_MS) return hold("cut_gap");
@@ -328,25 +345,30 @@ export function decide(
 
   if (now - state.changedAt < SETTLE_MS) return hold("settling");
   const settled = input.settled;
-  if (settled.requests < MIN_JUDGE_REQUESTS) return hold("too_few_requests");
+  // Few requests while people wait (a low rate): no sign of trouble, so it may probe, but learns nothing.
+  const quiet = settled.requests < MIN_JUDGE_REQUESTS;
+  if (quiet && (settled.errors > 0 || !input.queue)) return hold("too_few_requests");
   const settledP95 = settled.p95Ms ?? 0;
   const healthy =
     settledP95 <= limits.targetP95Ms * HEALTHY_P95_SHARE &&
     settled.errorRate <= limits.maxErrorRate * HEALTHY_ERROR_SHARE;
-  if (!healthy) return hold("in_band");
+  if (!quiet && !healthy) return hold("in_band");
   if (!input.queue) return hold("no_queue");
+  if (input.capped === true) return hold("capped");
   // Healthy with a queue at this rate, for a whole settle time: sustained.
   const rate = state.rate;
-  const learnedNow: AutopilotState = {
-    ...next,
-    healthyRate: rate,
-    learned: Math.max(state.learned, rate),
-    // Healthy clearly past the rate where it last hurt: the origin grew, the memory goes.
-    breachRate: state.breachRate > 0 && rate >= state.breachRate * FORGET_BREACH ? 0 : state.breachRate,
-  };
+  const learnedNow: AutopilotState = quiet
+    ? next
+    : {
+        ...next,
+        healthyRate: rate,
+        learned: Math.max(state.learned, rate),
+        // Healthy clearly past the rate where it last hurt: the origin grew, the memory goes.
+        breachRate: state.breachRate > 0 && rate >= state.breachRate * FORGET_BREACH ? 0 : state.breachRate,
+      };
   if (rate >= limits.maxRate) return hold("at_max", learnedNow);
   const breach = learnedNow.breachRate;
-  let to = rate * PROBE_STEP;
+  let to = Math.max(rate * PROBE_STEP, rate + MIN_PROBE_STEP);
   if (breach > 0 && to > breach * NEAR_BREACH) to = Math.max(breach * NEAR_BREACH, rate * NEAR_STEP);
   to = roundRate(clampRate(to, limits));
   if (to <= rate) return hold("at_max", learnedNow);
@@ -391,6 +413,8 @@ export function describeChange(reason: ChangeReason, from: number, to: number): 
 /** Why the rate stays, in an operator's words. */
 export function describeHold(why: HoldReason): string {
   switch (why) {
+    case "capped":
+      return "holding: the active-users cap holds the queue back, not the rate";
     case "not_admitting":
       return "holding: the room is not admitting (paused, closed or passthrough), nothing to learn";
     case "too_few_requests":

@@ -237,6 +237,7 @@ export class RedisStore implements AdmissionStore {
             arg(patch.originTimeoutMs),
             this.#now ? String(this.#now()) : "",
             String(room.defaultPerMinute),
+            room.autopilot?.on ? "on" : "off",
           ],
         );
       this.#reportSettings("SETTINGS", session, max);
@@ -619,10 +620,12 @@ export function autopilotInForce(
   if (!deployed) return undefined;
   const number = (value: string | number, fallback: number) => storedNumber(value) ?? fallback;
   const ap = String(stored.ap);
+  const maxRate = number(stored.apMax, deployed.maxRate);
   return {
     on: ap === "on" ? true : ap === "off" ? false : deployed.on,
-    minRate: number(stored.apMin, deployed.minRate),
-    maxRate: number(stored.apMax, deployed.maxRate),
+    // Bounds crossed (a redeploy raised the minimum past an operator's maximum): the maximum wins, as in load_settings.
+    minRate: Math.min(number(stored.apMin, deployed.minRate), maxRate),
+    maxRate,
     targetP95Ms: number(stored.apP95, deployed.targetP95Ms),
     maxErrorRate: number(stored.apErr, deployed.maxErrorRate),
     timeoutMs: number(stored.apTimeout, deployed.timeoutMs),
@@ -714,20 +717,22 @@ function autopilotStateOf([r = "", d, o, c, k, b, g, l, q, e, , a, cutRequests]:
   };
 }
 
-const HOLD_REASONS: readonly HoldReason[] = [
-  "not_admitting",
-  "too_few_requests",
-  "recovering",
-  "cut_gap",
-  "at_min",
-  "settling",
-  "no_queue",
-  "in_band",
-  "at_max",
-];
+/** Every hold reason (a Record, so a reason added to the model must be added here). */
+const HOLD_REASONS: Readonly<Record<HoldReason, true>> = {
+  capped: true,
+  not_admitting: true,
+  too_few_requests: true,
+  recovering: true,
+  cut_gap: true,
+  at_min: true,
+  settling: true,
+  no_queue: true,
+  in_band: true,
+  at_max: true,
+};
 
 function holdOf(value: string): HoldReason | null {
-  return (HOLD_REASONS as readonly string[]).includes(value) ? (value as HoldReason) : null;
+  return Object.hasOwn(HOLD_REASONS, value) ? (value as HoldReason) : null;
 }
 
 /** The origin's figures over the last minute (the slots of the last WINDOW_SLOTS seconds up to `now`). */

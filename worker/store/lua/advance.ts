@@ -227,6 +227,9 @@ local function load_settings(keys, args)
       max_rate = stored_number(live[11]) or defaults.max_rate,
       target_p95 = stored_number(live[12]) or defaults.target_p95,
       max_error_rate = stored_number(live[13]) or defaults.max_error_rate }
+    -- Bounds crossed (a redeploy raised the minimum past an operator's maximum): the maximum wins,
+    -- so the origin is never sent more than an operator allowed (autopilotInForce does the same).
+    if limits.min_rate > limits.max_rate then limits.min_rate = limits.max_rate end
     timeout_ms = stored_number(live[14]) or defaults.timeout_ms
   end
   local live_ap = nil

@@ -195,15 +195,19 @@ local function decide(input, state, limits, now)
     next.offered = input.offered
     next.offered_at = now
   end
+  -- A room that admits nobody teaches nothing, and its pause is no settle time.
   if input.mode ~= 'auto' and input.mode ~= 'queue-all' then
+    next.changed_at = now
     return { kind = 'hold', why = 'not_admitting', state = next }
   end
 
   local recent = input.recent
-  if recent.requests < MIN_JUDGE_REQUESTS then return { kind = 'hold', why = 'too_few_requests', state = next } end
+  local judged = recent.requests >= MIN_JUDGE_REQUESTS
+  -- Few requests and nobody waiting: nothing to judge, and nothing to gain.
+  if not judged and not input.queue then return { kind = 'hold', why = 'too_few_requests', state = next } end
   local p95 = recent.p95 or 0
-  local slow = p95 > limits.target_p95
-  local failing = recent.error_rate > limits.max_error_rate
+  local slow = judged and p95 > limits.target_p95
+  local failing = judged and recent.error_rate > limits.max_error_rate
   if slow or failing then
     local since_change = now - state.changed_at
     if state.last_kind == 'down' and since_change < CUT_GAP_MS then
@@ -249,22 +253,29 @@ local function decide(input, state, limits, now)
 
   if now - state.changed_at < SETTLE_MS then return { kind = 'hold', why = 'settling', state = next } end
   local settled = input.settled
-  if settled.requests < MIN_JUDGE_REQUESTS then return { kind = 'hold', why = 'too_few_requests', state = next } end
+  -- Few requests while people wait (a low rate): no sign of trouble, so it may probe, but learns nothing.
+  local quiet = settled.requests < MIN_JUDGE_REQUESTS
+  if quiet and (settled.errors > 0 or not input.queue) then
+    return { kind = 'hold', why = 'too_few_requests', state = next }
+  end
   local settled_p95 = settled.p95 or 0
   local healthy = settled_p95 <= limits.target_p95 * HEALTHY_P95_SHARE and
     settled.error_rate <= limits.max_error_rate * HEALTHY_ERROR_SHARE
-  if not healthy then return { kind = 'hold', why = 'in_band', state = next } end
+  if not quiet and not healthy then return { kind = 'hold', why = 'in_band', state = next } end
   if not input.queue then return { kind = 'hold', why = 'no_queue', state = next } end
+  if input.capped == true then return { kind = 'hold', why = 'capped', state = next } end
   -- Healthy with a queue at this rate, for a whole settle time: sustained.
   local rate = state.rate
   local learned_now = next
-  learned_now.healthy_rate = rate
-  learned_now.learned = math.max(state.learned, rate)
-  -- Healthy clearly past the rate where it last hurt: the origin grew, the memory goes.
-  if state.breach_rate > 0 and rate >= state.breach_rate * FORGET_BREACH then learned_now.breach_rate = 0 end
+  if not quiet then
+    learned_now.healthy_rate = rate
+    learned_now.learned = math.max(state.learned, rate)
+    -- Healthy clearly past the rate where it last hurt: the origin grew, the memory goes.
+    if state.breach_rate > 0 and rate >= state.breach_rate * FORGET_BREACH then learned_now.breach_rate = 0 end
+  end
   if rate >= limits.max_rate then return { kind = 'hold', why = 'at_max', state = learned_now } end
   local breach = learned_now.breach_rate
-  local to = rate * PROBE_STEP
+  local to = math.max(rate * PROBE_STEP, rate + MIN_PROBE_STEP)
   if breach > 0 and to > breach * NEAR_BREACH then to = math.max(breach * NEAR_BREACH, rate * NEAR_STEP) end
   to = round_rate(clamp_rate(to, limits))
   if to <= rate then return { kind = 'hold', why = 'at_max', state = learned_now } end
@@ -334,8 +345,9 @@ end
 export const AUTOPILOT_STEER_LUA = `
 -- steer(room, settings, keys, args): sets the autopilot's rate when it is on at args.now (the caller
 -- checks), after the frontier was advanced to now at the old rate, so a new rate applies from now.
--- In order: (a) no rate in the autopilot hash (first time, or the SETTINGS script cleared it): start at
--- the rate in force with autopilot off, clamped ('started'); (b) an event with a rate that started
+-- In order: (a) no rate in the autopilot hash (first time, or the SETTINGS script cleared it), or no
+-- decision for RESTART_AFTER_MS (it was off, or nobody came): start at the rate in force with
+-- autopilot off, clamped, keeping what it learned ('started'); (b) an event with a rate that started
 -- after the autopilot's last change and after the operator's rate: restart from the event's rate
 -- ('event'); (c) a rate outside the bounds (they changed): clamp ('bounds'); (d) otherwise, when a
 -- decision is due (DECIDE_EVERY_MS since the last), decide() on the origin's figures (HMGET
@@ -345,9 +357,12 @@ local function steer(room, settings, keys, args)
   local now, ttl_ms, limits = args.now, args.ttl_ms, settings.limits
   local state = settings.autopilot
   local from, code, x, y
-  if not state then
+  -- Not started, or not run for RESTART_AFTER_MS (it was off, or nobody came): its old rate says
+  -- nothing of the origin now, so it starts again from the rate in force, keeping what it learned.
+  if not state or (state.decided_at > 0 and now - state.decided_at > RESTART_AFTER_MS) then
+    if state then from = state.rate else from = settings.rate_off end
     state = start_state(settings.rate_off, limits, now, settings.learned)
-    from, code = settings.rate_off, 'started'
+    code = 'started'
   else
     local e = active_at(settings.events, now)
     if e and e.perMinute and e.startsAt > state.changed_at and e.startsAt > settings.rate_at then
@@ -363,7 +378,10 @@ local function steer(room, settings, keys, args)
       return
     else
       local offered = admitted(room)
-      local decision = decide({ mode = settings.mode, queue = room.last_ticket > offered, offered = offered,
+      -- Capped: the active-users cap stops the frontier short of the queue (MAX_ACTIVE, not the rate).
+      local capped = room.ceiling >= 0 and room.ceiling < room.last_ticket
+      local decision = decide({ mode = settings.mode, queue = room.last_ticket > offered, capped = capped,
+        offered = offered,
         recent = origin_figures(keys, now, RECENT_MS), settled = origin_figures(keys, now, SETTLE_MS) },
         state, limits, now)
       if decision.kind == 'wait' then return end

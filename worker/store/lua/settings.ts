@@ -33,6 +33,8 @@ import { CONSTANTS_LUA } from "./constants.ts";
  * ARGV[12] now_arg       time in ms, or "" to use Redis TIME
  * ARGV[13] default_rate  the deployed rate (ADMIT_PER_MINUTE): the rate a change is logged as coming
  *                        from when neither the autopilot nor an operator had set one
+ * ARGV[14] default_ap    the deployed AUTOPILOT ("on" / "off"): whether it was on before this change
+ *                        when no operator had switched it
  *
  * Returns { rate, mode, session, max, version, ap, ap_min, ap_max, ap_p95, ap_err, ap_timeout,
  * autopilot_rate }: the stored overrides after the change ('' where the default applies), the new
@@ -48,6 +50,9 @@ local now = now_ms(ARGV[12])
 -- The rate in force before this change (events aside): the autopilot's, else the operator's, else the default.
 local before = tonumber(redis.call('HGET', autopilot_key, 'r')) or tonumber(redis.call('HGET', settings_key, 'rate'))
   or tonumber(ARGV[13])
+-- Whether it was on (events aside): "on" sent again while on (a client writing back what it read)
+-- must not restart it.
+local was_on = (redis.call('HGET', settings_key, 'ap') or ARGV[14]) == 'on'
 -- field, its ARGV index, and whether the time of its change is noted (<field>_at) for the events.
 local fields = { { 'rate', 1, true }, { 'mode', 2, true }, { 'session', 3, false }, { 'max', 4, false },
   { 'ap', 6, true }, { 'ap_min', 7, false }, { 'ap_max', 8, false }, { 'ap_p95', 9, false },
@@ -62,7 +67,7 @@ for _, f in ipairs(fields) do
   if noted and value ~= nil and value ~= '' then redis.call('HSET', settings_key, field .. '_at', now) end
 end
 local rate, ap = ARGV[1] or '', ARGV[6] or ''
-if rate == '-' or ap == 'on' then
+if rate == '-' or (ap == 'on' and not was_on) then
   redis.call('HDEL', autopilot_key, 'r')
 elseif rate ~= '' then
   local previous = before or tonumber(rate)
