@@ -203,7 +203,7 @@ function autopilotStats(
   const limits = autopilotInForce(settings, defaults);
   const on = limits?.on ?? false;
   const origin = reading?.origin;
-  const learned = reading?.state?.learned ?? 0;
+  const learned = reading?.state?.learned ?? reading?.learned ?? 0;
   return {
     on,
     ratePerMinute: settings.perMinute,

@@ -283,6 +283,7 @@ export class RedisStore implements AdmissionStore {
       return {
         kind: "autopilot",
         state: autopilotStateOf(fields),
+        learned: storedNumber(fields[7] ?? "") ?? 0,
         hold: holdOf(fields[10] ?? ""),
         changes,
         origin: lastMinuteOf(rest.slice(first + count), Number(now)),

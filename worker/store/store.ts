@@ -233,8 +233,10 @@ export interface RateChange {
 
 /** What the autopilot is doing, for the operator's stats. */
 export interface AutopilotReading {
-  /** What it remembers; null before it first ran. */
+  /** What it remembers; null before it first ran, and while it waits to start again (see `learned`). */
   readonly state: AutopilotState | null;
+  /** The learned capacity, kept while it waits to start again (0 = none). */
+  readonly learned?: number;
   /** Why it held at its last decision (null when it changed the rate, or never decided). */
   readonly hold: HoldReason | null;
   /** The rate changes of the last 30 minutes, oldest first. */
