@@ -20,9 +20,11 @@
  *   rate instead ({@link PROBE_BACK}): the origin was fine there seconds ago.
  * - **Let a cut act before the next one.** Visitors already in keep browsing,
  *   so the load falls some time after the rate does: no second cut within
- *   {@link CUT_GAP_MS}, and none while the origin is visibly recovering
- *   within {@link RECOVERY_MS} (p95, errors or the load itself below
- *   {@link RECOVERY_SHARE} of their values at the cut, none of them worse).
+ *   {@link CUT_GAP_MS}, none while the origin is visibly recovering within
+ *   {@link RECOVERY_MS} (p95, errors or the load itself below
+ *   {@link RECOVERY_SHARE} of their values at the cut, p95 and errors not
+ *   worse), and within that time latency alone never takes the rate below
+ *   half of where the episode of trouble began (errors may).
  * - **Probe upwards slowly, and only with demand.** An increase needs a
  *   queue (no demand, no increase: the rate would not be used, so nothing
  *   would be learned), the last change to have settled ({@link SETTLE_MS}: the
@@ -84,8 +86,12 @@ export const PROBE_STEP = 1.2;
 export const NEAR_STEP = 1.03;
 /** "Near the last breach": above this share of its rate. */
 export const NEAR_BREACH = 0.9;
-/** Healthy at this multiple of the rate where the origin last hurt: it grew, and the big steps come back. */
-export const FORGET_BREACH = 1.05;
+/**
+ * Healthy at this multiple of the rate where the origin last hurt: it grew,
+ * and the big steps come back. Well above it, because the rate at which a
+ * busy origin first hurts varies by 10% or so from one episode to the next.
+ */
+export const FORGET_BREACH = 1.15;
 /** A probe that went too far goes back to this share of the last healthy rate. */
 export const PROBE_BACK = 0.95;
 /** A cut without a queue starts from the offers made, but from at least this share of the rate. */
@@ -320,7 +326,12 @@ export function decide(
     if (state.lastKind === "up" && state.healthyRate > 0 && state.healthyRate * PROBE_BACK > to) {
       to = Math.min(state.healthyRate * PROBE_BACK, base);
     }
-    to = roundRate(clampRate(to, limits));
+    // Latency alone takes the rate at most to half of where this episode of trouble began, within
+    // RECOVERY_MS: the visitors let in before the cuts keep the origin slow for a while (the lag), and
+    // cutting on that sends the rate far below the capacity. Errors may cut deeper.
+    const episode = state.lastKind === "down" && sinceChange < RECOVERY_MS && state.breachRate > 0;
+    const floor = episode && !failing ? state.breachRate * MIN_CUT : 0;
+    to = roundRate(clampRate(Math.max(to, floor), limits));
     const breached: AutopilotState = {
       ...next,
       // Where this episode of trouble began; the cuts that follow it act on the lag, not on the origin's limit.
@@ -330,7 +341,7 @@ export function decide(
       cutErrorRate: recent.errorRate,
       cutRequests: recent.requests,
     };
-    if (to >= state.rate) return hold("at_min", breached);
+    if (to >= state.rate) return hold(state.rate <= limits.minRate ? "at_min" : "cut_gap", breached);
     const reason: ChangeReason = slow
       ? { code: "p95_high", p95Ms: p95, targetMs: limits.targetP95Ms }
       : { code: "errors_high", errorRate: recent.errorRate, maxErrorRate: limits.maxErrorRate };

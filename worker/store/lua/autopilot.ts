@@ -234,7 +234,13 @@ local function decide(input, state, limits, now)
     if state.last_kind == 'up' and state.healthy_rate > 0 and state.healthy_rate * PROBE_BACK > to then
       to = math.min(state.healthy_rate * PROBE_BACK, base)
     end
-    to = round_rate(clamp_rate(to, limits))
+    -- Latency alone takes the rate at most to half of where this episode of trouble began, within
+    -- RECOVERY_MS: the visitors let in before the cuts keep the origin slow for a while (the lag).
+    local floor = 0
+    if state.last_kind == 'down' and since_change < RECOVERY_MS and state.breach_rate > 0 and not failing then
+      floor = state.breach_rate * MIN_CUT
+    end
+    to = round_rate(clamp_rate(math.max(to, floor), limits))
     local breached = next
     -- Where this episode of trouble began; the cuts that follow it act on the lag, not on the origin's limit.
     if not (state.last_kind == 'down' and state.breach_rate > 0) then breached.breach_rate = round_rate(base) end
@@ -242,7 +248,11 @@ local function decide(input, state, limits, now)
     breached.cut_p95 = p95
     breached.cut_error_rate = recent.error_rate
     breached.cut_requests = recent.requests
-    if to >= state.rate then return { kind = 'hold', why = 'at_min', state = breached } end
+    if to >= state.rate then
+      local why = 'cut_gap'
+      if state.rate <= limits.min_rate then why = 'at_min' end
+      return { kind = 'hold', why = why, state = breached }
+    end
     local reason = { code = 'errors_high', x = recent.error_rate, y = limits.max_error_rate }
     if slow then reason = { code = 'p95_high', x = p95, y = limits.target_p95 } end
     breached.rate = to
