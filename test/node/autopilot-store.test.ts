@@ -302,6 +302,7 @@ describe.each(stores)("autopilot in the store: %s", (_name, makeStore) => {
     expect(read).toEqual({
       kind: "autopilot",
       state: null,
+      learned: 0,
       hold: null,
       changes: [],
       origin: { requests: 0, errors: 0, errorRate: 0, p50Ms: null, p95Ms: null },
