@@ -1051,13 +1051,7 @@ async function main(): Promise<void> {
   );
   try {
     const { redis, bridge } = await startLabStore(run);
-    const origin = await startOrigin({
-      kind: "limited",
-      capacity: s.capacity,
-      serviceMs: s.serviceMs,
-      maxWaitMs: 2000,
-      backlogLimit: s.capacity * 25,
-    });
+    const origin = await startOrigin({ kind: "limited", ...originOptions(s) });
     run.defer(() => origin.close());
     const probe = new RedisProbe(redis.url);
     run.defer(() => probe.close());
@@ -1155,13 +1149,7 @@ async function surge(lab: Lab): Promise<void> {
     release: s.release,
     scale: s.scale,
     seed: s.seed,
-    origin: {
-      capacity: s.capacity,
-      serviceMs: s.serviceMs,
-      maxWaitMs: 2000,
-      backlogLimit: s.capacity * 25,
-      capacityChanges: s.capacityChanges,
-    },
+    origin: { ...originOptions(s), capacityChanges: s.capacityChanges },
     flood:
       s.bots > 0
         ? {
@@ -1256,13 +1244,7 @@ async function sweep(lab: Lab, rates: readonly number[]): Promise<void> {
     crowdRatePerProfileMinute: s.crowdRate,
     abandon: s.abandon,
     seed: s.seed,
-    origin: {
-      capacity: s.capacity,
-      serviceMs: s.serviceMs,
-      maxWaitMs: 2000,
-      backlogLimit: s.capacity * 25,
-      capacityChanges: s.capacityChanges,
-    },
+    origin: { ...originOptions(s), capacityChanges: s.capacityChanges },
     targetP95Ms: s.targetP95Ms,
     maxErrorRate: MAX_ERROR_RATE,
     rates: rows,
@@ -1311,6 +1293,11 @@ const PANELS = [
   "origin p95 latency, ms",
   "origin errors per second",
 ];
+
+/** The lab origin of a run: its slots and service time, a 503 after 2 s in its backlog, a backlog of 25 per slot. */
+function originOptions(s: Settings) {
+  return { capacity: s.capacity, serviceMs: s.serviceMs, maxWaitMs: 2000, backlogLimit: s.capacity * 25 };
+}
 
 function chartTitle(s: Settings): string {
   const rate = s.autopilot
