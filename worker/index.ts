@@ -7,6 +7,7 @@ import { jwks } from "./http/jwks.ts";
 import { errorResponse } from "./http/responses.ts";
 import { waitingRoom } from "./http/room.ts";
 import { status } from "./http/status.ts";
+import { log } from "./log.ts";
 import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
 
 /**
@@ -35,7 +36,8 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   const room = waitingRoom();
   app.all("*", (c, next) => runtime(c, () => room(c, next) as Promise<void>));
   app.onError((error, c) => {
-    console.error("anteroom: unexpected error", error);
+    // The name and message only: a stack or a request could carry what a log must not.
+    log({ event: "unexpected_error", error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     return errorResponse(c, 500, "internal", "Something went wrong in the waiting room.");
   });
   return app;

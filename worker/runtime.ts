@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AuthThrottle } from "./admin/auth-throttle.ts";
 import { type Config, parseConfig } from "./config.ts";
-import { AnteroomError } from "./errors.ts";
+import { AnteroomError, ConfigError } from "./errors.ts";
 import { StoreFallback } from "./gate/fallback.ts";
 import type { GateDeps, Placement } from "./gate/gate.ts";
 import { Memo } from "./gate/memo.ts";
@@ -10,6 +10,7 @@ import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
 import { bypassMatcher, queueMatcher } from "./http/paths.ts";
+import { log } from "./log.ts";
 import type { Upstream } from "./http/proxy.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
@@ -68,9 +69,8 @@ export async function buildRuntime(
     storeFailures,
   );
   if (keyring.ephemeral) {
-    console.warn(
-      `anteroom: PASS_SIGNING_KEYS is not set; signing passes with an ephemeral key (${keyring.signing.kid}), development only`,
-    );
+    // PASS_SIGNING_KEYS is not set: development only (production refuses to start without it).
+    log({ event: "ephemeral_signing_key", kid: keyring.signing.kid });
   }
   const room = {
     room: config.room,
@@ -177,7 +177,11 @@ export function withRuntime(
       c.set("runtime", await runtimeFor((c.env ?? {}) as unknown as Readonly<Record<string, unknown>>));
     } catch (error) {
       if (!(error instanceof AnteroomError)) throw error;
-      console.error(`anteroom: ${error.message}`);
+      log({
+        event: "config_invalid",
+        code: error.code,
+        problems: error instanceof ConfigError ? error.problems : [error.message],
+      });
       const development = c.env?.ANTEROOM_ENV === "development";
       const message = development
         ? error.message

@@ -1,3 +1,4 @@
+import { log } from "../log.ts";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/app-env.ts";
@@ -102,7 +103,18 @@ export function adminApi(): Hono<AppEnv> {
       if (written.kind === "unavailable") return storeDown(c);
       if (written.kind === "written") {
         const event = { ...check.event, seq: written.seq };
-        return c.json({ event: eventJson(check.next, event, now) }, 201);
+        const shown = eventJson(check.next, event, now);
+        log({
+          event: "event_scheduled",
+          room: gate.room.room,
+          id: shown.id,
+          startsAt: shown.startsAt ?? "",
+          endsAt: shown.endsAt,
+          prequeueFrom: shown.prequeueFrom,
+          ratePerMinute: shown.ratePerMinute,
+          mode: shown.mode,
+        });
+        return c.json({ event: shown }, 201);
       }
     }
     return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
@@ -120,7 +132,10 @@ export function adminApi(): Hono<AppEnv> {
       const next = read.events.filter((e) => e.id !== id);
       const written = await gate.store.writeEvents(gate.room, read.version, next);
       if (written.kind === "unavailable") return storeDown(c);
-      if (written.kind === "written") return c.json({ deleted: id });
+      if (written.kind === "written") {
+        log({ event: "event_deleted", room: gate.room.room, id });
+        return c.json({ deleted: id });
+      }
     }
     return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
   });
@@ -155,6 +170,7 @@ export function adminApi(): Hono<AppEnv> {
     }
     const outcome = await gate.store.updateSettings(gate.room, check.patch);
     if (outcome.kind === "unavailable") return storeDown(c);
+    log({ event: "settings_changed", room: gate.room.room, changed: { ...check.patch }, version: outcome.settings.version });
     const { config } = c.var.runtime;
     return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });

@@ -1,3 +1,4 @@
+import { log } from "../log.ts";
 import type { Handler } from "hono";
 import { requesterOf } from "../gate/client.ts";
 import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.ts";
@@ -44,7 +45,7 @@ export function turnstileCheck(): Handler<AppEnv> {
     const check = await verifyTurnstile(token, ip, options, (request) => fetch(request));
     if (!check.ok) {
       if (check.reason === "unavailable")
-        console.warn(`anteroom: Turnstile siteverify unavailable (${check.codes.join(",")})`);
+        log({ event: "turnstile_unavailable", codes: check.codes });
       const notice =
         check.reason === "unavailable"
           ? "We could not check that just now. Please try again."

@@ -1,3 +1,4 @@
+import { log } from "../log.ts";
 import { Redis } from "@upstash/redis/cloudflare";
 import { DEFAULT_SESSION_MS } from "../model/active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
@@ -85,7 +86,7 @@ export interface RedisStoreOptions {
   /**
    * Where a stored value the worker cannot read is reported (an event left
    * out, a setting read as its default): the call still succeeds with the
-   * rest. The worker passes its failure log; default `console.error`.
+   * rest. The worker passes its failure log; default: a `store_value_unreadable` event (log.ts).
    */
   readonly unreadable?: (reason: string) => void;
 }
@@ -125,7 +126,8 @@ export class RedisStore implements AdmissionStore {
     this.#autopilotRead = client.createScript<AutopilotReadReply>(AUTOPILOT_READ_LUA);
     this.#now = options.now;
     this.#unreadable =
-      options.unreadable ?? ((reason) => console.error(`anteroom: BUG: unreadable stored value: ${reason}`));
+      options.unreadable ??
+      ((reason) => log({ event: "store_value_unreadable", reason, heldBack: 0, sinceSeconds: 0 }));
   }
 
   join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
