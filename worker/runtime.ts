@@ -10,8 +10,8 @@ import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
 import { bypassMatcher, queueMatcher } from "./http/paths.ts";
-import { log } from "./log.ts";
 import type { Upstream } from "./http/proxy.ts";
+import { log } from "./log.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
@@ -34,6 +34,12 @@ export interface Runtime {
   readonly storeFailures: StoreFailureLog;
   /** This instance's failed admin authentications per client (admin/auth-throttle.ts). */
   readonly adminThrottle: AuthThrottle;
+  /**
+   * This worker instance (isolate): a random id and when it was built (ms),
+   * so per-instance metrics are told apart from one another's and from a
+   * restart (admin/metrics.ts).
+   */
+  readonly instance: { readonly id: string; readonly startedAt: number };
 }
 
 /** Replacements for tests: a store, a clock, an upstream fetch. */
@@ -123,6 +129,7 @@ export async function buildRuntime(
     fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
     storeFailures,
     adminThrottle: new AuthThrottle(),
+    instance: Object.freeze({ id: crypto.randomUUID().slice(0, 8), startedAt: now() }),
   });
 }
 

@@ -1,5 +1,5 @@
-import { log } from "../log.ts";
 import { PASS_HEADER } from "../../origin-adapter/contract.ts";
+import { log } from "../log.ts";
 import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
 
 /**

@@ -1,7 +1,7 @@
-import { log } from "../log.ts";
 import type { Context, MiddlewareHandler } from "hono";
 import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { Memo } from "../gate/memo.ts";
+import { log } from "../log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
 import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
