@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin/api.ts";
-import { metricsApi } from "./admin/metrics.ts";
+import { metricsApi } from "./admin/metrics-api.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { turnstileCheck } from "./http/challenge.ts";

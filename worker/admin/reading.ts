@@ -1,25 +1,5 @@
-import type { FrontierState, Settings } from "../model/admission.ts";
 import type { Runtime } from "../runtime.ts";
-import type { AutopilotReading, EventRecord } from "../store/store.ts";
-import { type RoomStats, roomStats } from "./stats.ts";
-
-/**
- * One room as the store tells it, read once for `GET /stats` and
- * `GET /metrics` alike: its state, its upcoming events, the autopilot's
- * reading, and the operator's view computed from them ({@link roomStats}).
- */
-export interface RoomReading {
-  readonly kind: "reading";
-  readonly stats: RoomStats;
-  /** The state behind the stats (for the figures the stats do not show, like the show ratio). */
-  readonly state: FrontierState;
-  readonly settings: Settings;
-  readonly events: readonly EventRecord[];
-  /** Null when the autopilot's reading could not be read (the rest still answers). */
-  readonly autopilot: AutopilotReading | null;
-  /** Store time of the reading, ms. */
-  readonly now: number;
-}
+import { type RoomReading, roomStats } from "./stats.ts";
 
 /**
  * Reads the room's state, history, events and the autopilot's reading in one
