@@ -76,7 +76,14 @@ export type LogEntry =
       /** What the state was restored from, in a few words. */
       readonly from: string;
     }
-  | { readonly event: "config_invalid"; readonly code: string; readonly problems: readonly string[] }
+  | {
+      /** The configuration is bad: every request fails until it is fixed (at most one line per 10 s per instance). */
+      readonly event: "config_invalid";
+      readonly code: string;
+      readonly problems: readonly string[];
+      /** Failed requests not logged since the previous line. */
+      readonly heldBack: number;
+    }
   | { readonly event: "ephemeral_signing_key"; readonly kid: string }
   | { readonly event: "origin_unreachable"; readonly reason: string }
   | { readonly event: "origin_signal_failed"; readonly reason: string }

@@ -14,6 +14,7 @@ import type { Upstream } from "./http/proxy.ts";
 import { log } from "./log.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
+import { LogThrottle } from "./store/log-throttle.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
 import type { AdmissionStore } from "./store/store.ts";
 import { ephemeralKeyring, type Keyring, loadKeyring } from "./tokens/keyring.ts";
@@ -179,16 +180,22 @@ export function runtimeCache(
 export function withRuntime(
   runtimeFor: (env: Readonly<Record<string, unknown>>) => Promise<Runtime>,
 ): MiddlewareHandler<AppEnv> {
+  // A bad setting fails every request until it is fixed: one line per 10 s says as much.
+  const throttle = new LogThrottle({ windowMs: 10_000, now: Date.now });
   return async function withRuntime(c, next) {
     try {
       c.set("runtime", await runtimeFor((c.env ?? {}) as unknown as Readonly<Record<string, unknown>>));
     } catch (error) {
       if (!(error instanceof AnteroomError)) throw error;
-      log({
-        event: "config_invalid",
-        code: error.code,
-        problems: error instanceof ConfigError ? error.problems : [error.message],
-      });
+      const line = throttle.admit(error.message);
+      if (line) {
+        log({
+          event: "config_invalid",
+          code: error.code,
+          problems: error instanceof ConfigError ? error.problems : [error.message],
+          heldBack: line.suppressed,
+        });
+      }
       const development = c.env?.ANTEROOM_ENV === "development";
       const message = development
         ? error.message

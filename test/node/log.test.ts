@@ -32,7 +32,12 @@ describe("createLogger", () => {
     const failure = { event: "store_failure", reason: "x", heldBack: 3, sinceSeconds: 10 } as const;
     log({ ...failure, kind: "outage" });
     log({ ...failure, kind: "script_error" });
-    log({ event: "config_invalid", code: "config_invalid", problems: ["ADMIT_PER_MINUTE must be a positive number"] });
+    log({
+      event: "config_invalid",
+      code: "config_invalid",
+      problems: ["ADMIT_PER_MINUTE must be a positive number"],
+      heldBack: 0,
+    });
     log({ event: "settings_changed", room: "shop", changed: { perMinute: 120, mode: null }, version: 4 });
     expect(lines.map((l) => [l.level, JSON.parse(l.line).level, JSON.parse(l.line).event])).toEqual([
       ["warn", "warn", "store_failure"],
@@ -78,7 +83,8 @@ describe("scrubbed", () => {
   it("applies to every string of a line, nested ones included", () => {
     const entry: LogEntry = {
       event: "config_invalid",
-      code: "config_invalid",
+      problems: [`ADMIN_TOKEN ${jwt} from 10.0.0.1`],
+      heldBack: 0,
       problems: [`ADMIN_TOKEN ${jwt} from 10.0.0.1`],
     };
     const line = logLine(entry, AT);

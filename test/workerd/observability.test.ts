@@ -108,6 +108,22 @@ describe("structured logs", () => {
   });
 });
 
+describe("config_invalid", () => {
+  it("names the bad setting, once per 10 s however many requests fail, and never its secret value", async () => {
+    const secret = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+    const env = { ...(await testRoom()).env, ADMIT_PER_MINUTE: "many", TICKET_SECRET: secret };
+    const app = createApp({ now: () => T0 });
+    const lines = await consoleLines(async () => {
+      for (let i = 0; i < 3; i++) expect((await app.request("http://room.test/", {}, env)).status).toBe(500);
+    });
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0] ?? "");
+    expect(entry).toMatchObject({ event: "config_invalid", level: "error", code: "config_invalid", heldBack: 0 });
+    expect(entry.problems.join(" ")).toContain("ADMIT_PER_MINUTE");
+    expect(lines[0]).not.toContain(secret);
+  });
+});
+
 describe("GET /__anteroom/admin/metrics while the store is down", () => {
   it("still answers 200, with anteroom_store_up 0 and the instance's failures, and no room figures", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN });
