@@ -83,9 +83,9 @@ describe("scrubbed", () => {
   it("applies to every string of a line, nested ones included", () => {
     const entry: LogEntry = {
       event: "config_invalid",
+      code: "config_invalid",
       problems: [`ADMIN_TOKEN ${jwt} from 10.0.0.1`],
       heldBack: 0,
-      problems: [`ADMIN_TOKEN ${jwt} from 10.0.0.1`],
     };
     const line = logLine(entry, AT);
     expect(line).not.toContain(jwt);
