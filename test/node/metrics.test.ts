@@ -6,8 +6,10 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { metricFamilies, type RoomMetricsInput, rateSource } from "../../worker/admin/metrics.ts";
 import { escapeLabelValue, exposition, sampleValue } from "../../worker/admin/metrics-text.ts";
+import { roomStats } from "../../worker/admin/stats.ts";
 import type { Settings } from "../../worker/model/admission.ts";
 import type { AutopilotSettings } from "../../worker/model/autopilot.ts";
+import { emptySample, figuresOf, withRequest } from "../../worker/model/origin-signal.ts";
 import type { EventRecord } from "../../worker/store/store.ts";
 
 const T = Date.UTC(2026, 11, 1);
@@ -107,6 +109,38 @@ describe("metricFamilies", () => {
     expect(text).toContain('anteroom_store_failures_total{kind="outage",isolate="a1b2c3d4"} 2\n');
     expect(text).toContain(`anteroom_isolate_start_time_seconds{isolate="a1b2c3d4"} ${T / 1000}\n`);
     expect(text).not.toMatch(/anteroom_(queue_length|last_ticket|mode)\b/);
+  });
+
+  it("turns the fleet's latency bins into cumulative le buckets in seconds, +Inf and _count all the requests", () => {
+    let sample = emptySample();
+    for (const ms of [3, 7, 7, 180, 90_000]) sample = withRequest(sample, ms, ms > 60_000);
+    const state = { frontier: 3.5, lastTicket: 10, updatedAt: T, showRatio: 0.8 };
+    const autopilot = { state: null, hold: null, changes: [], origin: figuresOf(sample), originSample: sample };
+    const stats = roomStats({
+      room: "shop",
+      state,
+      settings,
+      history: [],
+      autopilot,
+      defaultSessionMinutes: 10,
+      maxActive: 0,
+      storeFailures: instance.storeFailures,
+      now: T,
+    });
+    const reading = { kind: "reading" as const, stats, state, settings, events: [], autopilot, now: T };
+    const text = exposition(
+      metricFamilies({ rooms: [{ room: "shop", reading, fallback: { admitted: 0, refused: 0 } }], instance }),
+    );
+    const bucket = (le: string) =>
+      Number(new RegExp(`_bucket\\{room="shop",le="${le.replace("+", "\\+")}"\\} (\\d+)`).exec(text)?.[1]);
+    expect([bucket("0.005"), bucket("0.01"), bucket("0.15"), bucket("0.25"), bucket("60"), bucket("+Inf")]).toEqual([
+      1, 3, 3, 4, 4, 5,
+    ]);
+    expect(text).toContain('anteroom_origin_latency_last_minute_seconds_count{room="shop"} 5\n');
+    expect(text).toContain('anteroom_origin_errors_last_minute{room="shop"} 1\n');
+    expect(text).toContain('anteroom_show_ratio{room="shop"} 0.8\n');
+    expect(text).toContain('anteroom_admissions_total{room="shop"} 3\n');
+    expect(text).toContain('anteroom_queue_length{room="shop"} 7\n');
   });
 
   it("keeps every family's samples together when there are several rooms", () => {
