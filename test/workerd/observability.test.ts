@@ -143,4 +143,21 @@ describe("GET /__anteroom/admin/metrics while the store is down", () => {
     expect(text).toMatch(/anteroom_fallback_admissions_total\{room="[^"]+",isolate="[0-9a-f]{8}"\} 1\n/);
     expect(text).not.toContain("anteroom_queue_length");
   });
+
+  it("exists with only a METRICS_TOKEN set, while the admin API stays off (404) for it and everyone", async () => {
+    const metricsToken = "scraper-token-for-tests-0123456789";
+    const room = await testRoom({ METRICS_TOKEN: metricsToken });
+    const get = (path: string, token: string | null) =>
+      room.app.request(
+        `http://room.test${path}`,
+        { headers: token ? { authorization: `Bearer ${token}` } : {} },
+        room.env,
+      );
+    const scrape = await get("/__anteroom/admin/metrics", metricsToken);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain(`anteroom_store_up{room="${room.env.ROOM}"} 1\n`);
+    expect((await get("/__anteroom/admin/metrics", null)).status).toBe(401);
+    expect((await get("/__anteroom/admin/stats", metricsToken)).status).toBe(404);
+    expect((await get("/__anteroom/admin/settings", metricsToken)).status).toBe(404);
+  });
 });
