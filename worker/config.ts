@@ -47,6 +47,12 @@ export interface Config {
   readonly holdingPageTemplate: string | null;
   /** Bearer token of the admin API and dashboard; null turns them off (404). */
   readonly adminToken: string | null;
+  /**
+   * Read-only bearer token of `GET /__anteroom/admin/metrics` for scrapers
+   * (the admin token works there too); it opens no other endpoint. Null: the
+   * metrics need the admin token.
+   */
+  readonly metricsToken: string | null;
   /** CSP `frame-ancestors` of the worker's own pages: who may frame them, e.g. `'none'` or `'self' https://shop.example`. */
   readonly frameAncestors: string;
   /** Most new tickets one client IP may take per minute; 0 turns the limit off. */
@@ -116,6 +122,7 @@ const SETTINGS = {
   TICKET_SECRET: undefined,
   HOLDING_PAGE_TEMPLATE: undefined,
   ADMIN_TOKEN: undefined,
+  METRICS_TOKEN: undefined,
   FRAME_ANCESTORS: "'none'",
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   MAX_ACTIVE: "0",
@@ -254,6 +261,13 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   if (adminToken !== null && adminToken.length < 16) {
     problems.push("ADMIN_TOKEN must be at least 16 characters (generate one with `openssl rand -base64 24`)");
   }
+  const metricsToken = raw("METRICS_TOKEN") ?? null;
+  if (metricsToken !== null && metricsToken.length < 16) {
+    problems.push("METRICS_TOKEN must be at least 16 characters (generate one with `openssl rand -base64 24`)");
+  } else if (metricsToken !== null && metricsToken === adminToken) {
+    // The same value would make the scraper's copy an admin token.
+    problems.push("METRICS_TOKEN must differ from ADMIN_TOKEN: the scraper's token must not open the admin API");
+  }
 
   const frameAncestors = frameAncestorList(raw("FRAME_ANCESTORS"), "FRAME_ANCESTORS", problems);
   const autopilot = autopilotSettings(raw, admitPerMinute, problems);
@@ -291,6 +305,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     ticketSecret,
     holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
     adminToken,
+    metricsToken,
     newTicketsPerIpPerMinute,
     maxActive,
     offerSeconds,

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { adminApi } from "./admin/api.ts";
+import { metricsApi } from "./admin/metrics-api.ts";
 import { dashboard } from "./dashboard/dashboard.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { turnstileCheck } from "./http/challenge.ts";
@@ -7,6 +8,7 @@ import { jwks } from "./http/jwks.ts";
 import { errorResponse } from "./http/responses.ts";
 import { waitingRoom } from "./http/room.ts";
 import { status } from "./http/status.ts";
+import { log } from "./log.ts";
 import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
 
 /**
@@ -26,6 +28,8 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
   app.post("/__anteroom/turnstile", turnstileCheck());
+  // Before the admin API: the metrics also take the read-only METRICS_TOKEN, which opens nothing else.
+  app.route("/__anteroom/admin/metrics", metricsApi());
   app.route("/__anteroom/admin", adminApi());
   app.route("/__anteroom/dashboard", dashboard());
   app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
@@ -35,7 +39,11 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   const room = waitingRoom();
   app.all("*", (c, next) => runtime(c, () => room(c, next) as Promise<void>));
   app.onError((error, c) => {
-    console.error("anteroom: unexpected error", error);
+    // The name and message only: a stack or a request could carry what a log must not.
+    log({
+      event: "unexpected_error",
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
     return errorResponse(c, 500, "internal", "Something went wrong in the waiting room.");
   });
   return app;

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { AuthThrottle } from "./admin/auth-throttle.ts";
 import { type Config, parseConfig } from "./config.ts";
-import { AnteroomError } from "./errors.ts";
+import { AnteroomError, ConfigError } from "./errors.ts";
 import { StoreFallback } from "./gate/fallback.ts";
 import type { GateDeps, Placement } from "./gate/gate.ts";
 import { Memo } from "./gate/memo.ts";
@@ -11,8 +11,10 @@ import type { AppEnv } from "./http/app-env.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
 import { bypassMatcher, queueMatcher } from "./http/paths.ts";
 import type { Upstream } from "./http/proxy.ts";
+import { log } from "./log.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
+import { LogThrottle } from "./store/log-throttle.ts";
 import { connectRedis, RedisStore } from "./store/redis.ts";
 import type { AdmissionStore } from "./store/store.ts";
 import { ephemeralKeyring, type Keyring, loadKeyring } from "./tokens/keyring.ts";
@@ -33,6 +35,12 @@ export interface Runtime {
   readonly storeFailures: StoreFailureLog;
   /** This instance's failed admin authentications per client (admin/auth-throttle.ts). */
   readonly adminThrottle: AuthThrottle;
+  /**
+   * This worker instance (isolate): a random id and when it was built (ms),
+   * so per-instance metrics are told apart from one another's and from a
+   * restart (admin/metrics.ts).
+   */
+  readonly instance: { readonly id: string; readonly startedAt: number };
 }
 
 /** Replacements for tests: a store, a clock, an upstream fetch. */
@@ -68,9 +76,8 @@ export async function buildRuntime(
     storeFailures,
   );
   if (keyring.ephemeral) {
-    console.warn(
-      `anteroom: PASS_SIGNING_KEYS is not set; signing passes with an ephemeral key (${keyring.signing.kid}), development only`,
-    );
+    // PASS_SIGNING_KEYS is not set: development only (production refuses to start without it).
+    log({ event: "ephemeral_signing_key", kid: keyring.signing.kid });
   }
   const room = {
     room: config.room,
@@ -123,6 +130,7 @@ export async function buildRuntime(
     fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
     storeFailures,
     adminThrottle: new AuthThrottle(),
+    instance: Object.freeze({ id: crypto.randomUUID().slice(0, 8), startedAt: now() }),
   });
 }
 
@@ -172,12 +180,22 @@ export function runtimeCache(
 export function withRuntime(
   runtimeFor: (env: Readonly<Record<string, unknown>>) => Promise<Runtime>,
 ): MiddlewareHandler<AppEnv> {
+  // A bad setting fails every request until it is fixed: one line per 10 s says as much.
+  const throttle = new LogThrottle({ windowMs: 10_000, now: Date.now });
   return async function withRuntime(c, next) {
     try {
       c.set("runtime", await runtimeFor((c.env ?? {}) as unknown as Readonly<Record<string, unknown>>));
     } catch (error) {
       if (!(error instanceof AnteroomError)) throw error;
-      console.error(`anteroom: ${error.message}`);
+      const line = throttle.admit(error.message);
+      if (line) {
+        log({
+          event: "config_invalid",
+          code: error.code,
+          problems: error instanceof ConfigError ? error.problems : [error.message],
+          heldBack: line.suppressed,
+        });
+      }
       const development = c.env?.ANTEROOM_ENV === "development";
       const message = development
         ? error.message

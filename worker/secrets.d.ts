@@ -8,6 +8,7 @@ interface Env {
   ORIGIN_URL?: string;
   HOLDING_PAGE_TEMPLATE?: string;
   ADMIN_TOKEN?: string;
+  METRICS_TOKEN?: string;
   TURNSTILE_SITE_KEY?: string;
   TURNSTILE_SECRET_KEY?: string;
   TURNSTILE_VERIFY_URL?: string;

@@ -20,6 +20,20 @@ function problemsOf(env: Record<string, unknown>): string[] {
 }
 
 describe("parseConfig", () => {
+  it("takes a METRICS_TOKEN of 16+ characters that is not the admin token, naming it otherwise", () => {
+    expect(parseConfig({ ...dev, METRICS_TOKEN: "scraper-token-0123456789" }).metricsToken).toBe(
+      "scraper-token-0123456789",
+    );
+    expect(parseConfig(dev).metricsToken).toBeNull();
+    expect(problemsOf({ ...dev, METRICS_TOKEN: "short" })).toEqual([
+      "METRICS_TOKEN must be at least 16 characters (generate one with `openssl rand -base64 24`)",
+    ]);
+    const same = "the-same-token-0123456789";
+    expect(problemsOf({ ...dev, ADMIN_TOKEN: same, METRICS_TOKEN: same })).toEqual([
+      "METRICS_TOKEN must differ from ADMIN_TOKEN: the scraper's token must not open the admin API",
+    ]);
+  });
+
   it("applies the documented defaults and freezes the result", () => {
     const config = parseConfig(dev);
     expect(config).toMatchObject({

@@ -2,6 +2,7 @@
 // pure throttle with a fixed clock, the lines an instance writes, its counts,
 // and the store wrapper that feeds them.
 import { describe, expect, it } from "vitest";
+import { createLogger } from "../../worker/log.ts";
 import { StoreFailureLog, watchedStore } from "../../worker/store/failure-log.ts";
 import { LogThrottle, throttleStep } from "../../worker/store/log-throttle.ts";
 import type { AdmissionStore, StoreUnavailable } from "../../worker/store/store.ts";
@@ -70,44 +71,58 @@ describe("LogThrottle", () => {
 const outage: StoreUnavailable = { kind: "unavailable", failure: "outage", reason: "TypeError: fetch failed" };
 const bug: StoreUnavailable = { kind: "unavailable", failure: "script_error", reason: 'JOIN reply unreadable: "x"' };
 
+/** A logger (log.ts) whose JSON lines are kept, parsed, by level. */
 function recorder() {
-  const lines = { warn: [] as string[], error: [] as string[] };
-  return { lines, sink: { warn: (l: string) => lines.warn.push(l), error: (l: string) => lines.error.push(l) } };
+  const lines = { warn: [] as Record<string, unknown>[], error: [] as Record<string, unknown>[] };
+  const keep = (into: Record<string, unknown>[]) => (line: string) => into.push(JSON.parse(line));
+  const sink = { log: keep([]), warn: keep(lines.warn), error: keep(lines.error) };
+  return { lines, log: createLogger({ now: () => T0, sink }) };
 }
 
 describe("StoreFailureLog", () => {
   it("counts every failure by kind, and writes one line per kind and reason per 10 s with the count held back", () => {
     const time = clock();
-    const { lines, sink } = recorder();
-    const log = new StoreFailureLog({ now: time.now, sink });
+    const { lines, log: logger } = recorder();
+    const log = new StoreFailureLog({ now: time.now, log: logger });
     for (let i = 0; i < 13; i++) log.record(outage);
     log.record(bug);
     log.record(bug);
     expect(log.counts()).toEqual({ outage: 13, scriptError: 2 });
-    expect(lines.warn).toEqual(["anteroom: store outage: TypeError: fetch failed"]);
+    expect(lines.warn).toMatchObject([
+      { event: "store_failure", level: "warn", kind: "outage", reason: "TypeError: fetch failed", heldBack: 0 },
+    ]);
     expect(lines.error).toHaveLength(1);
     time.advance(10_000);
     log.record(outage);
-    expect(lines.warn.at(-1)).toBe("anteroom: store outage: TypeError: fetch failed (12 more in the last 10 s)");
+    expect(lines.warn.at(-1)).toMatchObject({ reason: "TypeError: fetch failed", heldBack: 12, sinceSeconds: 10 });
     log.record({ ...outage, reason: "TimeoutError: The operation was aborted due to timeout" });
     expect(lines.warn).toHaveLength(3);
     expect(log.counts()).toEqual({ outage: 15, scriptError: 2 });
   });
 
   it("logs a script error loudly, as a bug and not an outage", () => {
-    const { lines, sink } = recorder();
-    new StoreFailureLog({ now: () => T0, sink }).record(bug);
+    const { lines, log: logger } = recorder();
+    new StoreFailureLog({ now: () => T0, log: logger }).record(bug);
     expect(lines.warn).toEqual([]);
-    expect(lines.error[0]).toMatch(/^anteroom: BUG: store script error: JOIN reply unreadable: "x"\./);
-    expect(lines.error[0]).toMatch(/bug in the Lua scripts or the store's reply mapping, not an outage/);
+    expect(lines.error).toEqual([
+      {
+        event: "store_failure",
+        level: "error",
+        at: new Date(T0).toISOString(),
+        kind: "script_error",
+        reason: 'JOIN reply unreadable: "x"',
+        heldBack: 0,
+        sinceSeconds: 0,
+      },
+    ]);
   });
 });
 
 describe("watchedStore", () => {
   it("records the failures of every store call and hands every outcome through unchanged", async () => {
     const time = clock();
-    const { sink } = recorder();
-    const log = new StoreFailureLog({ now: time.now, sink });
+    const { log: logger } = recorder();
+    const log = new StoreFailureLog({ now: time.now, log: logger });
     const healthy = embeddedStore(time.now);
     const spec = room(60);
     const calls: string[] = [];

@@ -69,7 +69,16 @@ describe("StoreFallback", () => {
     const kinds = [0, 0, 1000, 2000, 9999, 11_000].map((now) => fallback.newcomer(null, now).kind);
     expect(kinds).toEqual(["admit", "refuse", "admit", "admit", "admit", "admit"]);
     expect(warn).toHaveBeenCalledTimes(2);
-    expect(String(warn.mock.calls[1]?.[0])).toContain("let 4 newcomer(s) in");
-    expect(String(warn.mock.calls[1]?.[0])).toContain("refused 1 in the last 11 s");
+    expect(JSON.parse(String(warn.mock.calls[1]?.[0]))).toMatchObject({
+      event: "fallback_admissions",
+      mode: "soft",
+      reason: "fallback_rate",
+      admitted: 4,
+      refused: 1,
+      fallbackPerMinute: 60,
+      sinceSeconds: 11,
+    });
+    // Every decision is counted for the metrics, logged or not.
+    expect(fallback.counts()).toEqual({ admitted: 5, refused: 1 });
   });
 });

@@ -17,7 +17,10 @@ function layerOf(path: string): string {
   return parts.length > 1 ? (parts[0] ?? "") : "top";
 }
 
-/** Who may import whom; `errors.ts` is shared by every layer. */
+/** Files every layer may import: the error classes and the logger (both import nothing of the worker's). */
+const SHARED = new Set([join(WORKER, "errors.ts"), join(WORKER, "log.ts")]);
+
+/** Who may import whom; the {@link SHARED} files excepted. */
 const ALLOWED: Record<string, readonly string[]> = {
   model: [],
   tokens: ["origin-adapter"],
@@ -57,12 +60,16 @@ describe("worker layers", () => {
       const from = layerOf(file);
       for (const target of relativeImports(file)) {
         const to = layerOf(target);
-        if (to === from || target === join(WORKER, "errors.ts")) continue;
+        if (to === from || SHARED.has(target)) continue;
         if (!(ALLOWED[from] ?? []).includes(to))
           violations.push(`${relative(ROOT, file)} -> ${relative(ROOT, target)}`);
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it("keeps the shared files free of imports, so every layer can use them", () => {
+    for (const file of SHARED) expect(relativeImports(file)).toEqual([]);
   });
 
   it("never imports the Node-side tools", () => {

@@ -2,14 +2,16 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/app-env.ts";
 import { errorResponse } from "../http/responses.ts";
+import { log } from "../log.ts";
 import { activeCap } from "../model/active.ts";
 import type { Settings } from "../model/admission.ts";
 import type { AutopilotSettings } from "../model/autopilot.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
 import { boundedProblems } from "./problems.ts";
+import { readRoom } from "./reading.ts";
 import { checkSettingsPatch, invertedBounds } from "./settings.ts";
-import { autopilotInForce, roomStats } from "./stats.ts";
+import { autopilotInForce } from "./stats.ts";
 
 /**
  * The operator API under `/__anteroom/admin/`: stats (with the autopilot's
@@ -46,34 +48,15 @@ export function adminApi(): Hono<AppEnv> {
   );
 
   admin.get("/stats", async (c) => {
-    const { gate, config } = c.var.runtime;
     // The autopilot's reading is read alongside; without it the stats still answer (no origin figures).
-    const [tick, history, events, autopilot] = await Promise.all([
-      gate.store.tick(gate.room),
-      gate.store.history(gate.room),
-      gate.store.events(gate.room),
-      gate.store.autopilot(gate.room),
-    ]);
-    if (tick.kind === "unavailable" || history.kind === "unavailable" || events.kind === "unavailable") {
+    const reading = await readRoom(c.var.runtime);
+    if (reading.kind === "unavailable") {
       // What this instance saw is known without the store, and says whether it is down or broken.
       return storeDown(c, { storeFailures: c.var.runtime.storeFailures.counts() });
     }
-    gate.link.observe(tick.state, tick.settings);
-    const now = tick.state.updatedAt;
-    const stats = roomStats({
-      room: config.room,
-      state: tick.state,
-      settings: tick.settings,
-      history: history.minutes,
-      autopilot: autopilot.kind === "unavailable" ? null : autopilot,
-      autopilotDefaults: gate.room.autopilot,
-      defaultSessionMinutes: config.sessionSeconds / 60,
-      maxActive: config.maxActive,
-      storeFailures: c.var.runtime.storeFailures.counts(),
-      now,
-    });
-    const upcoming = events.events.map((e) => eventJson(events.events, e, now)).filter((e) => e.phase !== "over");
-    return c.json({ ...stats, events: upcoming });
+    const { events, now } = reading;
+    const upcoming = events.map((e) => eventJson(events, e, now)).filter((e) => e.phase !== "over");
+    return c.json({ ...reading.stats, events: upcoming });
   });
 
   admin.get("/events", async (c) => {
@@ -102,7 +85,18 @@ export function adminApi(): Hono<AppEnv> {
       if (written.kind === "unavailable") return storeDown(c);
       if (written.kind === "written") {
         const event = { ...check.event, seq: written.seq };
-        return c.json({ event: eventJson(check.next, event, now) }, 201);
+        const shown = eventJson(check.next, event, now);
+        log({
+          event: "event_scheduled",
+          room: gate.room.room,
+          id: shown.id,
+          startsAt: shown.startsAt ?? "",
+          endsAt: shown.endsAt,
+          prequeueFrom: shown.prequeueFrom,
+          ratePerMinute: shown.ratePerMinute,
+          mode: shown.mode,
+        });
+        return c.json({ event: shown }, 201);
       }
     }
     return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
@@ -120,7 +114,10 @@ export function adminApi(): Hono<AppEnv> {
       const next = read.events.filter((e) => e.id !== id);
       const written = await gate.store.writeEvents(gate.room, read.version, next);
       if (written.kind === "unavailable") return storeDown(c);
-      if (written.kind === "written") return c.json({ deleted: id });
+      if (written.kind === "written") {
+        log({ event: "event_deleted", room: gate.room.room, id });
+        return c.json({ deleted: id });
+      }
     }
     return c.json({ error: { code: "conflict", message: "The schedule kept changing; try again." } }, 409);
   });
@@ -155,6 +152,12 @@ export function adminApi(): Hono<AppEnv> {
     }
     const outcome = await gate.store.updateSettings(gate.room, check.patch);
     if (outcome.kind === "unavailable") return storeDown(c);
+    log({
+      event: "settings_changed",
+      room: gate.room.room,
+      changed: { ...check.patch },
+      version: outcome.settings.version,
+    });
     const { config } = c.var.runtime;
     return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });

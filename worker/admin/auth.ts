@@ -6,7 +6,10 @@ import { clientName } from "./auth-throttle.ts";
 /**
  * Guards the admin API with `Authorization: Bearer <ADMIN_TOKEN>`. With no
  * token configured the whole API does not exist (404, like any unknown path);
- * a wrong or missing token gets 401 and nothing else. Tokens are compared as
+ * a wrong or missing token gets 401 and nothing else. With `metrics: true`
+ * (only `GET /metrics`), the read-only METRICS_TOKEN is taken as well, and
+ * the endpoint exists when either token is set; everywhere else the metrics
+ * token is a wrong token. Tokens are compared as
  * SHA-256 digests with the runtime's constant-time comparison, so timing
  * reveals neither content nor length. A client with 10 failures in the last
  * minute on this instance gets 429 with `Retry-After`, before any comparison
@@ -15,13 +18,16 @@ import { clientName } from "./auth-throttle.ts";
  * @example
  * ```ts
  * admin.use(adminAuth());
+ * metrics.get("/", adminAuth({ metrics: true }), handler);
  * ```
  */
-export function adminAuth(): MiddlewareHandler<AppEnv> {
+export function adminAuth(options: { readonly metrics?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async function adminAuth(c, next) {
     const { config, adminThrottle, gate } = c.var.runtime;
-    const expected = config.adminToken;
-    if (!expected) return errorResponse(c, 404, "not_found", "No such Anteroom endpoint.");
+    const accepted = [config.adminToken, options.metrics ? config.metricsToken : null].filter(
+      (token): token is string => token !== null,
+    );
+    if (accepted.length === 0) return errorResponse(c, 404, "not_found", "No such Anteroom endpoint.");
     const client = clientName(c.req.raw);
     const allowance = adminThrottle.allowance(client, gate.now());
     if (allowance.kind === "throttled") {
@@ -30,10 +36,15 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
     }
     const header = c.req.header("authorization") ?? "";
     const presented = header.startsWith("Bearer ") ? header.slice(7).trim() : "";
-    if (!(await sameSecret(presented, expected))) {
+    // Every accepted token is compared, so the time taken does not say which one matched.
+    const matches = await Promise.all(accepted.map((expected) => sameSecret(presented, expected)));
+    if (!matches.includes(true)) {
       adminThrottle.fail(client, gate.now());
       c.header("WWW-Authenticate", 'Bearer realm="anteroom-admin"');
-      return errorResponse(c, 401, "unauthorized", "A valid admin token is required.");
+      const wanted = options.metrics
+        ? "A valid admin or metrics token is required."
+        : "A valid admin token is required.";
+      return errorResponse(c, 401, "unauthorized", wanted);
     }
     return next();
   };

@@ -2,7 +2,7 @@ import { activeCap } from "../model/active.ts";
 import { type FrontierState, rateOf, type Settings } from "../model/admission.ts";
 import { type AutopilotSettings, type ChangeReason, describeChange, describeHold } from "../model/autopilot.ts";
 import type { StoreFailureCounts } from "../store/failure-log.ts";
-import type { AutopilotReading, MinuteSnapshot, RateChange } from "../store/store.ts";
+import type { AutopilotReading, EventRecord, MinuteSnapshot, RateChange } from "../store/store.ts";
 
 /** The origin over one minute of the history, as the fleet saw it. */
 export interface MinuteOrigin {
@@ -107,6 +107,24 @@ export interface RoomStats {
    */
   readonly storeFailures: StoreFailureCounts;
   readonly at: string;
+}
+
+/**
+ * One room as the store tells it, read once for `GET /stats` and
+ * `GET /metrics` alike (admin/reading.ts reads it): its state, its upcoming events, the autopilot's
+ * reading, and the operator's view computed from them ({@link roomStats}).
+ */
+export interface RoomReading {
+  readonly kind: "reading";
+  readonly stats: RoomStats;
+  /** The state behind the stats (for the figures the stats do not show, like the show ratio). */
+  readonly state: FrontierState;
+  readonly settings: Settings;
+  readonly events: readonly EventRecord[];
+  /** Null when the autopilot's reading could not be read (the rest still answers). */
+  readonly autopilot: AutopilotReading | null;
+  /** Store time of the reading, ms. */
+  readonly now: number;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { log as consoleLog, type Logger } from "../log.ts";
 import { type Rate, rateOf, type Settings } from "../model/admission.ts";
 import type { RoomSpec } from "../store/store.ts";
 
@@ -107,6 +108,12 @@ export function fallbackRate(policy: FallbackPolicy, settings: Settings): Rate {
 
 const LOG_EVERY_MS = 10_000;
 
+/** What one instance's fallback decided since it started. */
+export interface FallbackCounts {
+  readonly admitted: number;
+  readonly refused: number;
+}
+
 /**
  * One worker instance's fallback: its bucket and its log throttle. The gate
  * asks it only after the store failed a newcomer's join. The bucket is per
@@ -122,14 +129,24 @@ const LOG_EVERY_MS = 10_000;
 export class StoreFallback {
   readonly #policy: FallbackPolicy;
   readonly #room: RoomSpec;
+  readonly #log: Logger;
   #bucket: Bucket | null = null;
   #lastLogAt: number | null = null;
   #admittedSinceLog = 0;
   #refusedSinceLog = 0;
+  #admittedTotal = 0;
+  #refusedTotal = 0;
 
-  constructor(policy: FallbackPolicy, room: RoomSpec) {
+  /** @param log where the `fallback_admissions` events go (log.ts); default `console`. */
+  constructor(policy: FallbackPolicy, room: RoomSpec, log: Logger = consoleLog) {
     this.#policy = policy;
     this.#room = room;
+    this.#log = log;
+  }
+
+  /** Newcomers this instance let in without a place, and refused, since it started (the metrics). */
+  counts(): FallbackCounts {
+    return { admitted: this.#admittedTotal, refused: this.#refusedTotal };
   }
 
   /** Decides for one newcomer; `known` are the settings the instance last saw (null: the room's defaults). */
@@ -144,23 +161,28 @@ export class StoreFallback {
     const decision = fallbackDecision(this.#policy, settings, this.#bucket, now);
     if (decision.kind === "closed") return decision;
     this.#bucket = decision.bucket;
-    if (decision.kind === "refuse") this.#refusedSinceLog += 1;
-    else this.#admitted(decision, now);
+    if (decision.kind === "refuse") {
+      this.#refusedSinceLog += 1;
+      this.#refusedTotal += 1;
+    } else this.#admitted(decision, now);
     return decision;
   }
 
   // An outage lets many newcomers in; one line per interval says so without flooding the log.
   #admitted(decision: FallbackDecision & { kind: "admit" }, now: number): void {
     this.#admittedSinceLog += 1;
+    this.#admittedTotal += 1;
     if (this.#lastLogAt !== null && now - this.#lastLogAt < LOG_EVERY_MS) return;
-    const rate =
-      decision.reason === "fallback_rate"
-        ? `at up to ${round(fallbackRate(this.#policy, decision.settings).perMinute)}/min on this instance`
-        : `(${decision.reason === "open" ? "STORE_FAILURE_MODE=open" : "room in passthrough"})`;
-    const since = this.#lastLogAt === null ? "" : ` in the last ${Math.round((now - this.#lastLogAt) / 1000)} s`;
-    console.warn(
-      `anteroom: store unavailable; let ${this.#admittedSinceLog} newcomer(s) in without a place ${rate}, refused ${this.#refusedSinceLog}${since} (STORE_FAILURE_MODE=${this.#policy.mode})`,
-    );
+    this.#log({
+      event: "fallback_admissions",
+      mode: this.#policy.mode,
+      reason: decision.reason,
+      admitted: this.#admittedSinceLog,
+      refused: this.#refusedSinceLog,
+      fallbackPerMinute:
+        decision.reason === "fallback_rate" ? round(fallbackRate(this.#policy, decision.settings).perMinute) : null,
+      sinceSeconds: this.#lastLogAt === null ? null : Math.round((now - this.#lastLogAt) / 1000),
+    });
     this.#lastLogAt = now;
     this.#admittedSinceLog = 0;
     this.#refusedSinceLog = 0;

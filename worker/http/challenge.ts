@@ -1,5 +1,6 @@
 import type { Handler } from "hono";
 import { requesterOf } from "../gate/client.ts";
+import { log } from "../log.ts";
 import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.ts";
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
@@ -43,8 +44,7 @@ export function turnstileCheck(): Handler<AppEnv> {
     const ip = c.req.header("cf-connecting-ip") ?? null;
     const check = await verifyTurnstile(token, ip, options, (request) => fetch(request));
     if (!check.ok) {
-      if (check.reason === "unavailable")
-        console.warn(`anteroom: Turnstile siteverify unavailable (${check.codes.join(",")})`);
+      if (check.reason === "unavailable") log({ event: "turnstile_unavailable", codes: check.codes });
       const notice =
         check.reason === "unavailable"
           ? "We could not check that just now. Please try again."

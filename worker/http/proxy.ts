@@ -1,4 +1,5 @@
 import { PASS_HEADER } from "../../origin-adapter/contract.ts";
+import { log } from "../log.ts";
 import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
 
 /**
@@ -145,7 +146,7 @@ function recordSafely(recorder: OriginRecorder, latencyMs: number, error: boolea
   try {
     recorder.originAnswered(latencyMs, error);
   } catch (problem) {
-    console.error("anteroom: could not record the origin's answer", problem);
+    log({ event: "origin_signal_failed", reason: problem instanceof Error ? problem.message : String(problem) });
   }
 }
 

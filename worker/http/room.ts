@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { Memo } from "../gate/memo.ts";
+import { log } from "../log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
 import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
@@ -68,7 +69,7 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
     ? await forwardTimed(upstream, runtime.fetcher, runtime.gate.now, originTimeoutMs(runtime), runtime.gate.link)
     : await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
-    console.error(`anteroom: origin unreachable: ${forwarded.reason}`);
+    log({ event: "origin_unreachable", reason: forwarded.reason });
     // The failure is in the meter (the autopilot's signal): the background tick reports it.
     if (pass) inBackground(c, runtime.gate.link.tickIfDue());
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");

@@ -1,3 +1,4 @@
+import { log as consoleLog, type LogEntry, type Logger } from "../log.ts";
 import { LogThrottle, type ThrottledLine } from "./log-throttle.ts";
 import type { AdmissionStore, StoreUnavailable } from "./store.ts";
 
@@ -7,26 +8,20 @@ export interface StoreFailureCounts {
   readonly scriptError: number;
 }
 
-/** Where the lines go: `console` in the worker, a recorder in tests. */
-export interface LogSink {
-  warn(line: string): void;
-  error(line: string): void;
-}
-
 /** Settings of {@link StoreFailureLog}. */
 export interface StoreFailureLogOptions {
   readonly now: () => number;
-  /** Default `console`. */
-  readonly sink?: LogSink;
+  /** Where the `store_failure` and `store_value_unreadable` events go (log.ts). Default: `console`. */
+  readonly log?: Logger;
   /** At most one line per kind and reason in this many ms. Default 10 000. */
   readonly windowMs?: number;
 }
 
 /**
  * Counts and logs one instance's store failures: every failure is counted;
- * a line goes out at most once per kind and reason per window, saying how
- * many were held back. An outage is a warning; a script error is logged as
- * the bug it is, with `console.error`.
+ * a `store_failure` event goes out at most once per kind and reason per
+ * window, with `heldBack`: how many were not logged since. An outage is a
+ * warning; a script error is logged as the bug it is, at level `error`.
  *
  * @example
  * ```ts
@@ -37,22 +32,20 @@ export interface StoreFailureLogOptions {
  */
 export class StoreFailureLog {
   readonly #throttle: LogThrottle;
-  readonly #sink: LogSink;
+  readonly #log: Logger;
   #outage = 0;
   #scriptError = 0;
 
   constructor(options: StoreFailureLogOptions) {
     this.#throttle = new LogThrottle({ windowMs: options.windowMs ?? 10_000, now: options.now });
-    this.#sink = options.sink ?? console;
+    this.#log = options.log ?? consoleLog;
   }
 
   record(failure: StoreUnavailable): void {
     if (failure.failure === "script_error") this.#scriptError += 1;
     else this.#outage += 1;
     const line = this.#throttle.admit(`${failure.failure}|${failure.reason}`);
-    if (!line) return;
-    if (failure.failure === "script_error") this.#sink.error(failureLine(failure, line));
-    else this.#sink.warn(failureLine(failure, line));
+    if (line) this.#log(failureEntry(failure, line));
   }
 
   /**
@@ -63,11 +56,7 @@ export class StoreFailureLog {
   unreadable(reason: string): void {
     this.#scriptError += 1;
     const line = this.#throttle.admit(`unreadable|${reason}`);
-    if (line) {
-      this.#sink.error(
-        `anteroom: BUG: unreadable stored value: ${reason}${heldBack(line)}. Left out (or read as its default); the rest of the reply is used.`,
-      );
-    }
+    if (line) this.#log({ event: "store_value_unreadable", reason, ...throttled(line) });
   }
 
   counts(): StoreFailureCounts {
@@ -76,19 +65,16 @@ export class StoreFailureLog {
 }
 
 /**
- * The log line of a failure, e.g. `anteroom: store outage: TypeError: fetch
- * failed (12 more in the last 10 s)`.
+ * The `store_failure` event of a failure, e.g. `{ kind: "outage", reason:
+ * "TypeError: fetch failed", heldBack: 12, sinceSeconds: 10 }`.
  */
-export function failureLine(failure: StoreUnavailable, line: ThrottledLine): string {
-  const held = heldBack(line);
-  return failure.failure === "script_error"
-    ? `anteroom: BUG: store script error: ${failure.reason}${held}. This is a bug in the Lua scripts or the store's reply mapping, not an outage; the gate falls back as in an outage until it is fixed.`
-    : `anteroom: store outage: ${failure.reason}${held}`;
+export function failureEntry(failure: StoreUnavailable, line: ThrottledLine): LogEntry {
+  const kind = failure.failure === "script_error" ? "script_error" : "outage";
+  return { event: "store_failure", kind, reason: failure.reason, ...throttled(line) };
 }
 
-/** " (12 more in the last 10 s)", or nothing when no line was held back. */
-function heldBack(line: ThrottledLine): string {
-  return line.suppressed > 0 ? ` (${line.suppressed} more in the last ${Math.round(line.sinceMs / 1000)} s)` : "";
+function throttled(line: ThrottledLine) {
+  return { heldBack: line.suppressed, sinceSeconds: Math.round(line.sinceMs / 1000) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { log } from "../log.ts";
 import { DEFAULT_SESSION_MS } from "../model/active.ts";
 import { type FrontierState, MODES, type Mode, type Settings } from "../model/admission.ts";
 import {
@@ -85,7 +86,7 @@ export interface RedisStoreOptions {
   /**
    * Where a stored value the worker cannot read is reported (an event left
    * out, a setting read as its default): the call still succeeds with the
-   * rest. The worker passes its failure log; default `console.error`.
+   * rest. The worker passes its failure log; default: a `store_value_unreadable` event (log.ts).
    */
   readonly unreadable?: (reason: string) => void;
 }
@@ -125,7 +126,8 @@ export class RedisStore implements AdmissionStore {
     this.#autopilotRead = client.createScript<AutopilotReadReply>(AUTOPILOT_READ_LUA);
     this.#now = options.now;
     this.#unreadable =
-      options.unreadable ?? ((reason) => console.error(`anteroom: BUG: unreadable stored value: ${reason}`));
+      options.unreadable ??
+      ((reason) => log({ event: "store_value_unreadable", reason, heldBack: 0, sinceSeconds: 0 }));
   }
 
   join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
@@ -286,7 +288,7 @@ export class RedisStore implements AdmissionStore {
         learned: storedNumber(fields[7] ?? "") ?? 0,
         hold: holdOf(fields[10] ?? ""),
         changes,
-        origin: lastMinuteOf(rest.slice(first + count), Number(now)),
+        ...lastMinuteOf(rest.slice(first + count), Number(now)),
       };
     });
   }
@@ -736,8 +738,11 @@ function holdOf(value: string): HoldReason | null {
   return Object.hasOwn(HOLD_REASONS, value) ? (value as HoldReason) : null;
 }
 
-/** The origin's figures over the last minute (the slots of the last WINDOW_SLOTS seconds up to `now`). */
-function lastMinuteOf(flat: readonly (string | number)[], now: number): OriginFigures {
+/** The origin over the last minute (the slots of the last WINDOW_SLOTS seconds up to `now`): merged bins and figures. */
+function lastMinuteOf(
+  flat: readonly (string | number)[],
+  now: number,
+): { origin: OriginFigures; originSample: OriginSample } {
   const second = Math.floor(now / SLOT_MS);
   let total: OriginSample = emptySample();
   for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -748,7 +753,7 @@ function lastMinuteOf(flat: readonly (string | number)[], now: number): OriginFi
     const sample = parseSample(text.slice(comma + 1));
     if (sample) total = mergeSamples(total, sample);
   }
-  return figuresOf(total);
+  return { origin: figuresOf(total), originSample: total };
 }
 
 /** A stored optional number: null when unset (""), undefined when it cannot be read. */

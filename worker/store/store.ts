@@ -243,6 +243,8 @@ export interface AutopilotReading {
   readonly changes: readonly RateChange[];
   /** The fleet's origin figures over the last minute. */
   readonly origin: OriginFigures;
+  /** The fleet's origin requests over the last minute, binned (the metrics' latency histogram); absent from older readers. */
+  readonly originSample?: OriginSample;
 }
 
 export type AutopilotOutcome = ({ readonly kind: "autopilot" } & AutopilotReading) | StoreUnavailable;
