@@ -48,6 +48,28 @@ export class Outbox {
   readonly #origin = new OriginMeter();
 
   /**
+   * Whether places used or sessions ended wait to be reported: what the
+   * store needs soonest. A claim that never arrives reads as a no-show (the
+   * show ratio falls, the line moves faster: over-admission) and a release
+   * that never arrives keeps a pass admitting elsewhere, so these go within a
+   * second; passes in use only refresh the active count, which errs high by
+   * design, and can wait a few seconds (`RoomLink.flushSoon`).
+   */
+  get urgent(): boolean {
+    return this.#consumed.length > 0 || this.#released.length > 0;
+  }
+
+  /** Requests the origin answered since the last report (the autopilot's signal). */
+  get originPending(): number {
+    return this.#origin.pending;
+  }
+
+  /** Whether nothing at all waits to be reported. */
+  get empty(): boolean {
+    return !this.urgent && this.#seen.size === 0 && this.#origin.pending === 0;
+  }
+
+  /**
    * The origin answered an admitted visitor's request after `latencyMs` (to
    * the response headers), failed or not; no answer within the timeout is a
    * failure whose latency is the timeout. Counted in place: it runs on every
