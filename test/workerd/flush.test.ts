@@ -3,6 +3,7 @@
 // makes one tick, not one each. The real worker in workerd against the real Redis.
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { IDLE_TICK_MS } from "../../worker/gate/room-link.ts";
 import { createApp } from "../../worker/index.ts";
 import type { AdmissionStore } from "../../worker/store/store.ts";
 import { testRoom, Visitor } from "./helpers.ts";
@@ -52,5 +53,31 @@ describe("the outbox after a response", () => {
     expect(feed.consumed.places.map((place) => place.position).sort((a, b) => a - b)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 2),
     );
+  });
+});
+
+describe("an instance with nothing urgent to say", () => {
+  it("ticks once per IDLE_TICK_MS under a constant load of admitted views and of polls far from the frontier", async () => {
+    // Six a minute: the frontier stays far from the back of the line for the whole test.
+    const room = await testRoom({ ADMIT_PER_MINUTE: "6" });
+    const { store } = await room.store();
+    const instance = counted(store);
+    const app = createApp({ store: instance.store, now: room.now });
+    const shopper = new Visitor("application/json");
+    expect((await shopper.send(app, room.env, "/api/echo")).status).toBe(200);
+    // A line forms behind the shopper: forty newcomers, of whom the last polls.
+    const line = Array.from({ length: 40 }, () => new Visitor("application/json"));
+    for (const visitor of line) await visitor.send(app, room.env, "/api/echo");
+    const last = line.at(-1) ?? new Visitor();
+    instance.calls.tick = 0;
+    instance.calls.join = 0;
+    // 20 s: every 200 ms a page view by the shopper and a poll by the last in line.
+    for (let step = 0; step < 100; step++) {
+      room.advance(200);
+      expect((await shopper.send(app, room.env, "/api/echo")).status).toBe(200);
+      expect(await (await last.send(app, room.env, "/__anteroom/status")).json()).toMatchObject({ state: "queued" });
+    }
+    // A tick a second before (20); now one per IDLE_TICK_MS.
+    expect(instance.calls).toEqual({ tick: 20_000 / IDLE_TICK_MS, join: 0, claim: 0 });
   });
 });
