@@ -57,6 +57,8 @@ export class RoomLink {
   #tickedAt = Number.NEGATIVE_INFINITY;
   /** Ticks sent so far: a scheduled flush that finds a tick went since knows its parcel went with it. */
   #ticks = 0;
+  /** An operator changed the settings here since the last reading (see {@link settingsChanged}). */
+  #settingsChanged = false;
   /** The background flush scheduled and not yet begun (see {@link flushSoon}). */
   #flush: ScheduledFlush | null = null;
 
@@ -77,8 +79,8 @@ export class RoomLink {
    */
   async read(position?: number): Promise<FrontierReading> {
     const now = this.#now();
-    if (this.#view.isStale(now) && !(position !== undefined && this.#view.answersFar(position, now, this.#idleMs)))
-      await this.#refresh();
+    const far = position !== undefined && !this.#settingsChanged && this.#view.answersFar(position, now, this.#idleMs);
+    if (this.#view.isStale(now) && !far) await this.#refresh();
     const view = this.#view.current;
     const pace = capPace(
       this.#trail.samples,
@@ -99,9 +101,21 @@ export class RoomLink {
     return this.#view.settings;
   }
 
+  /**
+   * An operator changed the settings through this instance: until its next
+   * reading, no poll is answered from the view as far from the frontier (a
+   * higher rate may have brought it near). Other instances hear of the
+   * change with their next tick: within `maxAgeMs` where visitors near the
+   * frontier poll, `idleMs` where only far ones do.
+   */
+  settingsChanged(): void {
+    this.#settingsChanged = true;
+  }
+
   /** Records a state the store just returned to someone else's call (the admin stats' tick). */
   observe(state: FrontierState, settings: Settings): void {
     const now = this.#now();
+    this.#settingsChanged = false;
     // A store that lost its state hands positions out again from 1: what was used before says nothing of them.
     if (state.lastTicket < this.#places.highest) this.#places.reset();
     this.#view.observe(state, settings, now);
