@@ -17,7 +17,9 @@ export const PLACES_PENDING = 50_000;
 
 /**
  * What one worker instance has to tell the store and sends with its next
- * script call, so admitted visitors cost no store call of their own:
+ * script call (at the latest a background tick soon after the response, see
+ * `RoomLink.flushSoon`: {@link urgent} items within a second, the rest within
+ * a few), so admitted visitors cost no store call of their own:
  * places used (admissions by ticket: the store counts each position's claim
  * once, for no-show compensation, and tells every instance), pass subjects
  * in use (the active-users count), sessions the origin ended, and how the
