@@ -352,9 +352,12 @@ export class RoomLink {
  * serves admitted visitors only (it reports passes in use, and hears of other
  * instances' releases this late at most), or waiting visitors far from the
  * frontier only (their figures come from a view this old at most). Five
- * times fewer calls than a tick a second, and well within what the active
- * count (a quarter session's resolution) and a release's reach (the pass
- * has been used for minutes already) can bear.
+ * times fewer calls than a tick a second. What it costs: passes in use reach
+ * the active count up to 5 s late (a visitor already counts up to a quarter
+ * session past its last view); a released pass replayed at another instance gets in there
+ * for up to about 6 s instead of 2 (never at the instance that released it,
+ * and its ticket never: an admission by ticket ticks first); a visitor far
+ * back sees a change of settings up to 5 s late.
  */
 export const IDLE_TICK_MS = 5_000;
 
