@@ -4,9 +4,10 @@ import { capPace, PaceTrail } from "../../worker/gate/cap-pace.ts";
 import { ConsumedPlaces, PLACE_GRACE_MS, REMEMBERED_POSITIONS } from "../../worker/gate/consumed.ts";
 import { Denylist } from "../../worker/gate/denylist.ts";
 import { Outbox, PLACES_PENDING, PLACES_PER_REPORT } from "../../worker/gate/outbox.ts";
-import { RoomLink } from "../../worker/gate/room-link.ts";
-import { frontierNow, RoomView } from "../../worker/gate/room-view.ts";
+import { IDLE_TICK_MS, RoomLink } from "../../worker/gate/room-link.ts";
+import { frontierNow, REACH_MARGIN, RoomView, reachAt } from "../../worker/gate/room-view.ts";
 import type { FrontierView, Mode, Settings } from "../../worker/model/admission.ts";
+import type { AutopilotSettings } from "../../worker/model/autopilot.ts";
 import { roomKeys } from "../../worker/store/keys.ts";
 import { CONSUMED_ENTRIES_PER_TICK, CONSUMED_FEED_MS } from "../../worker/store/lua/constants.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
@@ -571,5 +572,218 @@ describe("RoomLink when Redis lost the room (no persistence)", () => {
     const feed = await store.tick(spec, { consumedSince: 0 });
     if (feed.kind !== "state") throw new Error("store unavailable");
     expect(feed.consumed.places).toEqual([]);
+  });
+});
+
+/** The autopilot's deployed settings, on. */
+const AUTOPILOT_ON: AutopilotSettings = {
+  on: true,
+  minRate: 10,
+  maxRate: 1000,
+  targetP95Ms: 800,
+  maxErrorRate: 0.01,
+  timeoutMs: 10_000,
+};
+
+/**
+ * A store whose calls are counted and whose calls under way can be awaited,
+ * and a clock whose sleepers (the link's scheduled flushes) wake as the test
+ * moves it: background work runs as it would after responses, with no
+ * later request.
+ */
+function paced(live: AdmissionStore, t: ReturnType<typeof clock>) {
+  const calls = { tick: 0, join: 0, claim: 0 };
+  const underway = new Set<Promise<unknown>>();
+  const store: AdmissionStore = new Proxy(live, {
+    get(target, name: keyof AdmissionStore) {
+      const value = target[name];
+      if (name !== "tick" && name !== "join" && name !== "claim") {
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (...args: unknown[]) => {
+        calls[name] += 1;
+        const call = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        underway.add(call);
+        void call.finally(() => underway.delete(call));
+        return call;
+      };
+    },
+  });
+  const sleepers: { at: number; wake: () => void }[] = [];
+  /** Lets what was woken run: microtasks, then every store call it made, until nothing is under way. */
+  const settle = async () => {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (underway.size === 0) return;
+      await Promise.allSettled([...underway]);
+    }
+  };
+  return {
+    store,
+    calls,
+    sleep: (ms: number) => new Promise<void>((wake) => sleepers.push({ at: t.now() + ms, wake })),
+    settle,
+    /** Moves the clock `ms` on, waking each sleeper at its time and letting what it starts finish. */
+    async advance(ms: number) {
+      const end = t.now() + ms;
+      for (;;) {
+        sleepers.sort((a, b) => a.at - b.at);
+        const next = sleepers[0];
+        if (next === undefined || next.at > end) break;
+        sleepers.shift();
+        t.set(Math.max(t.now(), next.at));
+        next.wake();
+        await settle();
+      }
+      t.set(end);
+      await settle();
+    },
+  };
+}
+
+describe("reachAt: how far the frontier can have got since a reading (pure)", () => {
+  it("moves REACH_MARGIN times the reading's pace, past the last ticket, the cap's ceiling and a pause", () => {
+    const view = reading({ frontier: 10, lastTicket: 12, ceiling: 11, settings: { ...SETTINGS, mode: "paused" } });
+    // 600 a minute is 10 a second: twice that for 2 s from 10.
+    expect(REACH_MARGIN).toBe(2);
+    expect(reachAt(view, T0 + 2000)).toBeCloseTo(50, 9);
+    expect(reachAt({ ...view, showRatio: 0.5 }, T0 + 2000)).toBeCloseTo(90, 9);
+    expect(reachAt(view, T0 - 1000)).toBe(10);
+  });
+
+  it("lets the view answer a poll far from the frontier until the view is idleMs old, and never after a failure", () => {
+    const view = new RoomView(1000);
+    view.observe({ frontier: 10, lastTicket: 500, updatedAt: T0 }, SETTINGS, T0);
+    // At T0 + 2000 the frontier can be at 10 + 20 x 3 = 70 one second later: 70 is near, 71 far.
+    expect(view.answersFar(70, T0 + 2000, 5000)).toBe(false);
+    expect(view.answersFar(71, T0 + 2000, 5000)).toBe(true);
+    expect(view.answersFar(1000, T0 + 4999, 5000)).toBe(true);
+    expect(view.answersFar(1000, T0 + 5000, 5000)).toBe(false);
+    view.fail("timeout", T0 + 2000);
+    expect(view.answersFar(1000, T0 + 3500, 5000)).toBe(false);
+  });
+});
+
+describe.each(stores)("RoomLink: when an instance talks to the store: %s", (_name, makeStore) => {
+  it("sends places used soon after the answers, with no later request, in at most one tick per maxAgeMs however many", async () => {
+    const t = clock();
+    const live = makeStore(t.now);
+    const pace = paced(live, t);
+    const spec = room(600_000);
+    for (let i = 0; i < 300; i++) await pace.store.join(spec, { visitorId: `b${i}`, draw: 0 });
+    pace.calls.join = 0;
+    const link = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    await link.read();
+    // A burst: 250 admissions by ticket over 2.5 s, one every 10 ms, each answered and followed by the flush.
+    for (let position = 1; position <= 250; position++) {
+      expect(link.consumePlace(position, `b${position - 1}`, 0, "aaaaaaaa0000")).toBe("first");
+      void link.flushSoon(true);
+      await pace.advance(10);
+    }
+    // Then silence: no request comes again. Within a second, every place has reached the store.
+    await pace.advance(1000);
+    const feed = await live.tick(spec, { consumedSince: 0 });
+    if (feed.kind !== "state") throw new Error("store unavailable");
+    expect(feed.consumed.places.map((place) => place.position).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 250 }, (_, i) => i + 1),
+    );
+    // The first reading, then one tick a second: 3.5 s in all.
+    expect(pace.calls).toEqual({ tick: 4, join: 0, claim: 0 });
+    // Nothing left to send: no more calls, however long.
+    await pace.advance(60_000);
+    expect(link.flushSoon()).toBeNull();
+    expect(pace.calls.tick).toBe(4);
+  });
+
+  it("sends a release within maxAgeMs of the last tick, and another instance refuses the pass after its next", async () => {
+    const t = clock();
+    const live = makeStore(t.now);
+    const pace = paced(live, t);
+    const spec = room(600);
+    const here = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    const elsewhere = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    await here.read();
+    await elsewhere.read();
+    const issuedAt = Math.floor(t.now() / 1000);
+    here.recordRelease("gone");
+    void here.flushSoon(true);
+    await pace.advance(1000);
+    expect(pace.calls.tick).toBe(3);
+    // Elsewhere serves admitted visitors only: it hears of the release within IDLE_TICK_MS.
+    void elsewhere.flushSoon(true);
+    expect(elsewhere.isReleased("gone", issuedAt)).toBe(false);
+    await pace.advance(IDLE_TICK_MS - 1000);
+    expect(elsewhere.isReleased("gone", issuedAt)).toBe(true);
+    expect(pace.calls.tick).toBe(4);
+  });
+
+  it("costs one call per IDLE_TICK_MS, not one a second, under admitted views with nothing urgent to say", async () => {
+    const t = clock();
+    const live = makeStore(t.now);
+    const pace = paced(live, t);
+    const spec = room(600);
+    const link = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    // 20 s of admitted views, one every 100 ms by 50 shoppers: passes in use and the origin's answers.
+    for (let view = 0; view < 200; view++) {
+      link.recordVisit(`shopper-${view % 50}`);
+      link.originAnswered(40, false);
+      void link.flushSoon(true);
+      await pace.advance(100);
+    }
+    // The first view's flush at once, then one every IDLE_TICK_MS: 5 in 20 s (a tick a second was 20).
+    expect(pace.calls.tick).toBe(1 + Math.floor(20_000 / IDLE_TICK_MS));
+    // What they reported reached the store: all 50 shoppers are active.
+    await pace.advance(IDLE_TICK_MS);
+    const state = await live.tick(spec);
+    expect(state).toMatchObject({ kind: "state", state: { active: 50 } });
+  });
+
+  it("answers polls far from the frontier from its view for IDLE_TICK_MS, and ticks every second for polls near it", async () => {
+    const t = clock();
+    const live = makeStore(t.now);
+    const pace = paced(live, t);
+    const spec = room(60); // one a second
+    for (let i = 0; i < 200; i++) await pace.store.join(spec, { visitorId: `f${i}`, draw: 0 });
+    const link = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    const first = await link.read(150);
+    expect(first).toMatchObject({ kind: "known" });
+    const start = first.kind === "known" ? first.frontier : 0;
+    // 20 s of polls by a visitor at 150, one every 200 ms: far all along (the frontier moves 1 a second).
+    let last = first;
+    for (let poll = 0; poll < 100; poll++) {
+      await pace.advance(200);
+      last = await link.read(150);
+    }
+    expect(pace.calls.tick).toBe(1 + Math.floor(20_000 / IDLE_TICK_MS));
+    // The figures moved on all the same, extrapolated as the store moves the frontier (never ahead of it).
+    expect(last).toMatchObject({ kind: "known", degraded: false });
+    const shown = last.kind === "known" ? last.frontier : 0;
+    expect(shown).toBeGreaterThan(start + 15);
+    const truth = await live.tick(spec);
+    expect(truth.kind === "state" ? truth.state.frontier : 0).toBeGreaterThanOrEqual(shown);
+    // A visitor near the frontier makes the instance ask every second, as before: 10 s, 10 or 11 ticks.
+    const near = Math.ceil(shown + 2);
+    const before = pace.calls.tick;
+    for (let poll = 0; poll < 50; poll++) {
+      await pace.advance(200);
+      await link.read(near);
+    }
+    expect(pace.calls.tick - before).toBeGreaterThanOrEqual(10);
+    expect(pace.calls.tick - before).toBeLessThanOrEqual(11);
+  });
+
+  it("sends the origin's answers every second while the autopilot is on", async () => {
+    const t = clock();
+    const live = makeStore(t.now);
+    const pace = paced(live, t);
+    const spec = { ...room(600), autopilot: { ...AUTOPILOT_ON } };
+    const link = new RoomLink(pace.store, spec, t.now, 1000, { sleep: pace.sleep });
+    for (let view = 0; view < 100; view++) {
+      link.originAnswered(40, false);
+      void link.flushSoon(true);
+      await pace.advance(100);
+    }
+    // The first view's flush at once, then one a second for 10 s.
+    expect(pace.calls.tick).toBe(11);
   });
 });

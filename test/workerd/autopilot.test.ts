@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { IDLE_TICK_MS } from "../../worker/gate/room-link.ts";
 import { SETTLE_MS } from "../../worker/model/autopilot.ts";
 import type { OriginFigures } from "../../worker/model/origin-signal.ts";
 import type { AutopilotReading } from "../../worker/store/store.ts";
@@ -135,14 +136,14 @@ describe("the origin's signal (workerd, real Redis)", () => {
     room.advance(1000);
     const late = room.request(visitor, "/hang");
     // The timeout (100 ms, a real timer set before the origin is asked) passes while the origin is silent: the
-    // error is recorded then, and reaches the store with the next call (a newcomer's JOIN), while the visitor's
-    // request still waits.
+    // error is recorded then, and reaches the store with the instance's next tick (with the autopilot off, the
+    // origin's answers go every IDLE_TICK_MS), while the visitor's request still waits.
     await eventually(
       async () => shop.requests,
       (requests) => requests === 2,
     );
     await sleep(150);
-    room.advance(1000);
+    room.advance(IDLE_TICK_MS);
     expect((await room.request(new Visitor(), "/")).status).toBe(200);
     const during: OriginFigures = (await eventually(reading, (r) => r.origin.requests >= 3)).origin;
     // /, the silent /hang and the newcomer's view.
@@ -152,7 +153,7 @@ describe("the origin's signal (workerd, real Redis)", () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toBe("page /hang");
     // It is not counted again: once everything has been reported, four requests (/, /hang, two newcomers), one error.
-    room.advance(1000);
+    room.advance(IDLE_TICK_MS);
     expect((await room.request(new Visitor(), "/")).status).toBe(200);
     const { origin } = await eventually(reading, (r) => r.origin.requests >= 4);
     await sleep(200);

@@ -88,17 +88,19 @@ export class Visitor {
     this.accept = accept;
   }
 
+  /** Sends a request to `app`; with `context`, the worker's background work is handed to it (`waitUntil`). */
   async send(
     app: ReturnType<typeof createApp>,
     roomEnv: Record<string, string>,
     path: string,
     init: RequestInit = {},
+    context?: ExecutionContext,
   ): Promise<Response> {
     const headers = new Headers(init.headers);
     if (!headers.has("accept")) headers.set("accept", this.accept);
     const jar = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (jar) headers.set("cookie", headers.has("cookie") ? `${headers.get("cookie")}; ${jar}` : jar);
-    const res = await app.request(`http://room.test${path}`, { ...init, headers }, roomEnv);
+    const res = await app.request(`http://room.test${path}`, { ...init, headers }, roomEnv, context);
     for (const line of res.headers.getSetCookie()) {
       const [pair = "", ...attributes] = line.split(";");
       const eq = pair.indexOf("=");

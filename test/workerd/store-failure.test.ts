@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { IDLE_TICK_MS } from "../../worker/gate/room-link.ts";
 import { createApp } from "../../worker/index.ts";
 import { stateTtlMs } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
@@ -205,18 +206,20 @@ describe("while the store is down", () => {
   it("a ticket holder keeps their position, marked delayed, and resumes when the store is back", async () => {
     const room = await outageRoom({ ADMIT_PER_MINUTE: "60" });
     await newcomers(room, 1);
-    const waiting = Array.from({ length: 6 }, () => new Visitor("application/json"));
+    const waiting = Array.from({ length: 12 }, () => new Visitor("application/json"));
     for (const visitor of waiting) expect((await room.request(visitor, "/api/echo")).status).toBe(429);
-    const last = waiting[5] ?? new Visitor();
+    const last = waiting[11] ?? new Visitor();
     const before = (await (await room.request(last, "/__anteroom/status")).json()) as StatusBody;
-    expect(before).toMatchObject({ state: "queued", position: 7, delayed: false });
+    expect(before).toMatchObject({ state: "queued", position: 13, delayed: false });
 
     room.control.down = true;
-    room.advance(1500);
+    // Far from the frontier, a poll is answered from a view up to IDLE_TICK_MS old without asking the
+    // store (RoomLink.read): the outage shows once the view is that old.
+    room.advance(IDLE_TICK_MS);
     const during = await room.request(last, "/__anteroom/status");
     expect(during.status).toBe(200);
     const duringBody = (await during.json()) as StatusBody;
-    expect(duringBody).toMatchObject({ state: "queued", position: 7, delayed: true });
+    expect(duringBody).toMatchObject({ state: "queued", position: 13, delayed: true });
     expect(duringBody.ahead).toBeLessThanOrEqual(before.ahead);
     const page = await room.request(last, "/", { headers: { accept: "text/html" } });
     expect(await page.text()).toContain("We are having a short delay. You keep your place");
@@ -224,12 +227,12 @@ describe("while the store is down", () => {
     room.control.down = false;
     room.advance(1000);
     const after = (await (await room.request(last, "/__anteroom/status")).json()) as StatusBody;
-    expect(after).toMatchObject({ state: "queued", position: 7, delayed: false });
+    expect(after).toMatchObject({ state: "queued", position: 13, delayed: false });
     expect(after.ahead).toBeLessThanOrEqual(duringBody.ahead);
     // The line was not reset: the next newcomer comes after everyone who waited.
     const next = new Visitor("application/json");
     expect((await room.request(next, "/api/echo")).status).toBe(429);
-    expect(((await (await room.request(next, "/__anteroom/status")).json()) as StatusBody).position).toBe(8);
+    expect(((await (await room.request(next, "/__anteroom/status")).json()) as StatusBody).position).toBe(14);
   });
 });
 

@@ -158,6 +158,8 @@ export function adminApi(): Hono<AppEnv> {
       changed: { ...check.patch },
       version: outcome.settings.version,
     });
+    // This instance's polls far from the frontier ask the store again at once (a higher rate may reach them).
+    gate.link.settingsChanged();
     const { config } = c.var.runtime;
     return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });

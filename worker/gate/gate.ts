@@ -283,7 +283,8 @@ async function waiting(
   requester: Requester,
   anew: () => Promise<Verdict>,
 ): Promise<Verdict> {
-  const reading = await deps.link.read();
+  // Far from the frontier, the figures may come from a view a few seconds old: no store call (RoomLink.read).
+  const reading = await deps.link.read(ticket.position);
   if (reading.kind === "unavailable") {
     // Nothing known about the frontier: keep the place, show the delay, ask again soon.
     const view = {

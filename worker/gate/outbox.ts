@@ -17,7 +17,9 @@ export const PLACES_PENDING = 50_000;
 
 /**
  * What one worker instance has to tell the store and sends with its next
- * script call, so admitted visitors cost no store call of their own:
+ * script call (at the latest a background tick soon after the response, see
+ * `RoomLink.flushSoon`: {@link urgent} items within a second, the rest within
+ * a few), so admitted visitors cost no store call of their own:
  * places used (admissions by ticket: the store counts each position's claim
  * once, for no-show compensation, and tells every instance), pass subjects
  * in use (the active-users count), sessions the origin ended, and how the
@@ -46,6 +48,28 @@ export class Outbox {
   #released: Release[] = [];
   /** The origin's answers to admitted visitors since the last report. */
   readonly #origin = new OriginMeter();
+
+  /**
+   * Whether places used or sessions ended wait to be reported: what the
+   * store needs soonest. A claim that never arrives reads as a no-show (the
+   * show ratio falls, the line moves faster: over-admission) and a release
+   * that never arrives keeps a pass admitting elsewhere, so these go within a
+   * second; passes in use only refresh the active count, which errs high by
+   * design, and can wait a few seconds (`RoomLink.flushSoon`).
+   */
+  get urgent(): boolean {
+    return this.#consumed.length > 0 || this.#released.length > 0;
+  }
+
+  /** Requests the origin answered since the last report (the autopilot's signal). */
+  get originPending(): number {
+    return this.#origin.pending;
+  }
+
+  /** Whether nothing at all waits to be reported. */
+  get empty(): boolean {
+    return !this.urgent && this.#seen.size === 0 && this.#origin.pending === 0;
+  }
 
   /**
    * The origin answered an admitted visitor's request after `latencyMs` (to

@@ -16,15 +16,28 @@ import { type FrontierReading, RoomView } from "./room-view.ts";
  * the {@link RoomView}, feeds the cap's pace and, for a tick, the
  * {@link Denylist} and the {@link ConsumedPlaces}.
  *
- * The view is refreshed at most about once per `maxAgeMs`, so waiting polls
- * cost Redis almost nothing however many people wait, and operators' changes
- * reach every instance within about that interval. Concurrent refreshes share
- * one store call.
+ * When it talks to Redis (besides a newcomer's JOIN and a pre-queued
+ * visitor's CLAIM, one each):
+ * - a poll near the frontier, or an admission by ticket, ticks when the
+ *   view is `maxAgeMs` old (about once a second while such polls come);
+ * - a poll far from the frontier is answered from a view up to `idleMs` old
+ *   (see {@link RoomView.answersFar});
+ * - what the outbox holds goes in the background soon after the response
+ *   that produced it ({@link flushSoon}): places used and releases (and the
+ *   origin's answers while the autopilot is on) within `maxAgeMs` of the
+ *   last tick, passes in use and the rest within `idleMs`; an instance that
+ *   serves admitted visitors ticks at least every `idleMs`, which bounds how
+ *   late it hears of other instances' releases.
+ *
+ * So an instance serving admitted visitors only, or waiting visitors far
+ * from the frontier only, costs one call per `idleMs` rather than one a
+ * second, and an idle one none. Concurrent ticks share one store call.
  *
  * @example
  * ```ts
  * const link = new RoomLink(store, room, Date.now);
- * const reading = await link.read();
+ * const reading = await link.read(ticket.position);
+ * c.executionCtx.waitUntil(link.flushSoon(true) ?? Promise.resolve());
  * ```
  */
 export class RoomLink {
@@ -37,21 +50,37 @@ export class RoomLink {
   readonly #denylist = new Denylist();
   readonly #places = new ConsumedPlaces();
   readonly #trail = new PaceTrail();
+  readonly #idleMs: number;
+  readonly #sleep: (ms: number) => Promise<void>;
   #refreshing: Promise<void> | null = null;
   /** When this instance last sent a tick (local clock), whatever joins observed since. */
   #tickedAt = Number.NEGATIVE_INFINITY;
+  /** Ticks sent so far: a scheduled flush that finds a tick went since knows its parcel went with it. */
+  #ticks = 0;
+  /** An operator changed the settings here since the last reading (see {@link settingsChanged}). */
+  #settingsChanged = false;
+  /** The background flush scheduled and not yet begun (see {@link flushSoon}). */
+  #flush: ScheduledFlush | null = null;
 
-  constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000) {
+  constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000, timing: LinkTiming = {}) {
     this.#store = store;
     this.#room = room;
     this.#now = now;
     this.#maxAgeMs = maxAgeMs;
+    this.#idleMs = Math.max(maxAgeMs, timing.idleMs ?? IDLE_TICK_MS);
+    this.#sleep = timing.sleep ?? sleep;
     this.#view = new RoomView(maxAgeMs);
   }
 
-  /** The frontier now; asks the store only when the view is older than `maxAgeMs`. */
-  async read(): Promise<FrontierReading> {
-    if (this.#view.isStale(this.#now())) await this.#refresh();
+  /**
+   * The frontier now; asks the store only when the view is older than
+   * `maxAgeMs`, unless the holder of `position` is out of the frontier's reach
+   * and the view younger than `idleMs` (see {@link RoomView.answersFar}).
+   */
+  async read(position?: number): Promise<FrontierReading> {
+    const now = this.#now();
+    const far = position !== undefined && !this.#settingsChanged && this.#view.answersFar(position, now, this.#idleMs);
+    if (this.#view.isStale(now) && !far) await this.#refresh();
     const view = this.#view.current;
     const pace = capPace(
       this.#trail.samples,
@@ -72,9 +101,21 @@ export class RoomLink {
     return this.#view.settings;
   }
 
+  /**
+   * An operator changed the settings through this instance: until its next
+   * reading, no poll is answered from the view as far from the frontier (a
+   * higher rate may have brought it near). Other instances hear of the
+   * change with their next tick: within `maxAgeMs` where visitors near the
+   * frontier poll, `idleMs` where only far ones do.
+   */
+  settingsChanged(): void {
+    this.#settingsChanged = true;
+  }
+
   /** Records a state the store just returned to someone else's call (the admin stats' tick). */
   observe(state: FrontierState, settings: Settings): void {
     const now = this.#now();
+    this.#settingsChanged = false;
     // A store that lost its state hands positions out again from 1: what was used before says nothing of them.
     if (state.lastTicket < this.#places.highest) this.#places.reset();
     this.#view.observe(state, settings, now);
@@ -188,15 +229,87 @@ export class RoomLink {
   }
 
   /**
-   * A tick in the background when this instance has not ticked for
-   * `maxAgeMs`, so claims, active subjects and releases reach the store, and
-   * other instances' releases reach this one, even when only admitted
-   * visitors come here: at most one store call a second per instance.
-   * Returns null when no tick is due.
+   * A tick now when this instance has not ticked for `maxAgeMs` (null when
+   * none is due): how a caller that needs the feeds a second fresh at most
+   * gets them (tests, tools). The worker itself uses {@link flushSoon}.
    */
   tickIfDue(): Promise<void> | null {
     if (this.#now() - this.#tickedAt < this.#maxAgeMs) return null;
     return this.#refresh();
+  }
+
+  /**
+   * The background tick that sends what the outbox holds, scheduled (or
+   * joined) after a response, for the platform to wait for (`waitUntil`), so
+   * an instance evicted after its last response has still sent it. Due
+   * `maxAgeMs` after the last tick for places used and releases (and the
+   * origin's answers while the autopilot is on), `idleMs` after it for the
+   * rest; when `watching` (the response relied on the denylist: an admitted
+   * visitor), `idleMs` after it even with nothing to send, so the instance
+   * hears of other instances' releases. A flush already scheduled takes what
+   * comes before it begins, and is brought forward when something more
+   * urgent comes: at most one tick per `maxAgeMs` however busy the instance,
+   * none when it has nothing to send. Null when nothing is due.
+   *
+   * A flush whose call fails gives the parcel back (see {@link Outbox.giveBack})
+   * and does not try again by itself: the next response schedules the next.
+   */
+  flushSoon(watching = false): Promise<void> | null {
+    const at = this.#flushDue(watching);
+    const scheduled = this.#flush;
+    if (at === null) return scheduled?.done ?? null;
+    if (scheduled !== null && scheduled.at <= at) {
+      scheduled.watching ||= watching;
+      return scheduled.done;
+    }
+    // None yet, or one due later: this one takes its place (the later one finds itself replaced and ends).
+    const entry: ScheduledFlush = {
+      at,
+      watching: watching || scheduled?.watching === true,
+      ticks: this.#ticks,
+      done: null,
+    };
+    this.#flush = entry;
+    entry.done = this.#flushAt(entry);
+    return entry.done;
+  }
+
+  /**
+   * What {@link flushSoon} would send, sent now if it is due now (null
+   * otherwise): for a caller that cannot keep the instance alive after the
+   * response (no execution context: `app.request` in tests), where a flush
+   * scheduled for later would run unwatched.
+   */
+  flushIfDue(watching = false): Promise<void> | null {
+    const at = this.#flushDue(watching);
+    return at !== null && at <= this.#now() ? this.#refresh() : null;
+  }
+
+  /** When the outbox should next reach the store, by what it holds (null: never, it holds nothing and nobody watches). */
+  #flushDue(watching: boolean): number | null {
+    const outbox = this.#outbox;
+    if (outbox.urgent || (outbox.originPending > 0 && this.#autopilotOn())) return this.#tickedAt + this.#maxAgeMs;
+    if (watching || !outbox.empty) return this.#tickedAt + this.#idleMs;
+    return null;
+  }
+
+  async #flushAt(entry: ScheduledFlush): Promise<void> {
+    await this.#sleep(Math.max(0, entry.at - this.#now()));
+    if (this.#flush !== entry) return; // replaced by one due sooner, which takes everything
+    this.#flush = null;
+    if (this.#refreshing) await this.#refreshing;
+    if (this.#ticks !== entry.ticks) {
+      // A tick went since (a poll near the frontier, a catch-up) and took what was waiting then; what
+      // came after waits its own turn after that tick.
+      await this.flushSoon();
+      return;
+    }
+    if (entry.watching || !this.#outbox.empty) await this.#refresh();
+  }
+
+  /** Whether the autopilot steers the rate, as last seen (else as deployed): then its signal goes every second. */
+  #autopilotOn(): boolean {
+    return this.#view.settings?.autopilot?.on ?? this.#room.autopilot?.on ?? false;
   }
 
   #sessionMs(): number {
@@ -210,6 +323,7 @@ export class RoomLink {
   #refresh(): Promise<void> {
     this.#refreshing ??= (async () => {
       this.#tickedAt = this.#now();
+      this.#ticks += 1;
       const parcel = this.#outbox.take();
       const outcome = await this.#store.tick(this.#room, this.#report(parcel));
       if (outcome.kind === "state") {
@@ -231,4 +345,36 @@ export class RoomLink {
     });
     return this.#refreshing;
   }
+}
+
+/**
+ * How often at most an instance with nothing urgent to say ticks: one that
+ * serves admitted visitors only (it reports passes in use, and hears of other
+ * instances' releases this late at most), or waiting visitors far from the
+ * frontier only (their figures come from a view this old at most). Five
+ * times fewer calls than a tick a second. What it costs: passes in use reach
+ * the active count up to 5 s late (a visitor already counts up to a quarter
+ * session past its last view); a released pass replayed at another instance gets in there
+ * for up to about 6 s instead of 2 (never at the instance that released it,
+ * and its ticket never: an admission by ticket ticks first); a visitor far
+ * back sees a change of settings up to 5 s late.
+ */
+export const IDLE_TICK_MS = 5_000;
+
+/** How a {@link RoomLink} paces its ticks, for tests: `idleMs` (default {@link IDLE_TICK_MS}), and how it waits. */
+export interface LinkTiming {
+  readonly idleMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** A background flush: due at `at` (local clock), scheduled after `ticks` ticks; `done` when it has run. */
+interface ScheduledFlush {
+  readonly at: number;
+  watching: boolean;
+  readonly ticks: number;
+  done: Promise<void> | null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

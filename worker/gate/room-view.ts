@@ -1,4 +1,11 @@
-import { type FrontierState, type FrontierView, frontierAt, type Settings } from "../model/admission.ts";
+import {
+  advance,
+  type FrontierState,
+  type FrontierView,
+  frontierAt,
+  rateOf,
+  type Settings,
+} from "../model/admission.ts";
 
 /** The frontier and live settings as a worker instance knows them, or unknown because the store is down. */
 export type FrontierReading =
@@ -82,6 +89,20 @@ export class RoomView {
   }
 
   /**
+   * Whether a poll by the holder of `position` at `at` may be answered from
+   * this view though it is due for a new reading ({@link isStale}): the
+   * reading is younger than `idleMs`, the last one did not fail, and the
+   * store's frontier cannot have reached the position yet, nor within
+   * `maxAgeMs` after `at` (see {@link reachAt}). Such a holder is told the
+   * extrapolated frontier; a holder within reach makes the instance ask.
+   */
+  answersFar(position: number, at: number, idleMs: number): boolean {
+    const view = this.#view;
+    if (!view || this.#failure !== null || at - view.observedAt >= idleMs) return false;
+    return position > reachAt(view, at + this.#maxAgeMs);
+  }
+
+  /**
    * Whether a queue may exist, from what was last seen: true before the
    * first reading, while someone holds a place the frontier has not reached,
    * or in a mode that queues everyone.
@@ -122,4 +143,36 @@ export class RoomView {
 export function frontierNow(view: FrontierView, at: number): number {
   if (view.settings.mode === "paused") return view.frontier;
   return frontierAt(view, at);
+}
+
+/**
+ * How many times faster than the last reading's pace the frontier is
+ * assumed able to move when deciding that a visitor is out of its reach: an
+ * operator may raise the rate, the show ratio may fall, and the last ticket
+ * (which caps the frontier) grows with every newcomer elsewhere.
+ */
+export const REACH_MARGIN = 2;
+
+/**
+ * The furthest the store's frontier can be at `at` for all a reading says:
+ * moving {@link REACH_MARGIN} times as fast as the reading's rate over its
+ * show ratio, past the last ticket and the cap's ceiling (both may have
+ * moved since), in any mode (a paused room may resume). An upper bound as
+ * long as the settings and the show ratio do not change more than that,
+ * which a reading younger than a few seconds can assume.
+ *
+ * @example
+ * ```ts
+ * // 600 a minute (10 a second), observed at frontier 10 two seconds ago: at most 50 now.
+ * reachAt({ frontier: 10, lastTicket: 12, observedAt: T0, settings, showRatio: 1 }, T0 + 2000); // 50
+ * ```
+ */
+export function reachAt(view: FrontierView, at: number): number {
+  const state = {
+    frontier: view.frontier,
+    lastTicket: Number.POSITIVE_INFINITY,
+    updatedAt: view.observedAt,
+    showRatio: view.showRatio,
+  };
+  return advance(state, rateOf(view.settings.perMinute * REACH_MARGIN), at).frontier;
 }

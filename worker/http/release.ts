@@ -64,17 +64,3 @@ export function fromWithinSite(request: Request): boolean {
   const site = request.headers.get("sec-fetch-site");
   return site === null || RELEASING_SITES.has(site.trim().toLowerCase());
 }
-
-/**
- * Lets work go on after the response (the instance's background tick), where
- * the platform allows it; without an execution context (some tests) the
- * promise simply runs on its own.
- */
-export function inBackground(c: Context<AppEnv>, work: Promise<void> | null): void {
-  if (!work) return;
-  try {
-    c.executionCtx.waitUntil(work);
-  } catch {
-    void work;
-  }
-}

@@ -4,8 +4,9 @@ import { Memo } from "../gate/memo.ts";
 import { log } from "../log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
+import { flushInBackground } from "./background.ts";
 import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
-import { inBackground, releaseIfAsked } from "./release.ts";
+import { releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
@@ -55,10 +56,11 @@ interface ProxiedPass {
 
 /**
  * Forwards to the origin with the visitor's pass (null on bypassed paths),
- * acts on an early release the origin asks for, and lets the instance's
- * background tick report what it saw (claims, visits, releases, and how the
- * origin answered: an admitted visitor's request is timed for the autopilot;
- * a bypassed one is not, as the room does not meter it). A response
+ * acts on an early release the origin asks for, and has the instance's
+ * background flush report what it saw soon after the response (claims,
+ * visits, releases, and how the origin answered: an admitted visitor's
+ * request is timed for the autopilot; a bypassed one is not, as the room
+ * does not meter it; see `RoomLink.flushSoon`). A response
  * that sets or clears a pass is the visitor's alone: it leaves as
  * `Cache-Control: private`, never `public`.
  */
@@ -70,8 +72,8 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
     : await forward(upstream, runtime.fetcher);
   if (forwarded.kind === "unreachable") {
     log({ event: "origin_unreachable", reason: forwarded.reason });
-    // The failure is in the meter (the autopilot's signal): the background tick reports it.
-    if (pass) inBackground(c, runtime.gate.link.tickIfDue());
+    // The failure is in the meter (the autopilot's signal): the background flush reports it.
+    flushInBackground(c, pass !== null);
     return errorResponse(c, 502, "origin_unreachable", "The site could not be reached. Please try again shortly.");
   }
   const origin = forwarded.response;
@@ -86,7 +88,8 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
     changed ??= new Headers(origin.headers);
     keepPrivate(changed);
   }
-  if (pass) inBackground(c, runtime.gate.link.tickIfDue());
+  // Claims, visits, a release (on a bypassed path too) and the origin's answer: sent soon, in the background.
+  flushInBackground(c, pass !== null);
   return answer(c, origin, changed);
 }
 

@@ -1,5 +1,6 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
+import { flushInBackground } from "./background.ts";
 import { countdownJson, queuedJson, refusalResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
@@ -21,6 +22,8 @@ export function status(): Handler<AppEnv> {
     const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
     const verdict = await judge(c);
+    // An admission here used a place: its claim is sent soon after this answer, in the background.
+    flushInBackground(c, verdict.kind === "pass" || verdict.kind === "admitted");
     switch (verdict.kind) {
       case "pass":
         return c.json(admittedJson(null));
