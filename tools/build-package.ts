@@ -30,7 +30,15 @@ const TEXT_MODULES: Record<string, Record<string, string>> = {
 };
 
 /**
- * Builds dist/: both TypeScript builds, then the Text modules inlined.
+ * Text the declarations must not keep: this worker's generated `Env` (worker/env.d.ts) is a global
+ * of this project alone, which a consumer's own `Env` must not meet; to them the bindings are a record.
+ */
+const DECLARATION_EDITS: Record<string, Record<string, string>> = {
+  "worker/http/app-env.d.ts": { "Bindings: Env;": "Bindings: Readonly<Record<string, unknown>>;" },
+};
+
+/**
+ * Builds dist/: the TypeScript builds, then the Text modules inlined and the declarations made self-contained.
  *
  * @throws when tsc fails, or an expected Text-module import is not where it was (so a moved import cannot ship unbundled).
  * @example
@@ -56,6 +64,15 @@ export async function buildPackage(): Promise<void> {
       if (!found) throw new Error(`build: dist/${file} has no \`import ... from "${specifier}"\` to inline`);
       const text = await readFile(from, "utf8");
       source = source.replace(found[0], () => `const ${found[1]} = ${JSON.stringify(text)};`);
+    }
+    await writeFile(path, source);
+  }
+  for (const [file, edits] of Object.entries(DECLARATION_EDITS)) {
+    const path = join(ROOT, "dist", file);
+    let source = await readFile(path, "utf8");
+    for (const [from, to] of Object.entries(edits)) {
+      if (!source.includes(from)) throw new Error(`build: dist/${file} no longer has \`${from}\``);
+      source = source.replace(from, to);
     }
     await writeFile(path, source);
   }
