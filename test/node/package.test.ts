@@ -186,9 +186,13 @@ export default app;
     expect(problems).toBe("");
   }, 60_000);
 
-  it("runs `npx anteroom --help` from the installed package", async () => {
+  it("runs `npx anteroom --help` and `keys generate` from the installed package", async () => {
     const { stdout } = await npm(["exec", "--offline", "--", "anteroom", "--help"], project);
     expect(stdout).toContain("usage: anteroom <command>");
     expect(stdout).toContain("keys generate");
+    // A command that needs a runtime dependency (jose), resolved from the consumer's node_modules.
+    const keys = await npm(["exec", "--offline", "--", "anteroom", "keys", "generate"], project);
+    expect(keys.stdout).toMatch(/New ES256 pass signing key: kid [\w-]+/);
+    expect(keys.stdout).toContain("npx wrangler secret put PASS_SIGNING_KEYS");
   }, 60_000);
 });
