@@ -43,7 +43,7 @@ export interface WranglerDevOptions {
  * ```
  */
 export async function startWranglerDev(options: WranglerDevOptions): Promise<WranglerDev> {
-  const bin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
+  const bin = wranglerBin();
   const port = options.port || (await freePort());
   const args = [bin, "dev", "--ip", "127.0.0.1", "--port", String(port), "--show-interactive-dev-session=false"];
   if (options.config) args.push("-c", options.config);
@@ -101,6 +101,11 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Wra
   }
   await stop();
   throw new Error(`${what} did not start within 60 s:\n${output}`);
+}
+
+/** The path of the project's wrangler (its `bin/wrangler.js`), to run under the current Node. */
+export function wranglerBin(): string {
+  return join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
 }
 
 /** A free TCP port on loopback. */

@@ -142,7 +142,8 @@ const SETTINGS = {
   ORIGIN_TIMEOUT_MS: "10000",
 } as const satisfies Record<string, string | undefined>;
 
-type SettingName = keyof typeof SETTINGS;
+/** The name of a setting (a `[vars]` entry or a secret), as README "Configuration" lists them. */
+export type SettingName = keyof typeof SETTINGS;
 
 /** Names read by the Node-side launcher (`npm start`), not by the worker; accepted so they are not "unknown". */
 const LAUNCHER_SETTINGS = ["PORT", "REDIS_URL", "HOLDING_PAGE_FILE", "ORIGIN_PORT"] as const;

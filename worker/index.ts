@@ -14,6 +14,7 @@ import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
 /**
  * Builds the Anteroom worker app. Production uses the default export; tests
  * build their own with a store, clock or upstream fetch of their choosing.
+ * `runtimeFor` lets the `anteroom()` middleware (middleware.ts) share its runtimes.
  *
  * @example
  * ```ts
@@ -21,9 +22,9 @@ import { type RuntimeOverrides, runtimeCache, withRuntime } from "./runtime.ts";
  * const res = await app.request("/", {}, env);
  * ```
  */
-export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
+export function createApp(overrides: RuntimeOverrides = {}, runtimeFor = runtimeCache(overrides)): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
-  const runtime = withRuntime(runtimeCache(overrides));
+  const runtime = withRuntime(runtimeFor);
   app.use("/__anteroom/*", runtime);
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());

@@ -1,42 +1,53 @@
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { Memo } from "../gate/memo.ts";
 import { log } from "../log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
 import { flushInBackground } from "./background.ts";
-import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
+import { forward, forwardTimed, keepPrivate, type Upstream, upstreamRequest } from "./proxy.ts";
 import { releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
 /**
+ * Where a request the room lets through goes: `origin`, proxied to ORIGIN_URL
+ * (or the request's own URL) as the standalone worker does; or `app`, on to
+ * the handlers after the room in the same Hono app (`next()`), as the
+ * `anteroom()` middleware does.
+ */
+export type Onward = "origin" | "app";
+
+/**
  * The waiting room in front of the origin. Bypassed paths go straight through
  * (no store call, no cookie); every other queued path goes through the gate,
- * and its verdict is translated to HTTP here: proxy, holding page, or 429 JSON.
+ * and its verdict is translated to HTTP here: proxy (or the app's own routes),
+ * holding page, or 429 JSON.
  *
  * @example
  * ```ts
  * app.all("*", waitingRoom());
  * ```
  */
-export function waitingRoom(): MiddlewareHandler<AppEnv> {
-  return async function waitingRoom(c) {
+export function waitingRoom(onward: Onward = "origin"): MiddlewareHandler<AppEnv> {
+  return async function waitingRoom(c, next) {
     // c.get, not c.var: c.var builds an object of every variable on each read.
     const runtime = c.get("runtime");
     const url = new URL(c.req.url);
-    if (!gated(runtime, c.req.method, url.pathname)) return proxy(c, url, null);
+    const app = onward === "app" ? next : null;
+    if (!gated(runtime, c.req.method, url.pathname)) return proxy(c, url, null, app);
 
     const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
-        return proxy(c, url, {
-          token: verdict.renewed ?? verdict.token,
-          subject: verdict.subject,
-          set: verdict.renewed !== null,
-        });
+        return proxy(
+          c,
+          url,
+          { token: verdict.renewed ?? verdict.token, subject: verdict.subject, set: verdict.renewed !== null },
+          app,
+        );
       case "admitted":
-        return proxy(c, url, { token: verdict.token, subject: verdict.subject, set: true });
+        return proxy(c, url, { token: verdict.token, subject: verdict.subject, set: true }, app);
       case "queued":
         return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
       case "prequeued":
@@ -55,7 +66,9 @@ interface ProxiedPass {
 }
 
 /**
- * Forwards to the origin with the visitor's pass (null on bypassed paths),
+ * Forwards to the origin with the visitor's pass (null on bypassed paths), or,
+ * given the app's `next`, hands the request on to the app's own routes
+ * (untouched: they read the pass from the `anteroomPass` variable),
  * acts on an early release the origin asks for, and has the instance's
  * background flush report what it saw soon after the response (claims,
  * visits, releases, and how the origin answered: an admitted visitor's
@@ -64,12 +77,14 @@ interface ProxiedPass {
  * that sets or clears a pass is the visitor's alone: it leaves as
  * `Cache-Control: private`, never `public`.
  */
-async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Promise<Response> {
+async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null, app: Next | null): Promise<Response> {
   const runtime = c.get("runtime");
-  const upstream = upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null, url);
+  if (app && pass) c.set("anteroomPass", pass.token);
+  const upstream = app ? c.req.raw : upstreamRequest(c.req.raw, runtime.config.originUrl, pass?.token ?? null, url);
+  const fetcher = app ? appRoutes(c, app) : runtime.fetcher;
   const forwarded = pass
-    ? await forwardTimed(upstream, runtime.fetcher, runtime.gate.now, originTimeoutMs(runtime), runtime.gate.link)
-    : await forward(upstream, runtime.fetcher);
+    ? await forwardTimed(upstream, fetcher, runtime.gate.now, originTimeoutMs(runtime), runtime.gate.link)
+    : await forward(upstream, fetcher);
   if (forwarded.kind === "unreachable") {
     log({ event: "origin_unreachable", reason: forwarded.reason });
     // The failure is in the meter (the autopilot's signal): the background flush reports it.
@@ -93,6 +108,19 @@ async function proxy(c: Context<AppEnv>, url: URL, pass: ProxiedPass | null): Pr
   return answer(c, origin, changed);
 }
 
+/** The app's own routes as an {@link Upstream}: runs them (`next()`) and takes their response off `c`. */
+function appRoutes(c: Context<AppEnv>, next: Next): Upstream {
+  return async () => {
+    await next();
+    const response = c.res;
+    // The routes' response leaves `c`, so the room's own headers (cookies) are again what `c` holds
+    // (answer()) and the room's answer replaces it rather than having its headers merged in.
+    c.res = undefined as unknown as Response;
+    c.finalized = false;
+    return response;
+  };
+}
+
 /** How long the origin may take to answer before the request counts as failed: the live setting, else ORIGIN_TIMEOUT_MS. */
 function originTimeoutMs(runtime: Runtime): number {
   return runtime.gate.link.lastSettings()?.autopilot?.timeoutMs ?? runtime.config.autopilot.timeoutMs;
@@ -106,15 +134,18 @@ function originTimeoutMs(runtime: Runtime): number {
  * origin's status and body and the headers merged as Hono's `c.newResponse`
  * merges them: what the handler set on `c` (the verdict's cookies, a
  * release's), then the origin's (`changed`, when the room changed a copy),
- * Set-Cookie appended after the room's, any other header the origin's.
+ * Set-Cookie appended after the room's (unless the same: an app's route that
+ * answers with `c.json()` and the like already carries the room's cookies),
+ * any other header the origin's.
  */
 function answer(c: Context<AppEnv>, origin: Response, changed: Headers | null): Response {
   // What the handler set on `c` so far, which Hono hands out only in a response it makes.
   const own = c.newResponse(null).headers;
   if (own.keys().next().done) return changed === null ? origin : withHeaders(origin, changed);
+  const cookies = new Set(own.getSetCookie());
   for (const [name, value] of changed ?? origin.headers) {
-    if (name === "set-cookie") own.append(name, value);
-    else own.set(name, value);
+    if (name !== "set-cookie") own.set(name, value);
+    else if (!cookies.has(value)) own.append(name, value);
   }
   return withHeaders(origin, own);
 }
