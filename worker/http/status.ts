@@ -1,6 +1,7 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { countdownJson, queuedJson, refusalResponse } from "./responses.ts";
+import { roomAsked, unknownRoom } from "./rooms.ts";
 import { judge } from "./verdict.ts";
 
 /**
@@ -11,6 +12,10 @@ import { judge } from "./verdict.ts";
  * A request with no valid ticket joins the queue, exactly as a page request
  * would, so a visitor whose cookie was lost is never stranded.
  *
+ * The room a poll is for: `?room=NAME` (the holding page asks so; an unknown
+ * name is a 404 naming it), else the room of the page that asked (its
+ * `Referer`, matched as a page request is), else the first room.
+ *
  * @example
  * ```ts
  * app.get("/__anteroom/status", status());
@@ -18,8 +23,10 @@ import { judge } from "./verdict.ts";
  */
 export function status(): Handler<AppEnv> {
   return async function status(c) {
-    const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
+    const runtime = roomAsked(c);
+    if (runtime === null) return unknownRoom(c, c.req.query("room") ?? "");
+    c.set("runtime", runtime);
     const verdict = await judge(c);
     switch (verdict.kind) {
       case "pass":
