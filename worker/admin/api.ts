@@ -2,7 +2,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/app-env.ts";
 import { errorResponse } from "../http/responses.ts";
-import { unknownRoom } from "../http/rooms.ts";
+import { unknownRoom } from "../http/room-asked.ts";
 import { activeCap } from "../model/active.ts";
 import type { Settings } from "../model/admission.ts";
 import type { AutopilotSettings } from "../model/autopilot.ts";

@@ -4,7 +4,7 @@ import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
 import { challengeResponse, errorResponse } from "./responses.ts";
-import { roomAsked, unknownRoom } from "./rooms.ts";
+import { roomAsked, unknownRoom } from "./room-asked.ts";
 
 /**
  * `POST /__anteroom/turnstile`: checks a Turnstile answer with Cloudflare's

@@ -1,7 +1,7 @@
 import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { countdownJson, queuedJson, refusalResponse } from "./responses.ts";
-import { roomAsked, unknownRoom } from "./rooms.ts";
+import { roomAsked, unknownRoom } from "./room-asked.ts";
 import { judge } from "./verdict.ts";
 
 /**
