@@ -2,6 +2,7 @@ import { ConfigError } from "./errors.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
 import { type BypassRules, cookieRule, headerRule, NO_BYPASS_RULES, networkProblem } from "./http/bypass.ts";
+import { roomCookieName } from "./http/cookies.ts";
 import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
@@ -533,7 +534,7 @@ function roomOf(
     const field = fieldOf.get(setting);
     return (field === undefined ? undefined : lists.get(field)) ?? listOf(inherited(setting));
   };
-  const config = roomSettings(raw, list, roomProblems, `__${name}`, {
+  const config = roomSettings(raw, list, roomProblems, roomCookieName("", name), {
     hosts: hosts.map((h) => h.toLowerCase()),
     language: language === null ? null : (Intl.getCanonicalLocales(safeTag(language))[0] ?? null),
   });

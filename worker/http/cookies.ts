@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { parse } from "hono/utils/cookie";
-import { HOST_PREFIX, PASS_COOKIE } from "../../origin-adapter/contract.ts";
+import { HOST_PREFIX, PASS_COOKIE, ROOM_COOKIE_SEPARATOR, roomCookieName } from "../../origin-adapter/contract.ts";
 import type { Credentials, Verdict } from "../gate/gate.ts";
 import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
 
@@ -9,7 +9,7 @@ import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
  * The pass cookie's name and the `__Host-` prefix are the wire contract's
  * (origin adapters read the pass cookie too, in both forms).
  */
-export { HOST_PREFIX, PASS_COOKIE };
+export { HOST_PREFIX, PASS_COOKIE, ROOM_COOKIE_SEPARATOR, roomCookieName };
 
 /**
  * Anteroom's own cookie names on plain http (local development). On https each is

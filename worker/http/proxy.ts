@@ -1,5 +1,5 @@
 import { PASS_HEADER } from "../../origin-adapter/contract.ts";
-import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
+import { HOST_PREFIX, ROOM_COOKIE_SEPARATOR, TICKET_COOKIE } from "./cookies.ts";
 
 /**
  * Builds the upstream request: the client's method, headers and body, sent to
@@ -58,7 +58,7 @@ export function upstreamRequest(
 /** A ticket cookie of any room (`anteroom_ticket`, `anteroom_ticket__<room>` with ROOMS), in either spelling. */
 function isTicketCookie(name: string): boolean {
   const bare = name.startsWith(HOST_PREFIX) ? name.slice(HOST_PREFIX.length) : name;
-  return bare === TICKET_COOKIE || bare.startsWith(`${TICKET_COOKIE}__`);
+  return bare === TICKET_COOKIE || bare.startsWith(`${TICKET_COOKIE}${ROOM_COOKIE_SEPARATOR}`);
 }
 
 /** Drops some cookies from a Cookie header, leaving every other pair byte for byte as the client sent it. */
