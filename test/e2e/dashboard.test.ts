@@ -269,6 +269,8 @@ describe.skipIf(!hasChromium)(
         expect(legend).toEqual(["Minute", "Arrivals", "Admissions", "In line"]);
         // Pointing at the newest minute shows its values in the legend, as uPlot reads them from its data.
         const plot = page.locator("#chart .u-over");
+        // In view first: the mouse reaches only what the viewport shows.
+        await plot.scrollIntoViewIfNeeded();
         const area = await plot.boundingBox();
         if (!area) throw new Error("no plot area");
         await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);
