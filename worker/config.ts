@@ -577,7 +577,8 @@ function roomClashes(rooms: readonly RoomConfig[]): string[] {
     names.add(room.room);
     for (const host of room.hosts.length > 0 ? room.hosts : ["(any host)"]) {
       for (const path of room.queuePaths) {
-        const key = `${host} ${path}`;
+        // Paths match ignoring case: "/Shop/*" and "/shop/*" are one pattern.
+        const key = `${host} ${path.toLowerCase()}`;
         const owner = owners.get(key);
         if (owner !== undefined && owner !== room.room) {
           problems.push(

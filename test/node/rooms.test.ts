@@ -70,6 +70,13 @@ describe("ROOMS", () => {
       { name: "b", paths: ["/x", "/shop/*"] },
     ]);
     expect(problems.join("\n")).toContain('rooms "a" and "b" both queue "/shop/*" on (any host)');
+    // Paths match ignoring case, so patterns differing only in case clash too.
+    expect(
+      rooms([
+        { name: "a", paths: ["/Shop/*"] },
+        { name: "b", paths: ["/shop/*"] },
+      ]).join("\n"),
+    ).toContain('rooms "a" and "b" both queue "/shop/*"');
     expect(
       rooms([
         { name: "a", hosts: ["a.example"], paths: ["/shop/*"] },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { GOOD_TOKEN, STAND_IN_SECRET } from "../support/turnstile-tokens.ts";
 import { redisCalls, testRoom, Visitor } from "./helpers.ts";
 
 interface Echo {
@@ -158,6 +159,29 @@ describe("ROOMS: independent rooms", () => {
     const unknown = await room.request(visitor, "/__anteroom/status?room=nope");
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: "room_not_found", message: 'No room named "nope".' } });
+  });
+});
+
+describe("ROOMS: Turnstile", () => {
+  it("takes a challenge's answer for the room of the page that asked, whose proof buys a place there", async () => {
+    const room = await deployment([], {
+      TURNSTILE_SITE_KEY: "stand-in-site-key",
+      TURNSTILE_SECRET_KEY: STAND_IN_SECRET,
+    });
+    const visitor = new Visitor();
+    const page = `http://tickets.example/show`;
+    expect(await (await room.request(visitor, page)).text()).toContain('data-sitekey="stand-in-site-key"');
+    const solved = await room.request(visitor, "http://tickets.example/__anteroom/turnstile", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", referer: page },
+      body: new URLSearchParams({ "cf-turnstile-response": GOOD_TOKEN, return: "/show" }),
+    });
+    expect(solved.status).toBe(303);
+    expect([...visitor.cookies.keys()]).toEqual([`anteroom_human__${room.names.tickets}`]);
+    // The proof is the tickets room's: the shop still challenges, the tickets room lets the visitor in.
+    expect(await (await room.request(visitor, "/shop/x")).text()).toContain('data-sitekey="stand-in-site-key"');
+    expect((await room.request(visitor, page)).status).toBe(404);
+    expect(visitor.cookies.has(`anteroom_pass__${room.names.tickets}`)).toBe(true);
   });
 });
 
