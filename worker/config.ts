@@ -503,10 +503,7 @@ function roomOf(
     if (field === "autopilot" && typeof value === "boolean") text.set(field, value ? "on" : "off");
     else if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) {
       text.set(field, String(value).trim());
-    } else
-      own.push(
-        `${field} must be a ${typeof value === "object" ? "string or number" : "string or number"}, got ${JSON.stringify(value)}`,
-      );
+    } else own.push(`${field} must be a string or number, got ${JSON.stringify(value)}`);
   }
   const hosts = lists.get("hosts") ?? [];
   for (const host of hosts) {
