@@ -30,6 +30,31 @@ export const HOST_PREFIX = "__Host-";
 /** The pass cookie on https: `__Host-` prefixed, so only the room's own host can have set it. */
 export const HOST_PASS_COOKIE = `${HOST_PREFIX}${PASS_COOKIE}`;
 
+/**
+ * With several rooms (the worker's ROOMS), each room's cookies carry its name
+ * after this separator (`anteroom_pass__shop`, `__Host-anteroom_pass__shop`),
+ * so a browser holds a ticket or a pass in several rooms at once. A worker
+ * without ROOMS uses the bare names.
+ */
+export const ROOM_COOKIE_SEPARATOR = "__";
+
+/**
+ * A cookie's name for one room: the bare name for the one room of a
+ * deployment without ROOMS (`room` null), else suffixed with the room.
+ *
+ * @example
+ * ```ts
+ * roomCookieName(PASS_COOKIE, "shop"); // "anteroom_pass__shop"
+ * roomCookieName(PASS_COOKIE, null); // "anteroom_pass"
+ * ```
+ */
+export function roomCookieName(name: string, room: string | null): string {
+  return room === null ? name : `${name}${ROOM_COOKIE_SEPARATOR}${room}`;
+}
+
+/** The origin adapter's `room` option that accepts a pass of any room the worker serves. */
+export const ANY_ROOM = "*";
+
 /** The `typ` of the room's queue tickets, which are JWTs too: never a pass. */
 export const TICKET_TYP = "anteroom-ticket+jwt";
 

@@ -12,12 +12,15 @@
 export {
   ADMISSION_CODES,
   type AdmissionCode,
+  ANY_ROOM,
   DEFAULT_SESSION_MAX_MINUTES,
   HOST_PASS_COOKIE,
   PASS_COOKIE,
   PASS_HEADER,
   type PassClaims,
   RELEASE_HEADER,
+  ROOM_COOKIE_SEPARATOR,
+  roomCookieName,
 } from "./contract.ts";
 export { OriginAdapterError } from "./errors.ts";
 export {

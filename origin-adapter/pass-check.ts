@@ -12,8 +12,8 @@ const REQUIRED_CLAIMS = ["sub", "iat", "nbf", "exp", "jti"];
 export interface PassExpectations {
   readonly issuer: string;
   readonly audience: string;
-  /** Rooms whose passes admit. */
-  readonly rooms: ReadonlySet<string>;
+  /** Rooms whose passes admit; null: any room. */
+  readonly rooms: ReadonlySet<string> | null;
   /** Allowed clock difference for `nbf` and `exp`, seconds. */
   readonly clockToleranceSeconds: number;
   /**
@@ -73,7 +73,7 @@ export async function checkPass(token: string, keys: JWTVerifyGetKey, expect: Pa
     }
     if (payload.cb !== undefined && typeof payload.cb !== "string") return refuse("malformed");
     if (!withinSession(payload as unknown as PassClaims, expect.maxSessionSeconds)) return refuse("malformed");
-    if (!expect.rooms.has(payload.room)) return refuse("wrong_room");
+    if (expect.rooms !== null && !expect.rooms.has(payload.room)) return refuse("wrong_room");
     return { ok: true, claims: payload as unknown as PassClaims };
   } catch (error) {
     return refuse(admissionCode(error));

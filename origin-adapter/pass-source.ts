@@ -1,4 +1,4 @@
-import { HOST_PASS_COOKIE, PASS_COOKIE, PASS_HEADER } from "./contract.ts";
+import { HOST_PASS_COOKIE, HOST_PREFIX, PASS_COOKIE, PASS_HEADER, roomCookieName } from "./contract.ts";
 import type { HeadersLike, PassSource } from "./types.ts";
 
 /** Where a pass was found: the worker's header, the browser's cookie, or a token the caller passed in. */
@@ -14,7 +14,9 @@ export interface FoundPass {
  * Finds the raw pass of a request: the `anteroom-pass` header first (set by
  * the worker, which strips any copy the client sent), then the
  * `__Host-anteroom_pass` cookie (what the worker sets on https), then the
- * `anteroom_pass` cookie (plain http). The cookies serve a browser that
+ * `anteroom_pass` cookie (plain http), then a room's (`anteroom_pass__<room>`,
+ * either spelling: a worker with ROOMS) for the rooms expected, in their
+ * order (any room's with `rooms` null). The cookies serve a browser that
  * reaches the origin by another route. Nothing is verified here; an empty
  * value counts as absent. The unprefixed name is accepted on https too: it
  * only has to be a validly signed pass, so a planted one gains nothing.
@@ -24,14 +26,20 @@ export interface FoundPass {
  * findPass(request)?.token; // "eyJhbGciOiJFUzI1NiIs..."
  * ```
  */
-export function findPass(source: PassSource): FoundPass | null {
+export function findPass(source: PassSource, rooms: ReadonlySet<string> | null = new Set()): FoundPass | null {
   if (source === null || source === undefined) return null;
   if (typeof source === "string") return source === "" ? null : { token: source, from: "token" };
   if (typeof source !== "object" || typeof source.headers !== "object" || source.headers === null) return null;
   const header = headerValue(source.headers, PASS_HEADER);
   if (header) return { token: header, from: "header" };
   const cookies = headerValue(source.headers, "cookie");
-  const cookie = cookieValue(cookies, HOST_PASS_COOKIE) || cookieValue(cookies, PASS_COOKIE);
+  let cookie = cookieValue(cookies, HOST_PASS_COOKIE) || cookieValue(cookies, PASS_COOKIE);
+  // A worker with ROOMS names each room's pass cookie after its room: the rooms expected, in order, or any.
+  for (const name of rooms === null ? roomPassCookies(cookies) : rooms) {
+    if (cookie) break;
+    const room = roomCookieName(PASS_COOKIE, name);
+    cookie = cookieValue(cookies, `${HOST_PREFIX}${room}`) || cookieValue(cookies, room);
+  }
   return cookie ? { token: cookie, from: "cookie" } : null;
 }
 
@@ -81,4 +89,14 @@ export function cookieValue(header: string, name: string): string {
     return value;
   }
   return "";
+}
+
+/** The rooms whose pass cookies a Cookie header holds (`[__Host-]anteroom_pass__<room>`), in its order. */
+function roomPassCookies(header: string): string[] {
+  const stem = roomCookieName(PASS_COOKIE, "");
+  return header.split(";").flatMap((pair) => {
+    const name = pair.slice(0, Math.max(pair.indexOf("="), 0)).trim();
+    const bare = name.startsWith(HOST_PREFIX) ? name.slice(HOST_PREFIX.length) : name;
+    return bare.startsWith(stem) && bare.length > stem.length ? [bare.slice(stem.length)] : [];
+  });
 }

@@ -1,5 +1,5 @@
 import type { JSONWebKeySet, JWK } from "jose";
-import { DEFAULT_SESSION_MAX_MINUTES } from "./contract.ts";
+import { ANY_ROOM, DEFAULT_SESSION_MAX_MINUTES } from "./contract.ts";
 import { OriginAdapterError } from "./errors.ts";
 import { inlineKeys, type KeyResolver, remoteKeys } from "./key-source.ts";
 import { checkPass } from "./pass-check.ts";
@@ -18,7 +18,11 @@ export interface AdmissionVerifierOptions {
   readonly issuer?: string;
   /** Expected `aud`: the worker's PASS_AUDIENCE. Default `"anteroom-origin"`. */
   readonly audience?: string;
-  /** Room (or rooms) whose passes admit: the worker's ROOM. Default `"default"`. */
+  /**
+   * Room (or rooms) whose passes admit: the worker's ROOM, or names from its
+   * ROOMS; `"*"` ({@link ANY_ROOM}) admits a pass of any room of the worker.
+   * Default `"default"`.
+   */
   readonly room?: string | readonly string[];
   /** Allowed clock difference between worker and origin for `nbf` and `exp`. Default 30. */
   readonly clockToleranceSeconds?: number;
@@ -70,12 +74,16 @@ export function createAdmissionVerifier(options: AdmissionVerifierOptions): Admi
   const keys = keySource(options);
   const issuer = nonEmpty(options.issuer ?? "anteroom", "issuer");
   const audience = nonEmpty(options.audience ?? "anteroom-origin", "audience");
-  const rooms = new Set(
-    (typeof options.room === "string" || options.room === undefined ? [options.room ?? "default"] : options.room).map(
-      (room) => nonEmpty(room, "room"),
-    ),
-  );
-  if (rooms.size === 0) throw new OriginAdapterError("room", "must name at least one room");
+  const rooms =
+    options.room === ANY_ROOM
+      ? null
+      : new Set(
+          (typeof options.room === "string" || options.room === undefined
+            ? [options.room ?? "default"]
+            : options.room
+          ).map((room) => nonEmpty(room, "room")),
+        );
+  if (rooms?.size === 0) throw new OriginAdapterError("room", "must name at least one room");
   const expect = {
     issuer,
     audience,
@@ -87,7 +95,7 @@ export function createAdmissionVerifier(options: AdmissionVerifierOptions): Admi
   return Object.freeze({
     async verify(source: PassSource): Promise<AdmissionResult> {
       try {
-        const found = findPass(source);
+        const found = findPass(source, rooms);
         return found ? await checkPass(found.token, keys, expect) : { ok: false, code: "missing" };
       } catch {
         // Unreachable by design (every step above returns a result); kept so a

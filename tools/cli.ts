@@ -1,5 +1,6 @@
 // The `anteroom` command: watch and steer a live room through its admin API.
 //
+//   anteroom rooms [--json]               every room with its live figures
 //   anteroom status [--json] [--once]     live view (refreshes every 2 s on a terminal)
 //   anteroom set-rate N                   admission rate, per minute
 //   anteroom set-max-active N|off|default active-users cap
@@ -13,7 +14,8 @@
 //   anteroom keys promote KID CURRENT     make a staged key sign
 //
 // The room's URL and admin token come from --url/--token or ANTEROOM_URL and
-// ANTEROOM_ADMIN_TOKEN. Exit codes: 0 done, 1 the room could not be reached or
+// ANTEROOM_ADMIN_TOKEN; --room NAME (or ANTEROOM_ROOM) picks a room of a
+// deployment with ROOMS for any room command (default: the first room). Exit codes: 0 done, 1 the room could not be reached or
 // failed, 2 bad arguments, 3 the token was refused, 4 the room refused the change.
 import { parseArgs } from "node:util";
 import type { RoomStats } from "../worker/admin/stats.ts";
@@ -22,9 +24,10 @@ import { newKeysMessage, promoteMessage } from "./keys.ts";
 
 const EXIT = { ok: 0, unreachable: 1, usage: 2, unauthorized: 3, rejected: 4 } as const;
 
-const USAGE = `usage: anteroom <command> [--url URL] [--token TOKEN]
+const USAGE = `usage: anteroom <command> [--url URL] [--token TOKEN] [--room NAME]
 
 commands:
+  rooms [--json]             every room (ROOMS) with its live figures
   status [--json] [--once]   show the room (refreshing every 2 s unless --json/--once or not a terminal)
   set-rate N                 set the admission rate (visitors per minute)
   set-max-active N|off|default  cap the visitors active at once (off: no cap; default: MAX_ACTIVE)
@@ -42,7 +45,8 @@ commands:
   keys generate [CURRENT]     a new pass signing key (staged after CURRENT keys, if given)
   keys promote KID CURRENT   make the staged key KID sign
 
-environment: ANTEROOM_URL, ANTEROOM_ADMIN_TOKEN`;
+--room NAME: the room a command is for (default: the first room)
+environment: ANTEROOM_URL, ANTEROOM_ADMIN_TOKEN, ANTEROOM_ROOM`;
 
 class CliError extends Error {
   readonly exitCode: number;
@@ -62,6 +66,8 @@ async function keys([action, ...args]: string[]): Promise<number> {
 interface Target {
   readonly url: string;
   readonly token: string;
+  /** The room (--room); null: the first room, at the admin API's single-room addresses. */
+  readonly room: string | null;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -74,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
     options: {
       url: { type: "string" },
       token: { type: "string" },
+      room: { type: "string" },
       json: { type: "boolean", default: false },
       once: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -96,8 +103,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
   }
-  const target = resolveTarget(values.url, values.token);
+  const target = resolveTarget(values.url, values.token, values.room);
   switch (command) {
+    case "rooms":
+      if (rest.length !== 0) throw new CliError(EXIT.usage, "usage: anteroom rooms [--json]");
+      return rooms(target, values.json);
     case "status":
       return status(target, values.json, values.once || values.json || !process.stdout.isTTY);
     case "set-rate": {
@@ -136,8 +146,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function resolveTarget(url: string | undefined, token: string | undefined): Target {
+function resolveTarget(url: string | undefined, token: string | undefined, room: string | undefined): Target {
   const base = url ?? process.env.ANTEROOM_URL;
+  const name = room ?? process.env.ANTEROOM_ROOM ?? null;
+  if (name !== null && !/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
+    throw new CliError(
+      EXIT.usage,
+      `--room must be a room name (letters, digits, - and _), got ${JSON.stringify(name)}`,
+    );
+  }
   const secret = token ?? process.env.ANTEROOM_ADMIN_TOKEN;
   if (!base) throw new CliError(EXIT.usage, "the room's URL is missing: pass --url or set ANTEROOM_URL");
   if (!secret) throw new CliError(EXIT.usage, "the admin token is missing: pass --token or set ANTEROOM_ADMIN_TOKEN");
@@ -146,13 +163,18 @@ function resolveTarget(url: string | undefined, token: string | undefined): Targ
   } catch {
     throw new CliError(EXIT.usage, `--url is not a URL: ${JSON.stringify(base)}`);
   }
-  return { url: base.replace(/\/$/, ""), token: secret };
+  return { url: base.replace(/\/$/, ""), token: secret, room: name };
 }
 
+/**
+ * Calls the admin API: a room's endpoint under `/rooms/NAME` when --room is
+ * given, at the single-room address otherwise; `/rooms` itself as it is.
+ */
 async function call(target: Target, path: string, init: RequestInit = {}): Promise<unknown> {
+  const room = target.room === null || path === "/rooms" ? "" : `/rooms/${encodeURIComponent(target.room)}`;
   let res: Response;
   try {
-    res = await fetch(`${target.url}/__anteroom/admin${path}`, {
+    res = await fetch(`${target.url}/__anteroom/admin${room}${path}`, {
       ...init,
       headers: { authorization: `Bearer ${target.token}`, "content-type": "application/json" },
       signal: AbortSignal.timeout(10_000),
@@ -163,6 +185,9 @@ async function call(target: Target, path: string, init: RequestInit = {}): Promi
   }
   const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
   if (res.status === 401) throw new CliError(EXIT.unauthorized, "the room refused the admin token");
+  if (res.status === 404 && body?.error?.code === "room_not_found") {
+    throw new CliError(EXIT.rejected, `${body.error.message ?? "no such room"} (anteroom rooms lists them)`);
+  }
   if (res.status === 404 && body?.error?.code === "event_not_found") {
     throw new CliError(EXIT.rejected, body.error.message ?? "no such event");
   }
@@ -327,6 +352,36 @@ function describeEvent(e: EventJson): string {
 }
 
 type Stats = RoomStats;
+
+interface RoomLine {
+  room: string;
+  hosts: string[];
+  paths: string[];
+  mode?: string;
+  ratePerMinute?: number;
+  queueLength?: number;
+  activeVisitors?: number;
+  maxActive?: number | null;
+  admittedLastMinute?: number;
+  error?: { code: string };
+}
+
+/** `rooms`: one line per room, its matching and its live figures. */
+async function rooms(target: Target, json: boolean): Promise<number> {
+  const { rooms } = (await call(target, "/rooms")) as { rooms: RoomLine[] };
+  if (json) {
+    console.log(JSON.stringify(rooms, null, 2));
+    return EXIT.ok;
+  }
+  for (const r of rooms) {
+    const where = `${r.hosts.length > 0 ? r.hosts.join(",") : "any host"} ${r.paths.join(",")}`;
+    const figures = r.error
+      ? "store not answering"
+      : `mode ${r.mode}   rate ${r.ratePerMinute}/min   waiting ${r.queueLength}   active ${r.activeVisitors}${r.maxActive ? ` of ${r.maxActive}` : ""}   admitted last minute ${r.admittedLastMinute}`;
+    console.log(`${r.room}   ${where}   ${figures}`);
+  }
+  return EXIT.ok;
+}
 
 async function status(target: Target, json: boolean, once: boolean): Promise<number> {
   for (;;) {

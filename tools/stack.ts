@@ -51,6 +51,10 @@ export const FORWARDED_SETTINGS = [
   "ORIGIN_TARGET_P95_MS",
   "ORIGIN_MAX_ERROR_RATE",
   "ORIGIN_TIMEOUT_MS",
+  "ROOMS",
+  "BYPASS_HEADERS",
+  "BYPASS_COOKIES",
+  "BYPASS_IPS",
 ] as const;
 
 /** What {@link startStack} started. */

@@ -1,6 +1,8 @@
 import { ConfigError } from "./errors.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
+import { type BypassRules, cookieRule, headerRule, NO_BYPASS_RULES, networkProblem } from "./http/bypass.ts";
+import { roomCookieName } from "./http/cookies.ts";
 import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
@@ -11,11 +13,16 @@ import { SITEVERIFY_URL } from "./tokens/turnstile.ts";
 /** Where the worker runs: development allows ephemeral keys. */
 export type Environment = "development" | "production";
 
-/** Anteroom's settings, parsed once from the worker's environment. Frozen. */
-export interface Config {
-  readonly environment: Environment;
+/**
+ * One room's settings. Without ROOMS there is one room, from the single-room
+ * settings (ROOM, QUEUE_PATHS, ADMIT_PER_MINUTE, ...); with ROOMS, one per
+ * entry, each field defaulting to the single-room setting it stands for.
+ */
+export interface RoomConfig {
   /** Room name: part of every Redis key and a claim of every ticket and pass. */
   readonly room: string;
+  /** Host names the room serves (`shop.example`, `*.shop.example`); empty: every host. */
+  readonly hosts: readonly string[];
   /** Admission rate: how many queue positions the frontier advances per minute (operators may override it live). */
   readonly admitPerMinute: number;
   /** Room mode until an operator changes it live. */
@@ -26,35 +33,18 @@ export interface Config {
   readonly sessionMaxSeconds: number;
   /** How long a queue ticket stays valid. */
   readonly ticketTtlSeconds: number;
-  /** Upstream base URL; null forwards to the request's own URL (a Worker on a route). */
-  readonly originUrl: URL | null;
   readonly queuePaths: readonly string[];
   readonly bypassPaths: readonly string[];
-  readonly issuer: string;
-  readonly audience: string;
-  /** Upstash REST endpoint (in development, `npm start`'s REST bridge). */
-  readonly redis: { readonly url: string; readonly token: string };
-  readonly redisTimeoutMs: number;
+  /** Header, cookie and network bypass rules (http/bypass.ts). */
+  readonly bypass: BypassRules;
   /** What newcomers get while the store is down: `soft` (a per-instance fallback rate), `open` or `closed`. */
   readonly storeFailureMode: StoreFailureMode;
   /** In `soft`, each instance's fallback rate as a share of the room's rate, in (0, 1]. */
   readonly storeFailureRateShare: number;
-  /** Raw JSON of the private signing JWKs (first signs, all verify); null in development makes an ephemeral key. */
-  readonly passSigningKeys: string | null;
-  /** HMAC secret for queue tickets; null in development makes an ephemeral one. */
-  readonly ticketSecret: string | null;
   /** Operator's holding page template (HTML with {{placeholders}}); null uses the built-in page. */
   readonly holdingPageTemplate: string | null;
-  /** Bearer token of the admin API and dashboard; null turns them off (404). */
-  readonly adminToken: string | null;
-  /**
-   * Read-only bearer token of `GET /__anteroom/admin/metrics` for scrapers
-   * (the admin token works there too); it opens no other endpoint. Null: the
-   * metrics need the admin token.
-   */
-  readonly metricsToken: string | null;
-  /** CSP `frame-ancestors` of the worker's own pages: who may frame them, e.g. `'none'` or `'self' https://shop.example`. */
-  readonly frameAncestors: string;
+  /** The room's default page language (a BCP 47 tag, ROOMS `language`); null: the deployment's. */
+  readonly language: string | null;
   /** Most new tickets one client IP may take per minute; 0 turns the limit off. */
   readonly newTicketsPerIpPerMinute: number;
   /** Most visitors active at once (a pass used within the session length); 0 turns the cap off. */
@@ -63,8 +53,6 @@ export interface Config {
   readonly offerSeconds: number;
   /** When newcomers must show they keep cookies before a place is given. */
   readonly cookieCheck: CookieCheck;
-  /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
-  readonly turnstile: { readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string } | null;
   /** What the gate needs to tell clients apart: the per-IP limit and how tickets and passes are bound. */
   readonly requester: {
     readonly perIpLimit: number;
@@ -78,6 +66,45 @@ export interface Config {
    * ORIGIN_TIMEOUT_MS); operators override them live.
    */
   readonly autopilot: AutopilotSettings;
+  /**
+   * What the room's cookie names end with: "" for the one room of a
+   * deployment without ROOMS (today's names), `__<name>` with ROOMS, so a
+   * visitor holds a ticket or pass in several rooms at once.
+   */
+  readonly cookieSuffix: string;
+}
+
+/**
+ * Anteroom's settings, parsed once from the worker's environment. Frozen. The
+ * room fields are the first room's; `rooms` holds every room's.
+ */
+export interface Config extends RoomConfig {
+  readonly environment: Environment;
+  /** Every room, in the order given (ROOMS), or the one room; the first answers the single-room admin endpoints. */
+  readonly rooms: readonly RoomConfig[];
+  /** Upstream base URL; null forwards to the request's own URL (a Worker on a route). */
+  readonly originUrl: URL | null;
+  readonly issuer: string;
+  readonly audience: string;
+  /** Upstash REST endpoint (in development, `npm start`'s REST bridge). */
+  readonly redis: { readonly url: string; readonly token: string };
+  readonly redisTimeoutMs: number;
+  /** Raw JSON of the private signing JWKs (first signs, all verify); null in development makes an ephemeral key. */
+  readonly passSigningKeys: string | null;
+  /** HMAC secret for queue tickets; null in development makes an ephemeral one. */
+  readonly ticketSecret: string | null;
+  /** Bearer token of the admin API and dashboard; null turns them off (404). */
+  readonly adminToken: string | null;
+  /**
+   * Read-only bearer token of `GET /__anteroom/admin/metrics` for scrapers
+   * (the admin token works there too); it opens no other endpoint. Null: the
+   * metrics need the admin token.
+   */
+  readonly metricsToken: string | null;
+  /** CSP `frame-ancestors` of the worker's own pages: who may frame them, e.g. `'none'` or `'self' https://shop.example`. */
+  readonly frameAncestors: string;
+  /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
+  readonly turnstile: { readonly siteKey: string; readonly secretKey: string; readonly verifyUrl: string } | null;
 }
 
 /**
@@ -130,6 +157,9 @@ const SETTINGS = {
   TICKET_BINDING: "none",
   PASS_BINDING: "none",
   COOKIE_CHECK: "busy",
+  BYPASS_HEADERS: undefined,
+  BYPASS_COOKIES: undefined,
+  BYPASS_IPS: undefined,
   TURNSTILE_SITE_KEY: undefined,
   TURNSTILE_SECRET_KEY: undefined,
   TURNSTILE_VERIFY_URL: SITEVERIFY_URL,
@@ -148,7 +178,7 @@ export type SettingName = keyof typeof SETTINGS;
 /** Names read by the Node-side launcher (`npm start`), not by the worker; accepted so they are not "unknown". */
 const LAUNCHER_SETTINGS = ["PORT", "REDIS_URL", "HOLDING_PAGE_FILE", "ORIGIN_PORT"] as const;
 
-const KNOWN = new Set<string>([...Object.keys(SETTINGS), ...LAUNCHER_SETTINGS]);
+const KNOWN = new Set<string>([...Object.keys(SETTINGS), ...LAUNCHER_SETTINGS, "ROOMS"]);
 
 /**
  * Parses the worker's environment into a frozen {@link Config}. Every problem
@@ -177,34 +207,16 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   problems.push(...unknownSettings(env));
 
   const environment = oneOf(raw("ANTEROOM_ENV"), "ANTEROOM_ENV", ["development", "production"] as const, problems);
-  const room = raw("ROOM") ?? "default";
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(room)) {
-    problems.push(`ROOM must be 1-64 letters, digits, "-" or "_", got ${JSON.stringify(room)}`);
-  }
-  const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
-  const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
-  const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
-  const sessionMaxMinutes = sessionMaximum(raw("SESSION_MAX_MINUTES"), sessionMinutes, problems);
-  const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
+  const declared = roomsSetting(env.ROOMS, problems);
+  const rooms =
+    declared === null
+      ? [roomSettings(raw, (name) => listOf(raw(name)), problems, "")]
+      : declared.map((entry) => roomOf(entry, raw, problems));
+  if (declared !== null) problems.push(...roomClashes(rooms));
   const originUrl = httpUrl(raw("ORIGIN_URL"), "ORIGIN_URL", problems);
-  const queuePaths = pathPatterns(raw("QUEUE_PATHS"), "QUEUE_PATHS", problems);
-  const bypassPaths = pathPatterns(raw("BYPASS_PATHS"), "BYPASS_PATHS", problems, bypassPattern);
   const issuer = raw("PASS_ISSUER") ?? "anteroom";
   const audience = raw("PASS_AUDIENCE") ?? "anteroom-origin";
   const redisTimeoutMs = positiveNumber(raw("REDIS_TIMEOUT_MS"), "REDIS_TIMEOUT_MS", 60_000, problems);
-  const storeFailureMode = oneOf(
-    raw("STORE_FAILURE_MODE"),
-    "STORE_FAILURE_MODE",
-    STORE_FAILURE_MODES,
-    problems,
-    "soft",
-  );
-  const storeFailureRateShare = positiveNumber(
-    raw("STORE_FAILURE_RATE_SHARE"),
-    "STORE_FAILURE_RATE_SHARE",
-    1,
-    problems,
-  );
   const turnstileSite = raw("TURNSTILE_SITE_KEY");
   const turnstileSecret = raw("TURNSTILE_SECRET_KEY");
   const turnstileUrl = httpUrl(raw("TURNSTILE_VERIFY_URL") ?? SITEVERIFY_URL, "TURNSTILE_VERIFY_URL", problems);
@@ -220,25 +232,6 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     turnstileSite && turnstileSecret && turnstileUrl
       ? Object.freeze({ siteKey: turnstileSite, secretKey: turnstileSecret, verifyUrl: turnstileUrl.href })
       : null;
-  const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "busy");
-  const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
-  const passBinding = oneOf(raw("PASS_BINDING"), "PASS_BINDING", TICKET_BINDINGS, problems, "none");
-  const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
-  const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
-  const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
-  if (!/^\d{1,7}$/.test(perIp)) {
-    problems.push(
-      `NEW_TICKETS_PER_IP_PER_MINUTE must be a whole number (0 turns the limit off), got ${JSON.stringify(perIp)}`,
-    );
-  }
-
-  const maxActiveRaw = raw("MAX_ACTIVE") ?? "0";
-  const maxActive = /^\d{1,9}$/.test(maxActiveRaw) ? Number(maxActiveRaw) : 0;
-  if (!/^\d{1,9}$/.test(maxActiveRaw)) {
-    problems.push(
-      `MAX_ACTIVE must be a whole number of visitors (0 turns the cap off), got ${JSON.stringify(maxActiveRaw)}`,
-    );
-  }
 
   const redisUrl = httpUrl(raw("UPSTASH_REDIS_REST_URL"), "UPSTASH_REDIS_REST_URL", problems);
   const redisToken = raw("UPSTASH_REDIS_REST_TOKEN");
@@ -271,7 +264,6 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   }
 
   const frameAncestors = frameAncestorList(raw("FRAME_ANCESTORS"), "FRAME_ANCESTORS", problems);
-  const autopilot = autopilotSettings(raw, admitPerMinute, problems);
 
   // An invalid ANTEROOM_ENV is already reported; production's requirements would only add noise.
   if (environment === "production" && !problems.some((p) => p.startsWith("ANTEROOM_ENV"))) {
@@ -283,40 +275,334 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     }
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 
+  const first = rooms[0] as RoomConfig;
   return Object.freeze({
+    ...first,
+    rooms: Object.freeze(rooms),
     environment,
-    room,
-    admitPerMinute,
-    sessionSeconds: Math.round(sessionMinutes * 60),
-    sessionMaxSeconds: Math.round(sessionMaxMinutes * 60),
-    ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
     originUrl,
-    queuePaths: Object.freeze(queuePaths),
-    bypassPaths: Object.freeze(bypassPaths),
     issuer,
     audience,
     // Set whenever no problem was found (see above).
     redis: redis as Config["redis"],
     redisTimeoutMs: Math.round(redisTimeoutMs),
-    storeFailureMode,
-    storeFailureRateShare,
     passSigningKeys,
     ticketSecret,
-    holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
     adminToken,
     metricsToken,
+    turnstile,
+    frameAncestors,
+  });
+}
+
+/**
+ * One room's settings, read through `raw` (a setting's text) and `list` (a
+ * list setting's entries): the single-room settings, or a ROOMS entry's
+ * fields with the single-room settings as their defaults.
+ */
+function roomSettings(
+  raw: (name: SettingName) => string | undefined,
+  list: (name: SettingName) => readonly string[],
+  problems: string[],
+  cookieSuffix: string,
+  extra: { readonly hosts: readonly string[]; readonly language: string | null } = { hosts: [], language: null },
+): RoomConfig {
+  const room = raw("ROOM") ?? "default";
+  if (!ROOM_NAME.test(room)) {
+    problems.push(`ROOM must be 1-64 letters, digits, "-" or "_", got ${JSON.stringify(room)}`);
+  }
+  const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
+  const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
+  const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
+  const sessionMaxMinutes = sessionMaximum(raw("SESSION_MAX_MINUTES"), sessionMinutes, problems);
+  const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
+  const queuePaths = pathPatterns(list("QUEUE_PATHS"), "QUEUE_PATHS", problems);
+  const bypassPaths = pathPatterns(list("BYPASS_PATHS"), "BYPASS_PATHS", problems, bypassPattern);
+  const storeFailureMode = oneOf(
+    raw("STORE_FAILURE_MODE"),
+    "STORE_FAILURE_MODE",
+    STORE_FAILURE_MODES,
+    problems,
+    "soft",
+  );
+  const storeFailureRateShare = positiveNumber(
+    raw("STORE_FAILURE_RATE_SHARE"),
+    "STORE_FAILURE_RATE_SHARE",
+    1,
+    problems,
+  );
+  const cookieCheck = oneOf(raw("COOKIE_CHECK"), "COOKIE_CHECK", COOKIE_CHECKS, problems, "busy");
+  const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
+  const passBinding = oneOf(raw("PASS_BINDING"), "PASS_BINDING", TICKET_BINDINGS, problems, "none");
+  const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
+  const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
+  const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
+  if (!/^\d{1,7}$/.test(perIp)) {
+    problems.push(
+      `NEW_TICKETS_PER_IP_PER_MINUTE must be a whole number (0 turns the limit off), got ${JSON.stringify(perIp)}`,
+    );
+  }
+
+  const maxActiveRaw = raw("MAX_ACTIVE") ?? "0";
+  const maxActive = /^\d{1,9}$/.test(maxActiveRaw) ? Number(maxActiveRaw) : 0;
+  if (!/^\d{1,9}$/.test(maxActiveRaw)) {
+    problems.push(
+      `MAX_ACTIVE must be a whole number of visitors (0 turns the cap off), got ${JSON.stringify(maxActiveRaw)}`,
+    );
+  }
+  const autopilot = autopilotSettings(raw, admitPerMinute, problems);
+  const bypass = bypassRules(list, problems);
+
+  return Object.freeze({
+    room,
+    hosts: Object.freeze([...extra.hosts]),
+    admitPerMinute,
+    mode,
+    sessionSeconds: Math.round(sessionMinutes * 60),
+    sessionMaxSeconds: Math.round(sessionMaxMinutes * 60),
+    ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
+    queuePaths: Object.freeze(queuePaths),
+    bypassPaths: Object.freeze(bypassPaths),
+    bypass,
+    storeFailureMode,
+    storeFailureRateShare,
+    holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
+    language: extra.language,
     newTicketsPerIpPerMinute,
     maxActive,
     offerSeconds,
-    turnstile,
     cookieCheck,
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding, passBinding }),
-    mode,
-    frameAncestors,
     autopilot,
+    cookieSuffix,
   });
+}
+
+const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** BYPASS_HEADERS, BYPASS_COOKIES and BYPASS_IPS (a room's `bypassHeaders`, `bypassCookies`, `bypassIps`). */
+function bypassRules(list: (name: SettingName) => readonly string[], problems: string[]): BypassRules {
+  const headers = list("BYPASS_HEADERS").flatMap((entry) => {
+    const rule = headerRule(entry);
+    if ("problem" in rule) problems.push(`BYPASS_HEADERS: ${rule.problem}`);
+    return "problem" in rule ? [] : [Object.freeze(rule)];
+  });
+  const cookies = list("BYPASS_COOKIES").flatMap((entry) => {
+    const rule = cookieRule(entry);
+    if ("problem" in rule) problems.push(`BYPASS_COOKIES: ${rule.problem}`);
+    return "problem" in rule ? [] : [Object.freeze(rule)];
+  });
+  const networks = list("BYPASS_IPS").filter((entry) => {
+    const problem = networkProblem(entry);
+    if (problem) problems.push(`BYPASS_IPS: ${problem}`);
+    return problem === null;
+  });
+  if (headers.length + cookies.length + networks.length === 0) return NO_BYPASS_RULES;
+  return Object.freeze({
+    headers: Object.freeze(headers),
+    cookies: Object.freeze(cookies),
+    networks: Object.freeze(networks),
+  });
+}
+
+/** A comma-separated setting's entries, trimmed, empty ones dropped. */
+function listOf(value: string | undefined): string[] {
+  return (value ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
+}
+
+/**
+ * A ROOMS entry's fields and the single-room settings they stand for. Each
+ * field a room leaves out takes that setting's value (its default if unset).
+ */
+const ROOM_FIELDS = {
+  name: "ROOM",
+  paths: "QUEUE_PATHS",
+  bypassPaths: "BYPASS_PATHS",
+  bypassHeaders: "BYPASS_HEADERS",
+  bypassCookies: "BYPASS_COOKIES",
+  bypassIps: "BYPASS_IPS",
+  admitPerMinute: "ADMIT_PER_MINUTE",
+  mode: "MODE",
+  maxActive: "MAX_ACTIVE",
+  sessionMinutes: "SESSION_MINUTES",
+  sessionMaxMinutes: "SESSION_MAX_MINUTES",
+  ticketTtlMinutes: "TICKET_TTL_MINUTES",
+  offerSeconds: "OFFER_SECONDS",
+  holdingPageTemplate: "HOLDING_PAGE_TEMPLATE",
+  newTicketsPerIpPerMinute: "NEW_TICKETS_PER_IP_PER_MINUTE",
+  cookieCheck: "COOKIE_CHECK",
+  storeFailureMode: "STORE_FAILURE_MODE",
+  storeFailureRateShare: "STORE_FAILURE_RATE_SHARE",
+  autopilot: "AUTOPILOT",
+  autopilotMinRate: "AUTOPILOT_MIN_RATE",
+  autopilotMaxRate: "AUTOPILOT_MAX_RATE",
+  originTargetP95Ms: "ORIGIN_TARGET_P95_MS",
+  originMaxErrorRate: "ORIGIN_MAX_ERROR_RATE",
+  originTimeoutMs: "ORIGIN_TIMEOUT_MS",
+} as const satisfies Record<string, SettingName>;
+
+/** Fields a ROOMS entry has that no single-room setting stands for. */
+const ROOM_ONLY_FIELDS = ["hosts", "language"] as const;
+
+/** List fields: a JSON array of strings (or one comma-separated string). */
+const LIST_FIELDS = new Set<string>(["paths", "bypassPaths", "bypassHeaders", "bypassCookies", "bypassIps", "hosts"]);
+
+/** ROOMS, as a JSON array in wrangler.toml [vars] or as a string holding one; null when unset. */
+function roomsSetting(value: unknown, problems: string[]): readonly Record<string, unknown>[] | null {
+  if (value === undefined || value === null || (typeof value === "string" && value.trim() === "")) return null;
+  let parsed: unknown = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      problems.push(
+        'ROOMS must be a JSON array of rooms, e.g. [{"name":"shop","paths":["/shop/*"],"admitPerMinute":60}]: it is not valid JSON',
+      );
+      return [];
+    }
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.length > MAX_ROOMS) {
+    problems.push(`ROOMS must be a JSON array of 1 to ${MAX_ROOMS} rooms`);
+    return [];
+  }
+  return parsed.flatMap((entry, i) => {
+    if (typeof entry === "object" && entry !== null && !Array.isArray(entry)) return [entry as Record<string, unknown>];
+    problems.push(`ROOMS[${i}] must be an object such as {"name":"shop","paths":["/shop/*"]}`);
+    return [];
+  });
+}
+
+/** Most rooms one deployment serves: each costs every instance a link, caches and a share of the memory. */
+export const MAX_ROOMS = 50;
+
+/**
+ * One ROOMS entry: its fields read as the single-room settings they stand for,
+ * each problem naming the room and the field (or the inherited setting).
+ */
+function roomOf(
+  entry: Readonly<Record<string, unknown>>,
+  inherited: (name: SettingName) => string | undefined,
+  problems: string[],
+): RoomConfig {
+  const name = typeof entry.name === "string" ? entry.name : "";
+  const label = `ROOMS room ${JSON.stringify(name)}`;
+  const own: string[] = [];
+  if (typeof entry.name !== "string") own.push(`name must be a string of 1-64 letters, digits, "-" or "_"`);
+  if (entry.paths === undefined) own.push('paths must be set: the path patterns the room queues, e.g. ["/shop/*"]');
+  const fieldOf = new Map<string, string>(Object.entries(ROOM_FIELDS).map(([field, setting]) => [setting, field]));
+  const text = new Map<string, string>();
+  const lists = new Map<string, readonly string[]>();
+  for (const [field, value] of Object.entries(entry)) {
+    const known = field in ROOM_FIELDS || (ROOM_ONLY_FIELDS as readonly string[]).includes(field);
+    if (!known) {
+      const all = [...Object.keys(ROOM_FIELDS), ...ROOM_ONLY_FIELDS];
+      const near = all.find((k) => editDistance(field.toLowerCase(), k.toLowerCase()) <= 2);
+      own.push(`unknown field ${JSON.stringify(field)}${near ? ` (did you mean ${near}?)` : ""}`);
+      continue;
+    }
+    if (LIST_FIELDS.has(field)) {
+      const entries = typeof value === "string" ? listOf(value) : value;
+      if (!Array.isArray(entries) || !entries.every((e): e is string => typeof e === "string")) {
+        own.push(`${field} must be an array of strings`);
+      } else
+        lists.set(
+          field,
+          entries.map((e) => e.trim()).filter((e) => e !== ""),
+        );
+      continue;
+    }
+    if (field === "autopilot" && typeof value === "boolean") text.set(field, value ? "on" : "off");
+    else if (typeof value === "string" || (typeof value === "number" && Number.isFinite(value))) {
+      text.set(field, String(value).trim());
+    } else own.push(`${field} must be a string or number, got ${JSON.stringify(value)}`);
+  }
+  const hosts = lists.get("hosts") ?? [];
+  for (const host of hosts) {
+    if (!HOST.test(host))
+      own.push(
+        `hosts: ${JSON.stringify(host)} must be a host name such as shop.example or *.shop.example (no scheme, port or path)`,
+      );
+  }
+  const language = text.get("language") ?? null;
+  if (language !== null) {
+    try {
+      Intl.getCanonicalLocales(language);
+    } catch {
+      own.push(`language must be a language tag such as "sv" or "pt-BR", got ${JSON.stringify(language)}`);
+    }
+  }
+  const roomProblems: string[] = [];
+  const raw = (setting: SettingName): string | undefined => {
+    const field = fieldOf.get(setting);
+    const value = field === undefined ? undefined : text.get(field);
+    if (field === "name") return name;
+    return value === undefined || value === "" ? inherited(setting) : value;
+  };
+  const list = (setting: SettingName): readonly string[] => {
+    const field = fieldOf.get(setting);
+    return (field === undefined ? undefined : lists.get(field)) ?? listOf(inherited(setting));
+  };
+  const config = roomSettings(raw, list, roomProblems, roomCookieName("", name), {
+    hosts: hosts.map((h) => h.toLowerCase()),
+    language: language === null ? null : (Intl.getCanonicalLocales(safeTag(language))[0] ?? null),
+  });
+  // A problem names the field when the room set it, else the setting the room inherited.
+  const set = new Set([...text.keys(), ...lists.keys(), "name"]);
+  const renamed = roomProblems.map((problem) =>
+    Object.entries(ROOM_FIELDS).reduce(
+      (message, [field, setting]) =>
+        set.has(field) ? message.replace(new RegExp(`\\b${setting}\\b`, "g"), field) : message,
+      problem,
+    ),
+  );
+  problems.push(...[...own, ...renamed].map((problem) => `${label}: ${problem}`));
+  return config;
+}
+
+/** A tag Intl accepts, for a language already reported as invalid. */
+function safeTag(tag: string): string {
+  try {
+    Intl.getCanonicalLocales(tag);
+    return tag;
+  } catch {
+    return "en";
+  }
+}
+
+const HOST = /^(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;
+
+/**
+ * What would make the rooms ambiguous: two with one name (it is their Redis
+ * keys and their tokens' claim), or two that queue the same path pattern on
+ * the same host (no rule could say which is more specific).
+ */
+function roomClashes(rooms: readonly RoomConfig[]): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const owners = new Map<string, string>();
+  for (const room of rooms) {
+    if (names.has(room.room)) problems.push(`ROOMS: two rooms are named ${JSON.stringify(room.room)}`);
+    names.add(room.room);
+    for (const host of room.hosts.length > 0 ? room.hosts : ["(any host)"]) {
+      for (const path of room.queuePaths) {
+        // Paths match ignoring case: "/Shop/*" and "/shop/*" are one pattern.
+        const key = `${host} ${path.toLowerCase()}`;
+        const owner = owners.get(key);
+        if (owner !== undefined && owner !== room.room) {
+          problems.push(
+            `ROOMS: rooms ${JSON.stringify(owner)} and ${JSON.stringify(room.room)} both queue ${JSON.stringify(path)} on ${host}: give one of them another pattern or host`,
+          );
+        }
+        owners.set(key, room.room);
+      }
+    }
+  }
+  return problems;
 }
 
 /**
@@ -465,15 +751,11 @@ function httpUrl(value: string | undefined, name: string, problems: string[]): U
 }
 
 function pathPatterns(
-  value: string | undefined,
+  patterns: readonly string[],
   name: string,
   problems: string[],
   patternOf: (entry: string) => string | { readonly problem: string } = (entry) => entry,
 ): string[] {
-  const patterns = (value ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p !== "");
   for (const entry of patterns) {
     // BYPASS_PATHS entries may start with a method ("POST /webhooks/*"; paths.ts).
     const pattern = patternOf(entry);
@@ -491,7 +773,7 @@ function pathPatterns(
       problems.push(`${name}: ${JSON.stringify(pattern)} is not a valid path pattern (use /path, /prefix/* or /*.ext)`);
     }
   }
-  return patterns;
+  return [...patterns];
 }
 
 /**

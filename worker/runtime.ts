@@ -8,9 +8,11 @@ import { Memo } from "./gate/memo.ts";
 import { PassMemo } from "./gate/pass-memo.ts";
 import { RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
+import { bypassChecker } from "./http/bypass.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
 import { bypassMatcher, queueMatcher } from "./http/paths.ts";
 import type { Upstream } from "./http/proxy.ts";
+import { roomMatcher } from "./http/rooms.ts";
 import { log } from "./log.ts";
 import { StoreFailureLog, watchedStore } from "./store/failure-log.ts";
 import { stateTtlMs } from "./store/keys.ts";
@@ -20,8 +22,14 @@ import type { AdmissionStore } from "./store/store.ts";
 import { ephemeralKeyring, type Keyring, loadKeyring } from "./tokens/keyring.ts";
 import { ephemeralTicketKey } from "./tokens/ticket.ts";
 
-/** Everything built from the environment once per worker instance. */
+/**
+ * Everything built from the environment once per worker instance, for one
+ * room: its settings, gate (link, caches, fallback) and matchers, with what
+ * the rooms share (keys, store client, failure log, admin throttle). Without
+ * ROOMS there is one; `deployment` holds every room's.
+ */
 export interface Runtime {
+  /** The deployment's settings with this room's in the room fields. */
   readonly config: Config;
   readonly keyring: Keyring;
   readonly gate: GateDeps;
@@ -29,6 +37,8 @@ export interface Runtime {
   readonly isBypassed: (method: string, pathname: string) => boolean;
   /** QUEUE_PATHS: whether any reading of a path queues (paths.ts). */
   readonly isQueued: (pathname: string) => boolean;
+  /** BYPASS_HEADERS, BYPASS_COOKIES, BYPASS_IPS (http/bypass.ts); null when the room has none. */
+  readonly bypasses: BypassCheck | null;
   readonly template: string;
   readonly fetcher: Upstream;
   /** This instance's store failures: counted for the admin stats, logged throttled (failure-log.ts). */
@@ -41,6 +51,21 @@ export interface Runtime {
    * restart (admin/metrics.ts).
    */
   readonly instance: { readonly id: string; readonly startedAt: number };
+  /** Every room of the deployment, and which one a request is for. */
+  readonly deployment: Deployment;
+}
+
+/** A test of a request against a room's header, cookie and network bypass rules. */
+export type BypassCheck = (request: Request, cookieValue: (name: string) => string | undefined) => Promise<boolean>;
+
+/** The rooms of one deployment (ROOMS), built once per instance. */
+export interface Deployment {
+  /** In the order of ROOMS; the first answers the single-room endpoints. */
+  readonly rooms: readonly Runtime[];
+  /** The room a request is for (http/rooms.ts), or null: it goes straight through. */
+  readonly roomOf: (host: string, method: string, pathname: string) => Runtime | null;
+  /** A room by name. */
+  readonly named: (name: string) => Runtime | undefined;
 }
 
 /** Replacements for tests: a store, a clock, an upstream fetch. */
@@ -55,6 +80,8 @@ export interface RuntimeOverrides {
  * connects the store: Redis through Upstash's REST API at
  * UPSTASH_REDIS_REST_URL (which `npm start` points at its REST bridge, in
  * front of a redis-server or of the embedded engine), unless a test passes one.
+ * Each room (ROOMS) gets its own runtime on the shared keys and store; the
+ * first room's is returned, and `deployment` holds them all.
  *
  * @throws {ConfigError | AnteroomError} on a bad setting or key.
  */
@@ -79,6 +106,52 @@ export async function buildRuntime(
     // PASS_SIGNING_KEYS is not set: development only (production refuses to start without it).
     log({ event: "ephemeral_signing_key", kid: keyring.signing.kid });
   }
+  const adminThrottle = new AuthThrottle();
+  const instance = Object.freeze({ id: crypto.randomUUID().slice(0, 8), startedAt: now() });
+  const fetcher = overrides.fetcher ?? ((request: Request) => fetch(request));
+  const rooms: Runtime[] = [];
+  const matcher = roomMatcher(config.rooms);
+  const byName = new Map<string, Runtime>();
+  const deployment: Deployment = Object.freeze({
+    rooms,
+    roomOf: (host: string, method: string, pathname: string) => rooms[matcher(host, method, pathname)] ?? null,
+    named: (name: string) => byName.get(name),
+  });
+  for (const roomConfig of config.rooms) {
+    const roomRuntime = await roomRuntimeOf(Object.freeze({ ...config, ...roomConfig }), {
+      keyring,
+      ticketKey,
+      store,
+      now,
+      fetcher,
+      storeFailures,
+      adminThrottle,
+      deployment,
+      instance,
+    });
+    rooms.push(roomRuntime);
+    byName.set(roomConfig.room, roomRuntime);
+  }
+  Object.freeze(rooms);
+  return rooms[0] as Runtime;
+}
+
+/** What the rooms of one instance share. */
+interface Shared {
+  readonly keyring: Keyring;
+  readonly ticketKey: Uint8Array;
+  readonly store: AdmissionStore;
+  readonly now: () => number;
+  readonly fetcher: Upstream;
+  readonly storeFailures: StoreFailureLog;
+  readonly adminThrottle: AuthThrottle;
+  readonly deployment: Deployment;
+  readonly instance: Runtime["instance"];
+}
+
+/** One room's runtime: its own link, caches, fallback and tokens' room claim, on the shared keys and store. */
+async function roomRuntimeOf(config: Config, shared: Shared): Promise<Runtime> {
+  const { keyring, ticketKey, store, now } = shared;
   const room = {
     room: config.room,
     defaultPerMinute: config.admitPerMinute,
@@ -126,11 +199,13 @@ export async function buildRuntime(
     },
     isBypassed: bypassMatcher(config.bypassPaths),
     isQueued: queueMatcher(config.queuePaths),
+    bypasses: await bypassChecker(config.bypass),
     template: config.holdingPageTemplate ?? DEFAULT_TEMPLATE,
-    fetcher: overrides.fetcher ?? ((request: Request) => fetch(request)),
-    storeFailures,
-    adminThrottle: new AuthThrottle(),
-    instance: Object.freeze({ id: crypto.randomUUID().slice(0, 8), startedAt: now() }),
+    fetcher: shared.fetcher,
+    storeFailures: shared.storeFailures,
+    adminThrottle: shared.adminThrottle,
+    deployment: shared.deployment,
+    instance: shared.instance,
   });
 }
 
@@ -153,7 +228,7 @@ export function runtimeCache(
     if (cached) return cached;
     const fingerprint = JSON.stringify(
       Object.entries(env)
-        .filter(([, value]) => typeof value === "string")
+        .filter(([name, value]) => typeof value === "string" || name === "ROOMS")
         .sort(([a], [b]) => (a < b ? -1 : 1)),
     );
     let runtime = byValues.get(fingerprint);

@@ -13,6 +13,8 @@ import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
 // scenario signs in afresh in a browser context of its own.
 
 const ADMIT_PER_MINUTE = 30;
+const FIRST_ROOM = `e2e-dashboard-${Date.now()}`;
+const SECOND_ROOM = `${FIRST_ROOM}-second`;
 const TOKEN = randomBytes(24).toString("base64url");
 const PAGE = "/__anteroom/dashboard";
 /** The page polls every 2 s; this bounds a few polls on a busy machine. */
@@ -160,7 +162,11 @@ describe.skipIf(!hasChromium)(
     : `operator dashboard in headless Chromium: SKIPPED, no browser at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`,
   () => {
     session.use(() => ({
-      ROOM: `e2e-dashboard-${Date.now()}`,
+      // Two rooms: the first (every path) is the one the scenarios steer; the second is for the room list.
+      ROOMS: JSON.stringify([
+        { name: FIRST_ROOM, paths: ["/*"] },
+        { name: SECOND_ROOM, paths: ["/second/*"], admitPerMinute: 12 },
+      ]),
       // The test fills the line with cookie-less requests on purpose; the cookie check has its own tests.
       COOKIE_CHECK: "off",
       ADMIT_PER_MINUTE: String(ADMIT_PER_MINUTE),
@@ -182,6 +188,32 @@ describe.skipIf(!hasChromium)(
         expect(await page.evaluate(() => sessionStorage.length), "a refused token is not kept").toBe(0);
         // The refusal was the API's 401, which the browser logs as a failed resource; nothing else went wrong.
         expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "lists the rooms, and opens another: its own figures, through its own admin endpoints",
+      async () => {
+        const operator = await openDashboard();
+        const { page, problems } = operator;
+        await signedIn(page);
+        const list = page.locator("#room-list li");
+        await expect.poll(() => list.count(), { timeout: UPDATE_TIMEOUT_MS }).toBe(2);
+        expect(await list.first().textContent()).toContain(`${FIRST_ROOM} any host /*: auto, 30 per min`);
+        expect(await page.getByRole("link", { name: FIRST_ROOM, exact: true }).getAttribute("aria-current")).toBe(
+          "page",
+        );
+        expect(await text(page, "#room-name")).toBe(`Room ${FIRST_ROOM}`);
+
+        await page.getByRole("link", { name: SECOND_ROOM }).click();
+        // The token stays in the tab: the reloaded page signs in by itself, now showing the second room.
+        await expect.poll(() => text(page, "#room-name"), { timeout: UPDATE_TIMEOUT_MS }).toBe(`Room ${SECOND_ROOM}`);
+        expect(await text(page, "#fig-rate")).toBe("12");
+        expect(new URL(page.url()).searchParams.get("room")).toBe(SECOND_ROOM);
+        const current = page.getByRole("link", { name: SECOND_ROOM });
+        await expect.poll(() => current.getAttribute("aria-current"), { timeout: UPDATE_TIMEOUT_MS }).toBe("page");
+        expect(problems).toEqual([]);
       },
       SCENARIO_TIMEOUT_MS,
     );
@@ -237,6 +269,8 @@ describe.skipIf(!hasChromium)(
         expect(legend).toEqual(["Minute", "Arrivals", "Admissions", "In line"]);
         // Pointing at the newest minute shows its values in the legend, as uPlot reads them from its data.
         const plot = page.locator("#chart .u-over");
+        // In view first: the mouse reaches only what the viewport shows.
+        await plot.scrollIntoViewIfNeeded();
         const area = await plot.boundingBox();
         if (!area) throw new Error("no plot area");
         await page.mouse.move(area.x + area.width - 1, area.y + area.height / 2);

@@ -5,6 +5,8 @@ import { type Stack, startStack } from "../../tools/stack.ts";
 
 const CLI = fileURLToPath(new URL("../../tools/anteroom.mjs", import.meta.url));
 const TOKEN = "cli-test-admin-token-0123456789";
+const FIRST = `cli-${Date.now()}`;
+const SECOND = `${FIRST}-second`;
 
 /** Runs the real `anteroom` bin as a user would, returning its exit code and output. */
 function anteroom(args: string[], env: Record<string, string> = {}) {
@@ -33,7 +35,11 @@ describe("the anteroom CLI against a running room", () => {
         REDIS_URL: inject("redisUrl"),
         // Tests share 2 cores with other suites: a slow Redis answer must not read as an outage.
         REDIS_TIMEOUT_MS: "5000",
-        ROOM: `cli-${Date.now()}`,
+        // Two rooms: the first answers the single-room addresses, `--room` picks either.
+        ROOMS: JSON.stringify([
+          { name: FIRST, paths: ["/*"] },
+          { name: SECOND, paths: ["/second/*"], admitPerMinute: 30 },
+        ]),
         // Programmatic clients without a cookie jar for redirects: the cookie check is tested elsewhere.
         COOKIE_CHECK: "off",
       },
@@ -48,6 +54,28 @@ describe("the anteroom CLI against a running room", () => {
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ mode: "auto", ratePerMinute: 60, lastTicket: 5 });
   });
+
+  it("lists the rooms, and takes --room for any room command", async () => {
+    const list = await anteroom(["rooms", ...target]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(`${FIRST}   any host /*   mode`);
+    expect(list.stdout).toMatch(new RegExp(`${SECOND}   any host /second/\\*   mode auto\\s+rate 30/min`));
+    const json = JSON.parse((await anteroom(["rooms", "--json", ...target])).stdout) as { room: string }[];
+    expect(json.map((r) => r.room)).toEqual([FIRST, SECOND]);
+
+    expect((await anteroom(["set-rate", "45", "--room", SECOND, ...target])).stdout).toContain("45/min");
+    const second = JSON.parse((await anteroom(["status", "--json", "--room", SECOND, ...target])).stdout);
+    expect(second).toMatchObject({ room: SECOND, ratePerMinute: 45 });
+    const first = JSON.parse((await anteroom(["status", "--json", ...target])).stdout);
+    expect(first).toMatchObject({ room: FIRST });
+    expect(first.ratePerMinute).not.toBe(45);
+    expect((await anteroom(["events", "list", "--room", SECOND, ...target])).stdout).toContain("no events scheduled");
+
+    const unknown = await anteroom(["status", "--json", "--room", "nope", ...target]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('No room named "nope"');
+    expect((await anteroom(["status", "--room", "../stats", ...target])).code).toBe(2);
+  }, 30_000);
 
   it("shows a readable status once, reading the URL and token from the environment", async () => {
     const { code, stdout } = await anteroom(["status", "--once"], {

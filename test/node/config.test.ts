@@ -1,23 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
-import { ConfigError } from "../../worker/errors.ts";
-
-/** Development with the store `npm start` provides (its REST bridge). */
-const dev = {
-  ANTEROOM_ENV: "development",
-  UPSTASH_REDIS_REST_URL: "http://127.0.0.1:8079/",
-  UPSTASH_REDIS_REST_TOKEN: "local-dev-token",
-};
-
-function problemsOf(env: Record<string, unknown>): string[] {
-  try {
-    parseConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { dev, problemsOf } from "../support/config.ts";
 
 describe("parseConfig", () => {
   it("takes a METRICS_TOKEN of 16+ characters that is not the admin token, naming it otherwise", () => {

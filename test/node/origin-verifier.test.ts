@@ -7,6 +7,7 @@ import {
   ADMISSION_CODES,
   type AdmissionCode,
   type AdmissionVerifier,
+  ANY_ROOM,
   cookieValue,
   createAdmissionVerifier,
   createGuard,
@@ -15,6 +16,7 @@ import {
   OriginAdapterError,
   PASS_COOKIE,
   PASS_HEADER,
+  roomCookieName,
 } from "../../origin-adapter/index.ts";
 import { signTicket } from "../../worker/tokens/ticket.ts";
 import {
@@ -71,6 +73,31 @@ describe("a pass signed by the worker", () => {
     });
     const token = await workerPass(key, { issuer: "shop", audience: "shop-origin", room: "b" });
     expect((await custom.verify(token)).ok).toBe(true);
+  });
+
+  it("accepts one room, a list, or any room (ROOMS), and finds each room's pass cookie", async () => {
+    const shop = await workerPass(key, { room: "shop" });
+    const tickets = await workerPass(key, { room: "tickets" });
+    const one = createAdmissionVerifier({ jwks: key.jwks, room: "shop" });
+    const list = createAdmissionVerifier({ jwks: key.jwks, room: ["shop", "tickets"] });
+    const any = createAdmissionVerifier({ jwks: key.jwks, room: ANY_ROOM });
+    expect(await one.verify(shop)).toMatchObject({ ok: true, claims: { room: "shop" } });
+    expect(await one.verify(tickets)).toEqual({ ok: false, code: "wrong_room" });
+    expect((await list.verify(tickets)).ok).toBe(true);
+    expect(await list.verify(await workerPass(key, { room: "other" }))).toEqual({ ok: false, code: "wrong_room" });
+    expect(await any.verify(await workerPass(key, { room: "other" }))).toMatchObject({ ok: true });
+    // The worker with ROOMS keeps each room's pass in `anteroom_pass__<room>` (`__Host-` on https).
+    const cookies = (cookie: string) => new Request("https://shop.example/", { headers: { cookie } });
+    expect(
+      await one.verify(
+        cookies(`${roomCookieName(PASS_COOKIE, "tickets")}=${tickets}; __Host-anteroom_pass__shop=${shop}`),
+      ),
+    ).toMatchObject({ ok: true, claims: { room: "shop" } });
+    expect(await one.verify(cookies(`anteroom_pass__tickets=${tickets}`))).toEqual({ ok: false, code: "missing" });
+    expect(await any.verify(cookies(`a=1; anteroom_pass__tickets=${tickets}`))).toMatchObject({
+      ok: true,
+      claims: { room: "tickets" },
+    });
   });
 
   it("verifies within the clock tolerance on either side", async () => {

@@ -100,7 +100,9 @@ export class Visitor {
     if (!headers.has("accept")) headers.set("accept", this.accept);
     const jar = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
     if (jar) headers.set("cookie", headers.has("cookie") ? `${headers.get("cookie")}; ${jar}` : jar);
-    const res = await app.request(`http://room.test${path}`, { ...init, headers }, roomEnv, context);
+    // A path goes to the test host; a whole URL (another host: rooms by host) as it is.
+    const url = path.startsWith("http") ? path : `http://room.test${path}`;
+    const res = await app.request(url, { ...init, headers }, roomEnv, context);
     for (const line of res.headers.getSetCookie()) {
       const [pair = "", ...attributes] = line.split(";");
       const eq = pair.indexOf("=");

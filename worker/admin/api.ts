@@ -1,21 +1,25 @@
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { AppEnv } from "../http/app-env.ts";
 import { errorResponse } from "../http/responses.ts";
+import { unknownRoom } from "../http/room-asked.ts";
 import { log } from "../log.ts";
 import { activeCap } from "../model/active.ts";
 import type { Settings } from "../model/admission.ts";
 import type { AutopilotSettings } from "../model/autopilot.ts";
+import type { Runtime } from "../runtime.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
 import { boundedProblems } from "./problems.ts";
 import { readRoom } from "./reading.ts";
 import { checkSettingsPatch, invertedBounds } from "./settings.ts";
-import { autopilotInForce } from "./stats.ts";
+import { autopilotInForce, roomStats } from "./stats.ts";
 
 /**
- * The operator API under `/__anteroom/admin/`: stats (with the autopilot's
- * view), live settings (with the autopilot's switch and limits) and events.
+ * The operator API under `/__anteroom/admin/`: the rooms (`GET /rooms`), and
+ * each room's stats (with the autopilot's view), live settings (with the
+ * autopilot's switch and limits) and events, under `/rooms/NAME/` and, for
+ * the first room, directly (as before ROOMS).
  * Every answer is JSON and `no-store`; a store outage is a 503 with
  * `store_unavailable`, and a rejected change leaves the running settings
  * untouched. Bodies are limited to {@link MAX_BODY_BYTES} (413), and a
@@ -46,6 +50,77 @@ export function adminApi(): Hono<AppEnv> {
         ),
     }),
   );
+
+  admin.get("/rooms", async (c) => {
+    const rooms = await Promise.all(c.var.runtime.deployment.rooms.map((room) => roomSummary(room)));
+    return c.json({ rooms, at: new Date(c.var.runtime.gate.now()).toISOString() });
+  });
+  // The same endpoints for every room by name; without a name, for the first room (as before ROOMS).
+  const perRoom = roomEndpoints();
+  admin.use("/rooms/:name/*", namedRoom());
+  admin.route("/rooms/:name", perRoom);
+  admin.route("/", perRoom);
+  admin.all("*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
+  return admin;
+}
+
+/**
+ * Middleware of `/__anteroom/admin/rooms/:name/...`: puts the named room's
+ * runtime on the context, so the room's endpoints (the same handlers as the
+ * first room's) answer for it; an unknown name is a 404 naming it. Endpoints
+ * added to {@link roomEndpoints} get both addresses.
+ */
+function namedRoom(): MiddlewareHandler<AppEnv> {
+  return async function namedRoom(c, next) {
+    const name = c.req.param("name") ?? "";
+    const runtime = c.var.runtime.deployment.named(name);
+    if (!runtime) return unknownRoom(c, name);
+    c.set("runtime", runtime);
+    return next();
+  };
+}
+
+/** One room's line in `GET /rooms`: its matching and its live figures (or that the store did not answer). */
+async function roomSummary(runtime: Runtime) {
+  const { gate, config } = runtime;
+  const matching = { room: config.room, hosts: config.hosts, paths: config.queuePaths };
+  const [tick, history] = await Promise.all([gate.store.tick(gate.room), gate.store.history(gate.room)]);
+  if (tick.kind === "unavailable" || history.kind === "unavailable") {
+    return { ...matching, error: { code: "store_unavailable" } };
+  }
+  gate.link.observe(tick.state, tick.settings);
+  const stats = roomStats({
+    room: config.room,
+    state: tick.state,
+    settings: tick.settings,
+    history: history.minutes,
+    autopilot: null,
+    autopilotDefaults: gate.room.autopilot,
+    defaultSessionMinutes: config.sessionSeconds / 60,
+    maxActive: config.maxActive,
+    storeFailures: runtime.storeFailures.counts(),
+    now: tick.state.updatedAt,
+  });
+  return {
+    ...matching,
+    mode: stats.mode,
+    ratePerMinute: stats.ratePerMinute,
+    queueLength: stats.queueLength,
+    activeVisitors: stats.activeVisitors,
+    maxActive: stats.maxActive,
+    admittedLastMinute: stats.admittedLastMinute,
+    admittedTotal: stats.admittedTotal,
+    etaSecondsForNewcomer: stats.etaSecondsForNewcomer,
+  };
+}
+
+/**
+ * One room's endpoints: stats, events, settings. They read the room from the
+ * context (`c.var.runtime`), which is the first room under
+ * `/__anteroom/admin/` and the named one under `/__anteroom/admin/rooms/NAME/`.
+ */
+function roomEndpoints(): Hono<AppEnv> {
+  const admin = new Hono<AppEnv>();
 
   admin.get("/stats", async (c) => {
     // The autopilot's reading is read alongside; without it the stats still answer (no origin figures).
@@ -164,7 +239,6 @@ export function adminApi(): Hono<AppEnv> {
     return c.json(settingsJson(outcome.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
   });
 
-  admin.all("*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));
   return admin;
 }
 

@@ -6,7 +6,7 @@ import { EXPOSITION_CONTENT_TYPE, exposition } from "./metrics-text.ts";
 import { readRoom } from "./reading.ts";
 
 /**
- * `GET /__anteroom/admin/metrics`: the room in Prometheus's text format, for
+ * `GET /__anteroom/admin/metrics`: every room (ROOMS) in Prometheus's text format, for
  * a scraper holding the admin token or the read-only METRICS_TOKEN (bearer).
  * Always 200 with what is known: a store that cannot answer shows as
  * `anteroom_store_up 0` beside this instance's own counters, since a scrape
@@ -21,17 +21,21 @@ export function metricsApi(): Hono<AppEnv> {
   const metrics = new Hono<AppEnv>();
   metrics.get("/", adminAuth({ metrics: true }), async function metricsHandler(c) {
     const runtime = c.var.runtime;
-    const reading = await readRoom(runtime);
+    // Every room of the deployment, one scrape: each room's figures carry its `room` label.
+    const rooms = await Promise.all(
+      runtime.deployment.rooms.map(async (room) => {
+        const reading = await readRoom(room);
+        return {
+          room: room.config.room,
+          reading: reading.kind === "reading" ? reading : null,
+          autopilotDefaults: room.gate.room.autopilot,
+          fallback: room.gate.fallback.counts(),
+        };
+      }),
+    );
     const text = exposition(
       metricFamilies({
-        rooms: [
-          {
-            room: runtime.config.room,
-            reading: reading.kind === "reading" ? reading : null,
-            autopilotDefaults: runtime.gate.room.autopilot,
-            fallback: runtime.gate.fallback.counts(),
-          },
-        ],
+        rooms,
         instance: { ...runtime.instance, storeFailures: runtime.storeFailures.counts() },
       }),
     );

@@ -87,6 +87,9 @@ const RATE_SERIES = [
 ];
 
 const api = document.body.dataset.api || "/__anteroom/admin";
+/** The room this page shows (`?room=NAME`, from the room list); none: the first room, at the single-room addresses. */
+const selectedRoom = new URLSearchParams(location.search).get("room");
+const roomPrefix = selectedRoom ? `/rooms/${encodeURIComponent(selectedRoom)}` : "";
 
 /**
  * The page's element with this id, checked to be of the kind the script uses: a page
@@ -121,6 +124,7 @@ const el = {
   signOut: byId("sign-out", HTMLButtonElement),
   live: byId("live", HTMLElement),
   room: byId("room-name", HTMLElement),
+  roomList: byId("room-list", HTMLUListElement),
   nowTitle: byId("now-title", HTMLElement),
   mode: byId("fig-mode", HTMLElement),
   rate: byId("fig-rate", HTMLElement),
@@ -230,7 +234,8 @@ async function call(method, path, token, payload) {
     headers["content-type"] = "application/json";
     init.body = JSON.stringify(payload);
   }
-  const response = await fetch(api + path, init);
+  // A room's endpoints under its name (ROOMS); the list of rooms is the deployment's.
+  const response = await fetch(api + (path === "/rooms" ? "" : roomPrefix) + path, init);
   /** @type {unknown} */
   let body = null;
   try {
@@ -299,7 +304,48 @@ async function signIn(token, quiet) {
   limitsDirty = false;
   render(/** @type {StatsJson} */ (answer.body));
   if (!quiet) el.nowTitle.focus();
+  refreshRooms(mine, token);
   schedule(mine);
+}
+
+/**
+ * A room as `GET /rooms` lists it (worker/admin/api.ts).
+ * @typedef {{ room: string, hosts: string[], paths: string[], mode?: string, ratePerMinute?: number, queueLength?: number, error?: { code: string } }} RoomLine
+ */
+
+/**
+ * Fills the list of rooms: each a link that opens it (`?room=NAME`), the one shown marked current,
+ * with its mode, rate and line. Built from text nodes only: nothing the API says becomes markup.
+ * @param {number} mine The session the request belongs to.
+ * @param {string} token
+ */
+async function refreshRooms(mine, token) {
+  /** @type {Answer} */
+  let answer;
+  try {
+    answer = await call("GET", "/rooms", token);
+  } catch {
+    return;
+  }
+  if (mine !== session || answer.status !== 200) return;
+  const rooms = /** @type {{ rooms: RoomLine[] }} */ (answer.body).rooms;
+  const items = rooms.map((line, index) => {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `?room=${encodeURIComponent(line.room)}`;
+    link.textContent = line.room;
+    if (selectedRoom === line.room || (selectedRoom === null && index === 0)) link.setAttribute("aria-current", "page");
+    const where = `${line.hosts.length > 0 ? line.hosts.join(", ") : "any host"} ${line.paths.join(", ")}`;
+    const figures = line.error
+      ? "store not answering"
+      : `${line.mode}, ${fmt(line.ratePerMinute ?? 0)} per min, ${fmt(line.queueLength ?? 0)} in line`;
+    const detail = document.createElement("span");
+    detail.className = "muted";
+    detail.textContent = ` ${where}: ${figures}`;
+    item.append(link, detail);
+    return item;
+  });
+  el.roomList.replaceChildren(...items);
 }
 
 /** @param {string} message Why, for the sign-in form ("" when the operator chose to). */
@@ -354,6 +400,7 @@ async function poll(mine) {
     if (answer.status === 200) {
       setText(el.connection, "");
       if (sent > confirmedAt) render(/** @type {StatsJson} */ (answer.body));
+      refreshRooms(mine, token);
     } else {
       setText(el.connection, `No fresh figures: ${problemOf(answer)} Retrying.`);
     }

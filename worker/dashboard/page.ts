@@ -68,6 +68,10 @@ ${files}
 </section>
 
 <div id="live" hidden>
+<nav id="rooms" class="card" aria-labelledby="rooms-title">
+<h2 id="rooms-title">Rooms</h2>
+<ul id="room-list" class="room-list"></ul>
+</nav>
 <section id="now" class="card" aria-labelledby="now-title">
 <h2 id="now-title" tabindex="-1">Now</h2>
 <dl class="figures">

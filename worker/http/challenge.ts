@@ -5,6 +5,7 @@ import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
 import { challengeResponse, errorResponse } from "./responses.ts";
+import { roomAsked, unknownRoom } from "./room-asked.ts";
 
 /**
  * `POST /__anteroom/turnstile`: checks a Turnstile answer with Cloudflare's
@@ -22,7 +23,10 @@ import { challengeResponse, errorResponse } from "./responses.ts";
  */
 export function turnstileCheck(): Handler<AppEnv> {
   return async function turnstileCheck(c) {
-    const runtime = c.var.runtime;
+    // The room whose challenge this answers (?room= or the page's Referer): its proof cookie is the room's own.
+    const runtime = roomAsked(c);
+    if (runtime === null) return unknownRoom(c, c.req.query("room") ?? "");
+    c.set("runtime", runtime);
     const options = runtime.gate.turnstile;
     c.header("Cache-Control", "no-store");
     if (!options) return errorResponse(c, 404, "not_found", "No such Anteroom endpoint.");

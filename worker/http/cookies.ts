@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { parse } from "hono/utils/cookie";
-import { HOST_PREFIX, PASS_COOKIE } from "../../origin-adapter/contract.ts";
+import { HOST_PREFIX, PASS_COOKIE, ROOM_COOKIE_SEPARATOR, roomCookieName } from "../../origin-adapter/contract.ts";
 import type { Credentials, Verdict } from "../gate/gate.ts";
 import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
 
@@ -9,7 +9,7 @@ import { MAX_TOKEN_LENGTH } from "../tokens/ticket.ts";
  * The pass cookie's name and the `__Host-` prefix are the wire contract's
  * (origin adapters read the pass cookie too, in both forms).
  */
-export { HOST_PREFIX, PASS_COOKIE };
+export { HOST_PREFIX, PASS_COOKIE, ROOM_COOKIE_SEPARATOR, roomCookieName };
 
 /**
  * Anteroom's own cookie names on plain http (local development). On https each is
@@ -39,15 +39,41 @@ export function readCredentials(c: Context): Credentials {
   const header = c.req.raw.headers.get("cookie");
   if (!header) return { pass: undefined, ticket: undefined, human: undefined, probe: undefined };
   const prefix = hostPrefix(c) === "host" ? HOST_PREFIX : "";
+  const suffix = roomSuffix(c);
   try {
     return {
-      pass: cookieIn(header, `${prefix}${PASS_COOKIE}`),
-      ticket: cookieIn(header, `${prefix}${TICKET_COOKIE}`),
-      human: cookieIn(header, `${prefix}${HUMAN_COOKIE}`),
-      probe: cookieIn(header, `${prefix}${PROBE_COOKIE}`),
+      pass: cookieIn(header, `${prefix}${PASS_COOKIE}${suffix}`),
+      ticket: cookieIn(header, `${prefix}${TICKET_COOKIE}${suffix}`),
+      human: cookieIn(header, `${prefix}${HUMAN_COOKIE}${suffix}`),
+      probe: cookieIn(header, `${prefix}${PROBE_COOKIE}${suffix}`),
     };
   } catch {
     return { pass: undefined, ticket: undefined };
+  }
+}
+
+/**
+ * What the room's cookie names end with (RoomConfig `cookieSuffix`): "" for
+ * the one room without ROOMS, `__<room>` with ROOMS, so each room's ticket and
+ * pass are cookies of their own and a visitor can wait in several rooms.
+ */
+function roomSuffix(c: Context): string {
+  const runtime: { readonly config: { readonly cookieSuffix: string } } | undefined = c.get("runtime");
+  return runtime?.config.cookieSuffix ?? "";
+}
+
+/**
+ * One cookie's value by its exact name (a bypass rule's cookie, which the
+ * room does not set and so never prefixes); none when absent, garbled or
+ * longer than any real token.
+ */
+export function cookieValue(c: Context, name: string): string | undefined {
+  const header = c.req.raw.headers.get("cookie");
+  if (!header) return undefined;
+  try {
+    return cookieIn(header, name);
+  } catch {
+    return undefined;
   }
 }
 
@@ -69,7 +95,7 @@ function hostPrefix(c: Context): "host" | undefined {
  */
 function setTokenCookie(c: Context, name: string, token: string, maxAgeSeconds: number): void {
   const prefix = hostPrefix(c);
-  setCookie(c, name, token, {
+  setCookie(c, `${name}${roomSuffix(c)}`, token, {
     path: "/",
     httpOnly: true,
     sameSite: "Lax",
@@ -116,7 +142,7 @@ export function clearPassCookie(c: Context): void {
 
 function clearCookie(c: Context, name: string): void {
   const prefix = hostPrefix(c);
-  deleteCookie(c, name, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });
+  deleteCookie(c, `${name}${roomSuffix(c)}`, { path: "/", secure: prefix === "host", ...(prefix ? { prefix } : {}) });
 }
 
 /**

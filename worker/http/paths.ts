@@ -117,6 +117,30 @@ export function queueMatcher(patterns: readonly string[]): (pathname: string) =>
   };
 }
 
+/**
+ * Like {@link queueMatcher}, but says how specific the match is: the length
+ * of the longest pattern that any reading of the path matches, or -1 when
+ * none does. Rooms compare it to pick the most specific (rooms.ts).
+ *
+ * @example
+ * ```ts
+ * const specificity = queueSpecificity(["/*", "/shop/*"]);
+ * specificity("/shop/cart"); // 7 ("/shop/*")
+ * specificity("/about"); // 2 ("/*")
+ * ```
+ */
+export function queueSpecificity(patterns: readonly string[]): (pathname: string) => number {
+  const compiled = patterns.map((pattern) => ({ length: pattern.length, pattern: compile(pattern, true) }));
+  return (pathname) => {
+    const { queueReadings } = pathReadings(pathname);
+    let best = -1;
+    for (const { length, pattern } of compiled) {
+      if (length > best && queueReadings.some((reading) => pattern.test({ pathname: reading }))) best = length;
+    }
+    return best;
+  };
+}
+
 /** The readings of one path that the matchers test. */
 export interface PathReadings {
   /**

@@ -1,6 +1,6 @@
 import { PASS_HEADER } from "../../origin-adapter/contract.ts";
 import { log } from "../log.ts";
-import { HOST_PREFIX, TICKET_COOKIE } from "./cookies.ts";
+import { HOST_PREFIX, ROOM_COOKIE_SEPARATOR, TICKET_COOKIE } from "./cookies.ts";
 
 /**
  * Builds the upstream request: the client's method, headers and body, sent to
@@ -45,7 +45,7 @@ export function upstreamRequest(
   // that holds neither name goes as the client sent it.
   const sent = headers.get("cookie");
   if (sent?.includes(TICKET_COOKIE)) {
-    const cookie = withoutCookies(sent, [TICKET_COOKIE, `${HOST_PREFIX}${TICKET_COOKIE}`]);
+    const cookie = withoutCookies(sent, isTicketCookie);
     if (cookie === null) headers.delete("cookie");
     else headers.set("cookie", cookie);
   } else if (sent === "") headers.delete("cookie");
@@ -56,10 +56,16 @@ export function upstreamRequest(
   return upstream;
 }
 
+/** A ticket cookie of any room (`anteroom_ticket`, `anteroom_ticket__<room>` with ROOMS), in either spelling. */
+function isTicketCookie(name: string): boolean {
+  const bare = name.startsWith(HOST_PREFIX) ? name.slice(HOST_PREFIX.length) : name;
+  return bare === TICKET_COOKIE || bare.startsWith(`${TICKET_COOKIE}${ROOM_COOKIE_SEPARATOR}`);
+}
+
 /** Drops some cookies from a Cookie header, leaving every other pair byte for byte as the client sent it. */
-function withoutCookies(header: string | null, names: readonly string[]): string | null {
+function withoutCookies(header: string | null, drop: (name: string) => boolean): string | null {
   if (!header) return null;
-  const kept = header.split(";").filter((pair) => !names.includes(pair.split("=", 1)[0]?.trim() ?? ""));
+  const kept = header.split(";").filter((pair) => !drop(pair.split("=", 1)[0]?.trim() ?? ""));
   const joined = kept
     .map((pair) => pair.trim())
     .filter((pair) => pair !== "")

@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler, Next } from "hono";
 import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
-import { Memo } from "../gate/memo.ts";
 import { log } from "../log.ts";
 import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
 import { flushInBackground } from "./background.ts";
+import { cookieValue } from "./cookies.ts";
 import { forward, forwardTimed, keepPrivate, type Upstream, upstreamRequest } from "./proxy.ts";
 import { releaseIfAsked } from "./release.ts";
 import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
@@ -19,8 +19,11 @@ import { judge } from "./verdict.ts";
 export type Onward = "origin" | "app";
 
 /**
- * The waiting room in front of the origin. Bypassed paths go straight through
- * (no store call, no cookie); every other queued path goes through the gate,
+ * The waiting rooms in front of the origin. A request goes to its most
+ * specific room (host, then path; http/rooms.ts); one that no room queues, a
+ * bypassed path, or a request a room's bypass rules let through (a secret
+ * header or cookie, a listed network; http/bypass.ts) goes straight through
+ * (no store call, no cookie); every other goes through its room's gate,
  * and its verdict is translated to HTTP here: proxy (or the app's own routes),
  * holding page, or 429 JSON.
  *
@@ -32,10 +35,15 @@ export type Onward = "origin" | "app";
 export function waitingRoom(onward: Onward = "origin"): MiddlewareHandler<AppEnv> {
   return async function waitingRoom(c, next) {
     // c.get, not c.var: c.var builds an object of every variable on each read.
-    const runtime = c.get("runtime");
     const url = new URL(c.req.url);
     const app = onward === "app" ? next : null;
-    if (!gated(runtime, c.req.method, url.pathname)) return proxy(c, url, null, app);
+    // The most specific room for the host and path (http/rooms.ts); none, or a bypassed path: straight through.
+    const runtime = c.get("runtime").deployment.roomOf(url.hostname, c.req.method, url.pathname);
+    if (runtime === null) return proxy(c, url, null, app);
+    c.set("runtime", runtime);
+    if (runtime.bypasses && (await runtime.bypasses(c.req.raw, (name) => cookieValue(c, name)))) {
+      return proxy(c, url, null, app);
+    }
 
     const verdict = await judge(c);
     switch (verdict.kind) {
@@ -153,42 +161,4 @@ function answer(c: Context<AppEnv>, origin: Response, changed: Headers | null): 
 /** The origin's response (status, reason, body) with other headers. */
 function withHeaders(origin: Response, headers: Headers): Response {
   return new Response(origin.body, { status: origin.status, statusText: origin.statusText, headers });
-}
-
-/** How many routing decisions (method and path) an instance remembers, per runtime. */
-const ROUTE_MEMO_ENTRIES = 2_000;
-/** Longer paths are matched afresh each time, so the memo holds about a megabyte at most. */
-const ROUTE_MEMO_PATH_LENGTH = 256;
-/** Each runtime's routing decisions: its settings decide them, and it lives as long as the instance. */
-const routeMemos = new WeakMap<Runtime, Memo<boolean>>();
-
-/**
- * Whether a request goes through the gate: its path queues (QUEUE_PATHS) and
- * does not bypass (BYPASS_PATHS, for this method). The matchers read a path
- * several ways and test each reading with URLPattern (paths.ts), about a
- * microsecond per pattern tried; a page view, which no bypass pattern
- * matches, tries them all, and that was the largest part of what the room
- * added to an admitted view. The answer depends on the method, the path and
- * the settings alone, so each instance remembers it for the paths its
- * visitors ask for, bounded (the least recently used goes).
- */
-function gated(runtime: Runtime, method: string, pathname: string): boolean {
-  if (pathname.length > ROUTE_MEMO_PATH_LENGTH) return matched(runtime, method, pathname);
-  let memo = routeMemos.get(runtime);
-  if (!memo) {
-    memo = new Memo<boolean>(ROUTE_MEMO_ENTRIES);
-    routeMemos.set(runtime, memo);
-  }
-  const key = `${method} ${pathname}`;
-  // Decisions never expire: the settings behind them live as long as the runtime (time 0, expiry never).
-  const known = memo.recall(key, 0);
-  if (known !== undefined) return known;
-  const decision = matched(runtime, method, pathname);
-  memo.remember(key, decision, Number.POSITIVE_INFINITY);
-  return decision;
-}
-
-/** What the matchers say (paths.ts): not bypassed, and queued. */
-function matched(runtime: Runtime, method: string, pathname: string): boolean {
-  return !runtime.isBypassed(method, pathname) && runtime.isQueued(pathname);
 }

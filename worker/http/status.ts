@@ -2,6 +2,7 @@ import type { Handler } from "hono";
 import type { AppEnv } from "./app-env.ts";
 import { flushInBackground } from "./background.ts";
 import { countdownJson, queuedJson, refusalResponse } from "./responses.ts";
+import { roomAsked, unknownRoom } from "./room-asked.ts";
 import { judge } from "./verdict.ts";
 
 /**
@@ -12,6 +13,10 @@ import { judge } from "./verdict.ts";
  * A request with no valid ticket joins the queue, exactly as a page request
  * would, so a visitor whose cookie was lost is never stranded.
  *
+ * The room a poll is for: `?room=NAME` (the holding page asks so; an unknown
+ * name is a 404 naming it), else the room of the page that asked (its
+ * `Referer`, matched as a page request is), else the first room.
+ *
  * @example
  * ```ts
  * app.get("/__anteroom/status", status());
@@ -19,8 +24,10 @@ import { judge } from "./verdict.ts";
  */
 export function status(): Handler<AppEnv> {
   return async function status(c) {
-    const runtime = c.var.runtime;
     c.header("Cache-Control", "no-store");
+    const runtime = roomAsked(c);
+    if (runtime === null) return unknownRoom(c, c.req.query("room") ?? "");
+    c.set("runtime", runtime);
     const verdict = await judge(c);
     // An admission here used a place: its claim is sent soon after this answer, in the background.
     flushInBackground(c, verdict.kind === "pass" || verdict.kind === "admitted");

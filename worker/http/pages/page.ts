@@ -76,7 +76,8 @@ export function pageValues(view: QueuedView, room: string, nonce: string): PageV
     etaSeconds: etaSeconds ?? "",
     progressPercent: Math.round(view.progress * 100),
     refreshSeconds: view.refreshSeconds,
-    statusUrl: "/__anteroom/status",
+    // The room's own status: with ROOMS, a visitor may wait in several (http/status.ts).
+    statusUrl: `/__anteroom/status?room=${encodeURIComponent(room)}`,
     notice: noticeOf(view),
     room,
     nonce,
