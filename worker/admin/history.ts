@@ -41,8 +41,16 @@ export function historyRange(
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 function instant(text: string): number | null {
-  const ms = /^\d{1,15}$/.test(text) ? Number(text) : ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  if (/^\d{1,15}$/.test(text)) return Number(text);
+  if (!ISO_DATE_TIME.test(text) || !realDay(text)) return null;
+  const ms = Date.parse(text);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/** Date.parse rolls 2026-02-30 over to March 2; a day the month does not have is refused instead. */
+function realDay(text: string): boolean {
+  const [year = 0, month = 0, day = 0] = text.slice(0, 10).split("-").map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
 function unparsable(name: string, value: string): string {
