@@ -173,7 +173,7 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     const read = await store.history(spec, { from: first, to: last });
     if (read.kind !== "history") throw new Error(read.reason);
     // The last 48 hours and the current minute: rows over more than 30 minutes survive, older ones went.
-    expect(read.minutes).toHaveLength(HISTORY_KEPT_MINUTES + 1);
+    expect(read.minutes).toHaveLength(2_881);
     expect(read.minutes[0]?.minute).toBe(last - HISTORY_KEPT_MINUTES);
     expect(read.minutes.at(-1)).toMatchObject({ minute: last, lastTicket: HISTORY_KEPT_MINUTES + 19 });
     // An idle day and more: the next write drops every row older than 48 hours.
@@ -421,6 +421,20 @@ describe("RedisStore specifics", () => {
     const ttl = await redis.pttl(stateKey(spec.room));
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it("drops history rows older than 48 hours at the first write after an idle gap, however few", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = new RedisStore(redisClient(), { now: t.now });
+    const spec = room(60);
+    for (let minute = 0; minute < 10; minute++) {
+      await store.join(spec, newArrival());
+      t.advance(60_000);
+    }
+    t.advance(HISTORY_KEPT_MINUTES * 60_000);
+    await store.join(spec, newArrival());
+    // Reads never reach past 48 hours; the hash itself must not keep the old rows either.
+    expect((await raw().hkeys(historyKey(spec.room))).map(Number)).toEqual([Math.floor(t.now() / 60_000)]);
   });
 
   it("holds 48 hours of history rows in bounded memory (MEMORY USAGE, printed)", async () => {
