@@ -632,6 +632,7 @@ local function save_room(room, keys, ttl_ms)
   redis.call('PEXPIRE', keys.state, ttl_ms)
   history_row(room, keys, ttl_ms)
 end
+
 -- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),
 -- active, ceiling (string; -1 = no cap) }
 local function state_reply(room)
