@@ -10,6 +10,7 @@
 //   anteroom events list                  scheduled events
 //   anteroom events add --starts T [--ends T] [--prequeue-from T] [--rate N] [--event-mode NAME] [--autopilot on|off] [--no-shuffle]
 //   anteroom events remove ID
+//   anteroom report [--since 2h | --event ID] [--json] [--out DIR]   history report (Markdown, JSON, SVG chart)
 //   anteroom keys generate [CURRENT]      a new pass signing key (staged after the current ones)
 //   anteroom keys promote KID CURRENT     make a staged key sign
 //
@@ -17,10 +18,14 @@
 // ANTEROOM_ADMIN_TOKEN; --room NAME (or ANTEROOM_ROOM) picks a room of a
 // deployment with ROOMS for any room command (default: the first room). Exit codes: 0 done, 1 the room could not be reached or
 // failed, 2 bad arguments, 3 the token was refused, 4 the room refused the change.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { HistoryReport } from "../worker/admin/history.ts";
 import type { RoomStats } from "../worker/admin/stats.ts";
 import { MODES } from "../worker/model/admission.ts";
 import { newKeysMessage, promoteMessage } from "./keys.ts";
+import { eventWindow, type ListedEvent, reportChart, reportMarkdown, sinceMs } from "./report.ts";
 
 const EXIT = { ok: 0, unreachable: 1, usage: 2, unauthorized: 3, rejected: 4 } as const;
 
@@ -42,6 +47,10 @@ commands:
   events add --starts TIME [--ends TIME] [--prequeue-from TIME] [--rate N] [--event-mode NAME] [--autopilot on|off] [--no-shuffle]
                              schedule an event (TIME: ISO 8601, e.g. 2026-12-01T18:00:00Z)
   events remove ID           cancel a scheduled event
+  report [--since 2h | --event ID] [--json] [--out DIR]
+                             the room's history per minute and in total (arrivals, admitted, gave up,
+                             waits, peaks, the origin) as Markdown (or --json) on stdout, or in DIR as
+                             report.md (report.json) and report.svg (a chart; needs vega and vega-lite)
   keys generate [CURRENT]     a new pass signing key (staged after CURRENT keys, if given)
   keys promote KID CURRENT   make the staged key KID sign
 
@@ -96,6 +105,9 @@ async function main(argv: string[]): Promise<number> {
       "target-p95": { type: "string" },
       "max-errors": { type: "string" },
       timeout: { type: "string" },
+      since: { type: "string" },
+      event: { type: "string" },
+      out: { type: "string" },
     },
   });
   const [command, ...rest] = positionals;
@@ -141,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
       return autopilot(target, rest, values);
     case "events":
       return events(target, rest, values);
+    case "report":
+      return report(target, rest, values);
     default:
       throw new CliError(EXIT.usage, `unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   }
@@ -217,6 +231,64 @@ async function change(target: Target, patch: Record<string, unknown>, showAutopi
     const timeout = settings.originTimeoutMs == null ? "" : `, origin timeout ${settings.originTimeoutMs} ms`;
     console.log(`autopilot ${settings.autopilot}${limits ? `, ${limits}` : ""}${timeout}`);
   }
+  return EXIT.ok;
+}
+
+const REPORT_USAGE =
+  "usage: anteroom report [--since 2h | --event ID] [--json] [--out DIR] (--since: 90m, 2h, 1d; at most 48h)";
+
+/** `report`: the history over `--since` (default 2h) or an event's window, as Markdown or JSON, and a chart with --out. */
+async function report(
+  target: Target,
+  args: string[],
+  options: { since?: string; event?: string; json: boolean; out?: string },
+): Promise<number> {
+  if (args.length > 0 || (options.since !== undefined && options.event !== undefined)) {
+    throw new CliError(EXIT.usage, REPORT_USAGE);
+  }
+  const now = Date.now();
+  let window: { from: number; to: number };
+  let what: string;
+  if (options.event !== undefined) {
+    const listed = (await call(target, "/events")) as { events: ListedEvent[] };
+    const event = listed.events.find((e) => e.id === options.event);
+    if (!event) {
+      throw new CliError(
+        EXIT.rejected,
+        `no event ${JSON.stringify(options.event)} in the room's list (anteroom events list; an event over is dropped when another is added: use --since)`,
+      );
+    }
+    const found = eventWindow(event, now);
+    if ("error" in found) throw new CliError(EXIT.rejected, found.error);
+    window = found;
+    what = `event ${event.id}${found.clipped ? ", its last 48 hours" : ""}`;
+  } else {
+    const since = sinceMs(options.since ?? "2h");
+    if (since === null) {
+      throw new CliError(
+        EXIT.usage,
+        `--since must be a duration up to 48h, got ${JSON.stringify(options.since)}\n${REPORT_USAGE}`,
+      );
+    }
+    window = { from: now - since, to: now };
+    what = `the last ${options.since ?? "2h"}`;
+  }
+  const history = (await call(target, `/history?from=${window.from}&to=${window.to}`)) as HistoryReport & {
+    room: string;
+  };
+  const json = `${JSON.stringify({ ...history, window: what }, null, 2)}\n`;
+  if (options.out === undefined) {
+    process.stdout.write(options.json ? json : reportMarkdown(history, what));
+    return EXIT.ok;
+  }
+  await mkdir(options.out, { recursive: true });
+  const svg = await reportChart(history, `Anteroom, room ${history.room}: ${what}`);
+  if (svg !== null) await writeFile(join(options.out, "report.svg"), svg);
+  const file = join(options.out, options.json ? "report.json" : "report.md");
+  await writeFile(file, options.json ? json : reportMarkdown(history, what, svg === null ? undefined : "report.svg"));
+  console.log(`wrote ${file}${svg === null ? "" : ` and ${join(options.out, "report.svg")}`}`);
+  if (svg === null)
+    console.error("anteroom: no chart: install vega and vega-lite (npm install vega vega-lite) to draw it");
   return EXIT.ok;
 }
 

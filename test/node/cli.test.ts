@@ -1,4 +1,7 @@
 import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Stack, startStack } from "../../tools/stack.ts";
@@ -196,6 +199,53 @@ describe("the anteroom CLI against a running room", () => {
     expect((await anteroom(["events", "list", ...target])).stdout).toContain("no events scheduled");
     expect((await anteroom(["events", "remove", id, ...target])).code).toBe(4);
   }, 30_000);
+
+  it("writes a history report: Markdown on stdout, JSON, and in a folder with an SVG chart", async () => {
+    for (let i = 0; i < 3; i++) await fetch(`${stack.url}/`, { headers: { accept: "application/json" } });
+    const markdown = await anteroom(["report", "--since", "10m", ...target]);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toMatch(/^# Anteroom report: room cli-/);
+    expect(markdown.stdout).toMatch(/\| arrivals \(places handed out\) \| \d+ \|/);
+    expect(markdown.stdout).toContain("| wait p50 / p95 / max (minutes) |");
+    expect(markdown.stdout).toContain("## Per minute");
+    const json = await anteroom(["report", "--since", "10m", "--json", ...target]);
+    const report = JSON.parse(json.stdout) as { minutes: unknown[]; totals: { arrivals: number; peakQueue: number } };
+    expect(report.minutes.length).toBeGreaterThanOrEqual(10);
+    expect(report.totals.arrivals).toBeGreaterThanOrEqual(3);
+    const dir = await mkdtemp(join(tmpdir(), "anteroom-report-"));
+    try {
+      const written = await anteroom(["report", "--since", "1h", "--out", dir, ...target]);
+      expect(written.code, written.stderr).toBe(0);
+      const md = await readFile(join(dir, "report.md"), "utf8");
+      expect(md).toContain("![arrivals, admissions, queue, waits and the origin per minute](report.svg)");
+      const svg = await readFile(join(dir, "report.svg"), "utf8");
+      expect(svg).toMatch(/^<svg/);
+      expect(svg).toContain("people per minute");
+      expect(svg).toContain("arrivals");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("reports an event's window, and refuses a bad --since or an unknown event with a clear error", async () => {
+    for (const since of ["3x", "2", "49h", "0h", ""]) {
+      const bad = await anteroom(["report", "--since", since, ...target]);
+      expect(bad.code, since).toBe(2);
+      expect(bad.stderr, since).toContain("--since must be a duration up to 48h");
+    }
+    expect((await anteroom(["report", "--since", "2h", "--event", "ev_1", ...target])).code).toBe(2);
+    const unknown = await anteroom(["report", "--event", "ev_nope", ...target]);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('no event "ev_nope"');
+    const soon = new Date(Date.now() + 600_000).toISOString();
+    const added = await anteroom(["events", "add", "--starts", soon, "--rate", "30", ...target]);
+    const id = /ev_[0-9a-f]{8}/.exec(added.stdout)?.[0] ?? "";
+    expect(id).not.toBe("");
+    const early = await anteroom(["report", "--event", id, ...target]);
+    expect(early.code).toBe(4);
+    expect(early.stderr).toContain("has not begun");
+    await anteroom(["events", "remove", id, ...target]);
+  }, 60_000);
 
   it("exits with codes a script can rely on", async () => {
     expect((await anteroom(["status", "--url", stack.url, "--token", "wrong-token"])).code).toBe(3);

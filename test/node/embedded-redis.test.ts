@@ -20,6 +20,7 @@ import {
   roomKeys,
   settingsKey,
   stampsKey,
+  stateKey,
 } from "../../worker/store/keys.ts";
 import { AUTOPILOT_READ_LUA } from "../../worker/store/lua/autopilot-read.ts";
 import { CLAIM_LUA } from "../../worker/store/lua/claim.ts";
@@ -686,7 +687,13 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
       yield evalOf(EVENTS_READ_LUA, [eventsKey(room.name), prequeueKey(room.name), frozenKey(room.name)], []);
       return;
     case "history":
-      yield evalOf(HISTORY_LUA, [historyKey(room.name)], []);
+      // The default range (the last 30 minutes), then the whole 48 hours kept.
+      yield evalOf(HISTORY_LUA, [historyKey(room.name), stateKey(room.name)], [String(now), "", ""]);
+      yield evalOf(
+        HISTORY_LUA,
+        [historyKey(room.name), stateKey(room.name)],
+        [String(now), "0", String(Math.floor(now / 60_000))],
+      );
       yield evalOf(
         AUTOPILOT_READ_LUA,
         [originKey(room.name), autopilotKey(room.name), autopilotLogKey(room.name)],

@@ -1,8 +1,8 @@
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type Bridge, startBridge } from "../../tools/bridge.ts";
-import { claimsKey, consumedFeedKey, consumedKey, stampsKey, stateKey } from "../../worker/store/keys.ts";
-import { CONSUMED_ENTRIES_PER_TICK } from "../../worker/store/lua/constants.ts";
+import { claimsKey, consumedFeedKey, consumedKey, historyKey, stampsKey, stateKey } from "../../worker/store/keys.ts";
+import { CONSUMED_ENTRIES_PER_TICK, HISTORY_KEPT_MINUTES } from "../../worker/store/lua/constants.ts";
 import { connectRedis, RedisStore, SPENT_STAMP_GRACE_MS } from "../../worker/store/redis.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
 import { claimingTicker, clock, newArrival, redisClient, room, stores, T0 } from "../support/stores.ts";
@@ -158,6 +158,52 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     expect((b?.lastTicket ?? 0) - (a?.lastTicket ?? 0)).toBe(5);
     expect(final?.lastTicket).toBe(200);
     expect(final?.admitted).toBe(200);
+  });
+
+  it("keeps per-minute rows for 48 hours, trims older ones once a minute, and after an idle gap", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = makeStore(t.now);
+    const spec = room(60);
+    const first = Math.floor(t.now() / 60_000);
+    for (let minute = 0; minute < HISTORY_KEPT_MINUTES + 20; minute++) {
+      await store.join(spec, newArrival());
+      t.advance(60_000);
+    }
+    const last = Math.floor(t.now() / 60_000) - 1;
+    const read = await store.history(spec, { from: first, to: last });
+    if (read.kind !== "history") throw new Error(read.reason);
+    // The last 48 hours and the current minute: rows over more than 30 minutes survive, older ones went.
+    expect(read.minutes).toHaveLength(2_881);
+    expect(read.minutes[0]?.minute).toBe(last - HISTORY_KEPT_MINUTES);
+    expect(read.minutes.at(-1)).toMatchObject({ minute: last, lastTicket: HISTORY_KEPT_MINUTES + 19 });
+    // An idle day and more: the next write drops every row older than 48 hours.
+    t.advance(50 * 3_600_000);
+    await store.join(spec, newArrival());
+    const now = Math.floor(t.now() / 60_000);
+    const after = await store.history(spec, { from: now - HISTORY_KEPT_MINUTES, to: now });
+    if (after.kind !== "history") throw new Error(after.reason);
+    expect(after.minutes.map((m) => m.minute)).toEqual([now]);
+  }, 120_000);
+
+  it("keeps each minute's peak queue, peak active and places used in its row", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = makeStore(t.now);
+    const spec = room(60);
+    // One goes straight in (a place used, active), nine wait.
+    for (let i = 0; i < 10; i++) await store.join(spec, newArrival());
+    t.advance(3_000);
+    await store.tick(spec, {
+      consumed: [
+        { position: 2, device: null },
+        { position: 3, device: null },
+      ],
+    });
+    t.advance(1_000);
+    await store.tick(spec, { consumed: [{ position: 2, device: null }] }); // a copy: not a new place
+    const read = await store.history(spec);
+    if (read.kind !== "history") throw new Error(read.reason);
+    expect(read.minutes.at(-1)).toMatchObject({ lastTicket: 0, peakQueue: 9, peakActive: 1, used: 3 });
+    expect(read.current).toMatchObject({ lastTicket: 10 });
   });
 
   it("limits new tickets per client per minute, and starts over the next minute", async () => {
@@ -376,6 +422,44 @@ describe("RedisStore specifics", () => {
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
+
+  it("drops history rows older than 48 hours at the first write after an idle gap, however few", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = new RedisStore(redisClient(), { now: t.now });
+    const spec = room(60);
+    for (let minute = 0; minute < 10; minute++) {
+      await store.join(spec, newArrival());
+      t.advance(60_000);
+    }
+    t.advance(HISTORY_KEPT_MINUTES * 60_000);
+    await store.join(spec, newArrival());
+    // Reads never reach past 48 hours; the hash itself must not keep the old rows either.
+    expect((await raw().hkeys(historyKey(spec.room))).map(Number)).toEqual([Math.floor(t.now() / 60_000)]);
+  });
+
+  it("holds 48 hours of history rows in bounded memory (MEMORY USAGE, printed)", async () => {
+    const t = clock(Math.floor(T0 / 60_000) * 60_000);
+    const store = new RedisStore(redisClient(), { now: t.now });
+    const spec = room(600);
+    for (let minute = 0; minute < HISTORY_KEPT_MINUTES + 5; minute++) {
+      await store.join(spec, newArrival());
+      t.advance(60_000);
+    }
+    const redis = raw();
+    const key = historyKey(spec.room);
+    expect(await redis.hlen(key)).toBe(HISTORY_KEPT_MINUTES + 1);
+    const written = Number(await redis.exec(["MEMORY", "USAGE", key, "SAMPLES", "0"]));
+    // The widest row a busy room writes: 7-digit counters, origin figures, peaks and uses.
+    const wide = "1234567:1230000:600.5:123456:1234:12345:6789|123456:123456:12345";
+    const fields: Record<string, string> = {};
+    for (const field of await redis.hkeys(key)) fields[field] = wide;
+    await redis.hset(key, fields);
+    const widest = Number(await redis.exec(["MEMORY", "USAGE", key, "SAMPLES", "0"]));
+    console.log(
+      `history of ${HISTORY_KEPT_MINUTES + 1} rows: ${written} bytes as written here, ${widest} bytes with the widest rows`,
+    );
+    expect(widest).toBeLessThan(512 * 1024);
+  }, 120_000);
 
   it("forgets the places used and the claims with the room's state: a new room's places count and feed again", async () => {
     const t = clock();

@@ -164,6 +164,71 @@ describe("GET /__anteroom/admin/stats", () => {
   });
 });
 
+describe("GET /__anteroom/admin/history", () => {
+  it("reports each minute and the range: arrivals, admitted, used, gave up, waits, peaks", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "60", OFFER_SECONDS: "60" });
+    const start = room.now();
+    const crowd = Array.from({ length: 10 }, () => new Visitor("application/json"));
+    // Minute 0: ten arrive (one straight in, nine wait); all but the last two come back for their turn.
+    for (const visitor of crowd) await room.request(visitor, "/");
+    room.advance(30_000);
+    for (const visitor of crowd.slice(0, 8)) await room.request(visitor, "/");
+    room.advance(2_000);
+    await room.request(crowd[0] as Visitor, "/"); // carries the instance's report of places used
+    // Minute 3: three more arrive.
+    room.advance(150_000);
+    for (let i = 0; i < 3; i++) await room.request(new Visitor("application/json"), "/");
+    const res = await admin(room, `/history?from=${start}&to=${new Date(room.now()).toISOString()}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const body = (await res.json()) as {
+      minutes: Record<string, unknown>[];
+      totals: Record<string, unknown>;
+      from: string;
+    };
+    expect(body.from).toBe(new Date(start).toISOString());
+    expect(body.minutes).toHaveLength(4);
+    expect(body.minutes[0]).toMatchObject({
+      arrivals: 10,
+      admitted: 10,
+      used: 8,
+      gaveUp: 0,
+      queueAtStart: 0,
+      peakQueue: 9,
+      peakActive: expect.any(Number),
+      waitMinutes: { p50: 0, p95: 0, max: 0 },
+      ratePerMinute: 60,
+    });
+    // The two who never came back: their offers (OFFER_SECONDS 60) lapsed unused one minute on.
+    expect(body.minutes[1]).toMatchObject({ arrivals: 0, admitted: 0, gaveUp: 2 });
+    expect(body.minutes[3]).toMatchObject({ arrivals: 3 });
+    expect(body.totals).toMatchObject({ arrivals: 13, used: 9, gaveUp: 2, peakQueue: 9 });
+  });
+
+  it("answers 400 naming the parameter for a bad range, and 401 without the token", async () => {
+    const room = await testRoom({ ADMIN_TOKEN: TOKEN });
+    const now = room.now();
+    const cases: [string, string, RegExp][] = [
+      [`?from=yesterday`, "from", /ISO 8601/],
+      [`?to=12:00`, "to", /ISO 8601/],
+      [`?from=${now}&to=${now - 60_000}`, "from", /after to/],
+      [`?from=${now - 49 * 3_600_000}&to=${now}`, "from", /48 hours/],
+      [`?from=2026-02-30T00:00:00Z`, "from", /ISO 8601/],
+    ];
+    for (const [query, parameter, message] of cases) {
+      const res = await admin(room, `/history${query}`);
+      expect(res.status, query).toBe(400);
+      const body = (await res.json()) as { error: { code: string; parameter: string; message: string } };
+      expect(body.error, query).toMatchObject({ code: "invalid_range", parameter });
+      expect(body.error.message, query).toMatch(message);
+    }
+    expect((await admin(room, "/history", {}, null)).status).toBe(401);
+    // The default: the last two hours, one row a minute.
+    const plain = (await (await admin(room, "/history")).json()) as { minutes: unknown[] };
+    expect(plain.minutes).toHaveLength(121);
+  });
+});
+
 describe("PATCH /__anteroom/admin/settings", () => {
   it("changes the rate live: the room admits at the new rate without a redeploy", async () => {
     const room = await testRoom({ ADMIN_TOKEN: TOKEN, ADMIT_PER_MINUTE: "6" });

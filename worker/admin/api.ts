@@ -10,6 +10,7 @@ import type { AutopilotSettings } from "../model/autopilot.ts";
 import type { Runtime } from "../runtime.ts";
 import { adminAuth } from "./auth.ts";
 import { checkNewEvent, eventJson } from "./events.ts";
+import { historyRange, historyReport, rowsToRead } from "./history.ts";
 import { boundedProblems } from "./problems.ts";
 import { readRoom } from "./reading.ts";
 import { checkSettingsPatch, invertedBounds } from "./settings.ts";
@@ -17,9 +18,9 @@ import { autopilotInForce, roomStats } from "./stats.ts";
 
 /**
  * The operator API under `/__anteroom/admin/`: the rooms (`GET /rooms`), and
- * each room's stats (with the autopilot's view), live settings (with the
- * autopilot's switch and limits) and events, under `/rooms/NAME/` and, for
- * the first room, directly (as before ROOMS).
+ * each room's stats (with the autopilot's view), per-minute history of the
+ * last 48 hours, live settings (with the autopilot's switch and limits) and
+ * events, under `/rooms/NAME/` and, for the first room, directly (as before ROOMS).
  * Every answer is JSON and `no-store`; a store outage is a 503 with
  * `store_unavailable`, and a rejected change leaves the running settings
  * untouched. Bodies are limited to {@link MAX_BODY_BYTES} (413), and a
@@ -132,6 +133,24 @@ function roomEndpoints(): Hono<AppEnv> {
     const { events, now } = reading;
     const upcoming = events.map((e) => eventJson(events, e, now)).filter((e) => e.phase !== "over");
     return c.json({ ...reading.stats, events: upcoming });
+  });
+
+  admin.get("/history", async (c) => {
+    const { gate, config } = c.var.runtime;
+    const range = historyRange({ from: c.req.query("from"), to: c.req.query("to") }, gate.now());
+    if (!range.ok) {
+      return c.json({ error: { code: "invalid_range", message: range.message, parameter: range.parameter } }, 400);
+    }
+    const read = await gate.store.history(gate.room, rowsToRead(range.from, range.to));
+    if (read.kind === "unavailable") return storeDown(c);
+    const report = historyReport({
+      ...range,
+      rows: read.minutes,
+      current: read.current,
+      now: read.now,
+      offerMs: config.offerSeconds * 1000,
+    });
+    return c.json({ room: config.room, ...report });
   });
 
   admin.get("/events", async (c) => {

@@ -36,6 +36,7 @@ import {
   roomKeys,
   settingsKey,
   stampsKey,
+  stateKey,
 } from "./keys.ts";
 import type { SettingsTail, StateTail } from "./lua/advance.ts";
 import { AUTOPILOT_READ_LUA, type AutopilotReadReply } from "./lua/autopilot-read.ts";
@@ -56,6 +57,7 @@ import type {
   EventsOutcome,
   HistoryOutcome,
   JoinOutcome,
+  MinuteRange,
   MinuteSnapshot,
   RateChange,
   Release,
@@ -258,12 +260,18 @@ export class RedisStore implements AdmissionStore {
     });
   }
 
-  history(room: RoomSpec): Promise<HistoryOutcome> {
+  history(room: RoomSpec, range?: MinuteRange): Promise<HistoryOutcome> {
     return attempt("HISTORY", async () => {
-      const flat = await this.#history.exec([historyKey(room.room)], []);
+      const [now, frontier, lastTicket, ...flat] = await this.#history.exec(
+        [historyKey(room.room), stateKey(room.room)],
+        [this.#now ? String(this.#now()) : "", range ? String(range.from) : "", range ? String(range.to) : ""],
+      );
       const minutes: MinuteSnapshot[] = [];
       for (let i = 0; i + 1 < flat.length; i += 2) minutes.push(snapshotOf(Number(flat[i]), String(flat[i + 1])));
-      return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute) };
+      const f = Number(frontier);
+      const t = Number(lastTicket);
+      const current = frontier === "" ? null : { lastTicket: t, admitted: Math.min(Math.floor(f), t) };
+      return { kind: "history", minutes: minutes.sort((a, b) => a.minute - b.minute), now: Number(now), current };
     });
   }
 
@@ -646,10 +654,16 @@ function autopilotRateInForce(stored: string | number, manual: number, limits: A
 }
 
 /** "last_ticket:admitted[:rate:requests:errors:p95[:p50]]" as the admission scripts write it. */
-function snapshotOf(minute: number, text: string): MinuteSnapshot {
+function snapshotOf(minute: number, row: string): MinuteSnapshot {
+  // "<opening>|peak_queue:peak_active:used": the part after '|' is absent in rows written before it was kept.
+  const [text = "", running] = row.split("|", 2);
   const [lastTicket = 0, admitted = 0] = text.split(":", 2).map(Number);
   const parts = text.split(":");
-  const snapshot: MinuteSnapshot = { minute, lastTicket, admitted };
+  const [peakQueue = 0, peakActive = 0, used = 0] = running === undefined ? [] : running.split(":").map(Number);
+  const snapshot: MinuteSnapshot =
+    running === undefined
+      ? { minute, lastTicket, admitted }
+      : { minute, lastTicket, admitted, peakQueue, peakActive, used };
   if (parts.length < 6) return snapshot;
   const [, , rate, requests, errors, p95, p50] = parts;
   const count = Number(requests);

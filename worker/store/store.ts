@@ -221,6 +221,21 @@ export interface MinuteSnapshot {
   readonly ratePerMinute?: number;
   /** The origin over the minute before the snapshot (the fleet's figures; absent when unknown). */
   readonly origin?: OriginFigures;
+  /**
+   * The minute's running figures (absent in rows written before they were
+   * kept): the most visitors waiting and active after any script call in the
+   * minute, and the places used first in it (first admissions by ticket, and
+   * newcomers let straight in).
+   */
+  readonly peakQueue?: number;
+  readonly peakActive?: number;
+  readonly used?: number;
+}
+
+/** Minutes (ms since the epoch / 60 000), both ends included. */
+export interface MinuteRange {
+  readonly from: number;
+  readonly to: number;
 }
 
 /** One change of the rate, by the autopilot, an operator or an event (store clock). */
@@ -250,7 +265,15 @@ export interface AutopilotReading {
 export type AutopilotOutcome = ({ readonly kind: "autopilot" } & AutopilotReading) | StoreUnavailable;
 
 export type HistoryOutcome =
-  | { readonly kind: "history"; readonly minutes: readonly MinuteSnapshot[] }
+  | {
+      readonly kind: "history";
+      /** The rows present in the range, oldest first. */
+      readonly minutes: readonly MinuteSnapshot[];
+      /** The store's clock when read (ms). */
+      readonly now: number;
+      /** The counters when read (not advanced: a read changes nothing); null when the room has no state. */
+      readonly current: { readonly lastTicket: number; readonly admitted: number } | null;
+    }
   | StoreUnavailable;
 
 /** The room a store call acts on, with the deploy-time defaults operators may override. */
@@ -300,8 +323,12 @@ export interface AdmissionStore {
   tick(room: RoomSpec, report?: Report): Promise<TickOutcome>;
   /** Apply an operator's change, all fields at once. */
   updateSettings(room: RoomSpec, patch: SettingsPatch): Promise<SettingsOutcome>;
-  /** Per-minute snapshots of the last 30 minutes. */
-  history(room: RoomSpec): Promise<HistoryOutcome>;
+  /**
+   * Per-minute rows over `range` (default: the last 30 minutes and the
+   * current one, by the store's clock); at most the last 48 hours' worth of
+   * any range (HISTORY_KEPT_MINUTES + 1 minutes) is read.
+   */
+  history(room: RoomSpec, range?: MinuteRange): Promise<HistoryOutcome>;
   /** The autopilot's memory, its recent changes and the origin's figures (read-only). */
   autopilot(room: RoomSpec): Promise<AutopilotOutcome>;
 }

@@ -17,9 +17,10 @@
  *                    last noted} (see compensation.ts)
  * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at, ap
  *                    ('on' / 'off'), ap_at, ap_min, ap_max, ap_p95, ap_err, ap_timeout} (see settings.ts)
- * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50" (rate in force;
- *                    the origin over the last minute, p95 and p50 '' without requests; 30-minute window;
- *                    older snapshots hold only "last_ticket:admitted")
+ * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50|peak_queue:peak_active:used"
+ *                    (at the minute's first write: rate in force, the origin over the last minute, p95 and
+ *                    p50 '' without requests; after '|' the minute's running peaks and places used first);
+ *                    HISTORY_KEPT_MINUTES (48 h) of rows; older rows hold "last_ticket:admitted" or lack the '|' part
  * KEYS[4]  events    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen    hash event seq -> last ticket before its pre-queue got its places
@@ -318,6 +319,8 @@ end
 -- their bucket until it is folded (HINCRBY claims_key c<bucket>, PEXPIRE); a late one (its holder
 -- polled late) corrects room.show by the share its bucket would have gained.
 local function count_claims(room, claims_key, ttl_ms, bucket, count)
+  -- Places used first in this call, for the minute's history row (history_row).
+  room.used = (room.used or 0) + count
   if bucket > room.folded then
     redis.call('HINCRBY', claims_key, 'c' .. bucket, count)
     redis.call('PEXPIRE', claims_key, ttl_ms)
@@ -579,26 +582,55 @@ local function open_room(keys, args)
   return room, settings
 end
 
+-- history_row(room, keys, ttl_ms): the minute's row of keys.history (HGET the minute). The first write
+-- of a minute records room.snapshot and the origin's figures over the last minute (origin_figures:
+-- requests, errors, p95, p50; p95 and p50 '' without requests), then after a '|' the minute's running
+-- figures "peak_queue:peak_active:used" (waiting and active after this call; places used first in
+-- the minute: room.used, from count_claims); later calls in the minute raise the peaks and add to
+-- used (HSET only when one changed). A row written before the running figures (no '|') is left as
+-- it is. A new minute also trims: the minute HISTORY_KEPT_MINUTES + 1 ago goes (HDEL, one field),
+-- and only when the minute before is missing (the room was idle: older rows may be left) or the hash
+-- holds more than the window (HLEN) are all its fields read (HKEYS) to drop those older than
+-- HISTORY_KEPT_MINUTES; so the hash holds at most HISTORY_KEPT_MINUTES + 1 rows and a busy room
+-- pays one HDEL, HEXISTS and HLEN a minute. The hash expires HISTORY_KEPT_MINUTES after its last
+-- write (or with the state, if later).
+local function history_row(room, keys, ttl_ms)
+  local minute = math.floor(room.updated_at / 60000)
+  local queue = math.max(0, room.last_ticket - admitted(room))
+  local used = room.used or 0
+  local row = redis.call('HGET', keys.history, minute)
+  if row then
+    local head, peak_queue, peak_active, used_before = string.match(row, '^(.*)|(%d+):(%d+):(%d+)$')
+    if not head then return end
+    peak_queue, peak_active, used_before = tonumber(peak_queue), tonumber(peak_active), tonumber(used_before)
+    if queue > peak_queue or room.active > peak_active or used > 0 then
+      redis.call('HSET', keys.history, minute, head .. '|' .. math.max(queue, peak_queue) .. ':'
+        .. math.max(room.active, peak_active) .. ':' .. (used_before + used))
+    end
+    return
+  end
+  local origin = origin_figures(keys, room.updated_at, WINDOW_SLOTS * SLOT_MS)
+  redis.call('HSET', keys.history, minute, table.concat({ room.snapshot, origin.requests, origin.errors,
+    origin.p95 or '', origin.p50 or '' }, ':') .. '|' .. queue .. ':' .. room.active .. ':' .. used)
+  local oldest = minute - HISTORY_KEPT_MINUTES
+  redis.call('HDEL', keys.history, oldest - 1)
+  if redis.call('HEXISTS', keys.history, minute - 1) == 0
+    or redis.call('HLEN', keys.history) > HISTORY_KEPT_MINUTES + 1 then
+    for _, field in ipairs(redis.call('HKEYS', keys.history)) do
+      if tonumber(field) < oldest then redis.call('HDEL', keys.history, field) end
+    end
+  end
+  redis.call('PEXPIRE', keys.history, math.max(ttl_ms, (HISTORY_KEPT_MINUTES + 1) * 60000))
+end
+
 -- save_room(room, keys, ttl_ms): writes the counters back with their expiry (HSET, PEXPIRE
--- keys.state), and the minute's history: the first write of a minute (HEXISTS keys.history) records
--- room.snapshot and the origin's figures over the last minute (origin_figures: requests, errors, p95,
--- p50; p95 and p50 '' without requests) under the minute number (HSET) and drops minutes older than
--- HISTORY_MINUTES.
+-- keys.state), and the minute's history row (history_row).
 local function save_room(room, keys, ttl_ms)
   redis.call('HSET', keys.state, 'f', string.format('%.17g', room.frontier), 't', room.last_ticket,
     'u', room.updated_at, 's', string.format('%.17g', room.show), 'b', room.folded, 'k', room.samples,
     'a', room.noted)
   redis.call('PEXPIRE', keys.state, ttl_ms)
-  local minute = math.floor(room.updated_at / 60000)
-  if redis.call('HEXISTS', keys.history, minute) == 0 then
-    local origin = origin_figures(keys, room.updated_at, WINDOW_SLOTS * SLOT_MS)
-    redis.call('HSET', keys.history, minute, table.concat({ room.snapshot, origin.requests, origin.errors,
-      origin.p95 or '', origin.p50 or '' }, ':'))
-    for _, field in ipairs(redis.call('HKEYS', keys.history)) do
-      if tonumber(field) < minute - HISTORY_MINUTES then redis.call('HDEL', keys.history, field) end
-    end
-    redis.call('PEXPIRE', keys.history, ttl_ms)
-  end
+  history_row(room, keys, ttl_ms)
 end
 
 -- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),

@@ -67,8 +67,17 @@ export const CONSUMED_FEED_MS = 600_000;
 export const CONSUMED_ENTRIES_PER_TICK = 200;
 /** Highest position a place-used bit can be set for (SETBIT's largest offset). */
 export const MAX_POSITION = 4_294_967_295;
-/** Minutes of per-minute history kept before the current one. */
+/**
+ * Minutes the operator's recent views cover (the stats' history table, the
+ * autopilot's log of rate changes): the last 30 and the current one.
+ */
 export const HISTORY_MINUTES = 30;
+/**
+ * Minutes of per-minute history rows kept before the current one (48 hours):
+ * what `GET /__anteroom/admin/history` and `anteroom report` can read back.
+ * About 0.3 MB per room at most (README, "History and reports").
+ */
+export const HISTORY_KEPT_MINUTES = 2_880;
 /** Highest lottery draw used: an entry's score stays within its event's [seq, seq + 1). */
 export const MAX_DRAW = 0.999999;
 /** Score step between the pre-queue entries of an event without shuffle: arrival order. */
@@ -92,6 +101,7 @@ const SHARED = {
   CONSUMED_ENTRIES_PER_TICK,
   MAX_POSITION,
   HISTORY_MINUTES,
+  HISTORY_KEPT_MINUTES,
   MAX_DRAW,
   ARRIVAL_STEP,
   DECIDE_EVERY_MS,
