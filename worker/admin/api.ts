@@ -49,7 +49,7 @@ export function adminApi(): Hono<AppEnv> {
     const { gate, config } = c.var.runtime;
     // The autopilot's reading is read alongside; without it the stats still answer (no origin figures).
     const [tick, history, events, autopilot] = await Promise.all([
-      gate.store.tick(gate.room),
+      gate.store.tick(gate.room, { witness: gate.link.witness() }),
       gate.store.history(gate.room),
       gate.store.events(gate.room),
       gate.store.autopilot(gate.room),
@@ -127,7 +127,7 @@ export function adminApi(): Hono<AppEnv> {
 
   admin.get("/settings", async (c) => {
     const { gate } = c.var.runtime;
-    const tick = await gate.store.tick(gate.room);
+    const tick = await gate.store.tick(gate.room, { witness: gate.link.witness() });
     if (tick.kind === "unavailable") return storeDown(c);
     const { config } = c.var.runtime;
     return c.json(settingsJson(tick.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
@@ -144,7 +144,7 @@ export function adminApi(): Hono<AppEnv> {
     if (check.patch.autopilotMinRate !== undefined || check.patch.autopilotMaxRate !== undefined) {
       // One bound given: the other is the one in force, read first. (Two operators changing one
       // bound each at the same moment can still cross them; the controller then keeps to the max.)
-      const tick = await gate.store.tick(gate.room);
+      const tick = await gate.store.tick(gate.room, { witness: gate.link.witness() });
       if (tick.kind === "unavailable") return storeDown(c);
       const inverted = invertedBounds(
         check.patch,

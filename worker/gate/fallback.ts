@@ -8,8 +8,13 @@ export type StoreFailureMode = (typeof STORE_FAILURE_MODES)[number];
 /** How an instance treats newcomers it cannot give a place to. */
 export interface FallbackPolicy {
   readonly mode: StoreFailureMode;
-  /** In `soft`, the share of the room's rate each instance may let in on its own, in (0, 1]. */
+  /** In `soft`, the share of the room's rate the fleet may let in without the store, in (0, 1]. */
   readonly rateShare: number;
+  /**
+   * Live instances of the fleet as the store last counted them (see `RoomLink.fleetSize`), at
+   * least 1: each instance takes rate × share / instances. 1 (absent) before any count is heard.
+   */
+  readonly instances?: number;
 }
 
 /** A token bucket as of `at` (ms): `tokens` newcomers may go in now. */
@@ -68,7 +73,8 @@ export type FallbackDecision =
  * closed stays closed in every mode (sold out needs no store to stay sold
  * out); `open` lets everyone else in; `soft` lets a `paused` or `queue-all`
  * room hold everyone (those modes promise the holding page), a `passthrough`
- * room admit everyone, and an `auto` room admit at its rate × `rateShare`.
+ * room admit everyone, and an `auto` room admit at its rate × `rateShare`
+ * shared among the fleet's `instances`.
  *
  * @example
  * ```ts
@@ -100,9 +106,20 @@ export function fallbackDecision(
   }
 }
 
-/** One instance's fallback rate: the room's rate × the share, with a burst of about one second's worth. */
+/**
+ * One instance's fallback rate: the room's rate × the share over the live
+ * instances (at least 1), with a burst of about one second's worth (at least
+ * one newcomer: with more instances than the share's rate per second, each
+ * may let in one at once, a burst the fleet's rate then pays back).
+ *
+ * @example
+ * ```ts
+ * fallbackRate({ mode: "soft", rateShare: 0.5, instances: 4 }, settings).perMinute; // settings.perMinute / 8
+ * ```
+ */
 export function fallbackRate(policy: FallbackPolicy, settings: Settings): Rate {
-  return rateOf(settings.perMinute * policy.rateShare);
+  const instances = Math.max(1, Math.floor(policy.instances ?? 1));
+  return rateOf((settings.perMinute * policy.rateShare) / instances);
 }
 
 const LOG_EVERY_MS = 10_000;
@@ -110,8 +127,11 @@ const LOG_EVERY_MS = 10_000;
 /**
  * One worker instance's fallback: its bucket and its log throttle. The gate
  * asks it only after the store failed a newcomer's join. The bucket is per
- * instance because it must work without the store: N instances let in up to
- * N × rate × share between them.
+ * instance because it must work without the store; it refills at rate ×
+ * share over the live instances the store last counted, so the fleet lets in
+ * about rate × share between them whatever its size (an instance that never
+ * heard a count, e.g. one started during the outage, counts 1: it takes a
+ * whole share, as before instances were counted).
  *
  * @example
  * ```ts
@@ -132,8 +152,11 @@ export class StoreFallback {
     this.#room = room;
   }
 
-  /** Decides for one newcomer; `known` are the settings the instance last saw (null: the room's defaults). */
-  newcomer(known: Settings | null, now: number): FallbackDecision {
+  /**
+   * Decides for one newcomer; `known` are the settings the instance last saw (null: the room's
+   * defaults), `instances` the fleet's live instances as last counted (1 when unknown).
+   */
+  newcomer(known: Settings | null, now: number, instances = 1): FallbackDecision {
     const settings = known ?? {
       perMinute: this.#room.defaultPerMinute,
       mode: this.#room.defaultMode,
@@ -141,21 +164,22 @@ export class StoreFallback {
       maxActive: null,
       version: 0,
     };
-    const decision = fallbackDecision(this.#policy, settings, this.#bucket, now);
+    const policy = instances === (this.#policy.instances ?? 1) ? this.#policy : { ...this.#policy, instances };
+    const decision = fallbackDecision(policy, settings, this.#bucket, now);
     if (decision.kind === "closed") return decision;
     this.#bucket = decision.bucket;
     if (decision.kind === "refuse") this.#refusedSinceLog += 1;
-    else this.#admitted(decision, now);
+    else this.#admitted(decision, policy, now);
     return decision;
   }
 
   // An outage lets many newcomers in; one line per interval says so without flooding the log.
-  #admitted(decision: FallbackDecision & { kind: "admit" }, now: number): void {
+  #admitted(decision: FallbackDecision & { kind: "admit" }, policy: FallbackPolicy, now: number): void {
     this.#admittedSinceLog += 1;
     if (this.#lastLogAt !== null && now - this.#lastLogAt < LOG_EVERY_MS) return;
     const rate =
       decision.reason === "fallback_rate"
-        ? `at up to ${round(fallbackRate(this.#policy, decision.settings).perMinute)}/min on this instance`
+        ? `at up to ${round(fallbackRate(policy, decision.settings).perMinute)}/min on this instance (1/${policy.instances ?? 1} of the fleet's share)`
         : `(${decision.reason === "open" ? "STORE_FAILURE_MODE=open" : "room in passthrough"})`;
     const since = this.#lastLogAt === null ? "" : ` in the last ${Math.round((now - this.#lastLogAt) / 1000)} s`;
     console.warn(
