@@ -32,8 +32,8 @@ export type BucketDecision =
 /**
  * Takes one token from a bucket that refills at `rate.perMinute` and holds at
  * most `rate.burst` (about one second's worth, at least 1). A bucket never used
- * (`null`) starts full, so the first newcomer of an outage is not refused. A
- * clock that moves backwards refills nothing.
+ * (`null`) starts with `first` tokens (full by default, so the first newcomer
+ * of an outage is not refused). A clock that moves backwards refills nothing.
  *
  * @example
  * ```ts
@@ -41,8 +41,8 @@ export type BucketDecision =
  * const again = takeToken(first.bucket, rateOf(60), 500); // { kind: "empty", waitMs: 500, ... }
  * ```
  */
-export function takeToken(bucket: Bucket | null, rate: Rate, now: number): BucketDecision {
-  const last = bucket ?? { tokens: rate.burst, at: now };
+export function takeToken(bucket: Bucket | null, rate: Rate, now: number, first = rate.burst): BucketDecision {
+  const last = bucket ?? { tokens: first, at: now };
   const at = Math.max(last.at, now);
   const tokens = Math.min(rate.burst, last.tokens + ((at - last.at) * rate.perMinute) / 60_000);
   if (tokens >= 1) return { kind: "take", bucket: { tokens: tokens - 1, at } };
@@ -98,7 +98,7 @@ export function fallbackDecision(
     case "queue-all":
       return { kind: "refuse", reason: "held", bucket };
     case "auto": {
-      const taken = takeToken(bucket, fallbackRate(policy, settings), now);
+      const taken = takeToken(bucket, fallbackRate(policy, settings), now, firstTokens(policy, settings));
       return taken.kind === "take"
         ? { kind: "admit", reason: "fallback_rate", settings, bucket: taken.bucket }
         : { kind: "refuse", reason: "fallback_rate", bucket: taken.bucket };
@@ -120,6 +120,17 @@ export function fallbackDecision(
 export function fallbackRate(policy: FallbackPolicy, settings: Settings): Rate {
   const instances = Math.max(1, Math.floor(policy.instances ?? 1));
   return rateOf((settings.perMinute * policy.rateShare) / instances);
+}
+
+/**
+ * What an instance's bucket holds when an outage starts: its part of one burst
+ * of the fleet's (rate × share, about a second's worth, at least one), so the
+ * fleet starts an outage with one burst between its instances, not one each
+ * (a lone instance starts full, as before instances were counted).
+ */
+function firstTokens(policy: FallbackPolicy, settings: Settings): number {
+  const instances = Math.max(1, Math.floor(policy.instances ?? 1));
+  return rateOf(settings.perMinute * policy.rateShare).burst / instances;
 }
 
 const LOG_EVERY_MS = 10_000;
