@@ -369,19 +369,21 @@ local function restore_room(room, known, burst, now)
   end
 end
 
--- note_instance(fleet_key, instance, now) -> instances: the calling instance is live (ZADD fleet_key now
--- id; a new id only while fewer than FLEET_MAX are held, so memory stays bounded); ids not heard from
--- within FLEET_WINDOW_MS go (ZREMRANGEBYSCORE); PEXPIRE 2 x FLEET_WINDOW_MS. Returns the count (ZCARD),
--- at least 1 when the caller is counted. An instance with no id ('') is not counted (nothing written).
-local function note_instance(fleet_key, instance, now)
-  if instance == '' then return redis.call('ZCARD', fleet_key) end
+-- note_instance(fleet_key, instance, now, ttl_ms) -> instances: ids not heard from within FLEET_WINDOW_MS
+-- go (ZREMRANGEBYSCORE); the calling instance is live (ZADD fleet_key now id; a new id only while fewer
+-- than FLEET_MAX are held, so memory stays bounded; PEXPIRE ttl_ms, as the room's keys). Returns the
+-- count (ZCARD), at least 1 when the caller is counted. A call with no id ('': tests, tools) is not
+-- counted.
+local function note_instance(fleet_key, instance, now, ttl_ms)
   redis.call('ZREMRANGEBYSCORE', fleet_key, '-inf', '(' .. (now - FLEET_WINDOW_MS))
-  if redis.call('ZCARD', fleet_key) < FLEET_MAX then
-    redis.call('ZADD', fleet_key, now, instance)
-  else
-    redis.call('ZADD', fleet_key, 'XX', now, instance)
+  if instance ~= '' then
+    if redis.call('ZCARD', fleet_key) < FLEET_MAX then
+      redis.call('ZADD', fleet_key, now, instance)
+    else
+      redis.call('ZADD', fleet_key, 'XX', now, instance)
+    end
+    redis.call('PEXPIRE', fleet_key, ttl_ms)
   end
-  redis.call('PEXPIRE', fleet_key, 2 * FLEET_WINDOW_MS)
   return redis.call('ZCARD', fleet_key)
 end
 
@@ -639,7 +641,7 @@ local function open_room(keys, args)
   local settings = load_settings(keys, args)
   local burst = math.max(1, settings.rate / 60)
   local room = load_room(keys.state, burst, now)
-  room.instances = note_instance(keys.fleet, args.instance, now)
+  room.instances = note_instance(keys.fleet, args.instance, now, args.ttl_ms)
   -- A room without state hands positions out again from 1 (its state expired, was evicted, or an
   -- operator deleted it): what the places used and the claims said of the old positions says nothing
   -- of the new ones. Left behind, the old bits would make every new place look used (no claim
