@@ -261,8 +261,10 @@ describe.each(engines)("the fleet's size: %s", (_name, makeEngine) => {
     expect(await counted("aaaaaaaaaaaa")).toBe(1);
     t.advance(20_000);
     expect(await counted("bbbbbbbbbbbb")).toBe(2);
+    // JOIN does not count (TICK does: every live instance ticks), and says 0: not counted.
     const joined = await store.join(spec, newArrival(), witness("cccccccccccc"));
-    expect(joined).toMatchObject({ state: { instances: 3 } });
+    expect(joined).toMatchObject({ state: { instances: 0 } });
+    expect(await counted("cccccccccccc")).toBe(3);
     // A call without an id (an admin tool) is not an instance.
     const anonymous = await store.tick(spec);
     expect(anonymous).toMatchObject({ state: { instances: 3 } });

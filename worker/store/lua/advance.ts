@@ -57,7 +57,10 @@
  * ARGV[11] autopilot     the autopilot's deployed settings, "on|off,min,max,target_p95_ms,max_error_rate,
  *                        timeout_ms"; '' = the room has no autopilot (off, whatever an operator or event says)
  * ARGV[12] instance      the calling instance's id (12 hex characters, random per worker instance; '' = not
- *                        counted: tests, tools)
+ *                        counted: tests, tools). TICK counts it (note_instance); JOIN and CLAIM do not
+ *                        (every live instance ticks at least once a minute, and counting in every JOIN
+ *                        cost it 5-10 us more of Redis time in 4 alternating runs of 20,000), and reply 0
+ *                        instances
  * ARGV[13] known         what the calling instance has seen of the room, "epoch,frontier,last_ticket" (the
  *                        epoch of its newest reply, the highest frontier and last ticket it saw in replies
  *                        and tickets; '' = nothing): a state found missing is restored from it (restore_room)
@@ -313,7 +316,7 @@ const ROOM_LUA = `
 --   epoch, base, restored_at   the state's epoch (the ms it was created or restored; 0 for a state from
 --                       before epochs, and now for a new room), the epoch's base (the last ticket it was
 --                       restored at, 0 when created) and when it was restored (0 = never: created)
---   instances           the live instances (note_instance; 0 until counted)
+--   instances           the live instances (note_instance, by TICK; 0 = not counted)
 local function load_room(state_key, burst, now)
   local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'e', 'o', 'r')
   local frontier, last_ticket, updated_at = burst, 0, now
@@ -373,7 +376,7 @@ end
 -- go (ZREMRANGEBYSCORE); the calling instance is live (ZADD fleet_key now id; a new id only while fewer
 -- than FLEET_MAX are held, so memory stays bounded; PEXPIRE ttl_ms, as the room's keys). Returns the
 -- count (ZCARD), at least 1 when the caller is counted. A call with no id ('': tests, tools) is not
--- counted.
+-- counted. Called by TICK only (see ARGV[12]).
 local function note_instance(fleet_key, instance, now, ttl_ms)
   redis.call('ZREMRANGEBYSCORE', fleet_key, '-inf', '(' .. (now - FLEET_WINDOW_MS))
   if instance ~= '' then
@@ -631,8 +634,8 @@ const OPEN_SAVE_LUA = `
 -- when the autopilot is off), folds matured claims buckets, counts the active visitors, advances the
 -- frontier to args.now, noting the buckets it offered, and then, when the autopilot is on, lets it set
 -- the rate from now on (steer). A room without state is restored from what the caller knows
--- (restore_room), and the caller counts as a live instance (note_instance). Touches every key of
--- KEYS[1..15] but history (written by save_room).
+-- (restore_room). Touches every key of KEYS[1..14] but history (written by save_room); the fleet
+-- key (KEYS[15]) is TICK's (note_instance).
 --   room: as load_room (with taken filled in), plus active (visitors active), ceiling (-1 = no cap) and snapshot
 --         ("last_ticket:admitted:rate" as of now, before the script's own change, for the minute's history)
 --   settings: as load_settings (rate and autopilot as steer left them)
@@ -641,7 +644,6 @@ local function open_room(keys, args)
   local settings = load_settings(keys, args)
   local burst = math.max(1, settings.rate / 60)
   local room = load_room(keys.state, burst, now)
-  room.instances = note_instance(keys.fleet, args.instance, now, args.ttl_ms)
   -- A room without state hands positions out again from 1 (its state expired, was evicted, or an
   -- operator deleted it): what the places used and the claims said of the old positions says nothing
   -- of the new ones. Left behind, the old bits would make every new place look used (no claim
@@ -687,7 +689,8 @@ local function save_room(room, keys, ttl_ms)
 end
 
 -- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),
--- active, ceiling (string; -1 = no cap), epoch, base, restored_at (0 = never), instances }
+-- active, ceiling (string; -1 = no cap), epoch, base, restored_at (0 = never), instances (0 = not
+-- counted by this script: JOIN, CLAIM) }
 local function state_reply(room)
   return { string.format('%.17g', room.frontier), room.last_ticket, room.updated_at,
     string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling), room.epoch, room.base,

@@ -36,7 +36,7 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
- *                and the live instances (state_reply in advance.ts)
+ *                and 0 instances (JOIN does not count them: TICK does; state_reply in advance.ts)
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default; rate: the
  *                autopilot's while it is on)

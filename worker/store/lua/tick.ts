@@ -19,7 +19,7 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   active       visitors active (the active-users cap)
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
- *                and the live instances (state_reply in advance.ts)
+ *                and the live instances, counting the caller (state_reply, note_instance in advance.ts)
  *   rate, mode, session, max, version   the live settings (session, max "" = default; rate: the
  *                autopilot's while it is on)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
@@ -53,6 +53,7 @@ local releases_since = tonumber(ARGV[14]) or 0
 local consumed_since = tonumber(ARGV[15]) or 0
 
 local room, settings = open_room(keys, args)
+room.instances = note_instance(keys.fleet, args.instance, args.now, args.ttl_ms)
 save_room(room, keys, args.ttl_ms)
 local fresh = redis.call('ZRANGEBYSCORE', keys.released, releases_since - RELEASES_OVERLAP_MS, '+inf',
   'WITHSCORES', 'LIMIT', 0, RELEASES_PER_TICK)
