@@ -228,6 +228,43 @@ describe.each(engines)("a state that heals itself: %s", (_name, makeEngine) => {
     expect(await inversionsLettingIn(fresh, holders, newcomers, t)).toBe(0);
   });
 
+  it("two losses in a row: the first loss's order holds after the second (each restorer missed another's last tickets)", async () => {
+    const t = clock();
+    const engine = makeEngine();
+    const store = engine.store(t.now);
+    const spec: RoomSpec = room(60);
+    const a = new RoomLink(store, spec, t.now, 1000);
+    const b = new RoomLink(store, spec, t.now, 1000);
+    const epochs: Holder[][] = [[], [], []];
+    for (let i = 0; i < 11; i++) await queue(a, epochs[0] as Holder[]);
+    for (let i = 0; i < 3; i++) await queue(b, epochs[0] as Holder[]); // 12-14: a never heard
+    await engine.flushAll();
+    t.advance(1000);
+    for (let i = 0; i < 5; i++) await queue(a, epochs[1] as Holder[]); // restored at 11: 12-16 again
+    await engine.flushAll();
+    t.advance(1000);
+    for (let i = 0; i < 3; i++) await queue(a, epochs[2] as Holder[]); // restored at 16: 17-19
+    expect(epochs.map((e) => e.map((h) => h.position))).toEqual([
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+      [12, 13, 14, 15, 16],
+      [17, 18, 19],
+    ]);
+    // Everyone from an earlier epoch stands strictly ahead of everyone from a later one, at both links.
+    for (const link of [a, b]) {
+      await link.read();
+      for (let earlier = 0; earlier < 3; earlier++)
+        for (let later = earlier + 1; later < 3; later++)
+          for (const x of epochs[earlier] ?? [])
+            for (const y of epochs[later] ?? [])
+              expect(link.placeOf(x.position, x.epoch), `${x.position} before ${y.position}`).toBeLessThan(
+                link.placeOf(y.position, y.epoch),
+              );
+    }
+    // The first epoch's 13 (b's, never seen by a) stands at the first base, not beside the second epoch's 13.
+    expect(a.placeOf(13, epochs[0]?.[12]?.epoch ?? 0)).toBe(11);
+    expect(a.placeOf(13, epochs[1]?.[1]?.epoch ?? 0)).toBe(13);
+  });
+
   it("a replica that lagged (the state is there, but behind what an instance saw in its epoch) is raised to it", async () => {
     const t = clock();
     const engine = makeEngine();

@@ -290,15 +290,19 @@ export class RoomLink {
     const changed = this.#epoch !== null && epoch !== this.#epoch.epoch;
     // An older epoch's reply (one overtaken in flight) teaches nothing.
     if (this.#epoch !== null && epoch < this.#epoch.epoch) return false;
-    this.#epoch = { epoch, base: state.base ?? 0 };
+    const base = state.base ?? 0;
+    const floor = state.floor ?? -1;
+    this.#epoch = { epoch, base, previous: state.previousEpoch ?? 0, floor };
     this.#witness =
       epoch === known.epoch
         ? {
             ...known,
             frontier: Math.max(known.frontier, state.frontier),
             lastTicket: Math.max(known.lastTicket, state.lastTicket),
+            base,
+            floor,
           }
-        : { ...known, epoch, frontier: state.frontier, lastTicket: state.lastTicket };
+        : { ...known, epoch, frontier: state.frontier, lastTicket: state.lastTicket, base, floor };
     const restoredAt = state.restoredAt ?? 0;
     if (restoredAt > this.#restoreLogged) {
       // Once per restore per instance, while it is news: the operator learns the store lost the room's state.

@@ -48,6 +48,10 @@ export interface FrontierState {
   readonly restoredAt?: number;
   /** Worker instances heard from within the last minute (the fleet); 0 or absent: not counted. */
   readonly instances?: number;
+  /** The epoch this one was restored from (0: none); see `model/epoch.ts`. */
+  readonly previousEpoch?: number;
+  /** The cap of tickets older than {@link previousEpoch} (-1 or absent: none); see `model/epoch.ts`. */
+  readonly floor?: number;
 }
 
 /**

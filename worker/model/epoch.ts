@@ -10,7 +10,10 @@
  * instance the restorer did not hear from, a number the new epoch hands out
  * again. Standing at the base, its holder is let in before every newcomer of
  * the new epoch (whose positions are all past the base), and shares a
- * number with none of them.
+ * number with none of them. A ticket older than the epoch the state was
+ * restored from stood at most at that epoch's floor then; it stands at most
+ * at the floor now too, so a second loss keeps the first one's order (a third
+ * lumps every older epoch together at the lowest cap: earlier, never later).
  */
 
 /** What the worker knows of the room's epoch (from the newest store reply). */
@@ -19,6 +22,10 @@ export interface EpochView {
   readonly epoch: number;
   /** The last ticket the epoch was restored at (0 when the state was created, not restored). */
   readonly base: number;
+  /** The epoch it was restored from (0: none). */
+  readonly previous?: number;
+  /** The cap of tickets older than `previous` (-1 or absent: none). */
+  readonly floor?: number;
 }
 
 /**
@@ -33,9 +40,12 @@ export interface EpochView {
  * placeInLine(57, 0, { epoch: 1764547200000, base: 52 }); // 52: issued before the loss, beyond what was restored
  * placeInLine(30, 0, { epoch: 1764547200000, base: 52 }); // 30
  * placeInLine(53, 1764547200000, { epoch: 1764547200000, base: 52 }); // 53: a newcomer of the new epoch
+ * placeInLine(45, 0, { epoch: 1764547300000, base: 60, previous: 1764547200000, floor: 40 }); // 40: two losses back
  * ```
  */
 export function placeInLine(position: number, ticketEpoch: number, view: EpochView | null): number {
   if (view === null || ticketEpoch >= view.epoch) return position;
-  return Math.min(position, view.base);
+  const place = Math.min(position, view.base);
+  if (ticketEpoch >= (view.previous ?? 0) || view.floor === undefined || view.floor < 0) return place;
+  return Math.min(place, view.floor);
 }

@@ -333,15 +333,18 @@ export class RedisStore implements AdmissionStore {
 
 /**
  * ARGV 12-13: the instance id (left out unless it is the short hex the
- * worker makes) and "epoch,frontier,last_ticket" (numbers the store can read;
- * '' when nothing is known).
+ * worker makes) and "epoch,frontier,last_ticket,base,floor" (numbers the
+ * store can read; floor -1 = none; '' when nothing is known).
  */
 function witnessArgs(witness: Witness | undefined): [string, string] {
   if (!witness) return ["", ""];
   const id = /^[0-9a-f]{1,16}$/.test(witness.instance) ? witness.instance : "";
-  const count = (n: number) => (Number.isFinite(n) && n > 0 ? n : 0);
+  const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : 0);
   const known = [count(witness.epoch), count(witness.frontier), Math.floor(count(witness.lastTicket))];
-  return [id, known.every((n) => n === 0) ? "" : known.map((n) => String(n)).join(",")];
+  if (known.every((n) => n === 0)) return [id, ""];
+  const floor =
+    witness.floor !== undefined && Number.isFinite(witness.floor) && witness.floor >= 0 ? witness.floor : -1;
+  return [id, [...known, count(witness.base), floor].map((n) => String(n)).join(",")];
 }
 
 /**
@@ -538,7 +541,7 @@ function storedEvent(entry: unknown): ScheduledEvent | string {
 }
 
 /** Entries of the state part of a reply (`state_reply` in advance.ts). */
-const STATE_FIELDS = 10;
+const STATE_FIELDS = 12;
 
 /** The one mapping of a reply's state part. */
 function stateOf([
@@ -552,6 +555,8 @@ function stateOf([
   base,
   restoredAt,
   instances,
+  previousEpoch,
+  floor,
 ]: StateTail): FrontierState {
   const cap = Number(ceiling);
   return {
@@ -565,6 +570,8 @@ function stateOf([
     base: Number(base),
     restoredAt: Number(restoredAt),
     instances: Number(instances),
+    previousEpoch: Number(previousEpoch),
+    floor: Number(floor),
   };
 }
 

@@ -217,6 +217,9 @@ export interface Witness {
   readonly frontier: number;
   /** The highest position seen handed out (in replies, and on tickets of that epoch). */
   readonly lastTicket: number;
+  /** That epoch's base and floor as last seen (see `model/epoch.ts`); absent: 0 and none. */
+  readonly base?: number;
+  readonly floor?: number;
 }
 
 /** An operator's change: a value sets an override, null resets it to the default, absent leaves it. */

@@ -16,7 +16,8 @@
  *                    b = last bucket folded, k = buckets folded, a = admitted when offers were
  *                    last noted (see compensation.ts), e = epoch (ms the state was created or
  *                    restored; absent = 0), o = the epoch's base (last ticket it was restored at),
- *                    r = restored at (ms; absent unless restored)} (see restore_room)
+ *                    r = restored at (ms; absent unless restored), q = the epoch restored from (the
+ *                    caller's), l = the cap of tickets older than q (-1 or absent = none)} (see restore_room)
  * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at, ap
  *                    ('on' / 'off'), ap_at, ap_min, ap_max, ap_p95, ap_err, ap_timeout} (see settings.ts)
  * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50" (rate in force;
@@ -61,9 +62,10 @@
  *                        (every live instance ticks at least once a minute, and counting in every JOIN
  *                        cost it 5-10 us more of Redis time in 4 alternating runs of 20,000), and reply 0
  *                        instances
- * ARGV[13] known         what the calling instance has seen of the room, "epoch,frontier,last_ticket" (the
- *                        epoch of its newest reply, the highest frontier and last ticket it saw in replies
- *                        and tickets; '' = nothing): a state found missing is restored from it (restore_room)
+ * ARGV[13] known         what the calling instance has seen of the room, "epoch,frontier,last_ticket,base,floor"
+ *                        (the epoch of its newest reply, the highest frontier and last ticket it saw in
+ *                        replies and tickets, that epoch's base and floor, -1 = none; '' = nothing; the last
+ *                        two may be left out): a state found missing is restored from it (restore_room)
  *
  * A script's body reads, in order: `open_room(keys, args)` (load, take in the
  * instance's report, advance to now), its own part, `save_room(room, keys,
@@ -102,16 +104,20 @@ local function room_keys(k)
     autopilot = k[13], autopilot_log = k[14], fleet = k[15] }
 end
 
--- known_of(text) -> { epoch, frontier, last_ticket }: ARGV[13] parsed, each a finite number >= 0 (0 when
--- absent or unreadable), last_ticket a whole number within MAX_POSITION. Keys: none.
+-- known_of(text) -> { epoch, frontier, last_ticket, base, floor }: ARGV[13] parsed, each a finite number
+-- >= 0 (0 when absent or unreadable; floor -1), last_ticket a whole number within MAX_POSITION. Keys: none.
 local function known_of(text)
   local function finite(x)
     local n = tonumber(x)
     if n and n == n and n >= 0 and n ~= math.huge then return n end
-    return 0
+    return nil
   end
-  local e, f, t = string.match(text or '', '^([^,]*),([^,]*),([^,]*)$')
-  return { epoch = finite(e), frontier = finite(f), last_ticket = math.min(math.floor(finite(t)), MAX_POSITION) }
+  local parts = {}
+  -- Each field ends at its comma (one added at the end), so every engine splits alike.
+  for part in string.gmatch((text or '') .. ',', '([^,]*),') do parts[#parts + 1] = part end
+  return { epoch = finite(parts[1]) or 0, frontier = finite(parts[2]) or 0,
+    last_ticket = math.min(math.floor(finite(parts[3]) or 0), MAX_POSITION), base = finite(parts[4]) or 0,
+    floor = finite(parts[5]) or -1 }
 end
 
 -- room_args(ARGV) -> args: ARGV[1..13] by name and parsed: default_rate, default_mode, now (ms; Redis
@@ -316,9 +322,11 @@ const ROOM_LUA = `
 --   epoch, base, restored_at   the state's epoch (the ms it was created or restored; 0 for a state from
 --                       before epochs, and now for a new room), the epoch's base (the last ticket it was
 --                       restored at, 0 when created) and when it was restored (0 = never: created)
+--   previous, floor     the epoch it was restored from (0 = none) and the cap of tickets older than that
+--                       (-1 = none): see restore_room
 --   instances           the live instances (note_instance, by TICK; 0 = not counted)
 local function load_room(state_key, burst, now)
-  local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'e', 'o', 'r')
+  local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'e', 'o', 'r', 'q', 'l')
   local frontier, last_ticket, updated_at = burst, 0, now
   if stored[1] then frontier, last_ticket, updated_at = tonumber(stored[1]), tonumber(stored[2]), tonumber(stored[3]) end
   local offered = math.min(math.floor(frontier), last_ticket)
@@ -339,6 +347,8 @@ local function load_room(state_key, burst, now)
     epoch = (stored[1] and (tonumber(stored[8]) or 0)) or now,
     base = tonumber(stored[9]) or 0,
     restored_at = tonumber(stored[10]) or 0,
+    previous = tonumber(stored[11]) or 0,
+    floor = tonumber(stored[12]) or -1,
     instances = 0,
   }
 end
@@ -348,8 +358,11 @@ end
 -- instance knows, so no position it saw handed out is handed out again. A room without state whose
 -- caller knows anything is restored: last ticket and base = the known last ticket, frontier = the known
 -- frontier (within one second's worth past it), restored_at = now, in a new epoch (room.epoch = now,
--- set by load_room, past the caller's epoch): tickets of an earlier epoch stand at most at the base (the worker's placeInLine),
--- so one the restorer did not know of is let in before every newcomer and shares no position with one.
+-- set by load_room, past the caller's epoch): tickets of an earlier epoch stand at most at the base (the
+-- worker's placeInLine), so one the restorer did not know of is let in before every newcomer and shares no
+-- position with one. The caller's epoch becomes room.previous, and tickets older than it stand at most at
+-- room.floor, the lower of that epoch's base and floor (they stood there then), so a second loss keeps
+-- the first's order too.
 -- A caller that knows nothing leaves a new room (base 0): see README, "When Redis loses its data".
 -- Keys: none (save_room writes the state).
 local function restore_room(room, known, burst, now)
@@ -359,6 +372,14 @@ local function restore_room(room, known, burst, now)
     if known.last_ticket <= 0 and known.frontier <= 0 then return end
     room.last_ticket = known.last_ticket
     room.base = known.last_ticket
+    room.previous = known.epoch
+    -- Tickets older than the known epoch stood at most at its base (and its own floor) in it. A created
+    -- epoch (base 0, no floor) leaves them uncapped: older tickets stood at 0 in it, let in at their next poll.
+    room.floor = -1
+    if known.base > 0 or known.floor >= 0 then
+      room.floor = known.base
+      if known.floor >= 0 and known.floor < room.floor then room.floor = known.floor end
+    end
     room.frontier = math.min(known.frontier, known.last_ticket + burst)
     room.restored_at = now
     local offered = math.min(math.floor(room.frontier), room.last_ticket)
@@ -674,7 +695,9 @@ local function save_room(room, keys, ttl_ms)
   redis.call('HSET', keys.state, 'f', string.format('%.17g', room.frontier), 't', room.last_ticket,
     'u', room.updated_at, 's', string.format('%.17g', room.show), 'b', room.folded, 'k', room.samples,
     'a', room.noted, 'e', room.epoch, 'o', room.base)
-  if room.restored_at > 0 then redis.call('HSET', keys.state, 'r', room.restored_at) end
+  if room.restored_at > 0 then
+    redis.call('HSET', keys.state, 'r', room.restored_at, 'q', room.previous, 'l', room.floor)
+  end
   redis.call('PEXPIRE', keys.state, ttl_ms)
   local minute = math.floor(room.updated_at / 60000)
   if redis.call('HEXISTS', keys.history, minute) == 0 then
@@ -690,11 +713,11 @@ end
 
 -- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),
 -- active, ceiling (string; -1 = no cap), epoch, base, restored_at (0 = never), instances (0 = not
--- counted by this script: JOIN, CLAIM) }
+-- counted by this script: JOIN, CLAIM), previous (epoch restored from, 0 = none), floor (-1 = none) }
 local function state_reply(room)
   return { string.format('%.17g', room.frontier), room.last_ticket, room.updated_at,
     string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling), room.epoch, room.base,
-    room.restored_at, room.instances }
+    room.restored_at, room.instances, room.previous, room.floor }
 end
 
 -- settings_reply(settings) -> { rate (string), mode, session ('' = default), max ('' = default), version,
@@ -757,6 +780,8 @@ export type StateTail = [
   base: number,
   restoredAt: number,
   instances: number,
+  previousEpoch: number,
+  floor: number,
 ];
 
 /**
