@@ -80,8 +80,8 @@ async function outageRoom(settings: Record<string, string> = {}, instances = 1) 
     },
     request: (visitor: Visitor, path: string, init: RequestInit = {}) => visitor.send(app, env, path, init),
     /** A request to instance `i`. */
-    requestAt: (i: number, visitor: Visitor, path: string) =>
-      visitor.send(apps[i] as ReturnType<typeof createApp>, env, path),
+    requestAt: (i: number, visitor: Visitor, path: string, init: RequestInit = {}) =>
+      visitor.send(apps[i] as ReturnType<typeof createApp>, env, path, init),
   };
 }
 
@@ -105,12 +105,23 @@ const tally = (statuses: number[]) => ({
 describe("STORE_FAILURE_MODE=soft (the default)", () => {
   for (const n of [1, 4, 8]) {
     it(`shares rate x share among a fleet of ${n}: fleet admissions / allowance within 0.5-1.25 over a 20 s outage`, async () => {
-      const room = await outageRoom({ ADMIT_PER_MINUTE: "480", STORE_FAILURE_RATE_SHARE: "0.25" }, n);
-      // Every instance serves a newcomer, then ticks a second later: each hears the fleet's count.
-      for (let i = 0; i < n; i++) await (await room.requestAt(i, new Visitor("application/json"), "/api/echo")).text();
-      room.advance(1000);
-      for (let i = 0; i < n; i++)
-        await (await room.requestAt(i, new Visitor("application/json"), "/__anteroom/status")).text();
+      const token = "f".repeat(32);
+      const room = await outageRoom(
+        { ADMIT_PER_MINUTE: "480", STORE_FAILURE_RATE_SHARE: "0.25", ADMIN_TOKEN: token },
+        n,
+      );
+      // Every instance ticks twice, a second apart (here through the admin stats, whose tick is the
+      // instance's own, awaited): the second time each hears the whole fleet's count.
+      const stats = { headers: { authorization: `Bearer ${token}` } };
+      for (let round = 0; round < 2; round++) {
+        room.advance(1000);
+        for (let i = 0; i < n; i++) {
+          const res = await room.requestAt(i, new Visitor("application/json"), "/__anteroom/admin/stats", stats);
+          expect(((await res.json()) as { fleet: { instances: number } }).fleet.instances).toBe(
+            round === 0 ? i + 1 : n,
+          );
+        }
+      }
       room.control.down = true;
       let admitted = 0;
       for (let tenth = 0; tenth < 200; tenth++) {
