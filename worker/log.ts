@@ -45,6 +45,8 @@ export type LogEntry =
       readonly refused: number;
       /** The instance's fallback rate, per minute (soft only; null otherwise). */
       readonly fallbackPerMinute: number | null;
+      /** Live instances last counted (the fleet's share is divided among them; 1 when unknown). */
+      readonly instances: number;
       /** Seconds covered by the counts (null: since the instance started). */
       readonly sinceSeconds: number | null;
     }
@@ -73,6 +75,9 @@ export type LogEntry =
       readonly room: string;
       readonly frontier: number;
       readonly lastTicket: number;
+      /** The new epoch (the store's time of the restore, ms). */
+      readonly epoch: number;
+      readonly restoredAt: string;
       /** What the state was restored from, in a few words. */
       readonly from: string;
     }

@@ -540,6 +540,9 @@ interface ReportInput {
   readonly released: readonly [number, number][];
   /** The origin's answers (ARGV[10]): a sample, or garbage the scripts ignore ("" = none). */
   readonly origin: string;
+  /** The calling instance's id (ARGV[12], "" = not counted) and what it knows (ARGV[13]: restores a lost state). */
+  readonly instance?: string;
+  readonly known?: string;
 }
 
 interface EventInput {
@@ -570,7 +573,9 @@ type Op =
   | { readonly kind: "settings"; readonly values: readonly string[] }
   | { readonly kind: "schedule"; readonly events: readonly EventInput[] }
   | { readonly kind: "read" }
-  | { readonly kind: "history" };
+  | { readonly kind: "history" }
+  /** The room's data lost (as FLUSHALL would lose it; the server is shared, so only this room's keys go). */
+  | { readonly kind: "flush" };
 
 const MINUTE = 60_000;
 const NONE: readonly string[] = ["", "", "", "", "", "", "", "", "", ""];
@@ -602,6 +607,8 @@ function admissionArgs(room: Room, now: number, report: ReportInput): string[] {
     String(room.sessionMs),
     report.origin,
     room.autopilot,
+    report.instance ?? "",
+    report.known ?? "",
   ];
 }
 
@@ -686,6 +693,15 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
     case "read":
       yield evalOf(EVENTS_READ_LUA, [eventsKey(room.name), prequeueKey(room.name), frozenKey(room.name)], []);
       return;
+    case "flush":
+      yield [
+        "DEL",
+        ...keys,
+        stampsKey(room.name),
+        eventSeqKey(room.name),
+        clientsKey(room.name, Math.floor(now / MINUTE)),
+      ];
+      return;
     case "history":
       // The default range (the last 30 minutes), then the whole 48 hours kept.
       yield evalOf(HISTORY_LUA, [historyKey(room.name), stateKey(room.name)], [String(now), "", ""]);
@@ -718,6 +734,9 @@ const report: fc.Arbitrary<ReportInput> = fc.record({
     { weight: 3, arbitrary: fc.constantFrom(...ORIGIN_REPORTS) },
     fc.constantFrom("", "NaN", "-1,0", `${ORIGIN_REPORTS[0]},0`, ORIGIN_REPORTS[0]?.replace(/^20,0/, "20,21") ?? ""),
   ),
+  instance: fc.constantFrom("", "a1b2c3d4e5f6", "0123456789ab", "ffffffffffff"),
+  // Nothing, a little, more than the store has (a lagged replica), another epoch, garbage.
+  known: fc.constantFrom("", "0,2.5,4", "0,40.25,60", "1800000000000,9,12", "x,y,z", "-1,1e400,7"),
 });
 const quiet: ReportInput = { consumed: [], seen: [], released: [], origin: "" };
 const MODES = ["auto", "queue-all", "paused", "closed", "passthrough"];
@@ -798,6 +817,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("read" as const, "history" as const) }) },
+  { weight: 1, arbitrary: fc.constant({ kind: "flush" as const }) },
 );
 
 const roomArbitrary = fc.record({
@@ -839,7 +859,7 @@ async function replay(shape: Omit<Room, "name" | "ttlMs">, start: number, ops: r
       if ((command[1] === JOIN_LUA || command[1] === CLAIM_LUA) && Array.isArray(expected)) {
         reached.outcomes.add(`${step.kind}:${String(expected[0])}`);
         if (step.kind === "join" && expected[0] === 4) {
-          entries.push({ seq: Number(expected[8]), visitor: step.visitor, startsAt: Number(expected[9]) });
+          entries.push({ seq: Number(expected[12]), visitor: step.visitor, startsAt: Number(expected[13]) });
         }
       }
       reached.calls += 1;

@@ -13,17 +13,22 @@
 // of pre-queue entries, settings changes, events added and removed as the
 // admin API writes them (pre-queue, shuffle, lottery draws), history and
 // event reads, and clock steps small and large, to and across event
-// boundaries, and back (an instance whose clock lags).
+// boundaries, and back (an instance whose clock lags), instances that
+// count themselves (the fleet) and say what they saw, and the room's data
+// lost (every key of the room deleted, as FLUSHALL would) and restored.
 //
 // Keys expire by the engine's clock on one side and by real time on the
 // other, so rooms live long (a week) and lagging calls stay within a minute:
 // no key can expire on one side only.
+import { Redis } from "@upstash/redis";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { checkNewEvent } from "../../worker/admin/events.ts";
 import { MODES, type Mode } from "../../worker/model/admission.ts";
 import { binOf, emptySample, type OriginSample } from "../../worker/model/origin-signal.ts";
 import type { ScheduledEvent } from "../../worker/model/schedule.ts";
+import { clientsKey, eventSeqKey, roomKeys, stampsKey } from "../../worker/store/keys.ts";
 import { RedisStore } from "../../worker/store/redis.ts";
 import type {
   AdmissionStore,
@@ -36,8 +41,9 @@ import type {
   RoomSpec,
   SettingsPatch,
   TickOutcome,
+  Witness,
 } from "../../worker/store/store.ts";
-import { clock, embeddedStore, redisClient, room } from "../support/stores.ts";
+import { clock, redisClient, room } from "../support/stores.ts";
 
 /** Bounded so the file runs in well under a minute on a shared 2-core machine. */
 const RUNS = 150;
@@ -47,6 +53,9 @@ const SUBJECTS = ["s1", "s2", "s3", "s4", "s5", "not,a subject"];
 const CLIENTS = [null, "c1", "c2", "c3"];
 /** Stamps newcomers spend (cookie check, Turnstile proof): a few ids, so copies come back; the last is not an id the store accepts, and is left out. */
 const STAMPS = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID(), "not,an id"];
+
+/** Instance ids; the last is not one the store accepts, and is not counted. */
+const INSTANCES = ["a1b2c3d4e5f6", "0123456789ab", "ffffffffffff", "not,an id"];
 
 /** Device hints of places used; the last is not hex, and is left out (the place is reported without it). */
 const DEVICES = [null, "ab12cd34", "0f", "not hex"];
@@ -80,6 +89,11 @@ interface ReportSpec {
   readonly consumedFromCursor: boolean;
   /** The origin's answers: one of {@link ORIGINS}. */
   readonly origin: number;
+  /**
+   * The calling instance (one of {@link INSTANCES}) and what it says it saw: nothing, what the run
+   * saw, more than the store has (a replica that lagged), or another epoch's figures; null: no witness.
+   */
+  readonly witness: readonly [instance: number, known: "none" | "seen" | "ahead" | "other"] | null;
 }
 
 interface EventSpec {
@@ -113,8 +127,11 @@ type Op =
   | { readonly kind: "read"; readonly what: "events" | "history" | "autopilot" }
   | { readonly kind: "wait"; readonly ms: number }
   /** To an event's pre-queue opening, start or end, give or take a few ms. */
-  | { readonly kind: "to-boundary"; readonly pick: number; readonly offsetMs: number };
+  | { readonly kind: "to-boundary"; readonly pick: number; readonly offsetMs: number }
+  /** The room's data lost: every key of the room deleted on both (as FLUSHALL would). */
+  | { readonly kind: "flush" };
 
+const orNull = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
 const report: fc.Arbitrary<ReportSpec> = fc.record({
   consumed: fc.array(fc.tuple(fc.integer({ min: -2, max: 30 }), fc.nat(DEVICES.length - 1)), { maxLength: 6 }),
   seen: fc.array(fc.nat(SUBJECTS.length - 1), { maxLength: 4 }),
@@ -122,9 +139,14 @@ const report: fc.Arbitrary<ReportSpec> = fc.record({
   fromCursor: fc.boolean(),
   consumedFromCursor: fc.boolean(),
   origin: fc.nat(ORIGINS.length - 1),
+  witness: orNull(
+    fc.tuple(
+      fc.nat(INSTANCES.length - 1),
+      fc.constantFrom("none" as const, "seen" as const, "ahead" as const, "other" as const),
+    ),
+  ),
 });
 
-const orNull = <T>(arbitrary: fc.Arbitrary<T>) => fc.option(arbitrary, { nil: null });
 const mode = fc.constantFrom<Mode>(...MODES);
 const rate = fc.constantFrom(1, 6, 45, 60, 90, 600, 6000);
 
@@ -211,6 +233,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       offsetMs: fc.constantFrom(-1_000, -1, 0, 1, 2, 1_000),
     }),
   },
+  { weight: 1, arbitrary: fc.constant({ kind: "flush" as const }) },
 );
 
 const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc
@@ -238,6 +261,11 @@ const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc
 /** The state one run keeps of what both stores said (they agree, or the run has failed). */
 class Run {
   lastTicket = 0;
+  /** The newest epoch seen, and the highest frontier seen in it. */
+  epoch = 0;
+  frontier = 0;
+  /** Replies that said the state was restored. */
+  restored = 0;
   cursor = 0;
   consumedCursor = 0;
   /** Places used that ticks read back from the feed, over the run (both stores read the same). */
@@ -268,18 +296,35 @@ class Run {
       releasesSince: spec.fromCursor ? this.cursor : 0,
       consumedSince: spec.consumedFromCursor ? this.consumedCursor : 0,
       origin: ORIGINS[spec.origin] ?? null,
+      ...(spec.witness === null ? {} : { witness: this.witness(spec.witness) }),
     };
+  }
+
+  witness([instance, known]: NonNullable<ReportSpec["witness"]>): Witness {
+    const id = INSTANCES[instance] ?? "";
+    const seen = { epoch: this.epoch, frontier: this.frontier, lastTicket: this.lastTicket };
+    if (known === "none") return { instance: id, epoch: 0, frontier: 0, lastTicket: 0 };
+    if (known === "seen") return { instance: id, ...seen };
+    if (known === "ahead")
+      return { instance: id, ...seen, frontier: seen.frontier + 2.5, lastTicket: seen.lastTicket + 3 };
+    return { instance: id, epoch: seen.epoch + 7, frontier: 1.5, lastTicket: seen.lastTicket + 40 };
   }
 
   /** Takes in what a call answered (both stores answered it alike). */
   see(outcome: unknown): void {
     const o = outcome as {
       kind?: string;
-      state?: { lastTicket?: number };
+      state?: { lastTicket?: number; frontier?: number; epoch?: number; restoredAt?: number };
       releases?: { cursor?: number };
       consumed?: { cursor?: number; places?: readonly unknown[] };
       taken?: readonly unknown[];
     };
+    if (o.state?.epoch !== undefined && o.state.epoch !== this.epoch) {
+      this.epoch = o.state.epoch;
+      this.frontier = 0;
+    }
+    if (o.state?.frontier !== undefined) this.frontier = Math.max(this.frontier, o.state.frontier);
+    if (o.state?.restoredAt) this.restored += 1;
     if (o.state?.lastTicket !== undefined) this.lastTicket = Math.max(this.lastTicket, o.state.lastTicket);
     if (o.releases?.cursor !== undefined) this.cursor = o.releases.cursor;
     if (o.consumed?.cursor !== undefined) this.consumedCursor = o.consumed.cursor;
@@ -298,12 +343,15 @@ describe("the embedded store and the Redis store, differential", () => {
     let crossed = 0;
     let placesRead = 0;
     let placesTaken = 0;
+    let flushes = 0;
+    let restored = 0;
     /** How often each call answered each kind ("join:limited", "claim:placed" ...). */
     const seen = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(spec, fc.array(op, { minLength: 10, maxLength: 80 }), async (roomSpec, ops) => {
         const t = clock();
-        const embedded = embeddedStore(t.now);
+        const engine = new EmbeddedRedis({ now: t.now });
+        const embedded = new RedisStore(engine.scriptClient(), { now: t.now });
         const redis = new RedisStore(redisClient(), { now: t.now });
         const r: RoomSpec = { ...roomSpec, room: room(60).room };
         const run = new Run();
@@ -407,6 +455,21 @@ describe("the embedded store and the Redis store, differential", () => {
             case "wait":
               t.advance(o.ms);
               break;
+            case "flush": {
+              const keys = [
+                ...roomKeys(r.room),
+                stampsKey(r.room),
+                eventSeqKey(r.room),
+                clientsKey(r.room, Math.floor(now / 60_000)),
+              ];
+              engine.call(["DEL", ...keys]);
+              await new Redis({ url: inject("bridgeUrl"), token: inject("bridgeToken") }).del(...keys);
+              log.push(`flush @${now}`);
+              run.events = [];
+              run.prequeued.length = 0;
+              flushes += 1;
+              break;
+            }
             case "to-boundary": {
               const ahead = run.boundaries().filter((b) => b + o.offsetMs > now);
               const target = ahead[o.pick % Math.max(1, ahead.length)];
@@ -425,6 +488,7 @@ describe("the embedded store and the Redis store, differential", () => {
         await both("final history", (s) => s.history(r));
         placesRead += run.placesRead;
         placesTaken += run.placesTaken;
+        restored += run.restored;
       }),
       { numRuns: RUNS },
     );
@@ -433,6 +497,8 @@ describe("the embedded store and the Redis store, differential", () => {
     expect(crossed).toBeGreaterThan(RUNS / 10);
     expect(placesRead, "places used read back from the feed").toBeGreaterThan(RUNS);
     expect(placesTaken, "places reported again, said used before").toBeGreaterThan(0);
+    expect(flushes, "rooms that lost their data").toBeGreaterThan(RUNS / 10);
+    expect(restored, "replies from a restored state").toBeGreaterThan(0);
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
       ...[

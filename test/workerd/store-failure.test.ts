@@ -38,8 +38,11 @@ function switchableStore(inner: AdmissionStore) {
   return { store, control };
 }
 
-/** A room of its own, one worker instance, a store the test can switch off, and a clock the test moves. */
-async function outageRoom(settings: Record<string, string> = {}) {
+/**
+ * A room of its own, `instances` worker instances (each with its own runtime: link, fallback bucket),
+ * one store the test can switch off for all of them, and a clock the test moves.
+ */
+async function outageRoom(settings: Record<string, string> = {}, instances = 1) {
   rooms += 1;
   let now = T0;
   const env: Record<string, string> = {
@@ -60,7 +63,8 @@ async function outageRoom(settings: Record<string, string> = {}) {
     { now: () => now },
   );
   const { store, control } = switchableStore(redis);
-  const app = createApp({ store, now: () => now });
+  const apps = Array.from({ length: instances }, () => createApp({ store, now: () => now }));
+  const app = apps[0] as ReturnType<typeof createApp>;
   const spec: RoomSpec = {
     room: env.ROOM ?? "",
     defaultPerMinute: Number(env.ADMIT_PER_MINUTE),
@@ -76,6 +80,9 @@ async function outageRoom(settings: Record<string, string> = {}) {
       now += ms;
     },
     request: (visitor: Visitor, path: string, init: RequestInit = {}) => visitor.send(app, env, path, init),
+    /** A request to instance `i`. */
+    requestAt: (i: number, visitor: Visitor, path: string, init: RequestInit = {}) =>
+      visitor.send(apps[i] as ReturnType<typeof createApp>, env, path, init),
   };
 }
 
@@ -97,6 +104,41 @@ const tally = (statuses: number[]) => ({
 });
 
 describe("STORE_FAILURE_MODE=soft (the default)", () => {
+  for (const n of [1, 4, 8]) {
+    it(`shares rate x share among a fleet of ${n}: fleet admissions / allowance within 0.5-1.25 over a 20 s outage`, async () => {
+      const token = "f".repeat(32);
+      const room = await outageRoom(
+        { ADMIT_PER_MINUTE: "480", STORE_FAILURE_RATE_SHARE: "0.25", ADMIN_TOKEN: token },
+        n,
+      );
+      // Every instance ticks twice, a second apart (here through the admin stats, whose tick is the
+      // instance's own, awaited): the second time each hears the whole fleet's count.
+      const stats = { headers: { authorization: `Bearer ${token}` } };
+      for (let round = 0; round < 2; round++) {
+        room.advance(1000);
+        for (let i = 0; i < n; i++) {
+          const res = await room.requestAt(i, new Visitor("application/json"), "/__anteroom/admin/stats", stats);
+          expect(((await res.json()) as { fleet: { instances: number } }).fleet.instances).toBe(
+            round === 0 ? i + 1 : n,
+          );
+        }
+      }
+      room.control.down = true;
+      let admitted = 0;
+      for (let tenth = 0; tenth < 200; tenth++) {
+        room.advance(100);
+        for (let i = 0; i < n; i++) {
+          const res = await room.requestAt(i, new Visitor("application/json"), "/api/echo");
+          await res.body?.cancel();
+          if (res.status === 200) admitted += 1;
+        }
+      }
+      const allowance = (480 * 0.25 * 20) / 60;
+      expect(admitted / allowance).toBeGreaterThanOrEqual(0.5);
+      expect(admitted / allowance).toBeLessThanOrEqual(1.25);
+    });
+  }
+
   it("lets newcomers in at the last known live rate x the share on this instance, and 503s the rest", async () => {
     // Default 60/min; an operator set 480/min live: the fallback must use 480 x 0.25 = 2/s (burst 2).
     const room = await outageRoom({ STORE_FAILURE_RATE_SHARE: "0.25" });

@@ -85,7 +85,10 @@ function namedRoom(): MiddlewareHandler<AppEnv> {
 async function roomSummary(runtime: Runtime) {
   const { gate, config } = runtime;
   const matching = { room: config.room, hosts: config.hosts, paths: config.queuePaths };
-  const [tick, history] = await Promise.all([gate.store.tick(gate.room), gate.store.history(gate.room)]);
+  const [tick, history] = await Promise.all([
+    gate.store.tick(gate.room, { witness: gate.link.witness() }),
+    gate.store.history(gate.room),
+  ]);
   if (tick.kind === "unavailable" || history.kind === "unavailable") {
     return { ...matching, error: { code: "store_unavailable" } };
   }
@@ -218,7 +221,7 @@ function roomEndpoints(): Hono<AppEnv> {
 
   admin.get("/settings", async (c) => {
     const { gate } = c.var.runtime;
-    const tick = await gate.store.tick(gate.room);
+    const tick = await gate.store.tick(gate.room, { witness: gate.link.witness() });
     if (tick.kind === "unavailable") return storeDown(c);
     const { config } = c.var.runtime;
     return c.json(settingsJson(tick.settings, config.sessionSeconds / 60, config.maxActive, gate.room.autopilot));
@@ -235,7 +238,7 @@ function roomEndpoints(): Hono<AppEnv> {
     if (check.patch.autopilotMinRate !== undefined || check.patch.autopilotMaxRate !== undefined) {
       // One bound given: the other is the one in force, read first. (Two operators changing one
       // bound each at the same moment can still cross them; the controller then keeps to the max.)
-      const tick = await gate.store.tick(gate.room);
+      const tick = await gate.store.tick(gate.room, { witness: gate.link.witness() });
       if (tick.kind === "unavailable") return storeDown(c);
       const inverted = invertedBounds(
         check.patch,

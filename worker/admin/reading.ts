@@ -17,7 +17,7 @@ import { type RoomReading, roomStats } from "./stats.ts";
 export async function readRoom(runtime: Runtime): Promise<RoomReading | { readonly kind: "unavailable" }> {
   const { gate, config } = runtime;
   const [tick, history, events, autopilot] = await Promise.all([
-    gate.store.tick(gate.room),
+    gate.store.tick(gate.room, { witness: gate.link.witness() }),
     gate.store.history(gate.room),
     gate.store.events(gate.room),
     gate.store.autopilot(gate.room),

@@ -106,6 +106,13 @@ export interface RoomStats {
    * a hand edit, see the instance's log).
    */
   readonly storeFailures: StoreFailureCounts;
+  /** The fleet: worker instances heard from within the last minute (the outage fallback shares its allowance among them). */
+  readonly fleet: { readonly instances: number };
+  /**
+   * The room's state's epoch (see `model/epoch.ts`): when the store last lost the state and it was
+   * restored (ISO 8601, null when never), and the last ticket it was restored at.
+   */
+  readonly state: { readonly epoch: number; readonly restoredAt: string | null; readonly restoredFromTicket: number };
   readonly at: string;
 }
 
@@ -182,6 +189,12 @@ export function roomStats(input: {
     history: minuteStats(history, state, now, settings.perMinute, input.autopilot, changes),
     autopilot: autopilotStats(settings, input.autopilot, input.autopilotDefaults, changes),
     storeFailures: input.storeFailures,
+    fleet: { instances: state.instances ?? 0 },
+    state: {
+      epoch: state.epoch ?? 0,
+      restoredAt: state.restoredAt ? new Date(state.restoredAt).toISOString() : null,
+      restoredFromTicket: state.base ?? 0,
+    },
     at: new Date(now).toISOString(),
   };
 }

@@ -134,6 +134,8 @@ const el = {
   admitted: byId("fig-admitted", HTMLElement),
   target: byId("fig-target", HTMLElement),
   eta: byId("fig-eta", HTMLElement),
+  instances: byId("fig-instances", HTMLElement),
+  restored: byId("restored", HTMLElement),
   updated: byId("updated", HTMLElement),
   connection: byId("connection", HTMLElement),
   chart: byId("chart", HTMLElement),
@@ -428,11 +430,28 @@ function render(stats) {
   setText(el.admitted, fmt(Math.round(stats.admittedLastMinute)));
   setText(el.target, fmt(stats.ratePerMinute));
   setText(el.eta, waitText(stats.etaSecondsForNewcomer, stats.mode));
+  setText(el.instances, stats.fleet ? fmt(stats.fleet.instances) : "-");
+  renderRestore(stats.state);
   setText(el.updated, `Updated ${new Date(stats.at).toLocaleTimeString()}`);
   syncControls(stats);
   renderAutopilot(stats.autopilot);
   renderHistory(stats.history);
   renderEvents(stats.events);
+}
+
+/**
+ * Says when the store lost the room's state and it was restored (README, "When Redis loses its data").
+ * @param {import("../admin/stats.ts").RoomStats["state"] | undefined} state
+ */
+function renderRestore(state) {
+  const restoredAt = state?.restoredAt ?? null;
+  el.restored.hidden = restoredAt === null;
+  if (state && restoredAt !== null) {
+    setText(
+      el.restored,
+      `The store lost the room's state; it was restored at ${new Date(restoredAt).toLocaleString()} from place ${fmt(state.restoredFromTicket)}. Check the settings and events.`,
+    );
+  }
 }
 
 /**

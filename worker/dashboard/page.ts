@@ -81,7 +81,9 @@ ${files}
 <div><dt>Active visitors</dt><dd><span id="fig-active">-</span> <span class="unit" id="fig-cap"></span></dd></div>
 <div><dt>Admitted, last minute</dt><dd><span id="fig-admitted">-</span> <span class="unit">of <span id="fig-target">-</span> target</span></dd></div>
 <div><dt>Wait for a newcomer</dt><dd id="fig-eta">-</dd></div>
+<div><dt>Worker instances, last minute</dt><dd id="fig-instances">-</dd></div>
 </dl>
+<p id="restored" class="problem" role="status" hidden></p>
 <p class="muted" id="updated"></p>
 <p id="connection" class="problem" role="status"></p>
 </section>

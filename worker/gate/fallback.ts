@@ -9,8 +9,13 @@ export type StoreFailureMode = (typeof STORE_FAILURE_MODES)[number];
 /** How an instance treats newcomers it cannot give a place to. */
 export interface FallbackPolicy {
   readonly mode: StoreFailureMode;
-  /** In `soft`, the share of the room's rate each instance may let in on its own, in (0, 1]. */
+  /** In `soft`, the share of the room's rate the fleet may let in without the store, in (0, 1]. */
   readonly rateShare: number;
+  /**
+   * Live instances of the fleet as the store last counted them (see `RoomLink.fleetSize`), at
+   * least 1: each instance takes rate × share / instances. 1 (absent) before any count is heard.
+   */
+  readonly instances?: number;
 }
 
 /** A token bucket as of `at` (ms): `tokens` newcomers may go in now. */
@@ -28,8 +33,8 @@ export type BucketDecision =
 /**
  * Takes one token from a bucket that refills at `rate.perMinute` and holds at
  * most `rate.burst` (about one second's worth, at least 1). A bucket never used
- * (`null`) starts full, so the first newcomer of an outage is not refused. A
- * clock that moves backwards refills nothing.
+ * (`null`) starts with `first` tokens (full by default, so the first newcomer
+ * of an outage is not refused). A clock that moves backwards refills nothing.
  *
  * @example
  * ```ts
@@ -37,8 +42,8 @@ export type BucketDecision =
  * const again = takeToken(first.bucket, rateOf(60), 500); // { kind: "empty", waitMs: 500, ... }
  * ```
  */
-export function takeToken(bucket: Bucket | null, rate: Rate, now: number): BucketDecision {
-  const last = bucket ?? { tokens: rate.burst, at: now };
+export function takeToken(bucket: Bucket | null, rate: Rate, now: number, first = rate.burst): BucketDecision {
+  const last = bucket ?? { tokens: first, at: now };
   const at = Math.max(last.at, now);
   const tokens = Math.min(rate.burst, last.tokens + ((at - last.at) * rate.perMinute) / 60_000);
   if (tokens >= 1) return { kind: "take", bucket: { tokens: tokens - 1, at } };
@@ -69,7 +74,8 @@ export type FallbackDecision =
  * closed stays closed in every mode (sold out needs no store to stay sold
  * out); `open` lets everyone else in; `soft` lets a `paused` or `queue-all`
  * room hold everyone (those modes promise the holding page), a `passthrough`
- * room admit everyone, and an `auto` room admit at its rate × `rateShare`.
+ * room admit everyone, and an `auto` room admit at its rate × `rateShare`
+ * shared among the fleet's `instances`.
  *
  * @example
  * ```ts
@@ -93,7 +99,7 @@ export function fallbackDecision(
     case "queue-all":
       return { kind: "refuse", reason: "held", bucket };
     case "auto": {
-      const taken = takeToken(bucket, fallbackRate(policy, settings), now);
+      const taken = takeToken(bucket, fallbackRate(policy, settings), now, firstTokens(policy, settings));
       return taken.kind === "take"
         ? { kind: "admit", reason: "fallback_rate", settings, bucket: taken.bucket }
         : { kind: "refuse", reason: "fallback_rate", bucket: taken.bucket };
@@ -101,9 +107,31 @@ export function fallbackDecision(
   }
 }
 
-/** One instance's fallback rate: the room's rate × the share, with a burst of about one second's worth. */
+/**
+ * One instance's fallback rate: the room's rate × the share over the live
+ * instances (at least 1), with a burst of about one second's worth (at least
+ * one newcomer: with more instances than the share's rate per second, each
+ * may let in one at once, a burst the fleet's rate then pays back).
+ *
+ * @example
+ * ```ts
+ * fallbackRate({ mode: "soft", rateShare: 0.5, instances: 4 }, settings).perMinute; // settings.perMinute / 8
+ * ```
+ */
 export function fallbackRate(policy: FallbackPolicy, settings: Settings): Rate {
-  return rateOf(settings.perMinute * policy.rateShare);
+  const instances = Math.max(1, Math.floor(policy.instances ?? 1));
+  return rateOf((settings.perMinute * policy.rateShare) / instances);
+}
+
+/**
+ * What an instance's bucket holds when an outage starts: its part of one burst
+ * of the fleet's (rate × share, about a second's worth, at least one), so the
+ * fleet starts an outage with one burst between its instances, not one each
+ * (a lone instance starts full, as before instances were counted).
+ */
+function firstTokens(policy: FallbackPolicy, settings: Settings): number {
+  const instances = Math.max(1, Math.floor(policy.instances ?? 1));
+  return rateOf(settings.perMinute * policy.rateShare).burst / instances;
 }
 
 const LOG_EVERY_MS = 10_000;
@@ -117,8 +145,11 @@ export interface FallbackCounts {
 /**
  * One worker instance's fallback: its bucket and its log throttle. The gate
  * asks it only after the store failed a newcomer's join. The bucket is per
- * instance because it must work without the store: N instances let in up to
- * N × rate × share between them.
+ * instance because it must work without the store; it refills at rate ×
+ * share over the live instances the store last counted, so the fleet lets in
+ * about rate × share between them whatever its size (an instance that never
+ * heard a count, e.g. one started during the outage, counts 1: it takes a
+ * whole share, as before instances were counted).
  *
  * @example
  * ```ts
@@ -149,8 +180,11 @@ export class StoreFallback {
     return { admitted: this.#admittedTotal, refused: this.#refusedTotal };
   }
 
-  /** Decides for one newcomer; `known` are the settings the instance last saw (null: the room's defaults). */
-  newcomer(known: Settings | null, now: number): FallbackDecision {
+  /**
+   * Decides for one newcomer; `known` are the settings the instance last saw (null: the room's
+   * defaults), `instances` the fleet's live instances as last counted (1 when unknown).
+   */
+  newcomer(known: Settings | null, now: number, instances = 1): FallbackDecision {
     const settings = known ?? {
       perMinute: this.#room.defaultPerMinute,
       mode: this.#room.defaultMode,
@@ -158,18 +192,19 @@ export class StoreFallback {
       maxActive: null,
       version: 0,
     };
-    const decision = fallbackDecision(this.#policy, settings, this.#bucket, now);
+    const policy = instances === (this.#policy.instances ?? 1) ? this.#policy : { ...this.#policy, instances };
+    const decision = fallbackDecision(policy, settings, this.#bucket, now);
     if (decision.kind === "closed") return decision;
     this.#bucket = decision.bucket;
     if (decision.kind === "refuse") {
       this.#refusedSinceLog += 1;
       this.#refusedTotal += 1;
-    } else this.#admitted(decision, now);
+    } else this.#admitted(decision, policy, now);
     return decision;
   }
 
   // An outage lets many newcomers in; one line per interval says so without flooding the log.
-  #admitted(decision: FallbackDecision & { kind: "admit" }, now: number): void {
+  #admitted(decision: FallbackDecision & { kind: "admit" }, policy: FallbackPolicy, now: number): void {
     this.#admittedSinceLog += 1;
     this.#admittedTotal += 1;
     if (this.#lastLogAt !== null && now - this.#lastLogAt < LOG_EVERY_MS) return;
@@ -179,8 +214,10 @@ export class StoreFallback {
       reason: decision.reason,
       admitted: this.#admittedSinceLog,
       refused: this.#refusedSinceLog,
+      // This instance's part: the fleet's share divided by the live instances last counted.
       fallbackPerMinute:
-        decision.reason === "fallback_rate" ? round(fallbackRate(this.#policy, decision.settings).perMinute) : null,
+        decision.reason === "fallback_rate" ? round(fallbackRate(policy, decision.settings).perMinute) : null,
+      instances: policy.instances ?? 1,
       sinceSeconds: this.#lastLogAt === null ? null : Math.round((now - this.#lastLogAt) / 1000),
     });
     this.#lastLogAt = now;

@@ -283,6 +283,9 @@ async function waiting(
   requester: Requester,
   anew: () => Promise<Verdict>,
 ): Promise<Verdict> {
+  // Before the store call the read may make: a store that lost the room's state restores it from what
+  // the instance knows, and a new instance knows of the line what its visitors' tickets say.
+  deps.link.learnTicket(ticket.position, ticket.epoch ?? 0, ticket.joinedFrontier);
   // Far from the frontier, the figures may come from a view a few seconds old: no store call (RoomLink.read).
   const reading = await deps.link.read(ticket.position);
   if (reading.kind === "unavailable") {
@@ -301,13 +304,16 @@ async function waiting(
   const { settings } = reading;
   if (settings.mode === "passthrough")
     return admit(ticket.visitorId, ticket.position, "ticket", deps, settings, requester);
-  if (ticket.position <= reading.frontier) {
+  // Where the ticket stands now: a ticket from before a loss of the store's state, issued past what
+  // was restored, stands at the restored base, ahead of every newcomer since (model/epoch.ts).
+  const place = deps.link.placeOf(ticket.position, ticket.epoch ?? 0);
+  if (place <= reading.frontier) {
     const rate = rateOf(settings.perMinute);
     // A turn missed by more than the grace period: the place went to someone else; queue again.
     // Never while nobody waits: then letting the late visitor in costs no one anything, and the
     // estimate (current rate and show ratio) is least reliable right after the ratio starts over.
     // The late holder is a newcomer in every respect: cookie check, Turnstile, per-client limit.
-    const lapsed = offerLapsed(ticket.position, reading.frontier, rate, reading.showRatio, deps.offerSeconds);
+    const lapsed = offerLapsed(place, reading.frontier, rate, reading.showRatio, deps.offerSeconds);
     if (lapsed && reading.waiting) {
       return anew();
     }
@@ -315,7 +321,10 @@ async function waiting(
     // shown after that (here at once, elsewhere after a tick) is a newcomer; the same client within a
     // few seconds (a second tab, a retry) is let in again, as the same subject. An instance that has
     // not ticked for a second makes the tick this admission would cause anyway before answering: it
-    // reports the place at once and tells whether another instance's client used it first.
+    // reports the place at once and tells whether another instance's client used it first. A ticket
+    // standing at the base instead of its position (issued before a loss) has no place of its own
+    // the store could tell apart from a newcomer's: it is not checked (README, "When Redis loses its data").
+    if (place !== ticket.position) return admit(ticket.visitorId, place, "ticket", deps, settings, requester);
     let use = deps.link.consumePlace(ticket.position, ticket.visitorId, ticket.issuedAt, requester.proofHint);
     if (use === "first" && !reading.degraded) {
       await deps.link.catchUp();
@@ -325,7 +334,8 @@ async function waiting(
     if (use === "spent") return anew();
     return admit(ticket.visitorId, ticket.position, "ticket", deps, settings, requester);
   }
-  const view = queuedView(ticket, reading.frontier, settings, reading.degraded, reading.showRatio, reading.capPace);
+  const standing = place === ticket.position ? ticket : { ...ticket, position: place };
+  const view = queuedView(standing, reading.frontier, settings, reading.degraded, reading.showRatio, reading.capPace);
   return { kind: "queued", view, newTicket };
 }
 
@@ -411,7 +421,9 @@ function placeTicket(
 ): Ticket {
   const issuedAt = Math.floor(deps.now() / 1000);
   const { hint: clientHint } = requester;
-  return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt, clientHint };
+  // The epoch the position was handed out in, as the store's reply said (see model/epoch.ts).
+  const epoch = deps.link.epoch();
+  return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt, clientHint, epoch };
 }
 
 /**
@@ -443,7 +455,7 @@ async function arrive(deps: GateDeps, requester: Requester, stamps: readonly Hel
     case "unavailable": {
       // No place can be handed out; the instance's fallback decides alone, so the origin neither loses
       // every newcomer nor takes the whole surge. An admission here carries no position (0).
-      const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now());
+      const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now(), deps.link.fleetSize());
       if (fallback.kind === "admit") {
         // The store cannot record the stamps: this instance does, so a copy is not let in here again.
         spend(stamps, deps);

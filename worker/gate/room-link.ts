@@ -1,11 +1,22 @@
+import { log } from "../log.ts";
 import { activeCap, activeSince, reportEveryMs, sessionLengthMs } from "../model/active.ts";
 import type { FrontierState, Settings } from "../model/admission.ts";
-import type { AdmissionStore, Arrival, ClaimOutcome, JoinOutcome, Report, RoomSpec } from "../store/store.ts";
+import { type EpochView, placeInLine } from "../model/epoch.ts";
+import type { AdmissionStore, Arrival, ClaimOutcome, JoinOutcome, Report, RoomSpec, Witness } from "../store/store.ts";
 import { capPace, PaceTrail } from "./cap-pace.ts";
 import { ConsumedPlaces, deviceOf, type PlaceUse } from "./consumed.ts";
 import { Denylist } from "./denylist.ts";
 import { Outbox, type Parcel } from "./outbox.ts";
 import { type FrontierReading, RoomView } from "./room-view.ts";
+
+/** How long after a restore an instance that hears of it logs it (a later one finds it in the stats). */
+const RESTORE_NEWS_MS = 600_000;
+
+/** A random id for this instance: 12 hex characters (48 bits), as the store's fleet count takes them. */
+function instanceId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 /**
  * One worker instance's link to its room: the only thing in the gate that
@@ -61,6 +72,18 @@ export class RoomLink {
   #settingsChanged = false;
   /** The background flush scheduled and not yet begun (see {@link flushSoon}). */
   #flush: ScheduledFlush | null = null;
+  /**
+   * What this instance tells every script call: a random id (the store counts the live instances)
+   * and the furthest state it has seen in the newest epoch, from which a store that lost the room's
+   * state restores it (see `model/epoch.ts`).
+   */
+  #witness: Witness = { instance: instanceId(), epoch: 0, frontier: 0, lastTicket: 0 };
+  /** The newest epoch seen and its base; null before the first reply. */
+  #epoch: EpochView | null = null;
+  /** Live instances, as the store last counted them; 1 before it has (this instance alone: today's share). */
+  #instances = 1;
+  /** The newest restore this instance has logged (store ms). */
+  #restoreLogged = 0;
 
   constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000, timing: LinkTiming = {}) {
     this.#store = store;
@@ -116,8 +139,9 @@ export class RoomLink {
   observe(state: FrontierState, settings: Settings): void {
     const now = this.#now();
     this.#settingsChanged = false;
-    // A store that lost its state hands positions out again from 1: what was used before says nothing of them.
-    if (state.lastTicket < this.#places.highest) this.#places.reset();
+    const epochChanged = this.#learnState(state);
+    // A store that lost its state hands positions past its base out again: what was used before says nothing of them.
+    if (epochChanged || state.lastTicket < this.#places.highest) this.#places.reset();
     this.#view.observe(state, settings, now);
     this.#trail.record(now, state.frontier);
   }
@@ -137,7 +161,7 @@ export class RoomLink {
 
   /** A pre-queued visitor's place after the event's start (the script takes no report). */
   async claim(event: number, visitorId: string): Promise<ClaimOutcome> {
-    const outcome = await this.#store.claim(this.#room, event, visitorId);
+    const outcome = await this.#store.claim(this.#room, event, visitorId, this.#witness);
     if (outcome.kind !== "unavailable") this.observe(outcome.state, outcome.settings);
     return outcome;
   }
@@ -317,7 +341,98 @@ export class RoomLink {
   }
 
   #report(parcel: Parcel): Report {
-    return { ...parcel, releasesSince: this.#denylist.cursor, consumedSince: this.#places.cursor };
+    return {
+      ...parcel,
+      releasesSince: this.#denylist.cursor,
+      consumedSince: this.#places.cursor,
+      witness: this.#witness,
+    };
+  }
+
+  /**
+   * Live instances of the room as the store last counted them (distinct ids within the last
+   * minute), at least 1; 1 before any count is heard. The outage fallback divides its share by it.
+   */
+  fleetSize(): number {
+    return this.#instances;
+  }
+
+  /**
+   * What this instance tells a script call it makes outside the link (the admin API's ticks): its
+   * id and the furthest state it has seen, so that no call on a store that lost the room's state
+   * restores it from less than this instance knows.
+   */
+  witness(): Witness {
+    return this.#witness;
+  }
+
+  /** The room's epoch as last seen (0 before any reply): new tickets carry it. */
+  epoch(): number {
+    return this.#epoch?.epoch ?? 0;
+  }
+
+  /**
+   * A verified ticket: the line went at least to its `position` in its `epoch`, with the frontier
+   * at least at `joinedFrontier`. Learnt before the instance's next store call, so an instance that
+   * never heard the store (new, or evicted and back) learns how far the line went from the visitors
+   * polling it, and a store that lost the room's state is restored at least that far.
+   */
+  learnTicket(position: number, epoch: number, joinedFrontier: number): void {
+    const known = this.#witness;
+    // Before any reply, a ticket's epoch is the newest this instance knows of.
+    if (this.#epoch === null && epoch > known.epoch) {
+      this.#witness = { ...known, epoch, frontier: joinedFrontier, lastTicket: position };
+    } else if (epoch === known.epoch && (position > known.lastTicket || joinedFrontier > known.frontier)) {
+      this.#witness = {
+        ...known,
+        frontier: Math.max(known.frontier, joinedFrontier),
+        lastTicket: Math.max(known.lastTicket, position),
+      };
+    }
+  }
+
+  /** Where a ticket for `position`, issued in `epoch`, stands in the line now (`placeInLine`, model/epoch.ts). */
+  placeOf(position: number, epoch: number): number {
+    return placeInLine(position, epoch, this.#epoch);
+  }
+
+  /** Takes in a reply's state: the fleet's size, the epoch, the furthest state seen; true when the epoch changed. */
+  #learnState(state: FrontierState): boolean {
+    if (state.instances !== undefined && state.instances >= 1) this.#instances = state.instances;
+    const epoch = state.epoch ?? 0;
+    const known = this.#witness;
+    const changed = this.#epoch !== null && epoch !== this.#epoch.epoch;
+    // An older epoch's reply (one overtaken in flight) teaches nothing.
+    if (this.#epoch !== null && epoch < this.#epoch.epoch) return false;
+    const base = state.base ?? 0;
+    const floor = state.floor ?? -1;
+    this.#epoch = { epoch, base, previous: state.previousEpoch ?? 0, floor };
+    this.#witness =
+      epoch === known.epoch
+        ? {
+            ...known,
+            frontier: Math.max(known.frontier, state.frontier),
+            lastTicket: Math.max(known.lastTicket, state.lastTicket),
+            base,
+            floor,
+          }
+        : { ...known, epoch, frontier: state.frontier, lastTicket: state.lastTicket, base, floor };
+    const restoredAt = state.restoredAt ?? 0;
+    if (restoredAt > this.#restoreLogged) {
+      // Once per restore per instance, while it is news: the operator learns the store lost the room's state.
+      if (state.updatedAt - restoredAt < RESTORE_NEWS_MS)
+        log({
+          event: "state_restored",
+          room: this.#room.room,
+          frontier: state.frontier,
+          lastTicket: state.lastTicket,
+          epoch,
+          restoredAt: new Date(restoredAt).toISOString(),
+          from: `last ticket ${state.base ?? 0}; operator settings and events may need re-applying (README, "When Redis loses its data")`,
+        });
+      this.#restoreLogged = restoredAt;
+    }
+    return changed;
   }
 
   #refresh(): Promise<void> {

@@ -36,6 +36,22 @@ export interface FrontierState {
    * `active.ts`); absent or Infinity when MAX_ACTIVE is off.
    */
   readonly ceiling?: number;
+  /**
+   * The state's epoch: the ms (store clock) it was created or restored after
+   * a loss; 0 for a state from before epochs, absent when unknown. Tickets
+   * carry it, so old and new tickets keep one order (see `model/epoch.ts`).
+   */
+  readonly epoch?: number;
+  /** The epoch's base: the last ticket it was restored at (0 when created); tickets of other epochs stand at most here. */
+  readonly base?: number;
+  /** When the state was last restored after a loss (store clock, ms); 0 or absent: never. */
+  readonly restoredAt?: number;
+  /** Worker instances heard from within the last minute (the fleet); 0 or absent: not counted. */
+  readonly instances?: number;
+  /** The epoch this one was restored from (0: none); see `model/epoch.ts`. */
+  readonly previousEpoch?: number;
+  /** The cap of tickets older than {@link previousEpoch} (-1 or absent: none); see `model/epoch.ts`. */
+  readonly floor?: number;
 }
 
 /**

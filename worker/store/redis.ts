@@ -68,6 +68,7 @@ import type {
   SpentStamp,
   StoreUnavailable,
   TickOutcome,
+  Witness,
   WriteEventsOutcome,
 } from "./store.ts";
 import { secondsToNextMinute } from "./store.ts";
@@ -148,8 +149,8 @@ export class RedisStore implements AdmissionStore {
     return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now, stamps));
   }
 
-  claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome> {
-    const args = [...this.#args(room), String(event), visitorId];
+  claim(room: RoomSpec, event: number, visitorId: string, witness?: Witness): Promise<ClaimOutcome> {
+    const args = [...this.#args(room, witness ? { witness } : undefined), String(event), visitorId];
     return attempt("CLAIM", async () => claimOutcome(await this.#claim.exec(roomKeys(room.room), args)));
   }
 
@@ -189,8 +190,11 @@ export class RedisStore implements AdmissionStore {
       String(Math.floor(report?.consumedSince ?? 0)),
     ];
     return attempt("TICK", async () => {
-      const [frontier, lastTicket, now, show, active, ceiling, rate, mode, session, max, version, ...rest] =
-        await this.#tick.exec(roomKeys(room.room), args);
+      const reply = await this.#tick.exec(roomKeys(room.room), args);
+      const [rate, mode, session, max, version, ...rest] = reply.slice(STATE_FIELDS) as [
+        ...SettingsTail,
+        ...(string | number)[],
+      ];
       const [on, minRate, maxRate, targetP95Ms, maxErrorRate, timeoutMs, ...feeds] = rest;
       const [cursor, consumedCursor, skipped, releasedCount, takenCount, ...entries] = feeds;
       const released = entries.slice(0, Number(releasedCount)).map(String);
@@ -198,7 +202,7 @@ export class RedisStore implements AdmissionStore {
       this.#reportSettings("TICK", session, max);
       return {
         kind: "state",
-        state: frontierState(frontier, lastTicket, now, show, active, ceiling),
+        state: stateOf(reply.slice(0, STATE_FIELDS) as StateTail),
         settings: settingsOf([
           rate,
           mode,
@@ -315,7 +319,7 @@ export class RedisStore implements AdmissionStore {
     }
   }
 
-  /** ARGV 1-9 of every admission script, with the instance's report (see advance.ts). */
+  /** ARGV 1-13 of every admission script, with the instance's report and witness (see advance.ts). */
   #args(room: RoomSpec, report?: Report): string[] {
     return [
       String(room.defaultPerMinute),
@@ -332,8 +336,25 @@ export class RedisStore implements AdmissionStore {
       String(room.sessionMs ?? DEFAULT_SESSION_MS),
       report?.origin ? encodeSample(report.origin) : "",
       autopilotArg(room.autopilot),
+      ...witnessArgs(report?.witness),
     ];
   }
+}
+
+/**
+ * ARGV 12-13: the instance id (left out unless it is the short hex the
+ * worker makes) and "epoch,frontier,last_ticket,base,floor" (numbers the
+ * store can read; floor -1 = none; '' when nothing is known).
+ */
+function witnessArgs(witness: Witness | undefined): [string, string] {
+  if (!witness) return ["", ""];
+  const id = /^[0-9a-f]{1,16}$/.test(witness.instance) ? witness.instance : "";
+  const count = (n: number | undefined) => (n !== undefined && Number.isFinite(n) && n > 0 ? n : 0);
+  const known = [count(witness.epoch), count(witness.frontier), Math.floor(count(witness.lastTicket))];
+  if (known.every((n) => n === 0)) return [id, ""];
+  const floor =
+    witness.floor !== undefined && Number.isFinite(witness.floor) && witness.floor >= 0 ? witness.floor : -1;
+  return [id, [...known, count(witness.base), floor].map((n) => String(n)).join(",")];
 }
 
 /**
@@ -401,12 +422,10 @@ function releaseOf(entry: string): Release | null {
 export const SPENT_STAMP_GRACE_MS = 60_000;
 
 /** The one mapping of JOIN's reply; `stamps` are the ones sent, which outcome 6 names by rank. */
-function joinOutcome(
-  [outcome, position, frontier, lastTicket, now, show, active, ceiling, eventSeq, eventStarts, ...live]: JoinReply,
-  localNow: number,
-  stamps: readonly SpentStamp[],
-): JoinOutcome {
-  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
+function joinOutcome(reply: JoinReply, localNow: number, stamps: readonly SpentStamp[]): JoinOutcome {
+  const [outcome, position] = reply;
+  const state = stateOf(reply.slice(2, 2 + STATE_FIELDS) as StateTail);
+  const [eventSeq, eventStarts, ...live] = reply.slice(2 + STATE_FIELDS) as [number, number, ...SettingsTail];
   const settings = settingsOf(live);
   switch (outcome) {
     case 0:
@@ -431,19 +450,10 @@ function joinOutcome(
 }
 
 /** The one mapping of CLAIM's reply. */
-function claimOutcome([
-  outcome,
-  position,
-  base,
-  frontier,
-  lastTicket,
-  now,
-  show,
-  active,
-  ceiling,
-  ...live
-]: ClaimReply): ClaimOutcome {
-  const state = frontierState(frontier, lastTicket, now, show, active, ceiling);
+function claimOutcome(reply: ClaimReply): ClaimOutcome {
+  const [outcome, position, base] = reply;
+  const state = stateOf(reply.slice(3, 3 + STATE_FIELDS) as StateTail);
+  const live = reply.slice(3 + STATE_FIELDS) as SettingsTail;
   const settings = settingsOf(live);
   switch (outcome) {
     case 1:
@@ -540,7 +550,24 @@ function storedEvent(entry: unknown): ScheduledEvent | string {
   };
 }
 
-function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: StateTail): FrontierState {
+/** Entries of the state part of a reply (`state_reply` in advance.ts). */
+const STATE_FIELDS = 12;
+
+/** The one mapping of a reply's state part. */
+function stateOf([
+  frontier,
+  lastTicket,
+  now,
+  show,
+  active,
+  ceiling,
+  epoch,
+  base,
+  restoredAt,
+  instances,
+  previousEpoch,
+  floor,
+]: StateTail): FrontierState {
   const cap = Number(ceiling);
   return {
     frontier: Number(frontier),
@@ -549,6 +576,12 @@ function frontierState(...[frontier, lastTicket, now, show, active, ceiling]: St
     showRatio: Number(show),
     active: Number(active),
     ceiling: cap < 0 ? Number.POSITIVE_INFINITY : cap,
+    epoch: Number(epoch),
+    base: Number(base),
+    restoredAt: Number(restoredAt),
+    instances: Number(instances),
+    previousEpoch: Number(previousEpoch),
+    floor: Number(floor),
   };
 }
 

@@ -193,6 +193,33 @@ export interface Report {
   readonly consumedSince?: number;
   /** The origin's answers to this instance's admitted visitors since its last report (the autopilot's signal). */
   readonly origin?: OriginSample | null;
+  /** Who reports, and what it has seen (the fleet's size, the restore after a loss); absent: not counted. */
+  readonly witness?: Witness;
+}
+
+/**
+ * What an instance tells every admission script about itself: its id (the
+ * store counts the live instances, the fleet) and the furthest state it has
+ * seen (from replies and from the tickets it verified), from which a store
+ * that lost the room's state restores it.
+ *
+ * @example
+ * ```ts
+ * const witness = { instance: "a1b2c3d4e5f6", epoch: 1764547200000, frontier: 40.5, lastTicket: 52 };
+ * ```
+ */
+export interface Witness {
+  /** 12 hex characters, random per worker instance. */
+  readonly instance: string;
+  /** The epoch of the newest state seen (0 = a state from before epochs, or none). */
+  readonly epoch: number;
+  /** The highest frontier seen. */
+  readonly frontier: number;
+  /** The highest position seen handed out (in replies, and on tickets of that epoch). */
+  readonly lastTicket: number;
+  /** That epoch's base and floor as last seen (see `model/epoch.ts`); absent: 0 and none. */
+  readonly base?: number;
+  readonly floor?: number;
 }
 
 /** An operator's change: a value sets an override, null resets it to the default, absent leaves it. */
@@ -307,7 +334,7 @@ export interface AdmissionStore {
    */
   join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome>;
   /** A pre-queued visitor's place, once the event has started. */
-  claim(room: RoomSpec, event: number, visitorId: string): Promise<ClaimOutcome>;
+  claim(room: RoomSpec, event: number, visitorId: string, witness?: Witness): Promise<ClaimOutcome>;
   /** The scheduled events, sorted by start. */
   events(room: RoomSpec): Promise<EventsOutcome>;
   /**

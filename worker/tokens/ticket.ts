@@ -14,6 +14,12 @@ export interface Ticket {
   readonly issuedAt: number;
   /** Hash of the client it is bound to (TICKET_BINDING), or null when unbound. */
   readonly clientHint: string | null;
+  /**
+   * The room's epoch when it was issued (see `model/epoch.ts`): the store's
+   * ms when the state was created or restored. 0 (claim absent): a state
+   * from before epochs, as every ticket issued before epochs existed.
+   */
+  readonly epoch?: number;
 }
 
 /** A pre-queue ticket: a lottery entry for a scheduled event, exchanged for a place at its start. */
@@ -64,7 +70,7 @@ export async function signTicket(ticket: Ticket | PrequeueTicket, options: Ticke
   const bound = ticket.clientHint === null ? {} : { cb: ticket.clientHint };
   const claims =
     ticket.kind === "place"
-      ? { room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier, ...bound }
+      ? { room: ticket.room, pos: ticket.position, f0: ticket.joinedFrontier, ...epochClaim(ticket.epoch), ...bound }
       : { room: ticket.room, ev: ticket.event, st: ticket.startsAt, ...bound };
   // A pre-queue ticket must outlive the wait until the start, then live as long as any ticket.
   const validFrom =
@@ -99,7 +105,7 @@ export async function readTicket(token: string, options: TicketOptions, nowMs: n
       currentDate: new Date(nowMs),
       requiredClaims: ["sub", "iat", "exp"],
     });
-    const { room, pos, f0, ev, st, sub, iat, cb } = payload;
+    const { room, pos, f0, ev, st, sub, iat, cb, ep } = payload;
     if (typeof sub !== "string" || typeof iat !== "number") return { ok: false, reason: "malformed" };
     if (cb !== undefined && typeof cb !== "string") return { ok: false, reason: "malformed" };
     const clientHint = cb ?? null;
@@ -117,9 +123,21 @@ export async function readTicket(token: string, options: TicketOptions, nowMs: n
       return { ok: true, ticket };
     }
     if (!isCount(pos) || typeof f0 !== "number" || !Number.isFinite(f0)) return { ok: false, reason: "malformed" };
+    if (ep !== undefined && !isCount(ep)) return { ok: false, reason: "malformed" };
+    // Left out when absent, so a ticket from before epochs reads as it always did (epoch 0).
+    const epoch = ep === undefined ? {} : { epoch: ep };
     return {
       ok: true,
-      ticket: { kind: "place", room, position: pos, joinedFrontier: f0, visitorId: sub, issuedAt: iat, clientHint },
+      ticket: {
+        kind: "place",
+        room,
+        position: pos,
+        joinedFrontier: f0,
+        visitorId: sub,
+        issuedAt: iat,
+        clientHint,
+        ...epoch,
+      },
     };
   } catch (error) {
     if (error instanceof errors.JWTExpired) return { ok: false, reason: "expired" };
@@ -127,6 +145,11 @@ export async function readTicket(token: string, options: TicketOptions, nowMs: n
       return { ok: false, reason: "malformed" };
     return { ok: false, reason: "invalid" };
   }
+}
+
+/** The `ep` claim: left out for epoch 0, so tickets of a state from before epochs read as they always did. */
+function epochClaim(epoch: number | undefined): { ep?: number } {
+  return epoch !== undefined && Number.isSafeInteger(epoch) && epoch > 0 ? { ep: epoch } : {};
 }
 
 function isCount(value: unknown): value is number {

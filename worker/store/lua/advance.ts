@@ -8,13 +8,16 @@
  * library in front of each script's body; each script is one self-contained
  * text.
  *
- * The three scripts take the same KEYS 1-14 and ARGV 1-11, named by
+ * The three scripts take the same KEYS 1-15 and ARGV 1-13, named by
  * `room_keys(KEYS)` and `room_args(ARGV)`; each documents its own entries
- * from KEYS[15] and ARGV[12] on.
+ * from KEYS[16] and ARGV[14] on.
  *
  * KEYS[1]  state     hash {f = frontier, t = last ticket, u = updated at ms, s = show ratio,
  *                    b = last bucket folded, k = buckets folded, a = admitted when offers were
- *                    last noted} (see compensation.ts)
+ *                    last noted (see compensation.ts), e = epoch (ms the state was created or
+ *                    restored; absent = 0), o = the epoch's base (last ticket it was restored at),
+ *                    r = restored at (ms; absent unless restored), q = the epoch restored from (the
+ *                    caller's), l = the cap of tickets older than q (-1 or absent = none)} (see restore_room)
  * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at, ap
  *                    ('on' / 'off'), ap_at, ap_min, ap_max, ap_p95, ap_err, ap_timeout} (see settings.ts)
  * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50|peak_queue:peak_active:used"
@@ -38,6 +41,8 @@
  *                    requests, h last hold reason ('' when the last decision changed the rate)}
  * KEYS[14] autopilot_log  zset "<at>:<from>:<to>:<code>:<x>:<y>" -> at (ms): the rate's changes, the last
  *                    HISTORY_MINUTES of them (x, y: the reason's figures, '' when none)
+ * KEYS[15] fleet     zset instance id -> last call (ms): the instances heard from within FLEET_WINDOW_MS
+ *                    (at most FLEET_MAX ids; see note_instance)
  * ARGV[1]  default_rate  default rate per minute (wrangler.toml), used unless overridden
  * ARGV[2]  default_mode  default mode, used unless overridden
  * ARGV[3]  now           time in ms, or "" to use Redis TIME
@@ -53,6 +58,15 @@
  *                        "requests,errors,bin1,...,binN" (encodeSample; '' = none); anything else is ignored
  * ARGV[11] autopilot     the autopilot's deployed settings, "on|off,min,max,target_p95_ms,max_error_rate,
  *                        timeout_ms"; '' = the room has no autopilot (off, whatever an operator or event says)
+ * ARGV[12] instance      the calling instance's id (12 hex characters, random per worker instance; '' = not
+ *                        counted: tests, tools). TICK counts it (note_instance); JOIN and CLAIM do not
+ *                        (every live instance ticks at least once a minute, and counting in every JOIN
+ *                        cost it 5-10 us more of Redis time in 4 alternating runs of 20,000), and reply 0
+ *                        instances
+ * ARGV[13] known         what the calling instance has seen of the room, "epoch,frontier,last_ticket,base,floor"
+ *                        (the epoch of its newest reply, the highest frontier and last ticket it saw in
+ *                        replies and tickets, that epoch's base and floor, -1 = none; '' = nothing; the last
+ *                        two may be left out): a state found missing is restored from it (restore_room)
  *
  * A script's body reads, in order: `open_room(keys, args)` (load, take in the
  * instance's report, advance to now), its own part, `save_room(room, keys,
@@ -81,20 +95,36 @@ local function now_ms(now_arg)
 end
 `;
 
-/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS (1-14) and ARGV (1-11) by name. */
+/** `room_keys(KEYS)`, `room_args(ARGV)`: the shared KEYS (1-15) and ARGV (1-13) by name. */
 const INPUTS_LUA = `
--- room_keys(KEYS) -> keys: KEYS[1..14] by name (state, settings, history, events, prequeue, frozen,
--- claims, active, released, consumed, consumed_feed, origin, autopilot, autopilot_log).
+-- room_keys(KEYS) -> keys: KEYS[1..15] by name (state, settings, history, events, prequeue, frozen,
+-- claims, active, released, consumed, consumed_feed, origin, autopilot, autopilot_log, fleet).
 local function room_keys(k)
   return { state = k[1], settings = k[2], history = k[3], events = k[4], prequeue = k[5], frozen = k[6],
     claims = k[7], active = k[8], released = k[9], consumed = k[10], consumed_feed = k[11], origin = k[12],
-    autopilot = k[13], autopilot_log = k[14] }
+    autopilot = k[13], autopilot_log = k[14], fleet = k[15] }
 end
 
--- room_args(ARGV) -> args: ARGV[1..11] by name and parsed: default_rate, default_mode, now (ms; Redis
+-- known_of(text) -> { epoch, frontier, last_ticket, base, floor }: ARGV[13] parsed, each a finite number
+-- >= 0 (0 when absent or unreadable; floor -1), last_ticket a whole number within MAX_POSITION. Keys: none.
+local function known_of(text)
+  local function finite(x)
+    local n = tonumber(x)
+    if n and n == n and n >= 0 and n ~= math.huge then return n end
+    return nil
+  end
+  local parts = {}
+  -- Each field ends at its comma (one added at the end), so every engine splits alike.
+  for part in string.gmatch((text or '') .. ',', '([^,]*),') do parts[#parts + 1] = part end
+  return { epoch = finite(parts[1]) or 0, frontier = finite(parts[2]) or 0,
+    last_ticket = math.min(math.floor(finite(parts[3]) or 0), MAX_POSITION), base = finite(parts[4]) or 0,
+    floor = finite(parts[5]) or -1 }
+end
+
+-- room_args(ARGV) -> args: ARGV[1..13] by name and parsed: default_rate, default_mode, now (ms; Redis
 -- TIME when ARGV[3] is ''), ttl_ms, consumed, seen, released ('' = none), max_active (nil when not
 -- given), session_ms, origin (the report, '' = none), autopilot (autopilot_defaults(ARGV[11]): nil when
--- the room has no autopilot).
+-- the room has no autopilot), instance ('' = not counted), known (known_of(ARGV[13])).
 local function room_args(a)
   return {
     default_rate = tonumber(a[1]),
@@ -108,6 +138,8 @@ local function room_args(a)
     session_ms = tonumber(a[9]) or DEFAULT_SESSION_MS,
     origin = a[10] or '',
     autopilot = autopilot_defaults(a[11]),
+    instance = a[12] or '',
+    known = known_of(a[13]),
   }
 end
 `;
@@ -288,8 +320,14 @@ const ROOM_LUA = `
 --   noted               admitted count when offers were last noted
 --   new                 true when the room had no state
 --   taken               positions the calling instance reported that were used before (take_places)
+--   epoch, base, restored_at   the state's epoch (the ms it was created or restored; 0 for a state from
+--                       before epochs, and now for a new room), the epoch's base (the last ticket it was
+--                       restored at, 0 when created) and when it was restored (0 = never: created)
+--   previous, floor     the epoch it was restored from (0 = none) and the cap of tickets older than that
+--                       (-1 = none): see restore_room
+--   instances           the live instances (note_instance, by TICK; 0 = not counted)
 local function load_room(state_key, burst, now)
-  local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a')
+  local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'e', 'o', 'r', 'q', 'l')
   local frontier, last_ticket, updated_at = burst, 0, now
   if stored[1] then frontier, last_ticket, updated_at = tonumber(stored[1]), tonumber(stored[2]), tonumber(stored[3]) end
   local offered = math.min(math.floor(frontier), last_ticket)
@@ -307,7 +345,71 @@ local function load_room(state_key, burst, now)
     ceiling = -1,
     snapshot = '',
     taken = {},
+    epoch = (stored[1] and (tonumber(stored[8]) or 0)) or now,
+    base = tonumber(stored[9]) or 0,
+    restored_at = tonumber(stored[10]) or 0,
+    previous = tonumber(stored[11]) or 0,
+    floor = tonumber(stored[12]) or -1,
+    instances = 0,
   }
+end
+
+-- restore_room(room, known, burst, now): a room found without state, or behind what the calling
+-- instance saw in the same epoch (a failover to a replica that lagged), is set at least as far as the
+-- instance knows, so no position it saw handed out is handed out again. A room without state whose
+-- caller knows anything is restored: last ticket and base = the known last ticket, frontier = the known
+-- frontier (within one second's worth past it), restored_at = now, in a new epoch (room.epoch = now,
+-- set by load_room, past the caller's epoch): tickets of an earlier epoch stand at most at the base (the
+-- worker's placeInLine), so one the restorer did not know of is let in before every newcomer and shares no
+-- position with one. The caller's epoch becomes room.previous, and tickets older than it stand at most at
+-- room.floor, the lower of that epoch's base and floor (they stood there then), so a second loss keeps
+-- the first's order too.
+-- A caller that knows nothing leaves a new room (base 0): see README, "When Redis loses its data".
+-- Keys: none (save_room writes the state).
+local function restore_room(room, known, burst, now)
+  if room.new then
+    -- Epochs only grow, even when the store's clock went back (a failover to another machine).
+    room.epoch = math.max(room.epoch, known.epoch + 1)
+    if known.last_ticket <= 0 and known.frontier <= 0 then return end
+    room.last_ticket = known.last_ticket
+    room.base = known.last_ticket
+    room.previous = known.epoch
+    -- Tickets older than the known epoch stood at most at its base (and its own floor) in it. A created
+    -- epoch (base 0, no floor) leaves them uncapped: older tickets stood at 0 in it, let in at their next poll.
+    room.floor = -1
+    if known.base > 0 or known.floor >= 0 then
+      room.floor = known.base
+      if known.floor >= 0 and known.floor < room.floor then room.floor = known.floor end
+    end
+    room.frontier = math.min(known.frontier, known.last_ticket + burst)
+    room.restored_at = now
+    local offered = math.min(math.floor(room.frontier), room.last_ticket)
+    room.folded = math.floor(offered / CLAIM_BUCKET) - 1
+    room.noted = offered
+  elseif known.epoch == room.epoch and known.last_ticket > room.last_ticket then
+    -- The store went back within the epoch (only a replica that lagged does that): the positions the
+    -- caller saw are taken, and so is the frontier it saw (the withdrawals of step apply again after).
+    room.last_ticket = known.last_ticket
+    if known.frontier > room.frontier then room.frontier = math.min(known.frontier, room.last_ticket + burst) end
+  end
+end
+
+-- note_instance(fleet_key, instance, now, ttl_ms) -> instances: ids not heard from within FLEET_WINDOW_MS
+-- go (ZREMRANGEBYSCORE); the calling instance is live (ZADD fleet_key now id; a new id only while fewer
+-- than FLEET_MAX are held, so memory stays bounded; PEXPIRE ttl_ms, as the room's keys). Returns the
+-- count (ZCARD), at least 1 when the caller is counted. A call with no id ('': tests, tools) is not
+-- counted. Called by TICK only (see ARGV[12]).
+local function note_instance(fleet_key, instance, now, ttl_ms)
+  redis.call('ZREMRANGEBYSCORE', fleet_key, '-inf', '(' .. (now - FLEET_WINDOW_MS))
+  if instance ~= '' then
+    if redis.call('ZCARD', fleet_key) < FLEET_MAX then
+      redis.call('ZADD', fleet_key, now, instance)
+    else
+      redis.call('ZADD', fleet_key, 'XX', now, instance)
+    end
+    redis.call('PEXPIRE', fleet_key, ttl_ms)
+  end
+  return redis.call('ZCARD', fleet_key)
 end
 
 -- admitted(room) -> places offered so far: the frontier, within the last ticket.
@@ -555,20 +657,25 @@ const OPEN_SAVE_LUA = `
 -- instance's report (places used, subjects in use, releases, the origin's figures: take_origin, also
 -- when the autopilot is off), folds matured claims buckets, counts the active visitors, advances the
 -- frontier to args.now, noting the buckets it offered, and then, when the autopilot is on, lets it set
--- the rate from now on (steer). Touches every key of KEYS[1..14] but history (written by save_room).
+-- the rate from now on (steer). A room without state is restored from what the caller knows
+-- (restore_room). Touches every key of KEYS[1..14] but history (written by save_room); the fleet
+-- key (KEYS[15]) is TICK's (note_instance).
 --   room: as load_room (with taken filled in), plus active (visitors active), ceiling (-1 = no cap) and snapshot
 --         ("last_ticket:admitted:rate" as of now, before the script's own change, for the minute's history)
 --   settings: as load_settings (rate and autopilot as steer left them)
 local function open_room(keys, args)
   local now = args.now
   local settings = load_settings(keys, args)
-  local room = load_room(keys.state, math.max(1, settings.rate / 60), now)
+  local burst = math.max(1, settings.rate / 60)
+  local room = load_room(keys.state, burst, now)
   -- A room without state hands positions out again from 1 (its state expired, was evicted, or an
   -- operator deleted it): what the places used and the claims said of the old positions says nothing
   -- of the new ones. Left behind, the old bits would make every new place look used (no claim
   -- counted, nothing fed: the show ratio would sink to its floor and the line run up to 1/MIN_SHOW_RATIO
   -- times the rate), so they go with the state.
   if room.new then redis.call('DEL', keys.consumed, keys.consumed_feed, keys.claims) end
+  -- ... and is restored as far as the calling instance saw, in a new epoch (restore_room).
+  restore_room(room, args.known, burst, now)
   take_places(room, keys, args.ttl_ms, args.consumed, now)
   take_origin(keys, args.origin, now, args.ttl_ms)
   fold_matured(room, keys.claims, now)
@@ -628,16 +735,21 @@ end
 local function save_room(room, keys, ttl_ms)
   redis.call('HSET', keys.state, 'f', string.format('%.17g', room.frontier), 't', room.last_ticket,
     'u', room.updated_at, 's', string.format('%.17g', room.show), 'b', room.folded, 'k', room.samples,
-    'a', room.noted)
+    'a', room.noted, 'e', room.epoch, 'o', room.base)
+  if room.restored_at > 0 then
+    redis.call('HSET', keys.state, 'r', room.restored_at, 'q', room.previous, 'l', room.floor)
+  end
   redis.call('PEXPIRE', keys.state, ttl_ms)
   history_row(room, keys, ttl_ms)
 end
 
 -- state_reply(room) -> { frontier (string: keeps its fraction), last_ticket, now, show (string),
--- active, ceiling (string; -1 = no cap) }
+-- active, ceiling (string; -1 = no cap), epoch, base, restored_at (0 = never), instances (0 = not
+-- counted by this script: JOIN, CLAIM), previous (epoch restored from, 0 = none), floor (-1 = none) }
 local function state_reply(room)
   return { string.format('%.17g', room.frontier), room.last_ticket, room.updated_at,
-    string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling) }
+    string.format('%.17g', room.show), room.active, string.format('%.17g', room.ceiling), room.epoch, room.base,
+    room.restored_at, room.instances, room.previous, room.floor }
 end
 
 -- settings_reply(settings) -> { rate (string), mode, session ('' = default), max ('' = default), version,
@@ -696,6 +808,12 @@ export type StateTail = [
   show: string | number,
   active: number,
   ceiling: string | number,
+  epoch: number,
+  base: number,
+  restoredAt: number,
+  instances: number,
+  previousEpoch: number,
+  floor: number,
 ];
 
 /**

@@ -10,16 +10,17 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * An event removed before its start still owes its pre-queue a place: the
  * first claim freezes it then, so nobody holding an entry is lost.
  *
- * KEYS[1..14], ARGV[1..11]: as every admission script (see advance.ts).
- * ARGV[12] event_seq     the event the entry belongs to
- * ARGV[13] visitor       the visitor's id
+ * KEYS[1..15], ARGV[1..13]: as every admission script (see advance.ts).
+ * ARGV[14] event_seq     the event the entry belongs to
+ * ARGV[15] visitor       the visitor's id
  *
- * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max,
+ * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, epoch, state_base,
+ *           restored_at, instances, rate, mode, session, max,
  *           version, autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }:
  *   outcome      1 placed, 2 not started yet (store clock), 3 no such entry (the visitor is new)
  *   position     the place (0 unless outcome is 1)
  *   base         the last ticket before the pre-queue's places (0 unless outcome is 1)
- *   frontier, last_ticket, now, show, active, ceiling   as TICK
+ *   frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at, instances   as TICK
  *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
  *                in force, as JOIN
@@ -27,8 +28,8 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
 export const CLAIM_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
-local seq = tonumber(ARGV[12])
-local visitor = ARGV[13]
+local seq = tonumber(ARGV[14])
+local visitor = ARGV[15]
 
 local room, settings = open_room(keys, args)
 local outcome, position = 3, 0

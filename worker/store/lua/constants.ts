@@ -82,6 +82,20 @@ export const HISTORY_KEPT_MINUTES = 2_880;
 export const MAX_DRAW = 0.999999;
 /** Score step between the pre-queue entries of an event without shuffle: arrival order. */
 export const ARRIVAL_STEP = 1e-9;
+/**
+ * How long an instance counts as live after its last admission script call,
+ * in ms: the fleet's size is the number of distinct instance ids heard from
+ * within it (the fleet key). Instances tick about once a second while they
+ * serve anyone, so a minute is long enough not to miss a quiet one and short
+ * enough to forget an evicted one soon.
+ */
+export const FLEET_WINDOW_MS = 60_000;
+/**
+ * Most instance ids the fleet key holds: past it a new id is not added (the
+ * count reads "at least FLEET_MAX"), so its memory stays bounded (ids are 12
+ * hex characters: under 1 MB) whatever sends ids.
+ */
+export const FLEET_MAX = 10_000;
 
 /** Every constant the scripts use, under the name the Lua gives it (its TypeScript name). */
 const SHARED = {
@@ -104,6 +118,8 @@ const SHARED = {
   HISTORY_KEPT_MINUTES,
   MAX_DRAW,
   ARRIVAL_STEP,
+  FLEET_WINDOW_MS,
+  FLEET_MAX,
   DECIDE_EVERY_MS,
   SLOT_MS,
   WINDOW_SLOTS,

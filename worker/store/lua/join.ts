@@ -8,32 +8,35 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * per newcomer; no check-then-write race is possible because Redis runs the
  * script alone.
  *
- * KEYS[1..14], ARGV[1..11]: as every admission script (see advance.ts).
- * KEYS[15] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
- * ARGV[12] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
- * ARGV[13] draw          a uniform random number in [0, 1) from the worker: the lottery draw
- * ARGV[14] limit         most new tickets per client per minute; 0 = no limit
- * ARGV[15] client        the client's name (an IP hash), "" when unknown (not limited)
- * KEYS[16] stamps_key    zset stamp id -> when it may be forgotten (ms): the stamps already spent
- * ARGV[16] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
+ * KEYS[1..15], ARGV[1..13]: as every admission script (see advance.ts).
+ * KEYS[16] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
+ * ARGV[14] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
+ * ARGV[15] draw          a uniform random number in [0, 1) from the worker: the lottery draw
+ * ARGV[16] limit         most new tickets per client per minute; 0 = no limit
+ * ARGV[17] client        the client's name (an IP hash), "" when unknown (not limited)
+ * KEYS[17] stamps_key    zset stamp id -> when it may be forgotten (ms): the stamps already spent
+ * ARGV[18] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
  *                        place, so one already in stamps_key buys nothing (outcome 6); they are
  *                        recorded as spent with what they bought (outcomes 0, 1, 3, 4), not when
  *                        nothing is given (2, 5)
  *
- * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, event_seq, event_starts, rate, mode,
+ * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at,
+ *           instances, event_seq, event_starts, rate, mode,
  *           session, max, version, autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given),
  *                6 stamp used (a stamp in ARGV[16] was spent before; nothing given, nothing counted)
  *   position     the newcomer's position (0 unless outcome is 0 or 1); for outcome 6, which stamp
- *                of ARGV[16] was spent (1 = the first)
+ *                of ARGV[18] was spent (1 = the first)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
+ *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
+ *                and 0 instances (JOIN does not count them: TICK does; state_reply in advance.ts)
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default; rate: the
  *                autopilot's while it is on)
@@ -43,17 +46,17 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
 export const JOIN_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
-local clients_key = KEYS[15]
-local visitor = ARGV[12]
-local draw = tonumber(ARGV[13]) or 0
-local limit = tonumber(ARGV[14]) or 0
-local client = ARGV[15] or ''
-local stamps_key = KEYS[16]
-local stamps = ARGV[16] or ''
+local clients_key = KEYS[16]
+local visitor = ARGV[14]
+local draw = tonumber(ARGV[15]) or 0
+local limit = tonumber(ARGV[16]) or 0
+local client = ARGV[17] or ''
+local stamps_key = KEYS[17]
+local stamps = ARGV[18] or ''
 
 local room, settings = open_room(keys, args)
 local outcome, position, event_seq, event_starts = 0, 0, 0, 0
--- A stamp buys one place: the first one already spent (its rank in ARGV[16]) turns the newcomer away.
+-- A stamp buys one place: the first one already spent (its rank in ARGV[18]) turns the newcomer away.
 local spent = 0
 if stamps ~= '' then
   -- Stamps no instance accepts any more are forgotten: the set is bounded by time.

@@ -6,11 +6,11 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * second each), so the frontier moves with the traffic itself, with no cron
  * and no external driver, and operators' changes reach every instance.
  *
- * KEYS[1..14], ARGV[1..11]: as every admission script (see advance.ts).
- * ARGV[12] releases_since  store time of the newest release the instance knows (0 = none yet)
- * ARGV[13] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
+ * KEYS[1..15], ARGV[1..13]: as every admission script (see advance.ts).
+ * ARGV[14] releases_since  store time of the newest release the instance knows (0 = none yet)
+ * ARGV[15] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
  *
- * Returns { frontier, last_ticket, now, show, active, ceiling, rate, mode, session, max, version,
+ * Returns { frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at, instances, rate, mode, session, max, version,
  *           autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms, cursor, consumed_cursor, skipped, released_count, taken_count, released..., taken..., consumed... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
@@ -18,6 +18,8 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap)
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
+ *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
+ *                and the live instances, counting the caller (state_reply, note_instance in advance.ts)
  *   rate, mode, session, max, version   the live settings (session, max "" = default; rate: the
  *                autopilot's while it is on)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
@@ -47,10 +49,11 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
 export const TICK_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
-local releases_since = tonumber(ARGV[12]) or 0
-local consumed_since = tonumber(ARGV[13]) or 0
+local releases_since = tonumber(ARGV[14]) or 0
+local consumed_since = tonumber(ARGV[15]) or 0
 
 local room, settings = open_room(keys, args)
+room.instances = note_instance(keys.fleet, args.instance, args.now, args.ttl_ms)
 save_room(room, keys, args.ttl_ms)
 local fresh = redis.call('ZRANGEBYSCORE', keys.released, releases_since - RELEASES_OVERLAP_MS, '+inf',
   'WITHSCORES', 'LIMIT', 0, RELEASES_PER_TICK)
