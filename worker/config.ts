@@ -1,6 +1,7 @@
 import { ConfigError } from "./errors.ts";
 import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
+import { isLanguage, LANGUAGES, type Language } from "./http/pages/i18n/catalog.ts";
 import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
@@ -55,6 +56,8 @@ export interface Config {
   readonly maxActive: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
+  /** The pages' language when neither the visitor's choice nor Accept-Language names a supported one (LANGUAGE). */
+  readonly language: Language;
   /** When newcomers must show they keep cookies before a place is given. */
   readonly cookieCheck: CookieCheck;
   /** Cloudflare Turnstile before a ticket is issued; null when TURNSTILE_SITE_KEY is unset. */
@@ -120,6 +123,7 @@ const SETTINGS = {
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   MAX_ACTIVE: "0",
   OFFER_SECONDS: "300",
+  LANGUAGE: "en",
   TICKET_BINDING: "none",
   PASS_BINDING: "none",
   COOKIE_CHECK: "busy",
@@ -216,6 +220,10 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const passBinding = oneOf(raw("PASS_BINDING"), "PASS_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
+  const language = raw("LANGUAGE") ?? "en";
+  if (!isLanguage(language)) {
+    problems.push(`LANGUAGE must be one of ${LANGUAGES.join(", ")}, got ${JSON.stringify(language)}`);
+  }
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
   const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
   if (!/^\d{1,7}$/.test(perIp)) {
@@ -294,6 +302,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
     newTicketsPerIpPerMinute,
     maxActive,
     offerSeconds,
+    language: isLanguage(language) ? language : "en",
     turnstile,
     cookieCheck,
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding, passBinding }),

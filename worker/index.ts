@@ -4,6 +4,7 @@ import { dashboard } from "./dashboard/dashboard.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { turnstileCheck } from "./http/challenge.ts";
 import { jwks } from "./http/jwks.ts";
+import { languageChoice } from "./http/language.ts";
 import { errorResponse } from "./http/responses.ts";
 import { waitingRoom } from "./http/room.ts";
 import { status } from "./http/status.ts";
@@ -26,6 +27,7 @@ export function createApp(overrides: RuntimeOverrides = {}): Hono<AppEnv> {
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
   app.post("/__anteroom/turnstile", turnstileCheck());
+  app.post("/__anteroom/language", languageChoice());
   app.route("/__anteroom/admin", adminApi());
   app.route("/__anteroom/dashboard", dashboard());
   app.all("/__anteroom/*", (c) => errorResponse(c, 404, "not_found", "No such Anteroom endpoint."));

@@ -5,7 +5,7 @@ import type { Runtime } from "../runtime.ts";
 import type { AppEnv } from "./app-env.ts";
 import { forward, forwardTimed, keepPrivate, upstreamRequest } from "./proxy.ts";
 import { inBackground, releaseIfAsked } from "./release.ts";
-import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
+import { countdownResponse, errorResponse, type PageSettings, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
 /**
@@ -36,12 +36,23 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
       case "admitted":
         return proxy(c, url, { token: verdict.token, subject: verdict.subject, set: true });
       case "queued":
-        return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
+        return waitingResponse(c, verdict.view, pageSettings(runtime));
       case "prequeued":
-        return countdownResponse(c, verdict.view, runtime.config.room);
+        return countdownResponse(c, verdict.view, pageSettings(runtime));
       default:
-        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "");
+        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "", runtime.config.language);
     }
+  };
+}
+
+/** What this room's pages are made of (built only when a page is rendered). */
+function pageSettings(runtime: Runtime): PageSettings {
+  const { config } = runtime;
+  return {
+    template: runtime.template,
+    room: config.room,
+    language: config.language,
+    offerSeconds: config.offerSeconds,
   };
 }
 
