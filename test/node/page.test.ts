@@ -16,8 +16,8 @@ import { queuedJson } from "../../worker/http/responses.ts";
 import { QUEUED_VIEW } from "../support/views.ts";
 
 const NONCE = "bm9uY2Utb2YtdGhlLXRlc3Q";
-/** An English page asked for at /shop, with the default offer window. */
-const PAGE = { language: "en", returnPath: "/shop", offerSeconds: 300 } as const;
+/** An English page with the default offer window. */
+const PAGE = { language: "en", offerSeconds: 300 } as const;
 
 const view = QUEUED_VIEW;
 

@@ -66,7 +66,9 @@ export function pageLanguage(c: Context, fallback: Language): Language {
 /**
  * `POST /__anteroom/language` (the pages' language menu, a plain form, so it
  * works without JavaScript): remembers the visitor's choice in a cookie and
- * sends them back (303) to the page they were on (a path on this site only).
+ * sends them back (303) to the page they were on: the form's `return` (the
+ * pages' script fills it in), else the same-origin Referer, a path on this
+ * site only either way.
  * A language the pages do not speak is refused with 400 and a list of those
  * they do; nothing is set.
  *
@@ -96,6 +98,17 @@ export function languageChoice(): Handler {
       secure: c.req.url.startsWith("https:"),
       maxAge: LANGUAGE_COOKIE_SECONDS,
     });
-    return c.redirect(safeReturnPath(form?.get("return")), 303);
+    const wanted = form?.get("return");
+    return c.redirect(safeReturnPath(typeof wanted === "string" && wanted !== "" ? wanted : refererPath(c)), 303);
   };
+}
+
+/** The path and query of a same-origin Referer (the page whose menu was used), else the site's root. */
+function refererPath(c: Context): string {
+  try {
+    const referer = new URL(c.req.header("referer") ?? "");
+    return referer.origin === new URL(c.req.url).origin ? referer.pathname + referer.search : "/";
+  } catch {
+    return "/";
+  }
 }

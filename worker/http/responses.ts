@@ -20,12 +20,6 @@ export interface PageSettings {
   readonly offerSeconds: number;
 }
 
-/** The path and query a page was asked for: where the language menu sends the visitor back. */
-function requestedPath(c: Context): string {
-  const url = new URL(c.req.url);
-  return url.pathname + url.search;
-}
-
 /**
  * True for requests a person's browser makes to show a page. Everything else
  * (fetch/XHR, API clients asking for JSON, non-GET methods) gets JSON, never
@@ -65,11 +59,7 @@ export function waitingResponse(c: Context, view: QueuedView, page: PageSettings
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...queuedJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  const context = {
-    language: pageLanguage(c, page.language),
-    returnPath: requestedPath(c),
-    offerSeconds: page.offerSeconds,
-  };
+  const context = { language: pageLanguage(c, page.language), offerSeconds: page.offerSeconds };
   const html = renderTemplate(page.template, pageValues(view, page.room, securePage(c), context));
   return c.html(c.req.method === "HEAD" ? "" : html, 200);
 }
@@ -140,7 +130,7 @@ export function countdownResponse(c: Context, view: CountdownView, page: PageSet
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...countdownJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  const context = { language: pageLanguage(c, page.language), returnPath: requestedPath(c) };
+  const context = { language: pageLanguage(c, page.language) };
   return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, page.room, securePage(c), context), 200);
 }
 

@@ -29,14 +29,14 @@ const OPENING_FORMAT = {
  *
  * @example
  * ```ts
- * c.html(renderCountdown(view, "shop", securePage(c), { language: "sv", returnPath: "/shop" }));
+ * c.html(renderCountdown(view, "shop", securePage(c), { language: "sv" }));
  * ```
  */
 export function renderCountdown(
   view: CountdownView,
   room: string,
   nonce: string,
-  page: { readonly language: Language; readonly returnPath: string },
+  page: { readonly language: Language },
 ): string {
   const { language } = page;
   const text = TEXTS[language];
@@ -61,7 +61,7 @@ ${LANGUAGE_MENU_STYLE}
 </style>
 </head>
 <body>
-${languageMenu(escapeHtml(text.languageLabel), escapeHtml(text.languageName), escapeHtml(page.returnPath))}
+${languageMenu(escapeHtml(text.languageLabel), escapeHtml(text.languageName))}
 <main id="anteroom-countdown" data-seconds="${view.secondsToStart}" data-room="${escapeHtml(room)}" data-opening="${escapeHtml(text.countdownOpening)}">
 <h1>${escapeHtml(text.countdownTitle)}</h1>
 <p>${fill(escapeHtml(text.countdownOpensAt), { time })}</p>
@@ -75,6 +75,8 @@ ${languageMenu(escapeHtml(text.languageLabel), escapeHtml(text.languageName), es
   var clock = document.getElementById("anteroom-clock");
   var lang = document.documentElement.lang || "en";
   var formatClock = ${formatClock.toString()};
+  var back = document.querySelector(".anteroom-lang input[name=return]");
+  if (back) back.value = location.pathname + location.search;
   var end = Date.now() + Number(main.getAttribute("data-seconds")) * 1000;
   // The opening time in the visitor's own time zone (the server wrote it in UTC).
   var opens = document.getElementById("anteroom-opens");

@@ -34,8 +34,6 @@ export interface PageValues extends TextValues {
   readonly dir: string;
   /** The language's name in itself, for the language menu's summary. */
   readonly languageName: string;
-  /** The path (and query) the visitor asked for: where the language menu sends them back. */
-  readonly returnPath: string;
   /** How long a visitor whose turn came has to come in, in seconds, and in words. */
   readonly offerSeconds: number;
   readonly offerText: string;
@@ -60,7 +58,6 @@ export const PLACEHOLDERS: readonly (keyof PageValues)[] = [
   "lang",
   "dir",
   "languageName",
-  "returnPath",
   "offerSeconds",
   "offerText",
   "scriptText",
@@ -89,11 +86,9 @@ export function renderTemplate(template: string, values: PageValues): string {
   );
 }
 
-/** What a page needs to know besides the visitor's standing: their language, where they were, the offer window. */
+/** What a page needs to know besides the visitor's standing: their language and the offer window. */
 export interface PageContext {
   readonly language: Language;
-  /** The path and query the visitor asked for. */
-  readonly returnPath: string;
   /** How long a visitor whose turn came has to come in (OFFER_SECONDS). */
   readonly offerSeconds: number;
 }
@@ -104,7 +99,7 @@ export interface PageContext {
  * @param nonce the response's CSP nonce, from `securePage(c)`.
  * @example
  * ```ts
- * renderTemplate(template, pageValues(verdict.view, config.room, securePage(c), { language: "sv", returnPath: "/", offerSeconds: 300 }));
+ * renderTemplate(template, pageValues(verdict.view, config.room, securePage(c), { language: "sv", offerSeconds: 300 }));
  * ```
  */
 export function pageValues(view: QueuedView, room: string, nonce: string, page: PageContext): PageValues {
@@ -136,7 +131,6 @@ export function pageValues(view: QueuedView, room: string, nonce: string, page: 
     lang: language,
     dir: directionOf(language),
     languageName: text.languageName,
-    returnPath: page.returnPath,
     offerSeconds: page.offerSeconds,
     offerText,
     scriptText: scriptText(language),
@@ -179,14 +173,17 @@ export function noticeOf(view: Pick<QueuedView, "delayed" | "paused">, text: Tex
  * The language menu: a plain form posting to `/__anteroom/language` (it works
  * without JavaScript), one button per language, each labelled in its own
  * language. The arguments go in as they are: pass escaped text, or template
- * placeholders.
+ * placeholders. The page the visitor returns to is `returnPath` when given;
+ * the pages that reflect nothing of the request leave it empty and their
+ * script fills it in (without JavaScript the endpoint uses the same-origin
+ * Referer).
  *
  * @example
  * ```ts
- * languageMenu("{{text.languageLabel}}", "{{languageName}}", "{{returnPath}}");
+ * languageMenu("{{text.languageLabel}}", "{{languageName}}");
  * ```
  */
-export function languageMenu(label: string, current: string, returnPath: string): string {
+export function languageMenu(label: string, current: string, returnPath = ""): string {
   const buttons = LANGUAGES.map(
     (language) => `<button name="lang" value="${language}" lang="${language}">${TEXTS[language].languageName}</button>`,
   ).join("");

@@ -53,7 +53,7 @@ ${LANGUAGE_MENU_STYLE}
 </style>
 </head>
 <body>
-${languageMenu("{{text.languageLabel}}", "{{languageName}}", "{{returnPath}}")}
+${languageMenu("{{text.languageLabel}}", "{{languageName}}")}
 <main id="anteroom" data-status-url="{{statusUrl}}" data-refresh="{{refreshSeconds}}" data-offer="{{offerSeconds}}" data-text="{{scriptText}}">
 <h1>{{text.holdingTitle}}</h1>
 <p class="muted">{{text.holdingLead}}</p>
@@ -85,6 +85,9 @@ ${languageMenu("{{text.languageLabel}}", "{{languageName}}", "{{returnPath}}")}
   var title = document.title;
   var optIn = document.getElementById("anteroom-notify");
   var audio = null;
+  // The language menu brings the visitor back here (the page itself reflects nothing of the request).
+  var back = document.querySelector(".anteroom-lang input[name=return]");
+  if (back) back.value = location.pathname + location.search;
   function text(id, value) {
     // Only real changes reach the live region, so screen readers are not re-read the same figures.
     var el = document.getElementById(id);
