@@ -48,12 +48,9 @@ export function waitingRoom(): MiddlewareHandler<AppEnv> {
 /** What this room's pages are made of (built only when a page is rendered). */
 function pageSettings(runtime: Runtime): PageSettings {
   const { config } = runtime;
-  return {
-    template: runtime.template,
-    room: config.room,
-    language: config.language,
-    offerSeconds: config.offerSeconds,
-  };
+  // The pass set at the turn lasts a session: the page never promises longer than that.
+  const offerSeconds = Math.min(config.offerSeconds, config.sessionSeconds);
+  return { template: runtime.template, room: config.room, language: config.language, offerSeconds };
 }
 
 /** The pass a proxied request goes with: the token, its subject, and whether this response sets it (new or renewed). */

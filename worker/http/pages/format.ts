@@ -17,6 +17,10 @@
  * formatWait(300, "sv", "under en minut"); // "5 minuter"
  * formatWait(4020, "en", "under a minute"); // "1 hr, 7 min"
  * ```
+ *
+ * Hours and minutes go through Intl.DurationFormat where there is one
+ * (workerd, Chromium 129+, Firefox 136+, Safari 16.4+), which joins units as
+ * the language does; older browsers get the two units side by side.
  */
 export function formatWait(seconds: number, lang: string, underMinute: string): string {
   if (!(seconds >= 60)) return underMinute;
@@ -26,7 +30,6 @@ export function formatWait(seconds: number, lang: string, underMinute: string): 
   }
   const hours = Math.floor(minutes / 60);
   const rest = minutes % 60;
-  // DurationFormat (workerd, Chromium 129+, Firefox 136+, Safari 16.4+) joins units as the language does; older browsers get two units.
   const Duration = (Intl as unknown as { DurationFormat?: new (l: string, o: object) => { format(d: object): string } })
     .DurationFormat;
   if (Duration) return new Duration(lang, { style: "short" }).format({ hours, minutes: rest });
