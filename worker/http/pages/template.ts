@@ -113,13 +113,13 @@ ${languageMenu("{{text.languageLabel}}", "{{languageName}}")}
     try { sessionStorage.setItem("anteroom-notify", optIn.checked ? "1" : "0"); } catch (e) {}
     if (!optIn.checked) return;
     if (window.Notification && Notification.permission === "default") Notification.requestPermission();
-    var Audio = window.AudioContext || window.webkitAudioContext;
-    if (Audio && !audio) audio = new Audio();
+    var Sound = window.AudioContext || window.webkitAudioContext;
+    if (Sound && !audio) audio = new Sound();
   });
   function beep() {
-    var Audio = window.AudioContext || window.webkitAudioContext;
-    if (!Audio) return;
-    if (!audio) audio = new Audio();
+    var Sound = window.AudioContext || window.webkitAudioContext;
+    if (!Sound) return;
+    if (!audio) audio = new Sound();
     if (audio.state === "suspended") audio.resume();
     var at = audio.currentTime;
     for (var i = 0; i < 2; i++) {
