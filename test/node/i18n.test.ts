@@ -132,7 +132,7 @@ describe("the language menu's endpoint", () => {
   const hono = new Hono();
   hono.post("/__anteroom/language", languageChoice());
   const post = (form: Record<string, string>, url = "http://room.test/__anteroom/language") =>
-    hono.request(url, { method: "POST", body: new URLSearchParams(form) });
+    hono.request(url, { method: "POST", headers: { origin: new URL(url).origin }, body: new URLSearchParams(form) });
 
   it("remembers a supported language for a year and sends the visitor back to their page", async () => {
     const res = await post({ lang: "ar", return: "/register?x=1" });
@@ -148,11 +148,27 @@ describe("the language menu's endpoint", () => {
     expect(secure.headers.get("set-cookie")).toContain("Secure");
   });
 
+  it("refuses a form posted from another site (403 cross_site), so no site can switch a visitor's language", async () => {
+    const from = (headers: Record<string, string>) =>
+      hono.request("http://room.test/__anteroom/language", {
+        method: "POST",
+        headers,
+        body: new URLSearchParams({ lang: "ar", return: "/" }),
+      });
+    for (const headers of [{ origin: "http://evil.test" }, { "sec-fetch-site": "cross-site" }, {}]) {
+      const res = await from(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.headers.get("set-cookie")).toBeNull();
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("cross_site");
+    }
+    expect((await from({ "sec-fetch-site": "same-origin" })).status).toBe(303);
+  });
+
   it("without a return field, sends the visitor back to a same-origin Referer, else to the root", async () => {
     const back = (referer: string) =>
       hono.request("http://room.test/__anteroom/language", {
         method: "POST",
-        headers: { referer },
+        headers: { referer, origin: "http://room.test" },
         body: new URLSearchParams({ lang: "sv" }),
       });
     expect((await back("http://room.test/register?from=tv")).headers.get("location")).toBe("/register?from=tv");
@@ -175,9 +191,9 @@ describe("the language menu's endpoint", () => {
       expect(body.error.code).toBe("unknown_language");
       expect(body.error.message).toContain("zh-Hans");
     }
-    const garbled = await hono.request("/__anteroom/language", {
+    const garbled = await hono.request("http://room.test/__anteroom/language", {
       method: "POST",
-      headers: { "content-type": "multipart/form-data; boundary=x" },
+      headers: { "content-type": "multipart/form-data; boundary=x", "sec-fetch-site": "same-origin" },
       body: "not multipart",
     });
     expect(garbled.status).toBe(400);

@@ -44,7 +44,8 @@ describe("the holding page in the visitor's language", () => {
     expect(heading(await first.text()).h1).toBe("Du står i kö");
 
     const body = new URLSearchParams({ lang: "he", return: "/register?from=tv" });
-    const chosen = await room.request(visitor, "/__anteroom/language", { method: "POST", body });
+    const origin = { origin: "http://room.test" };
+    const chosen = await room.request(visitor, "/__anteroom/language", { method: "POST", body, headers: origin });
     expect(chosen.status).toBe(303);
     expect(chosen.headers.get("location")).toBe("/register?from=tv");
     expect(visitor.cookies.get("anteroom_lang")).toBe("he");
@@ -66,7 +67,8 @@ describe("the holding page in the visitor's language", () => {
     const visitor = new Visitor();
     visitor.cookies.set("anteroom_lang", "fi");
     const body = new URLSearchParams({ lang: "xx", return: "/" });
-    const res = await room.request(visitor, "/__anteroom/language", { method: "POST", body });
+    const headers = { origin: "http://room.test" };
+    const res = await room.request(visitor, "/__anteroom/language", { method: "POST", body, headers });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unknown_language");
     expect(visitor.cookies.get("anteroom_lang")).toBe("fi");

@@ -1,5 +1,6 @@
 import type { Context, Handler } from "hono";
 import { setCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
 import { type DetectorOptions, detectFromCookie, detectFromHeader } from "hono/language";
 import { safeReturnPath } from "../tokens/turnstile.ts";
 import { isLanguage, LANGUAGES, type Language } from "./pages/i18n/catalog.ts";
@@ -29,6 +30,9 @@ function likelyTag(tag: string): string {
   if (locale.language === "no" || locale.language === "nn") return "nb";
   return locale.language;
 }
+
+/** Hono's CSRF check: a form posted from this site only (its Origin or Sec-Fetch-Site says so). */
+const SAME_SITE_ONLY = csrf();
 
 /** Hono's language detector's options, built once: the supported list and the conversion above. */
 const DETECTOR: DetectorOptions = {
@@ -70,7 +74,9 @@ export function pageLanguage(c: Context, fallback: Language): Language {
  * pages' script fills it in), else the same-origin Referer, a path on this
  * site only either way.
  * A language the pages do not speak is refused with 400 and a list of those
- * they do; nothing is set.
+ * they do; a form posted from another site (Hono's `csrf` check: Origin or
+ * Sec-Fetch-Site) with 403 `cross_site`, so no other site can switch a
+ * visitor's language; nothing is set either way.
  *
  * @example
  * ```ts
@@ -80,6 +86,12 @@ export function pageLanguage(c: Context, fallback: Language): Language {
 export function languageChoice(): Handler {
   return async function languageChoice(c) {
     c.header("Cache-Control", "no-store");
+    try {
+      await SAME_SITE_ONLY(c, async () => {});
+    } catch {
+      const message = "The language can only be chosen from this site's own pages.";
+      return c.json({ error: { code: "cross_site", message } }, 403);
+    }
     let form: FormData | null = null;
     try {
       form = await c.req.formData();
