@@ -64,6 +64,8 @@ export const PLACEHOLDERS: readonly (keyof PageValues)[] = [
   ...(Object.keys(en) as TextKey[]).map((key) => `text.${key}` as const),
 ];
 
+const KNOWN: ReadonlySet<string> = new Set(PLACEHOLDERS);
+
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** HTML-escapes a value for text or a quoted attribute. */
@@ -82,7 +84,7 @@ export function escapeHtml(value: string): string {
  */
 export function renderTemplate(template: string, values: PageValues): string {
   return template.replace(/\{\{\s*([A-Za-z]+(?:\.[A-Za-z]+)?)\s*\}\}/g, (match, name: string) =>
-    (PLACEHOLDERS as readonly string[]).includes(name) ? escapeHtml(String(values[name as keyof PageValues])) : match,
+    KNOWN.has(name) ? escapeHtml(String(values[name as keyof PageValues])) : match,
   );
 }
 
