@@ -3,6 +3,7 @@ import { TICKET_BINDINGS, type TicketBinding } from "./gate/client.ts";
 import { STORE_FAILURE_MODES, type StoreFailureMode } from "./gate/fallback.ts";
 import { type BypassRules, cookieRule, headerRule, NO_BYPASS_RULES, networkProblem } from "./http/bypass.ts";
 import { roomCookieName } from "./http/cookies.ts";
+import { isLanguage, LANGUAGES, type Language } from "./http/pages/i18n/catalog.ts";
 import { bypassPattern } from "./http/paths.ts";
 import { MODES, type Mode } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
@@ -43,14 +44,14 @@ export interface RoomConfig {
   readonly storeFailureRateShare: number;
   /** Operator's holding page template (HTML with {{placeholders}}); null uses the built-in page. */
   readonly holdingPageTemplate: string | null;
-  /** The room's default page language (a BCP 47 tag, ROOMS `language`); null: the deployment's. */
-  readonly language: string | null;
   /** Most new tickets one client IP may take per minute; 0 turns the limit off. */
   readonly newTicketsPerIpPerMinute: number;
   /** Most visitors active at once (a pass used within the session length); 0 turns the cap off. */
   readonly maxActive: number;
   /** How long a place whose turn came waits for its holder before it counts as given up. */
   readonly offerSeconds: number;
+  /** The pages' language when neither the visitor's choice nor Accept-Language names a supported one (LANGUAGE). */
+  readonly language: Language;
   /** When newcomers must show they keep cookies before a place is given. */
   readonly cookieCheck: CookieCheck;
   /** What the gate needs to tell clients apart: the per-IP limit and how tickets and passes are bound. */
@@ -154,6 +155,7 @@ const SETTINGS = {
   NEW_TICKETS_PER_IP_PER_MINUTE: "0",
   MAX_ACTIVE: "0",
   OFFER_SECONDS: "300",
+  LANGUAGE: "en",
   TICKET_BINDING: "none",
   PASS_BINDING: "none",
   COOKIE_CHECK: "busy",
@@ -307,7 +309,7 @@ function roomSettings(
   list: (name: SettingName) => readonly string[],
   problems: string[],
   cookieSuffix: string,
-  extra: { readonly hosts: readonly string[]; readonly language: string | null } = { hosts: [], language: null },
+  extra: { readonly hosts: readonly string[] } = { hosts: [] },
 ): RoomConfig {
   const room = raw("ROOM") ?? "default";
   if (!ROOM_NAME.test(room)) {
@@ -337,6 +339,10 @@ function roomSettings(
   const binding = oneOf(raw("TICKET_BINDING"), "TICKET_BINDING", TICKET_BINDINGS, problems, "none");
   const passBinding = oneOf(raw("PASS_BINDING"), "PASS_BINDING", TICKET_BINDINGS, problems, "none");
   const offerSeconds = positiveNumber(raw("OFFER_SECONDS"), "OFFER_SECONDS", 7 * 86_400, problems);
+  const language = raw("LANGUAGE") ?? "en";
+  if (!isLanguage(language)) {
+    problems.push(`LANGUAGE must be one of ${LANGUAGES.join(", ")}, got ${JSON.stringify(language)}`);
+  }
   const perIp = raw("NEW_TICKETS_PER_IP_PER_MINUTE") ?? "0";
   const newTicketsPerIpPerMinute = /^\d{1,7}$/.test(perIp) ? Number(perIp) : 0;
   if (!/^\d{1,7}$/.test(perIp)) {
@@ -369,10 +375,10 @@ function roomSettings(
     storeFailureMode,
     storeFailureRateShare,
     holdingPageTemplate: raw("HOLDING_PAGE_TEMPLATE") ?? null,
-    language: extra.language,
     newTicketsPerIpPerMinute,
     maxActive,
     offerSeconds,
+    language: isLanguage(language) ? language : "en",
     cookieCheck,
     requester: Object.freeze({ perIpLimit: newTicketsPerIpPerMinute, binding, passBinding }),
     autopilot,
@@ -433,6 +439,7 @@ const ROOM_FIELDS = {
   sessionMaxMinutes: "SESSION_MAX_MINUTES",
   ticketTtlMinutes: "TICKET_TTL_MINUTES",
   offerSeconds: "OFFER_SECONDS",
+  language: "LANGUAGE",
   holdingPageTemplate: "HOLDING_PAGE_TEMPLATE",
   newTicketsPerIpPerMinute: "NEW_TICKETS_PER_IP_PER_MINUTE",
   cookieCheck: "COOKIE_CHECK",
@@ -447,7 +454,7 @@ const ROOM_FIELDS = {
 } as const satisfies Record<string, SettingName>;
 
 /** Fields a ROOMS entry has that no single-room setting stands for. */
-const ROOM_ONLY_FIELDS = ["hosts", "language"] as const;
+const ROOM_ONLY_FIELDS = ["hosts"] as const;
 
 /** List fields: a JSON array of strings (or one comma-separated string). */
 const LIST_FIELDS = new Set<string>(["paths", "bypassPaths", "bypassHeaders", "bypassCookies", "bypassIps", "hosts"]);
@@ -528,14 +535,6 @@ function roomOf(
         `hosts: ${JSON.stringify(host)} must be a host name such as shop.example or *.shop.example (no scheme, port or path)`,
       );
   }
-  const language = text.get("language") ?? null;
-  if (language !== null) {
-    try {
-      Intl.getCanonicalLocales(language);
-    } catch {
-      own.push(`language must be a language tag such as "sv" or "pt-BR", got ${JSON.stringify(language)}`);
-    }
-  }
   const roomProblems: string[] = [];
   const raw = (setting: SettingName): string | undefined => {
     const field = fieldOf.get(setting);
@@ -549,7 +548,6 @@ function roomOf(
   };
   const config = roomSettings(raw, list, roomProblems, roomCookieName("", name), {
     hosts: hosts.map((h) => h.toLowerCase()),
-    language: language === null ? null : (Intl.getCanonicalLocales(safeTag(language))[0] ?? null),
   });
   // A problem names the field when the room set it, else the setting the room inherited.
   const set = new Set([...text.keys(), ...lists.keys(), "name"]);
@@ -562,16 +560,6 @@ function roomOf(
   );
   problems.push(...[...own, ...renamed].map((problem) => `${label}: ${problem}`));
   return config;
-}
-
-/** A tag Intl accepts, for a language already reported as invalid. */
-function safeTag(tag: string): string {
-  try {
-    Intl.getCanonicalLocales(tag);
-    return tag;
-  } catch {
-    return "en";
-  }
 }
 
 const HOST = /^(?:\*\.)?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/i;

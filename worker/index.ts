@@ -5,6 +5,7 @@ import { dashboard } from "./dashboard/dashboard.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { turnstileCheck } from "./http/challenge.ts";
 import { jwks } from "./http/jwks.ts";
+import { languageChoice } from "./http/language.ts";
 import { errorResponse } from "./http/responses.ts";
 import { waitingRoom } from "./http/room.ts";
 import { status } from "./http/status.ts";
@@ -29,6 +30,7 @@ export function createApp(overrides: RuntimeOverrides = {}, runtimeFor = runtime
   app.get("/__anteroom/status", status());
   app.get("/__anteroom/jwks.json", jwks());
   app.post("/__anteroom/turnstile", turnstileCheck());
+  app.post("/__anteroom/language", languageChoice());
   // Before the admin API: the metrics also take the read-only METRICS_TOKEN, which opens nothing else.
   app.route("/__anteroom/admin/metrics", metricsApi());
   app.route("/__anteroom/admin", adminApi());

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { BrowserRoom, CHROMIUM_PATH, hasChromium } from "./browser.ts";
@@ -149,6 +151,76 @@ async function landing(page: Page): Promise<number> {
 
 async function cookieNames(context: BrowserContext): Promise<string[]> {
   return (await context.cookies(room().url)).map((cookie) => cookie.name).sort();
+}
+
+/** Where the screenshots of the page in other languages are kept (the repository's own copies). */
+const SCREENSHOTS = join(dirname(fileURLToPath(import.meta.url)), "screenshots");
+
+/** The page's language and direction, and its heading. */
+async function languageOf(page: Page): Promise<{ lang: string | null; dir: string | null; h1: string | null }> {
+  return page.evaluate(() => ({
+    lang: document.documentElement.getAttribute("lang"),
+    dir: document.documentElement.getAttribute("dir"),
+    h1: document.querySelector("h1")?.textContent ?? null,
+  }));
+}
+
+/**
+ * Spies the page's Notification API and sound (before any script of the page
+ * runs): notifications constructed, permission requests, tones started.
+ */
+const NOTIFICATION_SPY = () => {
+  const spy = { notes: [] as { title: string; body: string }[], asked: 0, tones: 0 };
+  (window as unknown as { __spy: typeof spy }).__spy = spy;
+  const Real = window.Notification;
+  const Spy = function (this: unknown, title: string, options?: NotificationOptions) {
+    spy.notes.push({ title, body: options?.body ?? "" });
+    try {
+      return new Real(title, options);
+    } catch {
+      return { close() {} };
+    }
+  } as unknown as typeof Notification;
+  Object.defineProperty(Spy, "permission", { get: () => Real.permission });
+  Spy.requestPermission = (...args: Parameters<typeof Notification.requestPermission>) => {
+    spy.asked += 1;
+    return Real.requestPermission(...args);
+  };
+  window.Notification = Spy;
+  const createOscillator = AudioContext.prototype.createOscillator;
+  AudioContext.prototype.createOscillator = function (this: AudioContext) {
+    spy.tones += 1;
+    return createOscillator.call(this);
+  };
+};
+
+interface Spied {
+  readonly notes: { title: string; body: string }[];
+  readonly asked: number;
+  readonly tones: number;
+}
+
+async function spied(page: Page): Promise<Spied> {
+  return page.evaluate(() => (window as unknown as { __spy: Spied }).__spy);
+}
+
+/** Makes the tab look hidden (or shown again) to the page, as switching tabs does (Page Visibility API). */
+async function setVisibility(page: Page, state: "hidden" | "visible"): Promise<void> {
+  await page.evaluate((value) => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => value === "hidden" });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, state);
+}
+
+/** The tab titles the page shows over `ms`, sampled every 200 ms. */
+async function titlesOver(page: Page, ms: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let waited = 0; waited < ms; waited += 200) {
+    seen.push(await page.title());
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return seen;
 }
 
 /** Origin requests for /register since `from` (an index into the demo origin's log). */
@@ -332,6 +404,189 @@ describe.skipIf(!hasChromium)(
           }
         }
         for (const visitor of joined) expect(await cookieNames(visitor.context)).toEqual(["anteroom_pass"]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+    it(
+      "in Swedish for a Swedish browser: words, waits and the offer window in Swedish, updated in Swedish by the script",
+      async () => {
+        await occupyFront(3);
+        const { page } = await openVisitor({ locale: "sv-SE", viewport: { width: 1024, height: 720 } });
+        await page.goto(`${room().url}/register`);
+        expect(await languageOf(page)).toEqual({ lang: "sv", dir: "ltr", h1: "Du står i kö" });
+        expect(await page.getByRole("progressbar", { name: "Hur långt du har kommit i kön" }).count()).toBe(1);
+        expect(await page.locator("#anteroom-offer").textContent()).toBe(
+          "När det är din tur har du 5 minuter på dig att komma in.",
+        );
+        const swedishWait = /^(under en minut|1 minut|\d+ minuter)$/;
+        expect(await page.locator("#anteroom-eta").textContent()).toMatch(swedishWait);
+        // After a poll the script rewrites the figures: still Swedish, through the page's Intl and strings.
+        const before = await page.locator("#anteroom-ahead").textContent();
+        await page.waitForFunction((was) => document.getElementById("anteroom-ahead")?.textContent !== was, before, {
+          timeout: 30_000,
+        });
+        expect(await page.locator("#anteroom-eta").textContent()).toMatch(swedishWait);
+        await page.screenshot({ path: join(SCREENSHOTS, "holding-sv.png") });
+        // Large figures, as a crowd from television gives them: the next status answer is made up here so the
+        // page's script must group digits and word hours the Swedish way (its Intl in the page's language).
+        await page.route("**/__anteroom/status", (route) =>
+          route.fulfill({
+            json: {
+              state: "queued",
+              position: 12_345,
+              ahead: 1_234,
+              etaSeconds: 4_020,
+              refreshSeconds: 30,
+              progress: 0.5,
+              delayed: false,
+              paused: false,
+            },
+          }),
+        );
+        await page.waitForFunction(
+          () => document.getElementById("anteroom-position")?.textContent === "12\u00a0345",
+          null,
+          {
+            timeout: 30_000,
+          },
+        );
+        expect(await page.locator("#anteroom-ahead").textContent()).toBe("1\u00a0234");
+        expect(await page.locator("#anteroom-eta").textContent()).toBe("1 tim, 7 min");
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "in Arabic right to left: dir=rtl, the menu at the start of the line, the progress bar filling from the right",
+      async () => {
+        await occupyFront(2);
+        const { page } = await openVisitor({ locale: "ar", viewport: { width: 1024, height: 720 } });
+        await page.goto(`${room().url}/register`);
+        expect(await languageOf(page)).toEqual({ lang: "ar", dir: "rtl", h1: "أنت في قائمة الانتظار" });
+        // A fixed share drawn, whatever the line's real progress: the layout is what is measured here.
+        const bars = await page.evaluate(() => {
+          const track = document.getElementById("anteroom-bar");
+          const fill = track?.firstElementChild as HTMLElement | null;
+          if (!track || !fill) return null;
+          fill.style.transition = "none";
+          fill.style.width = "40%";
+          const t = track.getBoundingClientRect();
+          const f = fill.getBoundingClientRect();
+          return { trackLeft: t.left, trackRight: t.right, fillLeft: f.left, fillRight: f.right, fillWidth: f.width };
+        });
+        if (!bars) throw new Error("no progress bar");
+        expect(Math.abs(bars.fillRight - (bars.trackRight - 1)), JSON.stringify(bars)).toBeLessThanOrEqual(1);
+        expect(bars.fillLeft - bars.trackLeft, JSON.stringify(bars)).toBeGreaterThan(bars.fillWidth);
+        const menu = await page.locator(".anteroom-lang").boundingBox();
+        expect(menu && menu.x < 1024 / 2, "the menu sits at the inline end: the left in Arabic").toBe(true);
+        await page.screenshot({ path: join(SCREENSHOTS, "holding-ar.png") });
+
+        // The same page in English fills from the left.
+        const english = (await openVisitor({ locale: "en-US", viewport: { width: 1024, height: 720 } })).page;
+        await english.goto(`${room().url}/register`);
+        const ltr = await english.evaluate(() => {
+          const track = document.getElementById("anteroom-bar");
+          const fill = track?.firstElementChild as HTMLElement;
+          fill.style.transition = "none";
+          fill.style.width = "40%";
+          return { track: track?.getBoundingClientRect().left ?? 0, fill: fill.getBoundingClientRect().left };
+        });
+        expect(Math.abs(ltr.fill - (ltr.track + 1))).toBeLessThanOrEqual(1);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "in Japanese for a Japanese browser (screenshot)",
+      async () => {
+        await occupyFront(2);
+        const { page } = await openVisitor({ locale: "ja-JP", viewport: { width: 1024, height: 720 } });
+        await page.goto(`${room().url}/register`);
+        expect(await languageOf(page)).toEqual({ lang: "ja", dir: "ltr", h1: "順番待ちをしています" });
+        await page.screenshot({ path: join(SCREENSHOTS, "holding-ja.png") });
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "the language menu switches the page and the choice sticks, over the browser's language, keeping the place",
+      async () => {
+        await occupyFront(3);
+        const visitor = await openVisitor({ locale: "en-US" });
+        const { page, context } = visitor;
+        await page.goto(`${room().url}/register?from=tv`);
+        expect((await languageOf(page)).lang).toBe("en");
+        const { position } = await expectHoldingPage(page);
+        await page.locator(".anteroom-lang summary").click();
+        await page.getByRole("button", { name: "Suomi" }).click();
+        // The menu's form posts, the room answers 303 back to the page, which comes back in Finnish.
+        await page.locator('html[lang="fi"]').waitFor({ state: "attached", timeout: 10_000 });
+        await page.waitForLoadState("load");
+        expect(page.url()).toBe(`${room().url}/register?from=tv`);
+        expect(await languageOf(page)).toEqual({ lang: "fi", dir: "ltr", h1: "Olet jonossa" });
+        expect(Number(await page.locator("#anteroom-position").textContent()), "the place is kept").toBe(position);
+        const chosen = (await context.cookies(room().url)).find((cookie) => cookie.name === "anteroom_lang");
+        expect(chosen?.value).toBe("fi");
+        // A later visit in the same browser, which still says it prefers English: Finnish.
+        await page.goto(`${room().url}/register`);
+        expect((await languageOf(page)).h1).toBe("Olet jonossa");
+        expect(page.url()).toBe(`${room().url}/register`);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "turn notice: hidden when the turn comes, the title alternates, a notification and a tone for a visitor who opted in; in on return",
+      async () => {
+        await occupyFront(1);
+        const visitor = await openVisitor({ locale: "en-US" });
+        const { page, context } = visitor;
+        await context.grantPermissions(["notifications"], { origin: room().url });
+        await page.addInitScript(NOTIFICATION_SPY);
+        await page.goto(`${room().url}/register`);
+        await expectHoldingPage(page);
+        expect(await page.locator("#anteroom-offer").textContent()).toBe(
+          "When your turn comes, you have 5 minutes to come in.",
+        );
+        await page.getByLabel("Tell me when it is my turn (a notification and a sound)").check();
+        await setVisibility(page, "hidden");
+
+        await page.waitForFunction(() => document.title === "It's your turn!", null, { timeout: ADMISSION_TIMEOUT_MS });
+        const titles = new Set(await titlesOver(page, 2_600));
+        expect([...titles].sort()).toEqual(["It's your turn!", "You are in line"]);
+        const spy = await spied(page);
+        expect(spy.notes).toEqual([
+          { title: "It's your turn!", body: "Come back to this tab within 5 minutes to go in." },
+        ]);
+        expect(spy.tones, "a short beep: two tones").toBe(2);
+        expect(spy.asked, "permission was granted already: nothing asked").toBe(0);
+        expect(await page.locator("#anteroom-turn-clock").textContent()).toMatch(
+          /^It is your turn! Come in within 0[45]:\d\d\.$/,
+        );
+        expect(visitor.documents, "no reload behind the visitor's back").toBe(1);
+
+        await setVisibility(page, "visible");
+        await landing(page);
+        expect(await cookieNames(context)).toEqual(["anteroom_pass"]);
+      },
+      SCENARIO_TIMEOUT_MS,
+    );
+
+    it(
+      "turn notice without the opt-in: the title still alternates, and no permission is ever asked, no notification, no sound",
+      async () => {
+        await occupyFront(1);
+        const visitor = await openVisitor({ locale: "de-DE" });
+        const { page } = visitor;
+        await page.addInitScript(NOTIFICATION_SPY);
+        await page.goto(`${room().url}/register`);
+        expect((await languageOf(page)).lang).toBe("de");
+        await setVisibility(page, "hidden");
+        await page.waitForFunction(() => document.title === "Sie sind dran!", null, { timeout: ADMISSION_TIMEOUT_MS });
+        const titles = new Set(await titlesOver(page, 2_600));
+        expect([...titles].sort()).toEqual(["Sie sind dran!", "Sie sind in der Warteschlange"]);
+        expect(await spied(page)).toEqual({ notes: [], asked: 0, tones: 0 });
+        expect(await page.evaluate(() => Notification.permission)).toBe("default");
       },
       SCENARIO_TIMEOUT_MS,
     );

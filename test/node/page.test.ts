@@ -2,10 +2,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../worker/config.ts";
 import { ConfigError } from "../../worker/errors.ts";
-import type { QueuedView } from "../../worker/gate/gate.ts";
+import { formatWait } from "../../worker/http/pages/format.ts";
 import {
   escapeHtml,
-  humanWait,
   PAUSED_NOTICE,
   type PageValues,
   PLACEHOLDERS,
@@ -14,23 +13,30 @@ import {
 } from "../../worker/http/pages/page.ts";
 import { DEFAULT_TEMPLATE } from "../../worker/http/pages/template.ts";
 import { queuedJson } from "../../worker/http/responses.ts";
+import { QUEUED_VIEW } from "../support/views.ts";
 
 const NONCE = "bm9uY2Utb2YtdGhlLXRlc3Q";
+/** An English page with the default offer window. */
+const PAGE = { language: "en", offerSeconds: 300 } as const;
 
-const view: QueuedView = {
-  position: 1234,
-  ahead: 56,
-  etaSeconds: 300,
-  refreshSeconds: 10,
-  progress: 0.42,
-  delayed: false,
-  paused: false,
-};
+const view = QUEUED_VIEW;
+
+/** The strings the built-in page hands its script (the `data-text` JSON), as the browser reads them. */
+function scriptTextOf(html: string): Record<string, string> {
+  const attribute = /data-text="([^"]*)"/.exec(html)?.[1] ?? "{}";
+  const json = attribute
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&");
+  return JSON.parse(json) as Record<string, string>;
+}
 
 describe("holding page", () => {
   it("renders every figure into the built-in template, under 15 KB", () => {
-    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE));
-    expect(html).toContain('id="anteroom-position">1234<');
+    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE, PAGE));
+    expect(html).toContain('id="anteroom-position">1,234<');
     expect(html).toContain('id="anteroom-ahead">56<');
     expect(html).toContain('id="anteroom-eta">5 minutes<');
     expect(html).toContain('aria-valuenow="42"');
@@ -43,7 +49,7 @@ describe("holding page", () => {
   it("escapes every value, in text and in attributes", () => {
     const template = '<p title="{{room}}">{{room}}</p><a href="{{statusUrl}}">{{notice}}</a>';
     const hostile = {
-      ...pageValues(view, "x", NONCE),
+      ...pageValues(view, "x", NONCE, PAGE),
       room: `"><script>alert(1)</script>`,
       notice: "<img src=x onerror=alert(1)>",
     };
@@ -54,23 +60,23 @@ describe("holding page", () => {
   });
 
   it("leaves unknown placeholders alone in an operator's template", () => {
-    expect(renderTemplate("{{position}} {{unknown}}", pageValues(view, "r", NONCE))).toBe("1234 {{unknown}}");
+    expect(renderTemplate("{{position}} {{unknown}}", pageValues(view, "r", NONCE, PAGE))).toBe("1234 {{unknown}}");
   });
 
   it("says there is a delay instead of a wait when the store is not answering", () => {
-    const values = pageValues({ ...view, delayed: true }, "r", NONCE);
+    const values = pageValues({ ...view, delayed: true }, "r", NONCE, PAGE);
     expect(values.eta).toBe("updating…");
     expect(values.notice).toContain("delay");
   });
 
   it("says admission is paused when an operator paused it", () => {
-    const values = pageValues({ ...view, paused: true }, "r", NONCE);
+    const values = pageValues({ ...view, paused: true }, "r", NONCE, PAGE);
     expect(values.eta).toBe("paused");
     expect(values.notice).toContain("paused");
   });
 
   it("says plainly that the room is paused and the place is kept, and promises no wait", () => {
-    const values = pageValues({ ...view, etaSeconds: null, paused: true }, "r", NONCE);
+    const values = pageValues({ ...view, etaSeconds: null, paused: true }, "r", NONCE, PAGE);
     expect(values.eta).toBe("paused");
     expect(values.etaSeconds).toBe("");
     expect(values.notice).toContain("The waiting room is paused");
@@ -78,8 +84,8 @@ describe("holding page", () => {
     const html = renderTemplate(DEFAULT_TEMPLATE, values);
     expect(html).toContain('id="anteroom-eta">paused<');
     expect(html).toContain(`id="anteroom-notice">${values.notice}<`);
-    // The page's own script, polling the status JSON, words the pause the same way.
-    expect(html).toContain(JSON.stringify(PAUSED_NOTICE));
+    // The page's own script, polling the status JSON, words the pause the same way: from the strings the page carries.
+    expect(scriptTextOf(html).pausedNotice).toBe(PAUSED_NOTICE);
     expect(renderTemplate("[{{etaSeconds}}]", values)).toBe("[]");
   });
 
@@ -90,11 +96,14 @@ describe("holding page", () => {
     expect(queuedJson(view)).toMatchObject({ etaSeconds: 300, paused: false });
   });
 
-  it("words waits the way people say them", () => {
-    expect(humanWait(10)).toBe("under a minute");
-    expect(humanWait(60)).toBe("1 minute");
-    expect(humanWait(1500)).toBe("25 minutes");
-    expect(humanWait(3600 + 7 * 60)).toBe("1 h 07 min");
+  it("words waits the way people say them, in the page's language", () => {
+    expect(formatWait(10, "en", "under a minute")).toBe("under a minute");
+    expect(formatWait(60, "en", "")).toBe("1 minute");
+    expect(formatWait(1500, "en", "")).toBe("25 minutes");
+    expect(formatWait(3600 + 7 * 60, "en", "")).toBe("1 hr, 7 min");
+    expect(formatWait(300, "sv", "")).toBe("5 minuter");
+    expect(formatWait(120, "pl", "")).toBe("2 minuty");
+    expect(formatWait(300, "pl", "")).toBe("5 minut");
   });
 
   it("escapes the five HTML-significant characters", () => {
@@ -102,7 +111,7 @@ describe("holding page", () => {
   });
 
   it("puts the response's nonce on the built-in template's one <script> and one <style>, and nowhere else", () => {
-    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE));
+    const html = renderTemplate(DEFAULT_TEMPLATE, pageValues(view, "default", NONCE, PAGE));
     expect(html.match(/<script\b[^>]*>/g)).toEqual([`<script nonce="${NONCE}">`]);
     expect(html.match(/<style\b[^>]*>/g)).toEqual([`<style nonce="${NONCE}">`]);
     // No inline handlers or style attributes: the CSP would block them.
@@ -111,10 +120,12 @@ describe("holding page", () => {
   });
 
   it("offers {{nonce}} to operators' templates, escaped like every value", () => {
-    expect(renderTemplate('<script nonce="{{nonce}}"></script>', pageValues(view, "r", NONCE))).toBe(
+    expect(renderTemplate('<script nonce="{{nonce}}"></script>', pageValues(view, "r", NONCE, PAGE))).toBe(
       `<script nonce="${NONCE}"></script>`,
     );
-    expect(renderTemplate("{{nonce}}", { ...pageValues(view, "r", NONCE), nonce: '"><x' })).toBe("&quot;&gt;&lt;x");
+    expect(renderTemplate("{{nonce}}", { ...pageValues(view, "r", NONCE, PAGE), nonce: '"><x' })).toBe(
+      "&quot;&gt;&lt;x",
+    );
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkNewEvent, phaseOf } from "../../worker/admin/events.ts";
-import { clock as countdownClock } from "../../worker/http/pages/countdown.ts";
+import { formatClock } from "../../worker/http/pages/format.ts";
 import { overlapWith, type ScheduledEvent } from "../../worker/model/schedule.ts";
 
 const M = 60_000;
@@ -63,8 +63,9 @@ describe("checkNewEvent", () => {
 });
 
 describe("countdown clock", () => {
-  it("shows m:ss and h:mm:ss", () => {
-    expect(countdownClock(65)).toBe("1:05");
-    expect(countdownClock(3725)).toBe("1:02:05");
+  it("shows mm:ss and h:mm:ss, in the language's digits", () => {
+    expect(formatClock(65, "en")).toBe("01:05");
+    expect(formatClock(3725, "en")).toBe("1:02:05");
+    expect(formatClock(65, "ar-EG")).toBe("٠١:٠٥");
   });
 });

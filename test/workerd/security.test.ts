@@ -191,7 +191,7 @@ describe("headers of the pages the worker renders", () => {
   it("unavailable page (store down, newcomer refused)", async () => {
     // Called directly: whether a newcomer sees this page during an outage is STORE_FAILURE_MODE's business.
     const app = new Hono();
-    app.get("/", (c) => unavailableResponse(c, 5));
+    app.get("/", (c) => unavailableResponse(c, 5, "en"));
     const res = await app.request("https://room.test/", { headers: { accept: BROWSER } });
     expect(res.status).toBe(503);
     expect(await res.text()).toContain("Please wait");

@@ -4,6 +4,7 @@ import { log } from "../log.ts";
 import { safeReturnPath, signProof, verifyTurnstile } from "../tokens/turnstile.ts";
 import type { AppEnv } from "./app-env.ts";
 import { setHumanCookie } from "./cookies.ts";
+import { TEXTS } from "./pages/i18n/catalog.ts";
 import { challengeResponse, errorResponse } from "./responses.ts";
 import { roomAsked, unknownRoom } from "./room-asked.ts";
 
@@ -49,14 +50,13 @@ export function turnstileCheck(): Handler<AppEnv> {
     const check = await verifyTurnstile(token, ip, options, (request) => fetch(request));
     if (!check.ok) {
       if (check.reason === "unavailable") log({ event: "turnstile_unavailable", codes: check.codes });
-      const notice =
-        check.reason === "unavailable"
-          ? "We could not check that just now. Please try again."
-          : "That did not work. Please try again.";
+      const notice = check.reason === "unavailable" ? "challengeUnavailable" : "challengeFailed";
       if (isJson) {
-        return c.json({ ok: false, error: { code: `turnstile_${check.reason}`, message: notice } }, 403);
+        const message = TEXTS.en[notice];
+        return c.json({ ok: false, error: { code: `turnstile_${check.reason}`, message } }, 403);
       }
-      return challengeResponse(c, options.siteKey, { notice, returnTo: safeReturnPath(returnTo) });
+      const language = runtime.config.language;
+      return challengeResponse(c, options.siteKey, language, { notice, returnTo: safeReturnPath(returnTo) });
     }
     // Bound to the client that solved it, and good for one ticket (the gate spends it with the place).
     const { proofHint } = await requesterOf(c.req.raw, runtime.config.requester);

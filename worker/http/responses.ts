@@ -2,9 +2,23 @@ import type { Context } from "hono";
 import type { CountdownView, QueuedView, Verdict } from "../gate/gate.ts";
 import { safeReturnPath, TURNSTILE_ORIGIN } from "../tokens/turnstile.ts";
 import { securePage } from "./headers.ts";
-import { renderChallenge } from "./pages/challenge.ts";
+import { pageLanguage } from "./language.ts";
+import { type ChallengeNotice, renderChallenge } from "./pages/challenge.ts";
 import { renderCountdown } from "./pages/countdown.ts";
-import { pageStart, pageValues, renderTemplate } from "./pages/page.ts";
+import { type Language, TEXTS, type TextKey } from "./pages/i18n/catalog.ts";
+import { escapeHtml, pageStart, pageValues, renderTemplate } from "./pages/page.ts";
+
+/**
+ * What the pages of one room are made of: its holding page template, its
+ * name, its default language (LANGUAGE; a visitor's cookie or
+ * Accept-Language may choose another) and its offer window (OFFER_SECONDS).
+ */
+export interface PageSettings {
+  readonly template: string;
+  readonly room: string;
+  readonly language: Language;
+  readonly offerSeconds: number;
+}
 
 /**
  * True for requests a person's browser makes to show a page. Everything else
@@ -39,20 +53,20 @@ export function queuedJson(view: QueuedView) {
 }
 
 /** The holding page (browsers) or a 429 with JSON and Retry-After (everyone else). */
-export function waitingResponse(c: Context, view: QueuedView, template: string, room: string): Response {
+export function waitingResponse(c: Context, view: QueuedView, page: PageSettings): Response {
   c.header("Cache-Control", "no-store");
   if (!wantsPage(c.req.raw)) {
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...queuedJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  const html = renderTemplate(template, pageValues(view, room, securePage(c)));
+  const context = { language: pageLanguage(c, page.language), offerSeconds: page.offerSeconds };
+  const html = renderTemplate(page.template, pageValues(view, page.room, securePage(c), context));
   return c.html(c.req.method === "HEAD" ? "" : html, 200);
 }
 
 /** The store is down and this visitor has no place yet: ask again shortly, without touching the origin. */
-export function unavailableResponse(c: Context, retryAfterSeconds: number): Response {
-  const message = "The waiting room is briefly unavailable. Please try again in a few seconds.";
-  return retryLater(c, { status: 503, state: "unavailable", code: "store_unavailable", message, retryAfterSeconds });
+export function unavailableResponse(c: Context, retryAfterSeconds: number, language: Language): Response {
+  return retryLater(c, language, { status: 503, state: "unavailable", code: "store_unavailable", retryAfterSeconds });
 }
 
 /**
@@ -61,33 +75,39 @@ export function unavailableResponse(c: Context, retryAfterSeconds: number): Resp
  */
 function retryLater(
   c: Context,
+  language: Language,
   answer: {
     readonly status: 429 | 503;
-    readonly state: string;
+    /** Also the key of what is said: in English in the JSON (for programs' logs), in the visitor's language on the page. */
+    readonly state: Extract<TextKey, "unavailable" | "limited">;
     readonly code: string;
-    readonly message: string;
     readonly retryAfterSeconds: number;
   },
 ): Response {
-  const { status, state, code, message, retryAfterSeconds } = answer;
+  const { status, state, code, retryAfterSeconds } = answer;
+  const message = TEXTS.en[state];
   c.header("Cache-Control", "no-store");
   c.header("Retry-After", String(retryAfterSeconds));
   if (!wantsPage(c.req.raw)) return c.json({ state, error: { code, message }, retryAfter: retryAfterSeconds }, status);
   securePage(c);
+  const chosen = pageLanguage(c, language);
+  const text = TEXTS[chosen];
   return c.html(
-    `${pageStart("Please wait")}<meta http-equiv="refresh" content="${retryAfterSeconds}"></head><body><main><h1>Please wait</h1><p role="status">${message} This page retries by itself.</p></main></body></html>`,
+    `${pageStart(text.retryTitle, chosen)}<meta http-equiv="refresh" content="${retryAfterSeconds}"></head><body><main><h1>${escapeHtml(text.retryTitle)}</h1><p role="status">${escapeHtml(text[state])} ${escapeHtml(text.retriesItself)}</p></main></body></html>`,
     status,
   );
 }
 
 /** The room takes no newcomers (closed / sold out): a page for browsers, 403 JSON for everyone else. */
-export function closedResponse(c: Context): Response {
+export function closedResponse(c: Context, language: Language): Response {
   c.header("Cache-Control", "no-store");
-  const message = "This waiting room is closed: no new places are being given out.";
+  const message = TEXTS.en.closed;
   if (!wantsPage(c.req.raw)) return c.json({ state: "closed", error: { code: "room_closed", message } }, 403);
   securePage(c);
+  const chosen = pageLanguage(c, language);
+  const text = TEXTS[chosen];
   return c.html(
-    `${pageStart("Closed")}</head><body><main><h1>Closed</h1><p role="status">${message} Thank you for your interest.</p></main></body></html>`,
+    `${pageStart(text.closedTitle, chosen)}</head><body><main><h1>${escapeHtml(text.closedTitle)}</h1><p role="status">${escapeHtml(text.closed)} ${escapeHtml(text.closedThanks)}</p></main></body></html>`,
     200,
   );
 }
@@ -104,13 +124,14 @@ export function errorResponse(
 }
 
 /** A pre-queued visitor: the countdown page for browsers, 429 JSON with Retry-After for everyone else. */
-export function countdownResponse(c: Context, view: CountdownView, room: string): Response {
+export function countdownResponse(c: Context, view: CountdownView, page: PageSettings): Response {
   c.header("Cache-Control", "no-store");
   if (!wantsPage(c.req.raw)) {
     c.header("Retry-After", String(view.refreshSeconds));
     return c.json({ ...countdownJson(view), retryAfter: view.refreshSeconds }, 429);
   }
-  return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, room, securePage(c)), 200);
+  const context = { language: pageLanguage(c, page.language) };
+  return c.html(c.req.method === "HEAD" ? "" : renderCountdown(view, page.room, securePage(c), context), 200);
 }
 
 /** The JSON body of a pre-queued visitor, for API clients (429) and the status endpoint. */
@@ -125,16 +146,16 @@ export function countdownJson(view: CountdownView) {
 }
 
 /** A client over NEW_TICKETS_PER_IP_PER_MINUTE: 429 (JSON or a short page), no ticket, try again next minute. */
-export function limitedResponse(c: Context, retryAfterSeconds: number): Response {
-  const message = "Too many new places in line were requested from your network. Please try again in a minute.";
-  return retryLater(c, { status: 429, state: "limited", code: "too_many_new_tickets", message, retryAfterSeconds });
+export function limitedResponse(c: Context, retryAfterSeconds: number, language: Language): Response {
+  return retryLater(c, language, { status: 429, state: "limited", code: "too_many_new_tickets", retryAfterSeconds });
 }
 
 /** A newcomer must solve the Turnstile challenge first: the widget page, or 403 JSON naming the site key for apps. */
 export function challengeResponse(
   c: Context,
   siteKey: string,
-  retry?: { readonly notice: string; readonly returnTo: string },
+  language: Language,
+  retry?: { readonly notice: ChallengeNotice; readonly returnTo: string },
 ): Response {
   c.header("Cache-Control", "no-store");
   // A retry answers the widget's own form post: a page again, whatever the method.
@@ -145,8 +166,9 @@ export function challengeResponse(
   const url = new URL(c.req.url);
   const returnPath = safeReturnPath(retry?.returnTo ?? url.pathname + url.search);
   const nonce = securePage(c, TURNSTILE_ORIGIN);
-  const notice = retry?.notice ?? "";
-  return c.html(renderChallenge({ siteKey, returnPath, nonce, notice }), retry ? 403 : 200);
+  const notice = retry?.notice ?? null;
+  const chosen = pageLanguage(c, language);
+  return c.html(renderChallenge({ siteKey, returnPath, nonce, notice, language: chosen }), retry ? 403 : 200);
 }
 
 /**
@@ -177,20 +199,20 @@ export type Refusal = Extract<
  *
  * @example
  * ```ts
- * if (verdict.kind === "closed") return refusalResponse(c, verdict, siteKey);
+ * if (verdict.kind === "closed") return refusalResponse(c, verdict, siteKey, "en");
  * ```
  */
-export function refusalResponse(c: Context, verdict: Refusal, turnstileSiteKey: string): Response {
+export function refusalResponse(c: Context, verdict: Refusal, turnstileSiteKey: string, language: Language): Response {
   switch (verdict.kind) {
     case "cookie_check":
       return cookieCheckResponse(c);
     case "challenge":
-      return challengeResponse(c, turnstileSiteKey);
+      return challengeResponse(c, turnstileSiteKey, language);
     case "limited":
-      return limitedResponse(c, verdict.retryAfterSeconds);
+      return limitedResponse(c, verdict.retryAfterSeconds, language);
     case "closed":
-      return closedResponse(c);
+      return closedResponse(c, language);
     case "unavailable":
-      return unavailableResponse(c, verdict.retryAfterSeconds);
+      return unavailableResponse(c, verdict.retryAfterSeconds, language);
   }
 }

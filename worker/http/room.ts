@@ -7,7 +7,7 @@ import { flushInBackground } from "./background.ts";
 import { cookieValue } from "./cookies.ts";
 import { forward, forwardTimed, keepPrivate, type Upstream, upstreamRequest } from "./proxy.ts";
 import { releaseIfAsked } from "./release.ts";
-import { countdownResponse, errorResponse, refusalResponse, waitingResponse } from "./responses.ts";
+import { countdownResponse, errorResponse, type PageSettings, refusalResponse, waitingResponse } from "./responses.ts";
 import { judge } from "./verdict.ts";
 
 /**
@@ -57,13 +57,21 @@ export function waitingRoom(onward: Onward = "origin"): MiddlewareHandler<AppEnv
       case "admitted":
         return proxy(c, url, { token: verdict.token, subject: verdict.subject, set: true }, app);
       case "queued":
-        return waitingResponse(c, verdict.view, runtime.template, runtime.config.room);
+        return waitingResponse(c, verdict.view, pageSettings(runtime));
       case "prequeued":
-        return countdownResponse(c, verdict.view, runtime.config.room);
+        return countdownResponse(c, verdict.view, pageSettings(runtime));
       default:
-        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "");
+        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "", runtime.config.language);
     }
   };
+}
+
+/** What this room's pages are made of (built only when a page is rendered). */
+function pageSettings(runtime: Runtime): PageSettings {
+  const { config } = runtime;
+  // The pass set at the turn lasts a session: the page never promises longer than that.
+  const offerSeconds = Math.min(config.offerSeconds, config.sessionSeconds);
+  return { template: runtime.template, room: config.room, language: config.language, offerSeconds };
 }
 
 /** The pass a proxied request goes with: the token, its subject, and whether this response sets it (new or renewed). */

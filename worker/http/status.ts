@@ -41,7 +41,7 @@ export function status(): Handler<AppEnv> {
       case "prequeued":
         return c.json(countdownJson(verdict.view));
       default:
-        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "");
+        return refusalResponse(c, verdict, runtime.config.turnstile?.siteKey ?? "", runtime.config.language);
     }
   };
 }

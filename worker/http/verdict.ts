@@ -12,7 +12,7 @@ import { readCredentials, setVerdictCookies } from "./cookies.ts";
  * @example
  * ```ts
  * const verdict = await judge(c);
- * if (verdict.kind === "queued") return waitingResponse(c, verdict.view, template, room);
+ * if (verdict.kind === "queued") return waitingResponse(c, verdict.view, pageSettings);
  * ```
  */
 export async function judge(c: Context<AppEnv>): Promise<Verdict> {
