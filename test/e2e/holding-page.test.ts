@@ -429,7 +429,7 @@ describe.skipIf(!hasChromium)(
         await page.screenshot({ path: join(SCREENSHOTS, "holding-sv.png") });
         // Large figures, as a crowd from television gives them: the next status answer is made up here so the
         // page's script must group digits and word hours the Swedish way (its Intl in the page's language).
-        await page.route("**/__anteroom/status", (route) =>
+        await page.route("**/__anteroom/status?*", (route) =>
           route.fulfill({
             json: {
               state: "queued",

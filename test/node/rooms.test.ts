@@ -110,7 +110,7 @@ describe("ROOMS", () => {
     expect(text).toContain('ROOMS room "shop": admitPerMinute must be a positive number');
     expect(text).toContain('ROOMS room "shop": mode must be one of');
     expect(text).toContain('ROOMS room "shop": hosts: "https://shop.example/" must be a host name');
-    expect(text).toContain('ROOMS room "shop": language must be a language tag');
+    expect(text).toContain('ROOMS room "shop": language must be one of en, sv');
     expect(text).toContain('ROOMS room "shop": bypassIps: "10.0.0.0/33" is not an IP address or CIDR range');
     expect(text).toContain('ROOMS room "shop": bypassHeaders: the value for X-Staff must be a secret of at least 16');
     expect(text).toContain('ROOMS room "shop": sessionMinutes must be a string or number');
