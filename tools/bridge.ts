@@ -248,7 +248,8 @@ async function answerRequest(req: IncomingMessage, ctx: Context): Promise<{ stat
   if (!isAuthorized(req, query, ctx.expectedToken)) throw new HttpError(401, "Unauthorized");
   const body = await readBody(req);
   const base64 = headerValue(req, "upstash-encoding")?.toLowerCase() === "base64";
-  const count = (ctx.calls[label] ??= { requests: 0, scripts: 0 });
+  const count = ctx.calls[label] ?? { requests: 0, scripts: 0 };
+  ctx.calls[label] = count;
   count.requests += 1;
   // The way there of the injected round trip.
   await pause(ctx.delay());
