@@ -69,6 +69,11 @@ export class RedisProbe {
     return await this.#redis.zrange(key, "0", "-1");
   }
 
+  /** FLUSHALL: the lab's "Redis lost its data" (`--flush-at`). */
+  async flushAll(): Promise<void> {
+    await this.#redis.flushall();
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { BridgeCalls, BridgeCommonOptions } from "../../tools/bridge.ts";
+import type { FrontStats } from "./front-thread.ts";
 import type { OriginOptions, OriginReport, OriginTick } from "./origin-thread.ts";
 
 /** A service running in a worker thread of this process. */
@@ -100,6 +101,31 @@ export async function startBridgeThread(
       new Promise<BridgeCalls>((resolve) => {
         waiting.push(resolve);
         thread.worker.postMessage({ type: "calls" });
+      }),
+  };
+}
+
+/** The fleet's front of front-thread.ts: a random instance per request. */
+export interface FrontThread extends ThreadService {
+  /** The instances' URLs by slot; null: a slot that gets no new requests. */
+  setTargets(targets: readonly (string | null)[]): void;
+  stats(): Promise<FrontStats>;
+}
+
+export async function startFrontThread(): Promise<FrontThread> {
+  const waiting: ((stats: FrontStats) => void)[] = [];
+  const thread = startThread("./front-thread.ts", {}, (message) => {
+    if (message.type === "stats") waiting.shift()?.((message as unknown as { stats: FrontStats }).stats);
+  });
+  const url = await thread.ready;
+  return {
+    url,
+    close: thread.close,
+    setTargets: (targets) => thread.worker.postMessage({ type: "targets", targets: [...targets] }),
+    stats: () =>
+      new Promise<FrontStats>((resolve) => {
+        waiting.push(resolve);
+        thread.worker.postMessage({ type: "stats" });
       }),
   };
 }
