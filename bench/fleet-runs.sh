@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every figure of BENCHMARKS.md "The fleet" (issue 14), one run at a time.
-#   bench/fleet-runs.sh faults     compressed (1 profile minute = 5 s): flush and outage at N = 1, 4, 8 (~8 min)
+#   bench/fleet-runs.sh faults     compressed (1 profile minute = 5 s, 8 minutes): a flush at minute 3, a 20 s outage from minute 2, N = 1, 4, 8 (~10 min)
 #   bench/fleet-runs.sh realtime   real time, 4 profile minutes, 30 ms to Redis, N = 1, 4, 8, without and with
 #                                  eviction (~35 min)
 #   bench/fleet-runs.sh all
@@ -20,8 +20,8 @@ run() {
 mkdir -p bench/out
 if [ "$set_name" = faults ] || [ "$set_name" = all ]; then
   for n in 1 4 8; do
-    run "faults-flush-n$n" --minute 5 --duration 6 --instances "$n" --redis-latency 30 --flush-at 3 --skip-without
-    run "faults-outage-n$n" --minute 5 --duration 6 --instances "$n" --redis-latency 30 --outage-at 3 --outage-seconds 20 --skip-without
+    run "faults-flush-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --flush-at 3 --skip-without
+    run "faults-outage-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --outage-at 2 --outage-seconds 20 --skip-without
   done
 fi
 if [ "$set_name" = realtime ] || [ "$set_name" = all ]; then
