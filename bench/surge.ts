@@ -9,7 +9,7 @@
 //                    [--autopilot] [--crowd-rate N] [--target-p95 MS] [--min-rate N] [--max-rate N]
 //                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
 //                    [--sweep R1,R2,...]
-//                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S]
+//                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S] [--evict-hard]
 //                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--rate-share X]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
@@ -64,7 +64,8 @@
 // adds a round trip of MS (each half uniform within +-20%) to every call the
 // worker makes to Redis, at the REST bridge. `--evict` replaces a random
 // instance by a fresh one every `--evict-every` real seconds (default 15;
-// fleet only), losing its memory. `--flush-at M` sends FLUSHALL at profile
+// fleet only), losing its memory; the old one first answers what it holds,
+// unless `--evict-hard` (cut mid-request, mid-call to Redis or not). `--flush-at M` sends FLUSHALL at profile
 // minute M (Redis loses its data); the report counts positions held twice and
 // the waiting visitors overtaken by later arrivals. `--outage-at M
 // --outage-seconds S` (default 20) kills redis-server at profile minute M and
@@ -171,6 +172,8 @@ interface Settings {
   readonly redisLatencyMs: number;
   /** Real seconds between evictions; null: none. */
   readonly evictEverySeconds: number | null;
+  /** Evictions cut the requests the old instance holds. */
+  readonly evictHard: boolean;
   /** FLUSHALL at this profile minute; null: never. */
   readonly flushAt: number | null;
   /** redis-server killed at this profile minute for `outageSeconds` real seconds; null: never. */
@@ -213,6 +216,7 @@ function fleetFigures(s: Settings, run: OneRun, ratePerProfileMinute: number) {
     redisLatencyMs: s.redisLatencyMs,
     redisJitter: s.redisLatencyMs > 0 ? `each half of the round trip uniform within +-${REDIS_JITTER * 100}%` : null,
     evictEverySeconds: s.evictEverySeconds,
+    evictHard: s.evictHard,
     evictions: events?.evictions.length ?? 0,
     evictionFailures: events?.evictionFailures ?? 0,
     evictionLog: events?.evictions ?? [],
@@ -251,7 +255,7 @@ function fleetMarkdown(f: FleetReport): string {
     "|---|---|",
     `| instances (runner) | ${f.instances} (${f.runner}) |`,
     `| Redis round trip added, ms | ${f.redisLatencyMs}${f.redisJitter ? ` (${f.redisJitter})` : ""} |`,
-    `| evictions (every s) | ${f.evictions}${f.evictEverySeconds !== null ? ` (${f.evictEverySeconds})` : ""}${f.evictionFailures > 0 ? `, ${f.evictionFailures} failed` : ""} |`,
+    `| evictions (every s) | ${f.evictions}${f.evictEverySeconds !== null ? ` (${f.evictEverySeconds}${f.evictHard ? ", hard: requests cut" : ""})` : ""}${f.evictionFailures > 0 ? `, ${f.evictionFailures} failed` : ""} |`,
     `| Redis script calls per s, all / mean per instance | ${c.perSecond ?? "–"} / ${c.perInstanceMeanPerSecond ?? "–"} |`,
     `| … per instance | ${c.perInstancePerSecond.join(", ")} |`,
     ...(f.frontRequestsPerInstance
@@ -314,6 +318,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "redis-latency": { type: "string", default: "0" },
       evict: { type: "boolean", default: false },
       "evict-every": { type: "string" },
+      "evict-hard": { type: "boolean", default: false },
       "flush-at": { type: "string" },
       "outage-at": { type: "string" },
       "outage-seconds": { type: "string", default: "20" },
@@ -331,7 +336,7 @@ function settingsFromArgs(argv: string[]): Settings {
         "                 [--autopilot] [--crowd-rate N (default --rate)] [--target-p95 MS (800)] [--min-rate N (1)]\n" +
         "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
         "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]\n" +
-        "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)]\n" +
+        "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
         "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--rate-share X (0.25)]",
     );
     process.exit(0);
@@ -372,7 +377,8 @@ function settingsFromArgs(argv: string[]): Settings {
     .sort((a, b) => a.minute - b.minute);
   const instances = values.instances === undefined ? null : wholeArg("instances", values.instances, 64);
   if (instances === 0) throw new Error("--instances must be a whole number from 1 to 64, got 0");
-  const evict = (values.evict ?? false) || values["evict-every"] !== undefined;
+  const evictHard = values["evict-hard"] ?? false;
+  const evict = (values.evict ?? false) || values["evict-every"] !== undefined || evictHard;
   if (evict && instances === null) throw new Error("--evict needs --instances N (the fleet replaces instances)");
   const withinRun = (name: string, raw: string | undefined) =>
     raw === undefined ? null : num(name, raw, 0, durationMinutes);
@@ -410,6 +416,7 @@ function settingsFromArgs(argv: string[]): Settings {
     instances,
     redisLatencyMs: num("redis-latency", values["redis-latency"], 0, 10_000),
     evictEverySeconds: evict ? num("evict-every", values["evict-every"] ?? "15", 1, 3600) : null,
+    evictHard,
     flushAt: withinRun("flush-at", values["flush-at"]),
     outageAt: withinRun("outage-at", values["outage-at"]),
     outageSeconds: num("outage-seconds", values["outage-seconds"], 1, 3600),
@@ -527,7 +534,7 @@ function scheduleFaults(s: Settings, sv: Services, epoch: number, durationMs: nu
     const every = s.evictEverySeconds * 1000;
     for (let t = every; t < durationMs; t += every)
       at(t, () =>
-        fleet.evict().then(
+        fleet.evict(undefined, { hard: s.evictHard }).then(
           (e) => events.evictions.push({ slot: e.slot, at: e.at - epoch, drainMs: e.drainMs }),
           () => {
             events.evictionFailures += 1;

@@ -29,8 +29,12 @@ export interface Fleet {
   /** The front's URL, where visitors go. */
   readonly url: string;
   readonly instances: number;
-  /** Replaces the instance in `slot` (random when absent) by a fresh one. One eviction at a time. */
-  evict(slot?: number): Promise<Eviction>;
+  /**
+   * Replaces the instance in `slot` (random when absent) by a fresh one. One
+   * eviction at a time. `hard`: the old instance is stopped at once, cutting
+   * the requests it holds (the front answers them 502), mid-call to Redis or not.
+   */
+  evict(slot?: number, options?: { hard?: boolean }): Promise<Eviction>;
   readonly evictions: readonly Eviction[];
   /** Requests per slot, as the front counted them. */
   stats(): Promise<FrontStats>;
@@ -83,7 +87,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     front.setTargets(urls);
     const evictions: Eviction[] = [];
     let busy: Promise<Eviction> | null = null;
-    const evictOne = async (slot: number): Promise<Eviction> => {
+    const evictOne = async (slot: number, hard: boolean): Promise<Eviction> => {
       const at = Date.now();
       // The fresh instance first, so the slot never goes dark (with one instance, the front would have none).
       const fresh = await launch(slot);
@@ -94,7 +98,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       front.setTargets(urls);
       // The old one answers what it holds (the front counts those against the slot), then goes with its memory.
       const drainStart = Date.now();
-      while (Date.now() - drainStart < DRAIN_MS) {
+      while (!hard && Date.now() - drainStart < DRAIN_MS) {
         const stats = await front.stats();
         if ((stats.inFlightByUrl[oldUrl] ?? 0) <= 0) break;
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -108,12 +112,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
       url: front.url,
       instances: options.instances,
       evictions,
-      evict: async (slot) => {
+      evict: async (slot, evictOptions) => {
         const chosen = slot ?? Math.floor(Math.random() * options.instances);
         if (!Number.isInteger(chosen) || chosen < 0 || chosen >= options.instances)
           throw new Error(`no instance slot ${chosen} (0-${options.instances - 1})`);
         while (busy) await busy.catch(() => {});
-        busy = evictOne(chosen);
+        busy = evictOne(chosen, evictOptions?.hard ?? false);
         try {
           return await busy;
         } finally {
