@@ -3,6 +3,9 @@
 #   bench/fleet-runs.sh faults     compressed (1 profile minute = 5 s, 8 minutes): a flush at minute 3, a 20 s outage from minute 2, N = 1, 4, 8 (~10 min)
 #   bench/fleet-runs.sh realtime   real time, 4 profile minutes, 30 ms to Redis, N = 1, 4, 8, without and with
 #                                  eviction (~35 min)
+#   bench/fleet-runs.sh steady     a constant crowd (profile steady, 1 profile minute = 10 s, 6 minutes), 30 ms, N = 1, 4, 8:
+#                                  Redis calls per second against N (~4 min)
+#   bench/fleet-runs.sh compare    quick runs: one worker through wrangler dev, and the fleet of one (~2 min)
 #   bench/fleet-runs.sh all
 # Reports go to bench/out/fleet-<set>-<name>/ (report.md, report.json); the table rows come from
 # `node bench/fleet-table.ts bench/out/fleet-*`. Run it from a clone if you edit the tree meanwhile.
@@ -23,6 +26,15 @@ if [ "$set_name" = faults ] || [ "$set_name" = all ]; then
     run "faults-flush-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --flush-at 3 --skip-without
     run "faults-outage-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --outage-at 2 --outage-seconds 20 --skip-without
   done
+fi
+if [ "$set_name" = steady ] || [ "$set_name" = all ]; then
+  for n in 1 4 8; do
+    run "steady-n$n" --profile steady --minute 10 --duration 6 --instances "$n" --redis-latency 30 --skip-without
+  done
+fi
+if [ "$set_name" = compare ] || [ "$set_name" = all ]; then
+  run "compare-wrangler" --quick --skip-without
+  run "compare-n1" --quick --instances 1 --skip-without
 fi
 if [ "$set_name" = realtime ] || [ "$set_name" = all ]; then
   for n in 1 4 8; do
