@@ -185,8 +185,12 @@ interface Settings {
 
 /** Each half of the injected Redis round trip is uniform within +-this share. */
 const REDIS_JITTER = 0.2;
-/** Straight-in answers this long after Redis came back still count as outage admissions (sent during it). */
-const OUTAGE_GRACE_MS = 2_000;
+/**
+ * Straight-in answers this long after Redis came back still count as outage
+ * admissions: the worker's Redis timeout (REDIS_TIMEOUT_MS, 500 ms) and a
+ * margin; longer would count the newcomers let in by the room itself once it is back.
+ */
+const OUTAGE_GRACE_MS = 600;
 
 type OneRun = Awaited<ReturnType<typeof runOnce>>;
 

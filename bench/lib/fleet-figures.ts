@@ -113,13 +113,21 @@ export function outageFigures(input: {
   const { fromMs, toMs, graceMs } = input;
   const admissions = input.straightInAt.filter((t) => t >= fromMs && t < toMs + graceMs).length;
   const seconds = (toMs - fromMs) / 1000;
+  // Straight-in answers second by second from 5 s before the kill to 5 s after the restart: the edges show.
+  const start = fromMs - 5_000;
+  const aroundPerSecond = Array.from({ length: Math.ceil((toMs + 5_000 - start) / 1000) }, () => 0);
+  for (const t of input.straightInAt) {
+    const i = Math.floor((t - start) / 1000);
+    if (i >= 0 && i < aroundPerSecond.length) aroundPerSecond[i] = (aroundPerSecond[i] ?? 0) + 1;
+  }
   const allowance = (input.ratePerMinute / 60) * input.rateShare * seconds;
   return {
     outageSeconds: round(seconds, 1),
     fallbackAdmissions: admissions,
     allowance: round(allowance, 1),
     ratio: allowance > 0 ? round(admissions / allowance, 3) : null,
-    note: "straight-in answers (visitors and cookie-less clients) from the kill to the restart plus the grace; allowance = rate x STORE_FAILURE_RATE_SHARE x outage seconds, for the whole fleet",
+    straightInPerSecondAround: aroundPerSecond,
+    note: "straight-in answers (visitors and cookie-less clients) from the kill to the restart plus the grace (the worker's Redis timeout and a margin: answers to requests sent during the outage); allowance = rate x STORE_FAILURE_RATE_SHARE x outage seconds, for the whole fleet",
   };
 }
 
