@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every figure of BENCHMARKS.md "The fleet" (issue 14), one run at a time.
-#   bench/fleet-runs.sh faults     compressed (1 profile minute = 5 s, 8 minutes): a flush at minute 3, a 20 s outage from minute 2, N = 1, 4, 8 (~10 min)
+#   bench/fleet-runs.sh faults     compressed (1 profile minute = 5 s, 8 minutes): a flush at minute 3, a 20 s outage from minute 2
+#                                  (killed; stopped), N = 1, 4, 8 (~14 min)
 #   bench/fleet-runs.sh realtime   real time, 4 profile minutes, 30 ms to Redis, N = 1, 4, 8, without and with
 #                                  eviction (~35 min)
 #   bench/fleet-runs.sh steady     a constant crowd (profile steady, 1 profile minute = 10 s, 6 minutes), 30 ms, N = 1, 4, 8:
@@ -25,6 +26,7 @@ if [ "$set_name" = faults ] || [ "$set_name" = all ]; then
   for n in 1 4 8; do
     run "faults-flush-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --flush-at 3 --skip-without
     run "faults-outage-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --outage-at 2 --outage-seconds 20 --skip-without
+    run "faults-outage-stop-n$n" --minute 5 --duration 8 --instances "$n" --redis-latency 30 --outage-at 2 --outage-seconds 20 --outage-stop --skip-without
   done
 fi
 if [ "$set_name" = steady ] || [ "$set_name" = all ]; then

@@ -10,7 +10,7 @@
 //                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
 //                    [--sweep R1,R2,...]
 //                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S] [--evict-hard]
-//                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--outage-kill] [--rate-share X]
+//                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--outage-stop] [--rate-share X]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
 // Upstash REST bridge in front of it, the worker in workerd (`wrangler dev`),
@@ -68,12 +68,11 @@
 // unless `--evict-hard` (cut mid-request, mid-call to Redis or not). `--flush-at M` sends FLUSHALL at profile
 // minute M (Redis loses its data); the report counts positions held twice and
 // the waiting visitors overtaken by later arrivals. `--outage-at M
-// --outage-seconds S` (default 20) stops redis-server (SIGSTOP) at profile
-// minute M and resumes it (SIGCONT) S real seconds later, as a partition or a
-// stalled primary would: calls in flight hang until the worker's timeout, and
-// what reached Redis meanwhile runs when it resumes; `--outage-kill` kills it
-// instead and restarts it with its data (append-only file fsynced on every
-// write, which slows every write on this machine's disk); the
+// --outage-seconds S` (default 20) kills redis-server at profile minute M and
+// restarts it S real seconds later with its data (append-only file fsynced on
+// every write); `--outage-stop` stops it (SIGSTOP) and resumes it (SIGCONT)
+// instead, as a stalled primary: calls in flight hang until the worker's
+// timeout, and what reached Redis meanwhile runs when it resumes; the
 // report gives the straight-in admissions meanwhile against the allowance,
 // rate x `--rate-share` (STORE_FAILURE_RATE_SHARE, default 0.25) x S. Redis
 // script calls per second, in all and per instance, are counted at the bridge
@@ -183,8 +182,8 @@ interface Settings {
   /** redis-server stopped (or killed) at this profile minute for `outageSeconds` real seconds; null: never. */
   readonly outageAt: number | null;
   readonly outageSeconds: number;
-  /** The outage kills redis-server and restarts it with its data, rather than stopping and resuming it. */
-  readonly outageKill: boolean;
+  /** The outage stops and resumes redis-server, rather than killing it and restarting it with its data. */
+  readonly outageStop: boolean;
   /** STORE_FAILURE_RATE_SHARE. */
   readonly rateShare: number;
 }
@@ -332,7 +331,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "flush-at": { type: "string" },
       "outage-at": { type: "string" },
       "outage-seconds": { type: "string", default: "20" },
-      "outage-kill": { type: "boolean", default: false },
+      "outage-stop": { type: "boolean", default: false },
       "rate-share": { type: "string", default: "0.25" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -348,7 +347,7 @@ function settingsFromArgs(argv: string[]): Settings {
         "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
         "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]\n" +
         "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
-        "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-kill] [--rate-share X (0.25)]",
+        "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-stop] [--rate-share X (0.25)]",
     );
     process.exit(0);
   }
@@ -431,7 +430,7 @@ function settingsFromArgs(argv: string[]): Settings {
     flushAt: withinRun("flush-at", values["flush-at"]),
     outageAt: withinRun("outage-at", values["outage-at"]),
     outageSeconds: num("outage-seconds", values["outage-seconds"], 1, 3600),
-    outageKill: values["outage-kill"] ?? false,
+    outageStop: values["outage-stop"] ?? false,
     rateShare: num("rate-share", values["rate-share"], 0.001, 1),
   };
 }
@@ -561,7 +560,7 @@ function scheduleFaults(s: Settings, sv: Services, epoch: number, durationMs: nu
     });
   if (s.outageAt !== null)
     at(s.outageAt * minuteMs, async () => {
-      if (s.outageKill) {
+      if (!s.outageStop) {
         events.outage = { from: Date.now() - epoch, to: null };
         await sv.redis.kill();
         await sleep(s.outageSeconds * 1000);
@@ -1334,7 +1333,7 @@ async function main(): Promise<void> {
   try {
     const { redis, bridge } = await startLabStore(run, {
       // A killed redis-server comes back with its data, as a production Redis with persistence would.
-      persistent: s.outageAt !== null && s.outageKill,
+      persistent: s.outageAt !== null && !s.outageStop,
       ...(s.redisLatencyMs > 0 ? { latency: { roundTripMs: s.redisLatencyMs, jitter: REDIS_JITTER } } : {}),
       labels: s.instances !== null,
     });
