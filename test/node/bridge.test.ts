@@ -590,7 +590,7 @@ describe("the lab's options: injected latency and calls by label", () => {
     }
   });
 
-  it("takes a label prefix for a command without the labels option (no hidden routing)", async () => {
+  it("without the labels option, reads a label prefix as a command (400), as before", async () => {
     const res = await rest("/_label/instance-0/get/k");
     expect(res.status).toBe(400);
     expect(bridge.calls()[""]?.requests).toBeGreaterThan(0);
