@@ -9,6 +9,8 @@
 //                    [--autopilot] [--crowd-rate N] [--target-p95 MS] [--min-rate N] [--max-rate N]
 //                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
 //                    [--sweep R1,R2,...]
+//                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S] [--evict-hard]
+//                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--outage-stop] [--rate-share X]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
 // Upstash REST bridge in front of it, the worker in workerd (`wrangler dev`),
@@ -54,13 +56,36 @@
 // the crowd's wait, the sustainable rate (the highest rate with p95 <= the
 // target and errors <= 1%) and the best fixed rate (the least total wait
 // among those).
+//
+// The fleet (issue 14). `--instances N` runs N instances of the deployed
+// bundle, each in its own workerd (bench/lib/fleet.ts: separate module state),
+// behind a front that sends each request to a random instance; without it the
+// lab runs one worker through `wrangler dev` as before. `--redis-latency MS`
+// adds a round trip of MS (each half uniform within +-20%) to every call the
+// worker makes to Redis, at the REST bridge. `--evict` replaces a random
+// instance by a fresh one every `--evict-every` real seconds (default 15;
+// fleet only), losing its memory; the old one first answers what it holds,
+// unless `--evict-hard` (cut mid-request, mid-call to Redis or not). `--flush-at M` sends FLUSHALL at profile
+// minute M (Redis loses its data); the report counts positions held twice and
+// the waiting visitors overtaken by later arrivals. `--outage-at M
+// --outage-seconds S` (default 20) kills redis-server at profile minute M and
+// restarts it S real seconds later with its data (append-only file fsynced on
+// every write); `--outage-stop` stops it (SIGSTOP) and resumes it (SIGCONT)
+// instead, as a stalled primary: calls in flight hang until the worker's
+// timeout, and what reached Redis meanwhile runs when it resumes; the
+// report gives the straight-in admissions meanwhile against the allowance,
+// rate x `--rate-share` (STORE_FAILURE_RATE_SHARE, default 0.25) x S. Redis
+// script calls per second, in all and per instance, are counted at the bridge
+// (one labelled bridge URL per instance: nothing asked of the worker).
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Agent } from "undici";
-import { startStack } from "../tools/stack.ts";
+import type { RedisServer } from "../test/support/redis-server.ts";
+import { labelledUrl } from "../tools/bridge.ts";
+import { startStack, workerVars } from "../tools/stack.ts";
 import { advance, rateOf } from "../worker/model/admission.ts";
 import { autopilotKey, autopilotLogKey, stateKey } from "../worker/store/keys.ts";
 import { type RunData, type RunSummary, type StateSample, series, summarize, type Timing } from "./lib/analyze.ts";
@@ -86,13 +111,15 @@ import {
   WITH_ROOM,
   WITHOUT_ROOM,
 } from "./lib/chart.ts";
+import { type Fleet, startFleet } from "./lib/fleet.ts";
+import { callsPerSecond, flushFigures, outageFigures, sharedPositions } from "./lib/fleet-figures.ts";
 import { CookieJar, get, header, jwtPayload, NAVIGATE_HEADERS, POLL_HEADERS, visitorAgent } from "./lib/http.ts";
 import { fixedKeys } from "./lib/keys.ts";
 import { labRun, startLabStore } from "./lib/lab.ts";
 import { arrivalTimes, PROFILES, type Profile } from "./lib/profiles.ts";
 import { commandDelta, RedisProbe } from "./lib/redis-stats.ts";
 import { prng, round, sleep, spread } from "./lib/stats.ts";
-import { startOrigin } from "./lib/threads.ts";
+import { type BridgeThread, startOrigin } from "./lib/threads.ts";
 import { newCounts, newGauges, type RunContext, type VisitorPlan, type VisitorRecord, visit } from "./lib/visitors.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -142,6 +169,123 @@ interface Settings {
   readonly sustainable: number | null;
   /** A sweep's best fixed rate's total wait (real seconds); null: not known. */
   readonly bestWaitSeconds: number | null;
+  /** Worker instances behind the lab's front; null: one worker through `wrangler dev` (the lab before issue 14). */
+  readonly instances: number | null;
+  /** Round trip added to every Redis call, ms (0: loopback). */
+  readonly redisLatencyMs: number;
+  /** Real seconds between evictions; null: none. */
+  readonly evictEverySeconds: number | null;
+  /** Evictions cut the requests the old instance holds. */
+  readonly evictHard: boolean;
+  /** FLUSHALL at this profile minute; null: never. */
+  readonly flushAt: number | null;
+  /** redis-server stopped (or killed) at this profile minute for `outageSeconds` real seconds; null: never. */
+  readonly outageAt: number | null;
+  readonly outageSeconds: number;
+  /** The outage stops and resumes redis-server, rather than killing it and restarting it with its data. */
+  readonly outageStop: boolean;
+  /** STORE_FAILURE_RATE_SHARE. */
+  readonly rateShare: number;
+}
+
+/** Each half of the injected Redis round trip is uniform within +-this share. */
+const REDIS_JITTER = 0.2;
+/**
+ * Straight-in answers this long after Redis came back still count as outage
+ * admissions: the worker's Redis timeout (REDIS_TIMEOUT_MS, 500 ms) and a
+ * margin; longer would count the newcomers let in by the room itself once it is back.
+ */
+const OUTAGE_GRACE_MS = 600;
+
+type OneRun = Awaited<ReturnType<typeof runOnce>>;
+
+/**
+ * The fleet's figures of the run with the room (issue 14): the fleet, what
+ * the lab did to it, Redis script calls per second in all and per instance
+ * (counted at the bridge), positions held twice, and the flush's and the
+ * outage's figures when the run had them.
+ */
+function fleetFigures(s: Settings, run: OneRun, ratePerProfileMinute: number) {
+  const seconds = run.run.durationMs / 1000;
+  const instances = s.instances ?? 1;
+  const labels = s.instances === null ? [""] : Array.from({ length: instances }, (_, i) => `i${i}`);
+  const events = run.events;
+  const front = run.front;
+  const straightInAt = [
+    ...run.run.records.flatMap((r) => (r.via === "join" && r.admittedAt !== null ? [r.admittedAt] : [])),
+    ...run.bots.straightInAt,
+  ];
+  const outage = events?.outage;
+  return {
+    instances,
+    runner:
+      s.instances === null
+        ? "wrangler dev (one worker)"
+        : "Miniflare, one workerd per instance, behind the lab's random front",
+    redisLatencyMs: s.redisLatencyMs,
+    redisJitter: s.redisLatencyMs > 0 ? `each half of the round trip uniform within +-${REDIS_JITTER * 100}%` : null,
+    evictEverySeconds: s.evictEverySeconds,
+    evictHard: s.evictHard,
+    evictions: events?.evictions.length ?? 0,
+    evictionFailures: events?.evictionFailures ?? 0,
+    evictionLog: events?.evictions ?? [],
+    frontRequestsPerInstance:
+      front === null ? null : front.after.requests.map((n, i) => n - (front.before.requests[i] ?? 0)),
+    frontFailed:
+      front === null
+        ? null
+        : front.after.failed.reduce((a, b) => a + b, 0) - front.before.failed.reduce((a, b) => a + b, 0),
+    redisScriptCalls: {
+      ...callsPerSecond(run.calls.before, run.calls.after, labels, seconds),
+      note: "script calls (EVAL/EVALSHA) the worker instances sent during the run with the room, counted at the bridge (one labelled URL per instance), per real second",
+    },
+    sharedPositions: sharedPositions(run.run.records),
+    flush: s.flushAt !== null && events?.flushAt != null ? flushFigures(run.run.records, events.flushAt) : null,
+    outage:
+      outage && outage.to !== null
+        ? outageFigures({
+            straightInAt,
+            fromMs: outage.from,
+            toMs: outage.to,
+            graceMs: OUTAGE_GRACE_MS,
+            ratePerMinute: perRealMinute(s, ratePerProfileMinute),
+            rateShare: s.rateShare,
+          })
+        : null,
+  };
+}
+
+type FleetReport = ReturnType<typeof fleetFigures>;
+
+function fleetMarkdown(f: FleetReport): string {
+  const c = f.redisScriptCalls;
+  const lines = [
+    "| fleet figure | value |",
+    "|---|---|",
+    `| instances (runner) | ${f.instances} (${f.runner}) |`,
+    `| Redis round trip added, ms | ${f.redisLatencyMs}${f.redisJitter ? ` (${f.redisJitter})` : ""} |`,
+    `| evictions (every s) | ${f.evictions}${f.evictEverySeconds !== null ? ` (${f.evictEverySeconds}${f.evictHard ? ", hard: requests cut" : ""})` : ""}${f.evictionFailures > 0 ? `, ${f.evictionFailures} failed` : ""} |`,
+    `| Redis script calls per s, all / mean per instance | ${c.perSecond ?? "–"} / ${c.perInstanceMeanPerSecond ?? "–"} |`,
+    `| … per instance | ${c.perInstancePerSecond.join(", ")} |`,
+    ...(f.frontRequestsPerInstance
+      ? [`| requests per instance (front) | ${f.frontRequestsPerInstance.join(", ")}; front errors ${f.frontFailed} |`]
+      : []),
+    `| positions held by two visitors or more (epoch claim in tickets: ${f.sharedPositions.epochClaim ? "yes" : "no"}) | ${f.sharedPositions.positions} (${f.sharedPositions.visitors} visitors) |`,
+    ...(f.flush
+      ? [
+          `| flush at s | ${f.flush.flushAtSeconds} |`,
+          `| waiting at the flush: let in before later arrivals / overtaken by one | ${f.flush.letInBeforeLaterArrivals} / ${f.flush.overtakenByLaterArrivals} of ${f.flush.waitingAtFlush} |`,
+        ]
+      : []),
+    ...(f.outage
+      ? [
+          `| outage, s | ${f.outage.outageSeconds} |`,
+          `| fallback admissions / allowance (ratio) | ${f.outage.fallbackAdmissions} / ${f.outage.allowance} (${f.outage.ratio ?? "–"}) |`,
+        ]
+      : []),
+    "",
+  ];
+  return `\n${lines.join("\n")}`;
 }
 
 /** The autopilot's error-share bound the lab checks against (the worker's default ORIGIN_MAX_ERROR_RATE). */
@@ -179,6 +323,16 @@ function settingsFromArgs(argv: string[]): Settings {
       sweep: { type: "string" },
       sustainable: { type: "string" },
       "best-wait": { type: "string" },
+      instances: { type: "string" },
+      "redis-latency": { type: "string", default: "0" },
+      evict: { type: "boolean", default: false },
+      "evict-every": { type: "string" },
+      "evict-hard": { type: "boolean", default: false },
+      "flush-at": { type: "string" },
+      "outage-at": { type: "string" },
+      "outage-seconds": { type: "string", default: "20" },
+      "outage-stop": { type: "boolean", default: false },
+      "rate-share": { type: "string", default: "0.25" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -191,7 +345,9 @@ function settingsFromArgs(argv: string[]): Settings {
         "                 [--max-active N (0: off)] [--session-minutes M (real minutes, default 60)] [--release]\n" +
         "                 [--autopilot] [--crowd-rate N (default --rate)] [--target-p95 MS (800)] [--min-rate N (1)]\n" +
         "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
-        "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]",
+        "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]\n" +
+        "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
+        "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-stop] [--rate-share X (0.25)]",
     );
     process.exit(0);
   }
@@ -229,6 +385,13 @@ function settingsFromArgs(argv: string[]): Settings {
       return { minute, capacity };
     })
     .sort((a, b) => a.minute - b.minute);
+  const instances = values.instances === undefined ? null : wholeArg("instances", values.instances, 64);
+  if (instances === 0) throw new Error("--instances must be a whole number from 1 to 64, got 0");
+  const evictHard = values["evict-hard"] ?? false;
+  const evict = (values.evict ?? false) || values["evict-every"] !== undefined || evictHard;
+  if (evict && instances === null) throw new Error("--evict needs --instances N (the fleet replaces instances)");
+  const withinRun = (name: string, raw: string | undefined) =>
+    raw === undefined ? null : num(name, raw, 0, durationMinutes);
   return {
     profile,
     quick,
@@ -260,6 +423,15 @@ function settingsFromArgs(argv: string[]): Settings {
     sweep,
     sustainable: values.sustainable === undefined ? null : num("sustainable", values.sustainable, 0.01, 1_000_000),
     bestWaitSeconds: values["best-wait"] === undefined ? null : num("best-wait", values["best-wait"], 0, 1e12),
+    instances,
+    redisLatencyMs: num("redis-latency", values["redis-latency"], 0, 10_000),
+    evictEverySeconds: evict ? num("evict-every", values["evict-every"] ?? "15", 1, 3600) : null,
+    evictHard,
+    flushAt: withinRun("flush-at", values["flush-at"]),
+    outageAt: withinRun("outage-at", values["outage-at"]),
+    outageSeconds: num("outage-seconds", values["outage-seconds"], 1, 3600),
+    outageStop: values["outage-stop"] ?? false,
+    rateShare: num("rate-share", values["rate-share"], 0.001, 1),
   };
 }
 
@@ -343,6 +515,77 @@ interface Services {
   readonly admitPerMinute: number;
   /** The worker's ADMIN_TOKEN, to read the admin stats at the end of a run. */
   readonly adminToken: string;
+  /** The instances behind the front (`--instances`), or null (one worker through `wrangler dev`). */
+  readonly fleet: Fleet | null;
+  readonly bridge: BridgeThread;
+  readonly redis: RedisServer;
+}
+
+/** What the lab did to the fleet and its Redis during a run, ms after its start. */
+interface FleetEvents {
+  evictions: { slot: number; at: number; drainMs: number }[];
+  evictionFailures: number;
+  flushAt: number | null;
+  outage: { from: number; to: number | null } | null;
+}
+
+/**
+ * Schedules the run's evictions, flush and outage (with the room only);
+ * returns what happened, filled in as it happens, and a stop.
+ */
+function scheduleFaults(s: Settings, sv: Services, epoch: number, durationMs: number) {
+  const events: FleetEvents = { evictions: [], evictionFailures: 0, flushAt: null, outage: null };
+  const timers: NodeJS.Timeout[] = [];
+  const pending: Promise<unknown>[] = [];
+  const at = (ms: number, task: () => Promise<unknown>) =>
+    timers.push(setTimeout(() => void pending.push(task().catch(() => {})), epoch + ms - Date.now()));
+  const minuteMs = s.minuteSeconds * 1000;
+  const fleet = sv.fleet;
+  if (fleet && s.evictEverySeconds !== null) {
+    const every = s.evictEverySeconds * 1000;
+    for (let t = every; t < durationMs; t += every)
+      at(t, () =>
+        fleet.evict(undefined, { hard: s.evictHard }).then(
+          (e) => events.evictions.push({ slot: e.slot, at: e.at - epoch, drainMs: e.drainMs }),
+          () => {
+            events.evictionFailures += 1;
+          },
+        ),
+      );
+  }
+  if (s.flushAt !== null)
+    at(s.flushAt * minuteMs, async () => {
+      events.flushAt = Date.now() - epoch;
+      await sv.probe.flushAll();
+    });
+  if (s.outageAt !== null)
+    at(s.outageAt * minuteMs, async () => {
+      if (!s.outageStop) {
+        events.outage = { from: Date.now() - epoch, to: null };
+        await sv.redis.kill();
+        await sleep(s.outageSeconds * 1000);
+        await sv.redis.restart();
+      } else {
+        // The lab's own redis-server, by the process id it reports.
+        const pid = await sv.probe.serverPid();
+        events.outage = { from: Date.now() - epoch, to: null };
+        process.kill(pid, "SIGSTOP");
+        try {
+          await sleep(s.outageSeconds * 1000);
+        } finally {
+          process.kill(pid, "SIGCONT");
+        }
+      }
+      events.outage.to = Date.now() - epoch;
+    });
+  return {
+    events,
+    /** Cancels what has not started and waits for what has (an outage ends with Redis back up). */
+    stop: async () => {
+      for (const timer of timers) clearTimeout(timer);
+      await Promise.all(pending);
+    },
+  };
 }
 
 /** One replay of the crowd: through the room (`room`) or straight to the origin (`direct`). */
@@ -378,6 +621,9 @@ async function runOnce(
     setTimeout(() => sv.origin.setCapacity(c.capacity), epoch + c.minute * s.minuteSeconds * 1000 - Date.now()),
   );
   const before = await sv.probe.commandCounts();
+  const callsBefore = await sv.bridge.calls();
+  const frontBefore = sv.fleet ? await sv.fleet.stats() : null;
+  const faults = mode === "room" ? scheduleFaults(s, sv, epoch, durationMs) : null;
   const samples: StateSample[] = [];
   const readings: RateReading[] = [];
   const waiting: number[] = [];
@@ -454,12 +700,15 @@ async function runOnce(
     ]);
   } finally {
     clearTimeout(stopper);
+    await faults?.stop();
     for (const timer of capacityTimers) clearTimeout(timer);
     clearInterval(sampler);
     clearInterval(ticker);
     if (tty) process.stderr.write("\n");
   }
   const after = await sv.probe.commandCounts();
+  const callsAfter = await sv.bridge.calls();
+  const frontAfter = sv.fleet ? await sv.fleet.stats() : null;
   const origin = await sv.origin.report();
   const autopilotLog =
     s.autopilot && mode === "room" ? await sv.probe.autopilotLog(autopilotLogKey(sv.room)).catch(() => []) : [];
@@ -489,6 +738,9 @@ async function runOnce(
     readings,
     autopilotLog,
     autopilotStats,
+    calls: { before: callsBefore, after: callsAfter },
+    front: frontBefore && frontAfter ? { before: frontBefore, after: frontAfter } : null,
+    events: faults?.events ?? null,
   };
 }
 
@@ -936,7 +1188,8 @@ interface Lab {
   readonly run: ReturnType<typeof labRun>;
   readonly probe: RedisProbe;
   readonly origin: Awaited<ReturnType<typeof startOrigin>>;
-  readonly bridge: { url: string; token: string };
+  readonly bridge: BridgeThread;
+  readonly redis: RedisServer;
   readonly keys: Awaited<ReturnType<typeof fixedKeys>>;
   readonly plan: readonly VisitorPlan[];
   readonly botPlan: readonly BotPlan[];
@@ -953,44 +1206,72 @@ async function startRoom(lab: Lab, room: string, admitPerMinute: number, autopil
   const s = lab.s;
   const adminToken = randomBytes(24).toString("hex");
   const two = (x: number) => String(Math.round(x * 100) / 100);
-  console.error("surge: starting the worker (wrangler dev)…");
-  const stack = await startStack({
-    env: {
-      PORT: "0",
-      ROOM: room,
-      ADMIT_PER_MINUTE: String(admitPerMinute),
-      SESSION_MINUTES: String(s.sessionMinutes),
-      // The lab's visitors never outstay the absolute session; a long --session-minutes raises it along.
-      SESSION_MAX_MINUTES: String(Math.max(60, s.sessionMinutes)),
-      ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
-      COOKIE_CHECK: s.cookieCheck,
-      ORIGIN_URL: lab.origin.url,
-      UPSTASH_REDIS_REST_URL: lab.bridge.url,
-      UPSTASH_REDIS_REST_TOKEN: lab.bridge.token,
-      // The admin stats (the autopilot's reading) at the end of the run.
-      ADMIN_TOKEN: adminToken,
-      ...(autopilot
-        ? {
-            AUTOPILOT: "on",
-            AUTOPILOT_MIN_RATE: two(perRealMinute(s, s.minRate)),
-            AUTOPILOT_MAX_RATE: two(perRealMinute(s, s.maxRate)),
-            ORIGIN_TARGET_P95_MS: String(s.targetP95Ms),
-            ...(s.originTimeoutMs !== null ? { ORIGIN_TIMEOUT_MS: String(s.originTimeoutMs) } : {}),
-          }
-        : {}),
-      // Fixed keys: a wrangler rebuild (it watches worker/) must not invalidate every ticket and pass mid-run.
-      ...lab.keys,
-    },
-    verbose: s.verbose,
-  });
+  const env = {
+    PORT: "0",
+    ROOM: room,
+    ADMIT_PER_MINUTE: String(admitPerMinute),
+    SESSION_MINUTES: String(s.sessionMinutes),
+    // The lab's visitors never outstay the absolute session; a long --session-minutes raises it along.
+    SESSION_MAX_MINUTES: String(Math.max(60, s.sessionMinutes)),
+    ...(s.maxActive > 0 ? { MAX_ACTIVE: String(s.maxActive) } : {}),
+    COOKIE_CHECK: s.cookieCheck,
+    ORIGIN_URL: lab.origin.url,
+    UPSTASH_REDIS_REST_URL: lab.bridge.url,
+    UPSTASH_REDIS_REST_TOKEN: lab.bridge.token,
+    // The admin stats (the autopilot's reading) at the end of the run.
+    ADMIN_TOKEN: adminToken,
+    ...(autopilot
+      ? {
+          AUTOPILOT: "on",
+          AUTOPILOT_MIN_RATE: two(perRealMinute(s, s.minRate)),
+          AUTOPILOT_MAX_RATE: two(perRealMinute(s, s.maxRate)),
+          ORIGIN_TARGET_P95_MS: String(s.targetP95Ms),
+          ...(s.originTimeoutMs !== null ? { ORIGIN_TIMEOUT_MS: String(s.originTimeoutMs) } : {}),
+        }
+      : {}),
+    STORE_FAILURE_RATE_SHARE: String(s.rateShare),
+    // Fixed keys: a wrangler rebuild (it watches worker/) must not invalidate every ticket and pass mid-run.
+    ...lab.keys,
+  };
+  let url: string;
+  let close: () => Promise<void>;
+  let fleet: Fleet | null = null;
+  if (s.instances !== null) {
+    console.error(`surge: starting a fleet of ${s.instances} instance(s) (Miniflare) behind the lab's front…`);
+    const vars = await workerVars(env);
+    const bridgeUrl = lab.bridge.url;
+    fleet = await startFleet({
+      instances: s.instances,
+      // Each instance its own bridge URL: the bridge counts its calls apart.
+      vars: (slot) => ({ ...vars, UPSTASH_REDIS_REST_URL: labelledUrl(bridgeUrl, `i${slot}`) }),
+      verbose: s.verbose,
+    });
+    url = fleet.url;
+    close = fleet.close;
+  } else {
+    console.error("surge: starting the worker (wrangler dev)…");
+    const stack = await startStack({ env, verbose: s.verbose });
+    url = stack.url;
+    close = stack.stop;
+  }
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await stack.stop();
+    await close();
   };
   lab.run.defer(stop);
-  const sv: Services = { probe: lab.probe, origin: lab.origin, roomUrl: stack.url, room, admitPerMinute, adminToken };
+  const sv: Services = {
+    probe: lab.probe,
+    origin: lab.origin,
+    roomUrl: url,
+    room,
+    admitPerMinute,
+    adminToken,
+    fleet,
+    bridge: lab.bridge,
+    redis: lab.redis,
+  };
   return { sv, stop };
 }
 
@@ -1050,12 +1331,17 @@ async function main(): Promise<void> {
       (s.release ? "; early release at /checkout/complete" : ""),
   );
   try {
-    const { redis, bridge } = await startLabStore(run);
+    const { redis, bridge } = await startLabStore(run, {
+      // A killed redis-server comes back with its data, as a production Redis with persistence would.
+      persistent: s.outageAt !== null && !s.outageStop,
+      ...(s.redisLatencyMs > 0 ? { latency: { roundTripMs: s.redisLatencyMs, jitter: REDIS_JITTER } } : {}),
+      labels: s.instances !== null,
+    });
     const origin = await startOrigin({ kind: "limited", ...originOptions(s) });
     run.defer(() => origin.close());
     const probe = new RedisProbe(redis.url);
     run.defer(() => probe.close());
-    const lab: Lab = { s, run, probe, origin, bridge, keys: await fixedKeys(), plan, botPlan, started };
+    const lab: Lab = { s, run, probe, origin, bridge, redis, keys: await fixedKeys(), plan, botPlan, started };
     if (s.sweep) await sweep(lab, s.sweep);
     else await surge(lab);
   } finally {
@@ -1071,6 +1357,8 @@ async function surge(lab: Lab): Promise<void> {
   const timing = timingOf(s, s.ratePerMinute);
 
   const withRoom = await runOnce("room", plan, botPlan, s, sv);
+  if (withRoom.events?.outage && withRoom.events.outage.to === null)
+    console.error("surge: the outage had not ended by the end of the run");
   console.error("surge: measuring Redis commands per request kind…");
   const kinds = await measureKinds(sv, withRoom.keptJars, s);
   const withoutRoom = s.skipWithout ? null : await runOnce("direct", plan, botPlan, s, sv);
@@ -1112,6 +1400,7 @@ async function surge(lab: Lab): Promise<void> {
       )
     : null;
   const list = [...checks(w, wo, redisCommands, s), ...(autopilot ? autopilotChecks(autopilot, setup) : [])];
+  const fleet = fleetFigures(s, withRoom, timing.ratePerMinute);
   const bots =
     s.bots > 0
       ? {
@@ -1159,6 +1448,7 @@ async function surge(lab: Lab): Promise<void> {
             note: "cookie-less clients at `factor` times the visitors' arrival rate (same profile shape, own seed); each sends fresh JSON requests with no cookies, the next after the previous answer's Retry-After, and never polls",
           }
         : null,
+    fleet,
     withRoom: {
       ...w,
       redisCommands,
@@ -1175,7 +1465,7 @@ async function surge(lab: Lab): Promise<void> {
   };
   await mkdir(s.out, { recursive: true });
   await writeFile(join(s.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  const md = markdown(report, w, wo, list, s, bots, autopilot);
+  const md = markdown(report, w, wo, list, s, bots, autopilot) + fleetMarkdown(fleet);
   await writeFile(join(s.out, "report.md"), md);
   const chart = await renderChart(chartPoints(seriesWith, seriesWithout, s, autopilot), PANELS, chartTitle(s));
   await writeFile(join(s.out, "chart.svg"), chart.svg);

@@ -20,8 +20,36 @@ import { type Reply as EmbeddedReply, EmbeddedReplyError, ERRORS } from "./embed
 export interface Bridge {
   url: string;
   token: string;
+  /**
+   * The calls served so far, by label (`labelledUrl`; "" for the plain URL):
+   * HTTP requests and the script calls (EVAL, EVALSHA and their read-only
+   * forms) they carried, pipelines and transactions included.
+   */
+  calls(): BridgeCalls;
   close(): Promise<void>;
 }
+
+/** Per label: HTTP requests and script calls the bridge served (or refused: they were sent). */
+export type BridgeCalls = Record<string, { requests: number; scripts: number }>;
+
+/**
+ * The bridge's URL for one labelled client (with `labels: true`): the calls
+ * through it are counted under `label`, e.g. one URL per worker instance, so
+ * per-instance Redis calls need nothing from the worker itself.
+ *
+ * @example
+ * ```ts
+ * const bridge = await startBridge({ redisUrl, token, labels: true });
+ * const redis = new Redis({ url: labelledUrl(bridge.url, "instance-3"), token });
+ * ```
+ */
+export function labelledUrl(url: string, label: string): string {
+  if (!LABEL.test(label)) throw new Error(`a bridge label is 1-64 letters, digits, '-' or '_', got "${label}"`);
+  return `${url}${LABEL_PREFIX}${label}`;
+}
+
+const LABEL_PREFIX = "/_label/";
+const LABEL = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Where the bridge runs commands: a redis-server, or an in-process engine. */
 export type BridgeOptions = BridgeCommonOptions &
@@ -47,6 +75,16 @@ export interface BridgeCommonOptions {
   host?: string;
   /** Upper bound for one Redis reply, so a stalled server yields an error rather than a hung request. Default 5000. */
   commandTimeoutMs?: number;
+  /**
+   * Injected network latency, off by default: each request waits half of a
+   * round trip before its commands run and the other half before its answer
+   * leaves, as a store reached over a network would, so commands still reach
+   * Redis in a realistic order. Each half is drawn uniformly within
+   * `roundTripMs / 2 x (1 +- jitter)`; `jitter` defaults to 0.2.
+   */
+  latency?: { roundTripMs: number; jitter?: number };
+  /** Accept `labelledUrl(url, label)` URLs and count their calls by label. Default false. */
+  labels?: boolean;
 }
 
 /** A decoded RESP2 reply. Integers arrive as decimal strings (exact beyond 2^53), bulk and status strings as Buffers. */
@@ -98,6 +136,7 @@ const BLOCKING_COMMANDS = new Set([
  * ```
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const delay = latencyOf(options.latency);
   const backend =
     options.embedded !== undefined
       ? new EmbeddedBackend(options.embedded)
@@ -106,8 +145,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           describeRedis(options.redisUrl),
         );
   const expectedToken = Buffer.from(options.token);
+  const calls: BridgeCalls = {};
+  const ctx: Context = { backend, expectedToken, delay, labels: options.labels ?? false, calls };
   const server = createServer((req, res) => {
-    void handleRequest(req, res, { backend, expectedToken });
+    void handleRequest(req, res, ctx);
   });
   const host = options.host ?? "127.0.0.1";
   try {
@@ -121,6 +162,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     token: options.token,
+    calls: () => structuredClone(calls),
     close: () => closeBridge(server, backend),
   };
 }
@@ -179,28 +221,83 @@ async function closeBridge(server: Server, backend: Backend): Promise<void> {
 interface Context {
   backend: Backend;
   expectedToken: Buffer;
+  /** One leg of the injected round trip, ms (0 without `latency`). */
+  delay: () => number;
+  labels: boolean;
+  calls: BridgeCalls;
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
+  let answer: { status: number; json: string };
   try {
-    if (!ALLOWED_METHODS.has(req.method ?? "")) throw new HttpError(405, "Method Not Allowed");
-    const { path, query } = splitUrl(req.url ?? "/");
-    if (!isAuthorized(req, query, ctx.expectedToken)) throw new HttpError(401, "Unauthorized");
-    const body = await readBody(req);
-    const base64 = headerValue(req, "upstash-encoding")?.toLowerCase() === "base64";
-    if (path === "/pipeline" || path === "/multi-exec") {
-      const commands = parseCommandList(body);
-      const outcomes = path === "/pipeline" ? await runPipeline(ctx, commands) : await runTransaction(ctx, commands);
-      respond(res, 200, `[${outcomes.map((outcome) => encodeOutcome(outcome, base64)).join(",")}]`);
-      return;
-    }
-    const command = path === "/" ? parseSingleCommand(body) : parsePathCommand(path, query, body);
-    const outcome = await runCommand(ctx, command);
-    respond(res, "error" in outcome ? 400 : 200, encodeOutcome(outcome, base64));
+    answer = await answerRequest(req, ctx);
   } catch (error) {
-    const status = error instanceof HttpError ? error.status : 500;
-    respond(res, status, JSON.stringify({ error: errorMessage(error) }));
+    answer = {
+      status: error instanceof HttpError ? error.status : 500,
+      json: JSON.stringify({ error: errorMessage(error) }),
+    };
   }
+  // The way back of the injected round trip, whatever the answer.
+  await pause(ctx.delay());
+  respond(res, answer.status, answer.json);
+}
+
+async function answerRequest(req: IncomingMessage, ctx: Context): Promise<{ status: number; json: string }> {
+  if (!ALLOWED_METHODS.has(req.method ?? "")) throw new HttpError(405, "Method Not Allowed");
+  const { label, path, query } = labelOf(splitUrl(req.url ?? "/"), ctx.labels);
+  if (!isAuthorized(req, query, ctx.expectedToken)) throw new HttpError(401, "Unauthorized");
+  const body = await readBody(req);
+  const base64 = headerValue(req, "upstash-encoding")?.toLowerCase() === "base64";
+  const count = ctx.calls[label] ?? { requests: 0, scripts: 0 };
+  ctx.calls[label] = count;
+  count.requests += 1;
+  // The way there of the injected round trip.
+  await pause(ctx.delay());
+  if (path === "/pipeline" || path === "/multi-exec") {
+    const commands = parseCommandList(body);
+    count.scripts += commands.filter(isScriptCall).length;
+    const outcomes = path === "/pipeline" ? await runPipeline(ctx, commands) : await runTransaction(ctx, commands);
+    return { status: 200, json: `[${outcomes.map((outcome) => encodeOutcome(outcome, base64)).join(",")}]` };
+  }
+  const command = path === "/" ? parseSingleCommand(body) : parsePathCommand(path, query, body);
+  if (isScriptCall(command)) count.scripts += 1;
+  const outcome = await runCommand(ctx, command);
+  return { status: "error" in outcome ? 400 : 200, json: encodeOutcome(outcome, base64) };
+}
+
+const SCRIPT_CALLS = new Set(["EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO"]);
+
+function isScriptCall(command: Arg[]): boolean {
+  return SCRIPT_CALLS.has(String(command[0]).toUpperCase());
+}
+
+/** Takes a `labelledUrl` prefix off the path (with `labels` on); "" when there is none. */
+function labelOf(
+  url: { path: string; query: URLSearchParams },
+  labels: boolean,
+): { label: string; path: string; query: URLSearchParams } {
+  if (!labels || !url.path.startsWith(LABEL_PREFIX)) return { label: "", ...url };
+  const rest = url.path.slice(LABEL_PREFIX.length);
+  const end = rest.indexOf("/");
+  const label = end === -1 ? rest : rest.slice(0, end);
+  if (!LABEL.test(label)) throw new HttpError(400, `ERR malformed bridge label "${label.slice(0, 80)}"`);
+  return { label, path: end === -1 ? "/" : rest.slice(end), query: url.query };
+}
+
+/** One leg of the injected round trip: `roundTripMs / 2 x (1 +- jitter)`, uniform; 0 when off. */
+function latencyOf(latency: BridgeCommonOptions["latency"]): () => number {
+  if (latency === undefined) return () => 0;
+  const { roundTripMs } = latency;
+  const jitter = latency.jitter ?? 0.2;
+  if (!Number.isFinite(roundTripMs) || roundTripMs < 0 || roundTripMs > 60_000)
+    throw new Error(`latency.roundTripMs must be 0-60000 ms, got ${roundTripMs}`);
+  if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1)
+    throw new Error(`latency.jitter must be a share from 0 to 1, got ${jitter}`);
+  return () => (roundTripMs / 2) * (1 + jitter * (2 * Math.random() - 1));
+}
+
+function pause(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
 
 function respond(res: ServerResponse, status: number, json: string): void {

@@ -114,17 +114,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const port = env.PORT ? Number(env.PORT) : 8787;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got ${env.PORT}`);
-  const vars: Record<string, string> = { ANTEROOM_ENV: "development" };
-  for (const name of FORWARDED_SETTINGS) {
-    const value = env[name];
-    if (value !== undefined && value !== "") vars[name] = value;
-  }
-  if (env.HOLDING_PAGE_FILE) vars.HOLDING_PAGE_TEMPLATE = readFileSync(env.HOLDING_PAGE_FILE, "utf8");
-  // wrangler dev rebuilds the worker when a file changes; keys made inside the
-  // worker would change with it and void every ticket and pass. Keys made here
-  // live as long as this process.
-  if (!vars.PASS_SIGNING_KEYS) vars.PASS_SIGNING_KEYS = JSON.stringify([(await generateSigningKey()).privateJwk]);
-  if (!vars.TICKET_SECRET) vars.TICKET_SECRET = randomBytes(32).toString("base64url");
+  const vars = await workerVars(env);
 
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -176,6 +166,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await closeAll(started);
     throw error;
   }
+}
+
+/**
+ * The worker's settings from environment-style `env`: every Anteroom setting
+ * of FORWARDED_SETTINGS, the holding page from HOLDING_PAGE_FILE, and keys
+ * made here when none are given (they live as long as this process, so a
+ * restarted or rebuilt worker keeps accepting the tickets and passes it
+ * issued). The lab's fleet gives every instance the same.
+ *
+ * @example
+ * ```ts
+ * const vars = await workerVars({ ROOM: "lab", ADMIT_PER_MINUTE: "120" });
+ * ```
+ */
+export async function workerVars(env: Readonly<Record<string, string | undefined>>): Promise<Record<string, string>> {
+  const vars: Record<string, string> = { ANTEROOM_ENV: "development" };
+  for (const name of FORWARDED_SETTINGS) {
+    const value = env[name];
+    if (value !== undefined && value !== "") vars[name] = value;
+  }
+  if (env.HOLDING_PAGE_FILE) vars.HOLDING_PAGE_TEMPLATE = readFileSync(env.HOLDING_PAGE_FILE, "utf8");
+  if (!vars.PASS_SIGNING_KEYS) vars.PASS_SIGNING_KEYS = JSON.stringify([(await generateSigningKey()).privateJwk]);
+  if (!vars.TICKET_SECRET) vars.TICKET_SECRET = randomBytes(32).toString("base64url");
+  return vars;
 }
 
 async function closeAll(started: { close(): Promise<void> }[]): Promise<void> {

@@ -36,6 +36,8 @@ export interface BotCounts {
   tickets: number;
   /** Answers served by the origin: the request went straight in. */
   straightIn: number;
+  /** When each of those answers came back, ms after the start of the run (the fleet's outage figures). */
+  straightInAt: number[];
   /** Clients with at least one ticket / at least one request straight in. */
   clientsWithTicket: number;
   clientsStraightIn: number;
@@ -53,6 +55,7 @@ export function newBotCounts(clients: number): BotCounts {
     answered: 0,
     tickets: 0,
     straightIn: 0,
+    straightInAt: [],
     clientsWithTicket: 0,
     clientsStraightIn: 0,
     byStatus: {},
@@ -97,6 +100,7 @@ export async function bot(plan: BotPlan, ctx: BotContext): Promise<void> {
     }
     if (res.status >= 200 && res.status < 400 && header(res, "x-bench-origin")) {
       ctx.counts.straightIn += 1;
+      ctx.counts.straightInAt.push(Date.now() - ctx.epoch);
       straightIn = true;
     }
     if (i + 1 >= plan.requests) break;

@@ -1,5 +1,6 @@
 import { type RedisServer, startRedisServer } from "../../test/support/redis-server.ts";
-import { startBridgeThread } from "./threads.ts";
+import type { BridgeCommonOptions } from "../../tools/bridge.ts";
+import { type BridgeThread, startBridgeThread } from "./threads.ts";
 
 /** One lab run: what it starts is stopped in reverse order at the end or on Ctrl+C; past `limitMs` it exits. */
 export interface LabRun {
@@ -35,13 +36,19 @@ export function labRun(name: string, limitMs: number): LabRun {
   return { defer: (stop) => void stops.push(stop), finish };
 }
 
-/** A private redis-server with the Upstash REST bridge (in a worker thread) in front of it. */
+/**
+ * A private redis-server with the Upstash REST bridge (in a worker thread) in
+ * front of it; `persistent` keeps its data across a kill (the outage run),
+ * `latency` and `labels` are the bridge's lab options (off by default).
+ */
 export async function startLabStore(
   run: LabRun,
-): Promise<{ redis: RedisServer; bridge: { url: string; token: string } }> {
-  const redis = await startRedisServer();
+  options: { persistent?: boolean } & Pick<BridgeCommonOptions, "latency" | "labels"> = {},
+): Promise<{ redis: RedisServer; bridge: BridgeThread }> {
+  const redis = await startRedisServer({ persistent: options.persistent ?? false });
   run.defer(() => redis.stop());
-  const bridge = await startBridgeThread(redis.url);
+  const { persistent: _persistent, ...bridgeOptions } = options;
+  const bridge = await startBridgeThread(redis.url, bridgeOptions);
   run.defer(() => bridge.close());
   return { redis, bridge };
 }

@@ -69,6 +69,18 @@ export class RedisProbe {
     return await this.#redis.zrange(key, "0", "-1");
   }
 
+  /** The redis-server's process id (`INFO server`), to stop and resume it (`--outage-at`). */
+  async serverPid(): Promise<number> {
+    const pid = Number(/process_id:(\d+)/.exec(await this.#redis.info("server"))?.[1]);
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error("redis-server reported no process id");
+    return pid;
+  }
+
+  /** FLUSHALL: the lab's "Redis lost its data" (`--flush-at`). */
+  async flushAll(): Promise<void> {
+    await this.#redis.flushall();
+  }
+
   async close(): Promise<void> {
     await this.#redis.quit().catch(() => this.#redis.disconnect());
   }

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import type { BridgeCalls, BridgeCommonOptions } from "../../tools/bridge.ts";
+import type { FrontStats } from "./front-thread.ts";
 import type { OriginOptions, OriginReport, OriginTick } from "./origin-thread.ts";
 
 /** A service running in a worker thread of this process. */
@@ -70,10 +72,60 @@ export async function startOrigin(options: OriginOptions): Promise<Origin> {
   };
 }
 
-/** The Upstash REST bridge in front of `redisUrl`, in its own thread. */
-export async function startBridgeThread(redisUrl: string): Promise<ThreadService & { token: string }> {
+/** The bridge of {@link startBridgeThread}: its URL, token and call counts. */
+export interface BridgeThread extends ThreadService {
+  readonly token: string;
+  /** The calls it served so far, by label (`labelledUrl`). */
+  calls(): Promise<BridgeCalls>;
+}
+
+/**
+ * The Upstash REST bridge in front of `redisUrl`, in its own thread, with
+ * the injected round trip and per-label counting of `options` (both off by default).
+ */
+export async function startBridgeThread(
+  redisUrl: string,
+  options: Pick<BridgeCommonOptions, "latency" | "labels"> = {},
+): Promise<BridgeThread> {
   const token = randomBytes(16).toString("hex");
-  const thread = startThread("./bridge-thread.ts", { redisUrl, token });
+  const waiting: ((calls: BridgeCalls) => void)[] = [];
+  const thread = startThread("./bridge-thread.ts", { redisUrl, token, ...options }, (message) => {
+    if (message.type === "calls") waiting.shift()?.((message as unknown as { calls: BridgeCalls }).calls);
+  });
   const url = await thread.ready;
-  return { url, token, close: thread.close };
+  return {
+    url,
+    token,
+    close: thread.close,
+    calls: () =>
+      new Promise<BridgeCalls>((resolve) => {
+        waiting.push(resolve);
+        thread.worker.postMessage({ type: "calls" });
+      }),
+  };
+}
+
+/** The fleet's front of front-thread.ts: a random instance per request. */
+export interface FrontThread extends ThreadService {
+  /** The instances' URLs by slot; null: a slot that gets no new requests. */
+  setTargets(targets: readonly (string | null)[]): void;
+  stats(): Promise<FrontStats>;
+}
+
+export async function startFrontThread(): Promise<FrontThread> {
+  const waiting: ((stats: FrontStats) => void)[] = [];
+  const thread = startThread("./front-thread.ts", {}, (message) => {
+    if (message.type === "stats") waiting.shift()?.((message as unknown as { stats: FrontStats }).stats);
+  });
+  const url = await thread.ready;
+  return {
+    url,
+    close: thread.close,
+    setTargets: (targets) => thread.worker.postMessage({ type: "targets", targets: [...targets] }),
+    stats: () =>
+      new Promise<FrontStats>((resolve) => {
+        waiting.push(resolve);
+        thread.worker.postMessage({ type: "stats" });
+      }),
+  };
 }

@@ -45,6 +45,12 @@ export interface VisitorRecord {
   arrival: number | null;
   /** Ticket position, read from the ticket cookie (the bench's own view; the worker never trusts it). */
   position: number | null;
+  /**
+   * The ticket's claims other than the visitor's id and times (room, pos, f0,
+   * and whatever else it carries, e.g. an epoch), to tell two tickets with
+   * the same position apart; null without a ticket.
+   */
+  ticket: Record<string, unknown> | null;
   queued: boolean;
   admittedAt: number | null;
   via: "join" | "ticket" | "origin" | null;
@@ -165,6 +171,7 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     id: plan.id,
     arrival: null,
     position: null,
+    ticket: null,
     queued: false,
     admittedAt: null,
     via: null,
@@ -258,8 +265,13 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     if (ctx.mode === "room" && res.status === 200 && res.body.includes("data-refresh")) {
       record.queued = true;
       ctx.gauges.waiting += 1;
-      const position = jwtPayload(jar.get("anteroom_ticket"))?.pos;
+      const claims = jwtPayload(jar.get("anteroom_ticket"));
+      const position = claims?.pos;
       record.position = typeof position === "number" ? position : null;
+      if (claims) {
+        const { sub: _sub, iat: _iat, exp: _exp, nbf: _nbf, ...rest } = claims;
+        record.ticket = rest;
+      }
       refresh = Number(/data-refresh="(\d+(?:\.\d+)?)"/.exec(res.body)?.[1] ?? 5);
       refuse();
       record.firstSeenAt = record.lastRefusal;

@@ -27,7 +27,7 @@ export interface WorkerSpec {
 }
 
 /** What `wrangler deploy --dry-run` produced for one config. */
-interface Bundle {
+export interface Bundle {
   readonly dir: string;
   readonly main: string;
   readonly bytes: number;
@@ -62,13 +62,39 @@ export async function startWorkers(
   options: { verbose?: boolean } = {},
 ): Promise<Workers> {
   const scratch = await mkdtemp(join(tmpdir(), "anteroom-bench-"));
-  let mf: Miniflare | null = null;
   try {
     const bundles = new Map<string, Bundle>();
     for (const spec of specs) {
       const key = spec.config;
-      if (!bundles.has(key)) bundles.set(key, await bundle(spec.config, join(scratch, `bundle-${bundles.size}`)));
+      if (!bundles.has(key)) bundles.set(key, await bundleWorker(spec.config, join(scratch, `bundle-${bundles.size}`)));
     }
+    const workers = await launchWorkers(specs, bundles, options);
+    return {
+      ...workers,
+      close: async () => {
+        await workers.close();
+        await rm(scratch, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await rm(scratch, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/**
+ * Starts workers already bundled (by {@link bundleWorker}, keyed by config
+ * path) in one workerd through Miniflare, each on its own loopback socket;
+ * `close()` leaves the bundles in place, so the lab can start the same
+ * bundle again (an evicted instance) without bundling it again.
+ */
+export async function launchWorkers(
+  specs: readonly WorkerSpec[],
+  bundles: ReadonlyMap<string, Bundle>,
+  options: { verbose?: boolean } = {},
+): Promise<Workers> {
+  let mf: Miniflare | null = null;
+  try {
     const workers = [];
     for (const spec of specs) {
       const built = bundles.get(spec.config);
@@ -110,18 +136,24 @@ export async function startWorkers(
       bundleBytes: Object.fromEntries(specs.map((s) => [s.name, bundles.get(s.config)?.bytes ?? 0])),
       close: async () => {
         await running.dispose().catch(() => {});
-        await rm(scratch, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await mf?.dispose().catch(() => {});
-    await rm(scratch, { recursive: true, force: true });
     throw error;
   }
 }
 
-/** `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload. */
-async function bundle(config: string, outdir: string): Promise<Bundle> {
+/**
+ * `wrangler deploy --dry-run --outdir`: the exact bundle a deploy would upload.
+ *
+ * @example
+ * ```ts
+ * const built = await bundleWorker("wrangler.toml", "/tmp/out");
+ * const workers = await launchWorkers([{ name: "room", config: "wrangler.toml", vars: {} }], new Map([["wrangler.toml", built]]));
+ * ```
+ */
+export async function bundleWorker(config: string, outdir: string): Promise<Bundle> {
   const bin = join(dirname(createRequire(import.meta.url).resolve("wrangler/package.json")), "bin", "wrangler.js");
   const args = [bin, "deploy", "--dry-run", "--outdir", outdir, "-c", config];
   const output = await new Promise<string>((resolve, reject) => {

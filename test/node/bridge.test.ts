@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Bridge, startBridge } from "../../tools/bridge.ts";
+import { type Bridge, labelledUrl, startBridge } from "../../tools/bridge.ts";
 import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { freePort } from "../../tools/wrangler.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
@@ -531,6 +531,69 @@ describe("@upstash/redis against the bridge", () => {
     const redis = upstash();
     await redis.set("str", "x");
     await expect(redis.lpush("str", "y")).rejects.toThrow(/WRONGTYPE/);
+  });
+});
+
+describe("the lab's options: injected latency and calls by label", () => {
+  it("adds the round trip to every request, within the jitter, and keeps commands in order", async () => {
+    const slow = await startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: 200, jitter: 0.2 } });
+    try {
+      const redis = upstash(slow);
+      const took: number[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        const t0 = performance.now();
+        await redis.incr("slow-counter");
+        took.push(performance.now() - t0);
+      }
+      // Each leg is at least 100 ms x 0.8: the round trip at least 160 ms (timers may only be late).
+      expect(Math.min(...took)).toBeGreaterThanOrEqual(159);
+      expect(await redis.get("slow-counter")).toBe(4);
+      // Without the option the same calls are not delayed.
+      const t0 = performance.now();
+      await upstash().incr("slow-counter");
+      expect(performance.now() - t0).toBeLessThan(150);
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("refuses a latency outside its range by name", async () => {
+    await expect(startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: -1 } })).rejects.toThrow(
+      /latency.roundTripMs/,
+    );
+    await expect(
+      startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: 30, jitter: 2 } }),
+    ).rejects.toThrow(/latency.jitter/);
+  });
+
+  it("counts requests and script calls per labelled URL, pipelines included", async () => {
+    const counting = await startBridge({ redisUrl: server.url, token: TOKEN, labels: true });
+    try {
+      const a = new Redis({ url: labelledUrl(counting.url, "instance-0"), token: TOKEN, enableTelemetry: false });
+      const b = new Redis({ url: labelledUrl(counting.url, "instance-1"), token: TOKEN, enableTelemetry: false });
+      await a.eval("return 1", [], []);
+      await a.set("k", "v");
+      const p = b.pipeline();
+      p.eval("return 2", [], []);
+      p.eval("return 3", [], []);
+      p.get("k");
+      expect(await p.exec()).toEqual([2, 3, "v"]);
+      await upstash(counting).get("k");
+      expect(counting.calls()).toEqual({
+        "instance-0": { requests: 2, scripts: 1 },
+        "instance-1": { requests: 1, scripts: 2 },
+        "": { requests: 1, scripts: 0 },
+      });
+      expect((await rest("/_label/bad.label/get/k", {}, counting)).status).toBe(400);
+    } finally {
+      await counting.close();
+    }
+  });
+
+  it("without the labels option, reads a label prefix as a command (400), as before", async () => {
+    const res = await rest("/_label/instance-0/get/k");
+    expect(res.status).toBe(400);
+    expect(bridge.calls()[""]?.requests).toBeGreaterThan(0);
   });
 });
 
