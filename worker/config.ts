@@ -174,13 +174,33 @@ const SETTINGS = {
   ORIGIN_TIMEOUT_MS: "10000",
 } as const satisfies Record<string, string | undefined>;
 
-/** The name of a setting (a `[vars]` entry or a secret), as README "Configuration" lists them. */
+/** The name of a one-string setting (a `[vars]` entry or a secret), as README "Configuration" lists them. */
 export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * ROOMS: several rooms. Not in {@link SETTINGS}: it has no default and is not
+ * one string, but a JSON array (wrangler.toml `[vars]` hands it over as one)
+ * or a string holding one, read by `roomsSetting`.
+ */
+const ROOMS_SETTING = "ROOMS";
+
+/** The name of any setting the worker reads: the one-string settings and ROOMS. */
+export type AnySettingName = SettingName | typeof ROOMS_SETTING;
+
+/**
+ * Every setting the worker reads, by name: the one list the middleware's
+ * settings type and the launcher's forwarding (`npm start`) derive from, so a
+ * setting added to {@link SETTINGS} reaches both.
+ */
+export const SETTING_NAMES: readonly AnySettingName[] = Object.freeze([
+  ...(Object.keys(SETTINGS) as SettingName[]),
+  ROOMS_SETTING,
+]);
 
 /** Names read by the Node-side launcher (`npm start`), not by the worker; accepted so they are not "unknown". */
 const LAUNCHER_SETTINGS = ["PORT", "REDIS_URL", "HOLDING_PAGE_FILE", "ORIGIN_PORT"] as const;
 
-const KNOWN = new Set<string>([...Object.keys(SETTINGS), ...LAUNCHER_SETTINGS, "ROOMS"]);
+const KNOWN = new Set<string>([...SETTING_NAMES, ...LAUNCHER_SETTINGS]);
 
 /**
  * Parses the worker's environment into a frozen {@link Config}. Every problem
@@ -209,7 +229,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   problems.push(...unknownSettings(env));
 
   const environment = oneOf(raw("ANTEROOM_ENV"), "ANTEROOM_ENV", ["development", "production"] as const, problems);
-  const declared = roomsSetting(env.ROOMS, problems);
+  const declared = roomsSetting(env[ROOMS_SETTING], problems);
   const rooms =
     declared === null
       ? [roomSettings(raw, (name) => listOf(raw(name)), problems, "")]

@@ -168,7 +168,10 @@ export function challengeResponse(
   const nonce = securePage(c, TURNSTILE_ORIGIN);
   const notice = retry?.notice ?? null;
   const chosen = pageLanguage(c, language);
-  return c.html(renderChallenge({ siteKey, returnPath, nonce, notice, language: chosen }), retry ? 403 : 200);
+  // The room the handler put on the context: the form names it, as a browser may send no Referer to tell it by.
+  const runtime: { readonly config: { readonly room: string } } | undefined = c.get("runtime");
+  const room = runtime?.config.room ?? null;
+  return c.html(renderChallenge({ siteKey, returnPath, room, nonce, notice, language: chosen }), retry ? 403 : 200);
 }
 
 /**
