@@ -366,11 +366,6 @@ export class RoomLink {
     return this.#witness;
   }
 
-  /** The room's epoch as last seen (0 before any reply): new tickets carry it. */
-  epoch(): number {
-    return this.#epoch?.epoch ?? 0;
-  }
-
   /**
    * A verified ticket: the line went at least to its `position` in its `epoch`, with the frontier
    * at least at `joinedFrontier`. Learnt before the instance's next store call, so an instance that

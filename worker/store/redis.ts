@@ -686,7 +686,7 @@ function autopilotRateInForce(stored: string | number, manual: number, limits: A
   return typeof rate === "number" ? clampRate(rate, limits) : roundRate(clampRate(manual, limits));
 }
 
-/** "last_ticket:admitted[:rate:requests:errors:p95[:p50]]" as the admission scripts write it. */
+/** "last_ticket:admitted[:rate:requests:errors:p95[:p50[:epoch:base]]]" as the admission scripts write it. */
 function snapshotOf(minute: number, row: string): MinuteSnapshot {
   // "<opening>|peak_queue:peak_active:used": the part after '|' is absent in rows written before it was kept.
   const [text = "", running] = row.split("|", 2);
@@ -698,7 +698,7 @@ function snapshotOf(minute: number, row: string): MinuteSnapshot {
       ? { minute, lastTicket, admitted }
       : { minute, lastTicket, admitted, peakQueue, peakActive, used };
   if (parts.length < 6) return snapshot;
-  const [, , rate, requests, errors, p95, p50] = parts;
+  const [, , rate, requests, errors, p95, p50, epoch, base] = parts;
   const count = Number(requests);
   const failed = Number(errors);
   const origin: OriginFigures = {
@@ -708,7 +708,10 @@ function snapshotOf(minute: number, row: string): MinuteSnapshot {
     p50Ms: p50 === undefined || p50 === "" ? null : Number(p50),
     p95Ms: p95 === "" ? null : Number(p95),
   };
-  return { ...snapshot, ratePerMinute: Number(rate), origin };
+  const withOrigin = { ...snapshot, ratePerMinute: Number(rate), origin };
+  return epoch === undefined || base === undefined
+    ? withOrigin
+    : { ...withOrigin, epoch: Number(epoch), base: Number(base) };
 }
 
 /** The reason codes of the autopilot's log, and the figures each carries. */

@@ -257,6 +257,14 @@ export interface MinuteSnapshot {
   readonly peakQueue?: number;
   readonly peakActive?: number;
   readonly used?: number;
+  /**
+   * The room's epoch and its base (the last ticket it was restored at; 0 for
+   * a room created empty) at the snapshot; absent in rows written before they
+   * were kept. A restored epoch's last ticket counts on from its base, so a
+   * report must not read the drop to it as a room starting over from 0.
+   */
+  readonly epoch?: number;
+  readonly base?: number;
 }
 
 /** Minutes (ms since the epoch / 60 000), both ends included. */

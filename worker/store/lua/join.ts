@@ -21,12 +21,12 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *                        nothing is given (2, 5)
  *
  * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at,
- *           instances, event_seq, event_starts, rate, mode,
+ *           instances, previous, floor, event_seq, event_starts, rate, mode,
  *           session, max, version, autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given),
- *                6 stamp used (a stamp in ARGV[16] was spent before; nothing given, nothing counted)
+ *                6 stamp used (a stamp in ARGV[18] was spent before; nothing given, nothing counted)
  *   position     the newcomer's position (0 unless outcome is 0 or 1); for outcome 6, which stamp
  *                of ARGV[18] was spent (1 = the first)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
@@ -35,8 +35,10 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
- *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
- *                and 0 instances (JOIN does not count them: TICK does; state_reply in advance.ts)
+ *   epoch, base, restored_at, instances, previous, floor   the state's epoch and its base, when it was
+ *                restored (0 = never), 0 instances (JOIN does not count them: TICK does), the epoch it
+ *                was restored from (0 = none) and the cap of tickets older than that one (-1 = none)
+ *                (state_reply, restore_room in advance.ts)
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default; rate: the
  *                autopilot's while it is on)
