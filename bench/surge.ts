@@ -1507,7 +1507,11 @@ const ROOM_REPORT_DIR = "history";
  * `anteroom report` against the room (the stack's URL: the worker's, or the
  * fleet's front), covering the run with the room from its start.
  */
-async function historyReport(s: Settings, sv: Services, runStart: number): Promise<RoomReportResult> {
+async function historyReport(
+  s: Settings,
+  sv: Services,
+  runStart: number,
+): Promise<RoomReportResult & { seconds: number }> {
   const plan = roomReportPlan({
     url: sv.roomUrl,
     token: sv.adminToken,
@@ -1516,9 +1520,13 @@ async function historyReport(s: Settings, sv: Services, runStart: number): Promi
     dir: join(s.out, ROOM_REPORT_DIR),
   });
   console.error(`surge: the room's report: anteroom report --since ${plan.since} --out ${ROOM_REPORT_DIR}…`);
+  const began = Date.now();
   const result = await takeRoomReport(plan);
-  if (!result.ok) console.error(`surge: the room's report failed: ${result.error}`);
-  return result;
+  const seconds = Math.round((Date.now() - began) / 100) / 10;
+  console.error(
+    result.ok ? `surge: the room's report written in ${seconds} s` : `surge: the room's report failed: ${result.error}`,
+  );
+  return { ...result, seconds };
 }
 
 /** Why the room's figures are per real minute while the lab's are per profile minute. */
@@ -1547,12 +1555,14 @@ function roomVersusLab(r: RoomReportResult & { ok: true }, w: RunSummary, bots: 
   ];
 }
 
-function roomReportFigures(r: RoomReportResult, s: Settings, w: RunSummary, run: OneRun) {
+function roomReportFigures(r: RoomReportResult & { seconds: number }, s: Settings, w: RunSummary, run: OneRun) {
   return r.ok
     ? {
         dir: ROOM_REPORT_DIR,
         files: ["report.md", "report.json", "report.svg"],
         since: r.since,
+        /** Wall time of the two CLI runs (each starts Node, reads the history, draws the chart). */
+        seconds: r.seconds,
         totals: r.totals,
         versusLab: roomVersusLab(r, w, run.bots, run.run.waiting),
         note: compressionNote(s),
