@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { testRoom, Visitor } from "./helpers.ts";
 
+const ADMIN_TOKEN = "reject-admin-token-0123456789";
 let deployments = 0;
 
 /** A deployment with ROOMS: `drop` (/drop/*) turns away newcomers over its rate; `shop` (every other path) queues them. */
@@ -12,7 +13,7 @@ async function deployment() {
     { name: names.drop, paths: ["/drop/*"], admitPerMinute: 60, queueing: "reject" },
     { name: names.shop, paths: ["/*"], admitPerMinute: 60 },
   ];
-  return { ...(await testRoom({ ROOMS: JSON.stringify(rooms) })), names };
+  return { ...(await testRoom({ ROOMS: JSON.stringify(rooms), ADMIN_TOKEN })), names };
 }
 
 describe("QUEUEING reject", () => {
@@ -34,6 +35,16 @@ describe("QUEUEING reject", () => {
     const poll = await room.request(new Visitor("application/json"), `/__anteroom/status?room=${room.names.drop}`);
     expect(poll.status).toBe(503);
     expect(await poll.json()).toMatchObject({ state: "rejected", error: { code: "room_full" } });
+
+    // Counted: both turned away (the page request and the status poll) in this instance's counter.
+    const scrape = await room.app.request(
+      "http://room.test/__anteroom/admin/metrics",
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+      room.env,
+    );
+    const text = await scrape.text();
+    expect(text).toMatch(new RegExp(`anteroom_rejected_total\\{room="${room.names.drop}",isolate="[^"]+"\\} 2\n`));
+    expect(text).toMatch(new RegExp(`anteroom_rejected_total\\{room="${room.names.shop}",isolate="[^"]+"\\} 0\n`));
 
     // A second later the rate has a place again: the next newcomer goes straight in.
     room.advance(1_000);
