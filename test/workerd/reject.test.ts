@@ -43,6 +43,16 @@ describe("QUEUEING reject", () => {
       room.env,
     );
     const text = await scrape.text();
+    const listing = await room.app.request(
+      "http://room.test/__anteroom/admin/rooms",
+      { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+      room.env,
+    );
+    const { rooms } = (await listing.json()) as { rooms: { room: string; queueing: string }[] };
+    expect(rooms.map((r) => [r.room, r.queueing])).toEqual([
+      [room.names.drop, "reject"],
+      [room.names.shop, "fifo"],
+    ]);
     expect(text).toMatch(new RegExp(`anteroom_rejected_total\\{room="${room.names.drop}",isolate="[^"]+"\\} 2\n`));
     expect(text).toMatch(new RegExp(`anteroom_rejected_total\\{room="${room.names.shop}",isolate="[^"]+"\\} 0\n`));
 
