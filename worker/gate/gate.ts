@@ -137,7 +137,7 @@ const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
  * away would come back at once and be turned away again. A minute lets the
  * rate's next minute of slots go to whoever arrives then.
  */
-export const RETRY_WHEN_REJECTED_SECONDS = 60;
+const RETRY_WHEN_REJECTED_SECONDS = 60;
 
 /**
  * Decides what to do with a visitor, cheapest check first:
