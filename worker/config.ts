@@ -5,7 +5,7 @@ import { type BypassRules, cookieRule, headerRule, NO_BYPASS_RULES, networkProbl
 import { roomCookieName } from "./http/cookies.ts";
 import { isLanguage, LANGUAGES, type Language } from "./http/pages/i18n/catalog.ts";
 import { bypassPattern } from "./http/paths.ts";
-import { MODES, type Mode } from "./model/admission.ts";
+import { MODES, type Mode, QUEUEINGS, type Queueing } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
 import { DEFAULT_SESSION_MAX_MINUTES } from "./tokens/pass.ts";
 import { COOKIE_CHECKS, type CookieCheck } from "./tokens/probe.ts";
@@ -28,6 +28,8 @@ export interface RoomConfig {
   readonly admitPerMinute: number;
   /** Room mode until an operator changes it live. */
   readonly mode: Mode;
+  /** QUEUEING: what a newcomer over the rate gets, a place (`fifo`) or a "come back later" answer (`reject`). */
+  readonly queueing: Queueing;
   /** Pass lifetime (sliding: renewed once half of it is gone). */
   readonly sessionSeconds: number;
   /** Absolute session length (SESSION_MAX_MINUTES): no renewal carries a pass past admission + this; >= sessionSeconds. */
@@ -132,6 +134,7 @@ const SETTINGS = {
   ROOM: "default",
   ADMIT_PER_MINUTE: "60",
   MODE: "auto",
+  QUEUEING: "fifo",
   SESSION_MINUTES: "10",
   SESSION_MAX_MINUTES: String(DEFAULT_SESSION_MAX_MINUTES),
   TICKET_TTL_MINUTES: "1440",
@@ -337,6 +340,7 @@ function roomSettings(
   }
   const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
   const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
+  const queueing = oneOf(raw("QUEUEING"), "QUEUEING", QUEUEINGS, problems, "fifo");
   const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
   const sessionMaxMinutes = sessionMaximum(raw("SESSION_MAX_MINUTES"), sessionMinutes, problems);
   const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
@@ -386,6 +390,7 @@ function roomSettings(
     hosts: Object.freeze([...extra.hosts]),
     admitPerMinute,
     mode,
+    queueing,
     sessionSeconds: Math.round(sessionMinutes * 60),
     sessionMaxSeconds: Math.round(sessionMaxMinutes * 60),
     ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
@@ -454,6 +459,7 @@ const ROOM_FIELDS = {
   bypassIps: "BYPASS_IPS",
   admitPerMinute: "ADMIT_PER_MINUTE",
   mode: "MODE",
+  queueing: "QUEUEING",
   maxActive: "MAX_ACTIVE",
   sessionMinutes: "SESSION_MINUTES",
   sessionMaxMinutes: "SESSION_MAX_MINUTES",

@@ -240,6 +240,8 @@ const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc
   .record({
     defaultPerMinute: rate,
     defaultMode: fc.constantFrom<Mode>("auto", "auto", "queue-all", "paused"),
+    // QUEUEING: reject turns away whoever would queue (JOIN outcome 7).
+    queueing: fc.constantFrom("fifo" as const, "fifo" as const, "reject" as const),
     stateTtlMs: fc.constant(WEEK_MS),
     newTicketsPerClientPerMinute: fc.constantFrom(0, 0, 2, 5),
     maxActive: fc.constantFrom(0, 0, 3, 20),
@@ -501,6 +503,7 @@ describe("the embedded store and the Redis store, differential", () => {
     expect(restored, "replies from a restored state").toBeGreaterThan(0);
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
+      "join:rejected",
       ...[
         "claim:placed",
         "claim:not_started",

@@ -130,10 +130,19 @@ export type Verdict =
   | { readonly kind: "limited"; readonly retryAfterSeconds: number }
   /** The room is closed to newcomers (sold out). */
   | { readonly kind: "closed" }
+  /** Over the rate in a room whose QUEUEING is `reject`: no place; come back in `retryAfterSeconds`. */
+  | { readonly kind: "rejected"; readonly retryAfterSeconds: number }
   /** A newcomer while the store is down: no position can be handed out; ask again shortly. */
   | { readonly kind: "unavailable"; readonly retryAfterSeconds: number };
 
 const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
+/**
+ * How long a rejected newcomer is asked to stay away. Not the time to the
+ * next free slot (a fraction of a second at most rates): everyone turned
+ * away would come back at once and be turned away again. A minute lets the
+ * rate's next minute of slots go to whoever arrives then.
+ */
+const RETRY_WHEN_REJECTED_SECONDS = 60;
 
 /**
  * Decides what to do with a visitor, cheapest check first:
@@ -483,6 +492,8 @@ async function arrive(deps: GateDeps, requester: Requester, stamps: readonly Hel
     }
     case "closed":
       return { kind: "closed" };
+    case "rejected":
+      return { kind: "rejected", retryAfterSeconds: RETRY_WHEN_REJECTED_SECONDS };
     case "admitted":
       return admit(visitorId, outcome.position, "join", deps, outcome.settings, requester);
     case "queued": {

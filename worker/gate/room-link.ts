@@ -84,6 +84,8 @@ export class RoomLink {
   #instances = 1;
   /** The newest restore this instance has logged (store ms). */
   #restoreLogged = 0;
+  /** Newcomers this instance saw turned away by QUEUEING=reject, since it started (the metrics). */
+  #rejected = 0;
 
   constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000, timing: LinkTiming = {}) {
     this.#store = store;
@@ -156,7 +158,13 @@ export class RoomLink {
     const outcome = await this.#store.join(this.#room, arrival, this.#report(parcel));
     if (outcome.kind === "unavailable") this.#outbox.giveBack(parcel);
     else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
+    if (outcome.kind === "rejected") this.#rejected += 1;
     return outcome;
+  }
+
+  /** Newcomers this instance's joins saw rejected (QUEUEING=reject) since it started. */
+  rejectedCount(): number {
+    return this.#rejected;
   }
 
   /** A pre-queued visitor's place after the event's start (the script takes no report). */

@@ -145,6 +145,7 @@ export class RedisStore implements AdmissionStore {
       limit,
       arrival.client ?? "",
       stamps.map((stamp) => `${stamp.id}@${Math.floor(stamp.expiresAt + SPENT_STAMP_GRACE_MS)}`).join(","),
+      room.queueing ?? "fifo",
     ];
     return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now, stamps));
   }
@@ -444,6 +445,8 @@ function joinOutcome(reply: JoinReply, localNow: number, stamps: readonly SpentS
       const spent = stamps[Number(position) - 1];
       return spent ? { kind: "stamp_used", id: spent.id } : unreadableReply("JOIN", `no stamp ${position} was sent`);
     }
+    case 7:
+      return { kind: "rejected", state, settings };
     default:
       return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
   }

@@ -18,7 +18,9 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * ARGV[18] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
  *                        place, so one already in stamps_key buys nothing (outcome 6); they are
  *                        recorded as spent with what they bought (outcomes 0, 1, 3, 4), not when
- *                        nothing is given (2, 5)
+ *                        nothing is given (2, 5, 7)
+ * ARGV[19] queueing      "reject": a newcomer who would queue gets no position (outcome 7); anything
+ *                        else ("fifo"): a place in line (outcome 0)
  *
  * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at,
  *           instances, previous, floor, event_seq, event_starts, rate, mode,
@@ -26,7 +28,9 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given),
- *                6 stamp used (a stamp in ARGV[18] was spent before; nothing given, nothing counted)
+ *                6 stamp used (a stamp in ARGV[18] was spent before; nothing given, nothing counted),
+ *                7 rejected (queueing "reject" and the newcomer would have queued: no position, the
+ *                last ticket unchanged; places already held are untouched)
  *   position     the newcomer's position (0 unless outcome is 0 or 1); for outcome 6, which stamp
  *                of ARGV[18] was spent (1 = the first)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
@@ -55,6 +59,7 @@ local limit = tonumber(ARGV[16]) or 0
 local client = ARGV[17] or ''
 local stamps_key = KEYS[17]
 local stamps = ARGV[18] or ''
+local reject = ARGV[19] == 'reject'
 
 local room, settings = open_room(keys, args)
 local outcome, position, event_seq, event_starts = 0, 0, 0, 0
@@ -97,6 +102,9 @@ elseif settings.mode == 'closed' then
   outcome = 2
 elseif settings.mode == 'passthrough' then
   outcome = 3
+elseif reject and not (room.last_ticket + 1 <= room.frontier and settings.mode == 'auto') then
+  -- Reject: whoever would queue is turned away without a position, so the line never grows.
+  outcome = 7
 else
   room.last_ticket = room.last_ticket + 1
   position = room.last_ticket
@@ -111,7 +119,7 @@ else
   end
 end
 -- Spent with what they bought, in the same atomic step: a copy of a stamp finds it here.
-if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 then
+if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 and outcome ~= 7 then
   for id, forget_at in string.gmatch(stamps, '([^,@]+)@(%d+)') do
     redis.call('ZADD', stamps_key, tonumber(forget_at), id)
   end
