@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PASS_HEADER } from "../../origin-adapter/contract.ts";
 import { createApp } from "../../worker/index.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import { bindings, signingKeys, T0, Visitor } from "./helpers.ts";
+import { bindings, signingKeys, switchableStore, T0, Visitor } from "./helpers.ts";
 
 // Issue 14, "Bad input and faults": Redis slow with a long tail, Redis
 // flapping, one instance's clock 30 s off, an instance killed mid-call. Each
@@ -219,4 +219,150 @@ describe("an instance killed mid-call", () => {
     expect(inversions(everyone, 0)).toBe(0);
     expect(statuses.filter((s) => s !== 200 && s !== 429 && s !== 503)).toEqual([]);
   });
+});
+
+describe("Redis flapping: 5 s up, 5 s down, for 40 s", () => {
+  it("waiting visitors keep their places and are let in in order, pass holders browse on, newcomers get a place, the fallback or a retry; no 5xx", async () => {
+    const env = await roomEnv({ ADMIT_PER_MINUTE: "60", STORE_FAILURE_RATE_SHARE: "0.25" });
+    let now = T0;
+    // One switch for the fleet's store: while off, every call fails as a timeout does (RedisStore's value).
+    const { store, control } = switchableStore(storeAt({ now: () => now }));
+    const fleet = Array.from({ length: 3 }, () => createApp({ store, now: () => now, fetcher: echoOrigin }));
+    const at = (i: number) => fleet[i % fleet.length] as App;
+    const answers: { http: number; down: boolean; kind: string }[] = [];
+
+    const holder = new Client();
+    expect((await holder.status(at(0), env)).body?.state).toBe("admitted");
+    const queued = Array.from({ length: 15 }, () => new Client());
+    for (const [i, c] of queued.entries()) c.position = (await c.status(at(i), env)).body?.position ?? null;
+    expect(queued.map((c) => c.position)).toEqual(Array.from({ length: 15 }, (_, i) => i + 2));
+    const newcomers: Client[] = [];
+    let lastPlaced = 16;
+
+    const view = async (c: Client, i: number, down: boolean) => {
+      const res = await c.send(at(i), env, "/api/echo");
+      const body = res.status === 200 ? ((await res.json()) as { pass: string | null }) : null;
+      if (res.status !== 200) await res.body?.cancel();
+      answers.push({ http: res.status, down, kind: body?.pass ? "view" : "view refused" });
+    };
+
+    for (let step = 0; now < T0 + 100_000; step++) {
+      now += 500;
+      const elapsed = now - T0;
+      const down = elapsed < 40_000 && Math.floor(elapsed / 5000) % 2 === 1;
+      control.down = down;
+      await view(holder, step, down);
+      for (const [i, c] of [...queued, ...newcomers].entries()) {
+        if (c.position === null) continue;
+        if (c.admittedAt !== null) {
+          if (step % 4 === 0) await view(c, i + step, down);
+          continue;
+        }
+        const { http, body } = await c.status(at(i + step), env);
+        answers.push({ http, down, kind: "poll" });
+        expect(body?.position).toBe(c.position);
+        if (body?.state === "admitted") c.admittedAt = now;
+      }
+      // A newcomer a second for the 40 s, at the next instance in turn.
+      if (elapsed < 40_000 && step % 2 === 0) {
+        const c = new Client();
+        const { http, body } = await c.status(at(step), env);
+        answers.push({ http, down, kind: body?.state === "queued" ? "placed" : body ? "straight in" : "refused" });
+        if (body?.state === "queued") {
+          // Placed only while Redis answers, behind everyone placed before.
+          expect(down).toBe(false);
+          expect(body.position).toBeGreaterThan(lastPlaced);
+          lastPlaced = body.position;
+          c.position = body.position;
+          newcomers.push(c);
+        }
+      }
+    }
+    const placed = [...queued, ...newcomers];
+    const tally = (kind: string, down: boolean) => answers.filter((a) => a.kind === kind && a.down === down).length;
+    console.log(
+      JSON.stringify({
+        placedNewcomers: newcomers.length,
+        straightInDuringDown: tally("straight in", true),
+        refusedDuringDown: tally("refused", true),
+        refusedWhileUp: tally("refused", false),
+        pollsDuringDown: tally("poll", true),
+        viewsDuringDown: tally("view", true),
+      }),
+    );
+    expect(answers.filter((a) => a.http >= 500 && a.http !== 503)).toEqual([]);
+    // 503 (Retry-After) only for newcomers while Redis is down.
+    expect(answers.filter((a) => a.http === 503 && (a.kind !== "refused" || !a.down))).toEqual([]);
+    expect(answers.filter((a) => a.kind === "view refused")).toEqual([]);
+    expect(shared(placed)).toEqual([]);
+    expect(placed.every((c) => c.admittedAt !== null)).toBe(true);
+    expect(inversions(placed, 1000)).toBe(0);
+    expect(tally("refused", false)).toBe(0);
+    // The fallback's allowance over the 20 s down (60/min x 0.25), plus a burst per outage.
+    expect(tally("straight in", true)).toBeLessThanOrEqual(20 * 0.25 + 4);
+  });
+});
+
+describe("Redis slow with a long tail (round trip median 30 ms, p99 200 ms)", () => {
+  for (const timeoutMs of [100, 1000]) {
+    it(`REDIS_TIMEOUT_MS ${timeoutMs}: no 5xx, places unique and kept, FIFO at 1 s, unheld places only from calls that timed out`, async () => {
+      const env = await roomEnv({ ADMIT_PER_MINUTE: "600" });
+      // Real time and Redis TIME, as in production: the slow bridge delays every call by a drawn round trip;
+      // `timeoutMs` is what the runtime gives connectRedis from REDIS_TIMEOUT_MS.
+      const fleet = Array.from({ length: 3 }, () =>
+        createApp({ store: storeAt({ url: bindings.TEST_SLOW_REDIS_URL ?? "", timeoutMs }), fetcher: echoOrigin }),
+      );
+      const at = (i: number) => fleet[i % fleet.length] as App;
+      const observer = createApp({ store: storeAt() });
+      const seen = {
+        placed: 0,
+        joinedIn: 0,
+        fallbackIn: 0,
+        retry: 0,
+        delayedPolls: 0,
+        polls: 0,
+        other: [] as number[],
+      };
+      const clients = Array.from({ length: 40 }, () => new Client());
+      const started = Date.now();
+      for (const [i, c] of clients.entries()) {
+        const { http, body } = await c.status(at(i), env);
+        if (http === 503) seen.retry += 1;
+        else if (http !== 200 || !body) seen.other.push(http);
+        else if (body.state === "queued") seen.placed += 1;
+        else if (body.position > 0) seen.joinedIn += 1;
+        else seen.fallbackIn += 1;
+        if (body && body.position > 0) c.position = body.position;
+        if (body?.state === "admitted") c.admittedAt = Date.now();
+      }
+      while (clients.some((c) => c.position !== null && c.admittedAt === null) && Date.now() - started < 20_000) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        for (const [i, c] of clients.entries()) {
+          if (c.position === null || c.admittedAt !== null) continue;
+          const { http, body } = await c.status(at(i + 1), env);
+          seen.polls += 1;
+          if (body?.delayed) seen.delayedPolls += 1;
+          if (http !== 200) seen.other.push(http);
+          expect(body?.position).toBe(c.position);
+          if (body?.state === "admitted") c.admittedAt = Date.now();
+        }
+      }
+      const held = clients.filter((c) => c.position !== null);
+      const { lastTicket } = await counters(observer, env);
+      const unheld = lastTicket - held.length;
+      console.log(JSON.stringify({ timeoutMs, ...seen, lastTicket, unheld, seconds: (Date.now() - started) / 1000 }));
+      expect(seen.other).toEqual([]);
+      expect(shared(held)).toEqual([]);
+      expect(held.every((c) => c.admittedAt !== null)).toBe(true);
+      expect(inversions(held, 1000)).toBe(0);
+      // A JOIN whose answer came too late still ran: its place is unheld (a no-show), never anyone else's.
+      expect(unheld).toBeGreaterThanOrEqual(0);
+      expect(unheld).toBeLessThanOrEqual(seen.retry + seen.fallbackIn);
+      if (timeoutMs >= 1000) {
+        // Far above the tail: every newcomer placed or let in by Redis, no place unheld.
+        expect(seen.retry + seen.fallbackIn).toBe(0);
+        expect(unheld).toBe(0);
+      }
+    });
+  }
 });
