@@ -203,6 +203,8 @@ describe("an instance killed mid-call", () => {
     for (const c of later) c.position = (await c.status(healthy, env)).body?.position ?? null;
     const everyone = [...clients, retry, ...later];
     expect(shared(everyone)).toEqual([]);
+    // More in line behind them, so the queue does not empty (the show ratio starts over when it does).
+    for (let i = 0; i < 15; i++) await new Client().status(healthy, env);
 
     // Everyone is let in, in order; the orphan place 8 is passed over like a no-show's.
     for (let step = 0; step < 40 && everyone.some((c) => c.admittedAt === null); step++) {
@@ -218,6 +220,14 @@ describe("an instance killed mid-call", () => {
     expect(everyone.every((c) => c.admittedAt !== null)).toBe(true);
     expect(inversions(everyone, 0)).toBe(0);
     expect(statuses.filter((s) => s !== 200 && s !== 429 && s !== 503)).toEqual([]);
+    // Compensation counts the unheld place as a no-show once its bucket (positions 1-10) is counted, 6 s
+    // after the frontier passed it: the claims the healthy instance sends with its ticks cover all but 8.
+    now = Math.max(now, T0 + 18_000);
+    await counters(healthy, env);
+    now += 500;
+    const spec = { room: env.ROOM ?? "", defaultPerMinute: 60, defaultMode: "auto" as const, stateTtlMs: 3_600_000 };
+    const read = await storeAt({ now: () => now }).tick(spec);
+    expect(read.kind === "state" ? read.state.showRatio : null).toBeCloseTo(0.9, 5);
   });
 });
 
