@@ -314,7 +314,7 @@ describe("Redis flapping: 5 s up, 5 s down, for 40 s", () => {
 });
 
 describe("Redis slow with a long tail (round trip median 30 ms, p99 200 ms)", () => {
-  for (const timeoutMs of [100, 1000]) {
+  for (const timeoutMs of [60, 1000]) {
     it(`REDIS_TIMEOUT_MS ${timeoutMs}: no 5xx, places unique and kept, FIFO at 1 s, unheld places only from calls that timed out`, async () => {
       const env = await roomEnv({ ADMIT_PER_MINUTE: "600" });
       // Real time and Redis TIME, as in production: the slow bridge delays every call by a drawn round trip;
