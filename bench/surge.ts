@@ -400,6 +400,12 @@ function settingsFromArgs(argv: string[]): Settings {
   const evictHard = values["evict-hard"] ?? false;
   const evict = (values.evict ?? false) || values["evict-every"] !== undefined || evictHard;
   if (evict && instances === null) throw new Error("--evict needs --instances N (the fleet replaces instances)");
+  const latency = Number(values["redis-latency"]);
+  const p99 = values["redis-p99"] === undefined ? null : Number(values["redis-p99"]);
+  if (p99 !== null && !(latency > 0 && p99 >= latency))
+    throw new Error(
+      `--redis-p99 needs --redis-latency MS above 0 and at most the p99 (the median of the tail), got ${values["redis-latency"]} and ${values["redis-p99"]}`,
+    );
   const withinRun = (name: string, raw: string | undefined) =>
     raw === undefined ? null : num(name, raw, 0, durationMinutes);
   return {
