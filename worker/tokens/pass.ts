@@ -104,16 +104,20 @@ export async function signPass(
 ): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   const bound = session.hint === null ? {} : { cb: session.hint };
-  return new SignJWT({ room: options.room, adm: session.admittedAt, ...bound })
-    .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
-    .setIssuer(options.issuer)
-    .setAudience(options.audience)
-    .setSubject(visitorId)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + passLifetimeSeconds(options, session, nowMs))
-    .setJti(crypto.randomUUID())
-    .sign(options.keyring.signing.key);
+  return (
+    new SignJWT({ room: options.room, adm: session.admittedAt, ...bound })
+      .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
+      .setSubject(visitorId)
+      // Never issued before its admission: a renewal signed on a clock behind the admitting instance's
+      // would otherwise carry adm > iat, which every verifier refuses as a lifetime no worker signs.
+      .setIssuedAt(Math.max(now, session.admittedAt))
+      .setNotBefore(now)
+      .setExpirationTime(now + passLifetimeSeconds(options, session, nowMs))
+      .setJti(crypto.randomUUID())
+      .sign(options.keyring.signing.key)
+  );
 }
 
 const verifiers = new WeakMap<Keyring, ReturnType<typeof createLocalJWKSet>>();
