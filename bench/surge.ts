@@ -9,7 +9,7 @@
 //                    [--autopilot] [--crowd-rate N] [--target-p95 MS] [--min-rate N] [--max-rate N]
 //                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
 //                    [--sweep R1,R2,...]
-//                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S] [--evict-hard]
+//                    [--instances N] [--redis-latency MS] [--redis-p99 MS] [--evict] [--evict-every S] [--evict-hard]
 //                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--outage-stop] [--rate-share X]
 //                    [--report]
 //
@@ -63,7 +63,9 @@
 // behind a front that sends each request to a random instance; without it the
 // lab runs one worker through `wrangler dev` as before. `--redis-latency MS`
 // adds a round trip of MS (each half uniform within +-20%) to every call the
-// worker makes to Redis, at the REST bridge. `--evict` replaces a random
+// worker makes to Redis, at the REST bridge; with `--redis-p99 MS2` the round
+// trip is log-normal instead, median MS and 99th percentile MS2 (a slow store
+// with a long tail). `--evict` replaces a random
 // instance by a fresh one every `--evict-every` real seconds (default 15;
 // fleet only), losing its memory; the old one first answers what it holds,
 // unless `--evict-hard` (cut mid-request, mid-call to Redis or not). `--flush-at M` sends FLUSHALL at profile
@@ -181,6 +183,8 @@ interface Settings {
   readonly instances: number | null;
   /** Round trip added to every Redis call, ms (0: loopback). */
   readonly redisLatencyMs: number;
+  /** With a latency: the round trip's 99th percentile, ms (log-normal, median `redisLatencyMs`); null: uniform jitter. */
+  readonly redisP99Ms: number | null;
   /** Real seconds between evictions; null: none. */
   readonly evictEverySeconds: number | null;
   /** Evictions cut the requests the old instance holds. */
@@ -233,7 +237,12 @@ function fleetFigures(s: Settings, run: OneRun, ratePerProfileMinute: number) {
         ? "wrangler dev (one worker)"
         : "Miniflare, one workerd per instance, behind the lab's random front",
     redisLatencyMs: s.redisLatencyMs,
-    redisJitter: s.redisLatencyMs > 0 ? `each half of the round trip uniform within +-${REDIS_JITTER * 100}%` : null,
+    redisJitter:
+      s.redisLatencyMs <= 0
+        ? null
+        : s.redisP99Ms !== null
+          ? `log-normal round trip, median ${s.redisLatencyMs} ms, p99 ${s.redisP99Ms} ms`
+          : `each half of the round trip uniform within +-${REDIS_JITTER * 100}%`,
     evictEverySeconds: s.evictEverySeconds,
     evictHard: s.evictHard,
     evictions: events?.evictions.length ?? 0,
@@ -335,6 +344,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "best-wait": { type: "string" },
       instances: { type: "string" },
       "redis-latency": { type: "string", default: "0" },
+      "redis-p99": { type: "string" },
       evict: { type: "boolean", default: false },
       "evict-every": { type: "string" },
       "evict-hard": { type: "boolean", default: false },
@@ -357,7 +367,7 @@ function settingsFromArgs(argv: string[]): Settings {
         "                 [--autopilot] [--crowd-rate N (default --rate)] [--target-p95 MS (800)] [--min-rate N (1)]\n" +
         "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
         "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]\n" +
-        "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
+        "                 [--instances N] [--redis-latency MS] [--redis-p99 MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
         "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-stop] [--rate-share X (0.25)]\n" +
         "                 [--report (the room's own history report, by the anteroom CLI, into <out>/history)]",
     );
@@ -404,6 +414,12 @@ function settingsFromArgs(argv: string[]): Settings {
   const evictHard = values["evict-hard"] ?? false;
   const evict = (values.evict ?? false) || values["evict-every"] !== undefined || evictHard;
   if (evict && instances === null) throw new Error("--evict needs --instances N (the fleet replaces instances)");
+  const latency = Number(values["redis-latency"]);
+  const p99 = values["redis-p99"] === undefined ? null : Number(values["redis-p99"]);
+  if (p99 !== null && !(latency > 0 && p99 >= latency))
+    throw new Error(
+      `--redis-p99 needs --redis-latency MS above 0 and at most the p99 (the median of the tail), got ${values["redis-latency"]} and ${values["redis-p99"]}`,
+    );
   const withinRun = (name: string, raw: string | undefined) =>
     raw === undefined ? null : num(name, raw, 0, durationMinutes);
   return {
@@ -439,6 +455,7 @@ function settingsFromArgs(argv: string[]): Settings {
     bestWaitSeconds: values["best-wait"] === undefined ? null : num("best-wait", values["best-wait"], 0, 1e12),
     instances,
     redisLatencyMs: num("redis-latency", values["redis-latency"], 0, 10_000),
+    redisP99Ms: values["redis-p99"] === undefined ? null : num("redis-p99", values["redis-p99"], 1, 60_000),
     evictEverySeconds: evict ? num("evict-every", values["evict-every"] ?? "15", 1, 3600) : null,
     evictHard,
     flushAt: withinRun("flush-at", values["flush-at"]),
@@ -1349,7 +1366,15 @@ async function main(): Promise<void> {
     const { redis, bridge } = await startLabStore(run, {
       // A killed redis-server comes back with its data, as a production Redis with persistence would.
       persistent: s.outageAt !== null && !s.outageStop,
-      ...(s.redisLatencyMs > 0 ? { latency: { roundTripMs: s.redisLatencyMs, jitter: REDIS_JITTER } } : {}),
+      ...(s.redisLatencyMs > 0
+        ? {
+            latency: {
+              roundTripMs: s.redisLatencyMs,
+              jitter: REDIS_JITTER,
+              ...(s.redisP99Ms !== null ? { p99Ms: s.redisP99Ms } : {}),
+            },
+          }
+        : {}),
       labels: s.instances !== null,
     });
     const origin = await startOrigin({ kind: "limited", ...originOptions(s) });

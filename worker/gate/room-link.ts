@@ -447,7 +447,10 @@ export class RoomLink {
       if (outcome.kind === "state") {
         this.observe(outcome.state, outcome.settings);
         this.#denylist.learn(outcome.releases);
-        this.#places.learn(outcome.consumed, this.#now());
+        // The store's clock (the scripts' time) against this instance's: a clock 30 s off must not make
+        // this instance's own use of a place look 30 s apart from the feed's record of it.
+        const now = this.#now();
+        this.#places.learn(outcome.consumed, now, now - outcome.state.updatedAt);
         // After the feed: a place this report found used is a copy's unless the feed showed its own client.
         this.#places.learnTaken(outcome.taken, this.#now());
         // A pass lives at most a session past its last renewal, so older releases and reports can go.
