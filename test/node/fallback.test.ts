@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type Bucket, fallbackDecision, fallbackRate, StoreFallback, takeToken } from "../../worker/gate/fallback.ts";
+import {
+  type Bucket,
+  fallbackDecision,
+  fallbackRate,
+  OUTAGE_CONFIRM_MS,
+  StoreFallback,
+  takeToken,
+  unconfirmed,
+} from "../../worker/gate/fallback.ts";
+import { RoomView } from "../../worker/gate/room-view.ts";
 import { rateOf, type Settings } from "../../worker/model/admission.ts";
 
 const auto: Settings = { perMinute: 120, mode: "auto", sessionMinutes: null, maxActive: null, version: 1 };
@@ -54,6 +63,78 @@ describe("fallbackDecision", () => {
       if (decision.kind === "admit") admitted += 1;
     }
     expect(admitted).toBe(31); // the burst of 1, then 30 in the minute
+  });
+});
+
+describe("an outage must be confirmed before a newcomer may overtake the line", () => {
+  const soft = { mode: "soft", rateShare: 0.25 } as const;
+  const decide = (
+    failingMs: number,
+    queue: boolean,
+    settings: Partial<Settings> = {},
+    mode: "soft" | "open" = "soft",
+  ) => fallbackDecision({ ...soft, mode }, { ...auto, ...settings }, null, 0, { failingMs, queue });
+
+  it("refuses (retry soon, no token taken) while a queue was seen and the store has failed under 2 s", () => {
+    expect(OUTAGE_CONFIRM_MS).toBe(2000);
+    for (const failingMs of [0, 60, 1999]) {
+      expect(decide(failingMs, true)).toEqual({ kind: "refuse", reason: "unconfirmed", bucket: null });
+      expect(decide(failingMs, true, {}, "open")).toMatchObject({ kind: "refuse", reason: "unconfirmed" });
+    }
+    expect(unconfirmed({ failingMs: 1999, queue: true })).toBe(true);
+  });
+
+  it("decides as before with nobody to overtake, once the outage is confirmed, and in passthrough", () => {
+    expect(decide(60, false)).toMatchObject({ kind: "admit", reason: "fallback_rate" });
+    expect(decide(2000, true)).toMatchObject({ kind: "admit", reason: "fallback_rate" });
+    expect(decide(2000, true, {}, "open")).toMatchObject({ kind: "admit", reason: "open" });
+    expect(decide(60, true, { mode: "passthrough" })).toMatchObject({ kind: "admit", reason: "passthrough" });
+    expect(decide(60, true, { mode: "paused" })).toMatchObject({ kind: "refuse", reason: "held" });
+    expect(decide(60, true, { mode: "closed" })).toEqual({ kind: "closed" });
+  });
+
+  it("keeps the bucket full through the unconfirmed seconds: the confirmed outage starts with its burst", () => {
+    const fallback = new StoreFallback(soft, room, () => {});
+    const kinds = [0, 500, 1500, 2000, 2000].map(
+      (failingMs) => fallback.newcomer(auto, failingMs, 1, { failingMs, queue: true }).kind,
+    );
+    // 120/min x 0.25: burst 1.
+    expect(kinds).toEqual(["refuse", "refuse", "refuse", "admit", "refuse"]);
+    expect(fallback.counts()).toEqual({ admitted: 1, refused: 4 });
+  });
+});
+
+describe("RoomView: how long the store has been failing", () => {
+  const state = { frontier: 5, lastTicket: 9, updatedAt: 0 };
+
+  it("counts from the first failure with no answer since; any answer starts it over", () => {
+    const view = new RoomView(1000);
+    expect(view.failingFor(10_000)).toBe(0);
+    view.failed(10_000); // a JOIN timed out
+    view.fail("timeout", 10_500); // then a tick
+    expect(view.failingFor(12_000)).toBe(2000);
+    view.observe(state, auto, 12_100);
+    expect(view.failingFor(12_200)).toBe(0);
+    view.failed(13_000);
+    view.answered(); // an answer with no state (a per-client limit)
+    expect(view.failingFor(20_000)).toBe(0);
+  });
+
+  it("sees a queue only in a reading that showed one: nothing before the first", () => {
+    const view = new RoomView(1000);
+    expect([view.sawQueue(), view.mayBeBusy()]).toEqual([false, true]);
+    view.observe(state, auto, 0);
+    expect(view.sawQueue()).toBe(true);
+    view.observe({ ...state, frontier: 9 }, auto, 1000);
+    expect(view.sawQueue()).toBe(false);
+  });
+
+  it("a failed JOIN neither delays the next reading nor marks readings degraded", () => {
+    const view = new RoomView(1000);
+    view.observe(state, auto, 0);
+    view.failed(1000);
+    expect(view.isStale(1000)).toBe(true);
+    expect(view.reading(1000, null)).toMatchObject({ kind: "known", degraded: false });
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { OUTAGE_CONFIRM_MS } from "../../worker/gate/fallback.ts";
 import { IDLE_TICK_MS } from "../../worker/gate/room-link.ts";
 import { createApp } from "../../worker/index.ts";
 import { stateTtlMs } from "../../worker/store/keys.ts";
@@ -157,6 +158,28 @@ describe("STORE_FAILURE_MODE=soft (the default)", () => {
     expect(tally(await newcomers(room, 1)).admitted).toBe(0);
     room.advance(100);
     expect(tally(await newcomers(room, 3)).admitted).toBe(1);
+  });
+
+  it("with visitors waiting, lets nobody past them on a failed call until the store has failed for 2 s", async () => {
+    const room = await outageRoom({ ADMIT_PER_MINUTE: "60" });
+    // One straight in (burst 1), three in line: the instance's last reading shows a queue.
+    expect(tally(await newcomers(room, 4))).toEqual({ admitted: 1, unavailable: 0, other: 3 });
+    room.control.down = true;
+    const early = await room.request(new Visitor("application/json"), "/api/echo");
+    await early.body?.cancel();
+    expect([early.status, early.headers.get("retry-after")]).toEqual([503, "1"]);
+    room.advance(OUTAGE_CONFIRM_MS - 1);
+    expect(tally(await newcomers(room, 3))).toEqual({ admitted: 0, unavailable: 3, other: 0 });
+    // The store answered in between: the count starts over at the next failure.
+    room.control.down = false;
+    const placed = new Visitor("application/json");
+    expect(await (await room.request(placed, "/__anteroom/status")).json()).toMatchObject({ position: 5 });
+    room.control.down = true;
+    room.advance(OUTAGE_CONFIRM_MS - 1);
+    expect(tally(await newcomers(room, 1)).admitted).toBe(0);
+    room.advance(OUTAGE_CONFIRM_MS);
+    // Two seconds of failures and no answer: an outage; the fallback lets in at its rate.
+    expect(tally(await newcomers(room, 3))).toEqual({ admitted: 1, unavailable: 2, other: 0 });
   });
 
   it("admits nobody on its own in paused and queue-all, and everybody in passthrough", async () => {

@@ -50,6 +50,54 @@ export function takeToken(bucket: Bucket | null, rate: Rate, now: number, first 
   return { kind: "empty", bucket: { tokens, at }, waitMs: Math.ceil(((1 - tokens) * 60_000) / rate.perMinute) };
 }
 
+/**
+ * How long the store must have failed, with no answer in between, before an
+ * instance that last saw visitors waiting lets a newcomer in without a place:
+ * 2 s. One call slower than `REDIS_TIMEOUT_MS` (a loaded machine, a latency
+ * tail) is not an outage, and a newcomer let in on it overtakes everyone
+ * waiting (a surge lab run on a loaded 2-core machine: one let in at 20.2 s
+ * overtook 23 waiting visitors; ~95% of its FIFO inversions came from such
+ * single timeouts). 2 s is longer than any latency tail, which lasts a call
+ * or two, and short against a real outage: a 20 s outage loses about a tenth
+ * of its fallback allowance, and only while a queue exists.
+ */
+export const OUTAGE_CONFIRM_MS = 2_000;
+
+/**
+ * What a newcomer refused while an outage is unconfirmed is told: come back in
+ * 1 s. By then the store has most likely answered again (a place at the back),
+ * or the outage is nearly confirmed; 5 s (a confirmed outage's retry) would
+ * make a latency tail cost the newcomer five seconds of their place.
+ */
+export const RETRY_WHILE_UNCONFIRMED_SECONDS = 1;
+
+/** How the store has been failing, as one instance knows it. */
+export interface Outage {
+  /** How long the store has failed with no answer since, in ms (0: its last call was answered). */
+  readonly failingMs: number;
+  /** Whether the instance's last reading showed visitors waiting (see `RoomView.sawQueue`; false before any). */
+  readonly queue: boolean;
+}
+
+/** An outage taken as confirmed: the default for callers that do not say (nobody waiting to overtake). */
+const CONFIRMED: Outage = { failingMs: Number.POSITIVE_INFINITY, queue: false };
+
+/**
+ * Whether a newcomer let in now, without a place, could overtake visitors
+ * waiting because of a mere latency tail: the last reading showed a queue and the store has
+ * not been failing for {@link OUTAGE_CONFIRM_MS}.
+ *
+ * @example
+ * ```ts
+ * unconfirmed({ failingMs: 60, queue: true });    // true: one timed-out call, people waiting
+ * unconfirmed({ failingMs: 60, queue: false });   // false: nobody to overtake
+ * unconfirmed({ failingMs: 2000, queue: true });  // false: a real outage
+ * ```
+ */
+export function unconfirmed(outage: Outage): boolean {
+  return outage.queue && outage.failingMs < OUTAGE_CONFIRM_MS;
+}
+
 /** What a newcomer gets while the store is down. */
 export type FallbackDecision =
   /** In with a pass and no position; `settings` are the ones it was decided on (for the session length). */
@@ -61,10 +109,10 @@ export type FallbackDecision =
     }
   /** The room was last seen closed: it stays closed. */
   | { readonly kind: "closed" }
-  /** Ask again later (503 with Retry-After). */
+  /** Ask again later (503 with Retry-After; `unconfirmed`: soon, see {@link RETRY_WHILE_UNCONFIRMED_SECONDS}). */
   | {
       readonly kind: "refuse";
-      readonly reason: "failure_mode_closed" | "held" | "fallback_rate";
+      readonly reason: "failure_mode_closed" | "held" | "fallback_rate" | "unconfirmed";
       readonly bucket: Bucket | null;
     };
 
@@ -75,12 +123,16 @@ export type FallbackDecision =
  * out); `open` lets everyone else in; `soft` lets a `paused` or `queue-all`
  * room hold everyone (those modes promise the holding page), a `passthrough`
  * room admit everyone, and an `auto` room admit at its rate × `rateShare`
- * shared among the fleet's `instances`.
+ * shared among the fleet's `instances`. Until the `outage` is confirmed
+ * (see {@link unconfirmed}; default: confirmed) `open` and `auto` refuse
+ * instead of letting anyone overtake the line, with no token taken; a
+ * `passthrough` room lets everyone in anyway, so it has no line to overtake.
  *
  * @example
  * ```ts
  * const settings = { perMinute: 120, mode: "auto", sessionMinutes: null, maxActive: null, version: 0 } as const;
  * fallbackDecision({ mode: "soft", rateShare: 0.25 }, settings, null, Date.now()).kind; // "admit" (a full bucket)
+ * fallbackDecision({ mode: "soft", rateShare: 0.25 }, settings, null, Date.now(), { failingMs: 60, queue: true }).kind; // "refuse"
  * ```
  */
 export function fallbackDecision(
@@ -88,10 +140,16 @@ export function fallbackDecision(
   settings: Settings,
   bucket: Bucket | null,
   now: number,
+  outage: Outage = CONFIRMED,
 ): FallbackDecision {
   if (settings.mode === "closed") return { kind: "closed" };
   if (policy.mode === "closed") return { kind: "refuse", reason: "failure_mode_closed", bucket };
-  if (policy.mode === "open") return { kind: "admit", reason: "open", settings, bucket };
+  const early = unconfirmed(outage) && settings.mode !== "passthrough";
+  if (policy.mode === "open") {
+    return early
+      ? { kind: "refuse", reason: "unconfirmed", bucket }
+      : { kind: "admit", reason: "open", settings, bucket };
+  }
   switch (settings.mode) {
     case "passthrough":
       return { kind: "admit", reason: "passthrough", settings, bucket };
@@ -99,6 +157,7 @@ export function fallbackDecision(
     case "queue-all":
       return { kind: "refuse", reason: "held", bucket };
     case "auto": {
+      if (early) return { kind: "refuse", reason: "unconfirmed", bucket };
       const taken = takeToken(bucket, fallbackRate(policy, settings), now, firstTokens(policy, settings));
       return taken.kind === "take"
         ? { kind: "admit", reason: "fallback_rate", settings, bucket: taken.bucket }
@@ -182,9 +241,10 @@ export class StoreFallback {
 
   /**
    * Decides for one newcomer; `known` are the settings the instance last saw (null: the room's
-   * defaults), `instances` the fleet's live instances as last counted (1 when unknown).
+   * defaults), `instances` the fleet's live instances as last counted (1 when unknown), `outage`
+   * how the store has been failing (default: a confirmed outage; see {@link unconfirmed}).
    */
-  newcomer(known: Settings | null, now: number, instances = 1): FallbackDecision {
+  newcomer(known: Settings | null, now: number, instances = 1, outage: Outage = CONFIRMED): FallbackDecision {
     const settings = known ?? {
       perMinute: this.#room.defaultPerMinute,
       mode: this.#room.defaultMode,
@@ -193,7 +253,7 @@ export class StoreFallback {
       version: 0,
     };
     const policy = instances === (this.#policy.instances ?? 1) ? this.#policy : { ...this.#policy, instances };
-    const decision = fallbackDecision(policy, settings, this.#bucket, now);
+    const decision = fallbackDecision(policy, settings, this.#bucket, now, outage);
     if (decision.kind === "closed") return decision;
     this.#bucket = decision.bucket;
     if (decision.kind === "refuse") {

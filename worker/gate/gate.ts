@@ -14,7 +14,7 @@ import type { Stamp, StampKind } from "../tokens/stamp.ts";
 import { type PrequeueTicket, readTicket, signTicket, type Ticket, type TicketOptions } from "../tokens/ticket.ts";
 import { readProof, type TurnstileOptions } from "../tokens/turnstile.ts";
 import { ANONYMOUS, type Requester } from "./client.ts";
-import type { StoreFallback } from "./fallback.ts";
+import { RETRY_WHILE_UNCONFIRMED_SECONDS, type StoreFallback } from "./fallback.ts";
 import type { Memo } from "./memo.ts";
 import type { PassMemo } from "./pass-memo.ts";
 import type { RoomLink } from "./room-link.ts";
@@ -471,8 +471,10 @@ async function arrive(deps: GateDeps, requester: Requester, stamps: readonly Hel
     }
     case "unavailable": {
       // No place can be handed out; the instance's fallback decides alone, so the origin neither loses
-      // every newcomer nor takes the whole surge. An admission here carries no position (0).
-      const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now(), deps.link.fleetSize());
+      // every newcomer nor takes the whole surge. An admission here carries no position (0). While people
+      // are seen waiting, one timed-out call is not an outage: the newcomer is asked back soon, not let ahead.
+      const outage = { failingMs: deps.link.failingFor(), queue: deps.link.sawQueue() };
+      const fallback = deps.fallback.newcomer(deps.link.lastSettings(), deps.now(), deps.link.fleetSize(), outage);
       if (fallback.kind === "admit") {
         // The store cannot record the stamps: this instance does, so a copy is not let in here again.
         spend(stamps, deps);
@@ -480,7 +482,11 @@ async function arrive(deps: GateDeps, requester: Requester, stamps: readonly Hel
         return admit(visitorId, 0, "join", deps, fallback.settings, requester);
       }
       if (fallback.kind === "closed") return { kind: "closed" };
-      return { kind: "unavailable", retryAfterSeconds: RETRY_WHEN_UNAVAILABLE_SECONDS };
+      const soon = fallback.reason === "unconfirmed";
+      return {
+        kind: "unavailable",
+        retryAfterSeconds: soon ? RETRY_WHILE_UNCONFIRMED_SECONDS : RETRY_WHEN_UNAVAILABLE_SECONDS,
+      };
     }
     case "limited":
       return { kind: "limited", retryAfterSeconds: outcome.retryAfterSeconds };

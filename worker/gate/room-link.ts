@@ -121,6 +121,11 @@ export class RoomLink {
     return this.#view.mayBeBusy();
   }
 
+  /** Whether this instance's last reading showed visitors waiting (see {@link RoomView.sawQueue}). */
+  sawQueue(): boolean {
+    return this.#view.sawQueue();
+  }
+
   /** The settings this instance last saw, without touching the store (null before the first reading). */
   lastSettings(): Settings | null {
     return this.#view.settings;
@@ -156,10 +161,18 @@ export class RoomLink {
     // The origin's answers wait for the next tick (see Outbox.take): a surge's JOINs stay cheap.
     const parcel = this.#outbox.take(false);
     const outcome = await this.#store.join(this.#room, arrival, this.#report(parcel));
-    if (outcome.kind === "unavailable") this.#outbox.giveBack(parcel);
-    else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
+    if (outcome.kind === "unavailable") {
+      this.#outbox.giveBack(parcel);
+      this.#view.failed(this.#now());
+    } else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
+    else this.#view.answered();
     if (outcome.kind === "rejected") this.#rejected += 1;
     return outcome;
+  }
+
+  /** How long the store has been failing this instance's calls, in ms (0 while it answers; see {@link RoomView.failingFor}). */
+  failingFor(): number {
+    return this.#view.failingFor(this.#now());
   }
 
   /** Newcomers this instance's joins saw rejected (QUEUEING=reject) since it started. */
@@ -171,6 +184,7 @@ export class RoomLink {
   async claim(event: number, visitorId: string): Promise<ClaimOutcome> {
     const outcome = await this.#store.claim(this.#room, event, visitorId, this.#witness);
     if (outcome.kind !== "unavailable") this.observe(outcome.state, outcome.settings);
+    else this.#view.failed(this.#now());
     return outcome;
   }
 

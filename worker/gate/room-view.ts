@@ -49,6 +49,8 @@ export class RoomView {
   readonly #maxAgeMs: number;
   #view: FrontierView | null = null;
   #failure: { at: number; reason: string } | null = null;
+  /** The first failed store call since the last answer (null while the store answers): how long an outage has lasted. */
+  #failingSince: number | null = null;
 
   constructor(maxAgeMs: number) {
     this.#maxAgeMs = maxAgeMs;
@@ -75,11 +77,33 @@ export class RoomView {
       ceiling: state.ceiling ?? Number.POSITIVE_INFINITY,
     };
     this.#failure = null;
+    this.#failingSince = null;
   }
 
   /** Records a failed reading at `at`: no new reading is due for `maxAgeMs`, and readings are marked degraded. */
   fail(reason: string, at: number): void {
     this.#failure = { at, reason };
+    this.failed(at);
+  }
+
+  /**
+   * Records a store call that failed at `at` without being a reading (a
+   * newcomer's JOIN): it counts towards how long the store has been failing
+   * ({@link failingFor}), but neither delays the next reading nor marks
+   * readings degraded, since one slow call says little of the next.
+   */
+  failed(at: number): void {
+    this.#failingSince ??= at;
+  }
+
+  /** Records a store answer that carried no state (a per-client limit, a used stamp): the store is up. */
+  answered(): void {
+    this.#failingSince = null;
+  }
+
+  /** How long the store has been failing as of `at`, in ms: since the first failure with no answer since (0 while it answers). */
+  failingFor(at: number): number {
+    return this.#failingSince === null ? 0 : Math.max(0, at - this.#failingSince);
   }
 
   /** Whether a new reading is due at `at`: none yet, or the last is `maxAgeMs` old, unless a failure is that recent. */
@@ -110,7 +134,17 @@ export class RoomView {
   mayBeBusy(): boolean {
     const view = this.#view;
     if (!view) return true;
-    return view.lastTicket > view.frontier || (view.settings.mode !== "auto" && view.settings.mode !== "passthrough");
+    return this.sawQueue() || (view.settings.mode !== "auto" && view.settings.mode !== "passthrough");
+  }
+
+  /**
+   * Whether the last reading showed someone holding a place the frontier had
+   * not reached: false before the first reading, since nothing was seen (an
+   * instance that never reached the store has no line it knows to protect).
+   */
+  sawQueue(): boolean {
+    const view = this.#view;
+    return view !== null && view.lastTicket > view.frontier;
   }
 
   /** The frontier as of `at`, with the cap's pace as measured (see `cap-pace.ts`). */
