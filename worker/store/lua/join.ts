@@ -1,11 +1,14 @@
 import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts";
 
 /**
- * JOIN: a newcomer arrives. Atomically advances the frontier, hands out the
- * next position, and says whether that position is already admitted (nobody
- * waits and the rate allows) or must queue. While an event's pre-queue is
- * open, the newcomer gets a lottery entry instead of a position. One call
- * per newcomer; no check-then-write race is possible because Redis runs the
+ * JOIN: newcomers arrive. Atomically advances the frontier, hands out the
+ * next position to each newcomer in the order given, and says whether that
+ * position is already admitted (nobody waits and the rate allows) or must
+ * queue. While an event's pre-queue is open, the newcomer gets a lottery
+ * entry instead of a position. One call per newcomer, or per batch of
+ * newcomers that arrived at one instance while its previous JOIN was in
+ * flight (gate/join-batcher.ts): the open_room/save_room work is paid once
+ * per batch. No check-then-write race is possible because Redis runs the
  * script alone.
  *
  * KEYS[1..15], ARGV[1..13]: as every admission script (see advance.ts).
@@ -19,6 +22,8 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *                        place, so one already in stamps_key buys nothing (outcome 6); they are
  *                        recorded as spent with what they bought (outcomes 0, 1, 3, 4), not when
  *                        nothing is given (2, 5)
+ * ARGV[19..]              further arrivals of a batch, in arrival order: ARGV[14..18] again for each
+ *                        (ARRIVAL_ARGS entries per arrival; their limit entry is ignored)
  *
  * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at,
  *           instances, event_seq, event_starts, rate, mode,
@@ -42,81 +47,98 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *                autopilot's while it is on)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
  *                in force (autopilot 1 on, 0 off; the numbers as strings, "" when the room has none)
+ *   then, for each further arrival of a batch in order: outcome, position, event_seq, event_starts
+ *   (the state and settings above are the ones after the whole batch)
  */
 export const JOIN_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
 local clients_key = KEYS[16]
-local visitor = ARGV[14]
-local draw = tonumber(ARGV[15]) or 0
 local limit = tonumber(ARGV[16]) or 0
-local client = ARGV[17] or ''
 local stamps_key = KEYS[17]
-local stamps = ARGV[18] or ''
 
 local room, settings = open_room(keys, args)
-local outcome, position, event_seq, event_starts = 0, 0, 0, 0
--- A stamp buys one place: the first one already spent (its rank in ARGV[18]) turns the newcomer away.
-local spent = 0
-if stamps ~= '' then
-  -- Stamps no instance accepts any more are forgotten: the set is bounded by time.
-  redis.call('ZREMRANGEBYSCORE', stamps_key, '-inf', '(' .. args.now)
-  local rank = 0
-  for id in string.gmatch(stamps, '([^,@]+)@') do
-    rank = rank + 1
-    if spent == 0 and redis.call('ZSCORE', stamps_key, id) then spent = rank end
+
+-- One newcomer, exactly as if they had come alone at this moment: a batch of k arrivals
+-- leaves the same state and outcomes as k calls in that order at the same clock.
+local function join_one(visitor, draw, client, stamps)
+  local outcome, position, event_seq, event_starts = 0, 0, 0, 0
+  -- A stamp buys one place: the first one already spent (its rank in the stamps) turns the newcomer away.
+  local spent = 0
+  if stamps ~= '' then
+    -- Stamps no instance accepts any more are forgotten: the set is bounded by time.
+    redis.call('ZREMRANGEBYSCORE', stamps_key, '-inf', '(' .. args.now)
+    local rank = 0
+    for id in string.gmatch(stamps, '([^,@]+)@') do
+      rank = rank + 1
+      if spent == 0 and redis.call('ZSCORE', stamps_key, id) then spent = rank end
+    end
   end
-end
-local pre = prequeue_at(settings.events, args.now)
--- A clock that stepped back across the start must not add to a pre-queue already placed.
-if pre and redis.call('HEXISTS', keys.frozen, pre.seq) == 1 then pre = nil end
-local over = false
-if spent == 0 and limit > 0 and client ~= '' then
-  over = redis.call('HINCRBY', clients_key, client, 1) > limit
-  redis.call('PEXPIRE', clients_key, 120000)
-end
-if spent > 0 then
-  outcome, position = 6, spent
-elseif over then
-  outcome = 5
-elseif pre then
-  -- Lottery: a random score, so arriving early or late in the window gives the same chance.
-  -- Without shuffle, the score keeps arrival order.
-  local fraction
-  if pre.shuffleAtStart then
-    fraction = math.min(draw, MAX_DRAW)
+  local pre = prequeue_at(settings.events, args.now)
+  -- A clock that stepped back across the start must not add to a pre-queue already placed.
+  if pre and redis.call('HEXISTS', keys.frozen, pre.seq) == 1 then pre = nil end
+  local over = false
+  if spent == 0 and limit > 0 and client ~= '' then
+    over = redis.call('HINCRBY', clients_key, client, 1) > limit
+    redis.call('PEXPIRE', clients_key, 120000)
+  end
+  if spent > 0 then
+    outcome, position = 6, spent
+  elseif over then
+    outcome = 5
+  elseif pre then
+    -- Lottery: a random score, so arriving early or late in the window gives the same chance.
+    -- Without shuffle, the score keeps arrival order.
+    local fraction
+    if pre.shuffleAtStart then
+      fraction = math.min(draw, MAX_DRAW)
+    else
+      fraction = redis.call('ZCOUNT', keys.prequeue, pre.seq, '(' .. (pre.seq + 1)) * ARRIVAL_STEP
+    end
+    redis.call('ZADD', keys.prequeue, pre.seq + fraction, pre.seq .. ':' .. visitor)
+    redis.call('PEXPIRE', keys.prequeue, args.ttl_ms)
+    outcome, event_seq, event_starts = 4, pre.seq, pre.startsAt
+  elseif settings.mode == 'closed' then
+    outcome = 2
+  elseif settings.mode == 'passthrough' then
+    outcome = 3
   else
-    fraction = redis.call('ZCOUNT', keys.prequeue, pre.seq, '(' .. (pre.seq + 1)) * ARRIVAL_STEP
+    room.last_ticket = room.last_ticket + 1
+    position = room.last_ticket
+    -- Straight in only in auto: queue-all sends everyone through the page, paused admits nobody new.
+    if position <= room.frontier and settings.mode == 'auto' then
+      outcome = 1
+      -- Straight in is a claim at once, and the newcomer is active from now.
+      count_claims(room, keys.claims, args.ttl_ms, math.floor((position - 1) / CLAIM_BUCKET), 1)
+      redis.call('ZADD', keys.active, args.now, visitor)
+      redis.call('PEXPIRE', keys.active, args.ttl_ms)
+      room.active = room.active + 1
+    end
   end
-  redis.call('ZADD', keys.prequeue, pre.seq + fraction, pre.seq .. ':' .. visitor)
-  redis.call('PEXPIRE', keys.prequeue, args.ttl_ms)
-  outcome, event_seq, event_starts = 4, pre.seq, pre.startsAt
-elseif settings.mode == 'closed' then
-  outcome = 2
-elseif settings.mode == 'passthrough' then
-  outcome = 3
-else
-  room.last_ticket = room.last_ticket + 1
-  position = room.last_ticket
-  -- Straight in only in auto: queue-all sends everyone through the page, paused admits nobody new.
-  if position <= room.frontier and settings.mode == 'auto' then
-    outcome = 1
-    -- Straight in is a claim at once, and the newcomer is active from now.
-    count_claims(room, keys.claims, args.ttl_ms, math.floor((position - 1) / CLAIM_BUCKET), 1)
-    redis.call('ZADD', keys.active, args.now, visitor)
-    redis.call('PEXPIRE', keys.active, args.ttl_ms)
-    room.active = room.active + 1
+  -- Spent with what they bought, in the same atomic step: a copy of a stamp finds it here.
+  if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 then
+    for id, forget_at in string.gmatch(stamps, '([^,@]+)@(%d+)') do
+      redis.call('ZADD', stamps_key, tonumber(forget_at), id)
+    end
+    redis.call('PEXPIRE', stamps_key, args.ttl_ms)
   end
+  return { outcome, position, event_seq, event_starts }
 end
--- Spent with what they bought, in the same atomic step: a copy of a stamp finds it here.
-if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 then
-  for id, forget_at in string.gmatch(stamps, '([^,@]+)@(%d+)') do
-    redis.call('ZADD', stamps_key, tonumber(forget_at), id)
-  end
-  redis.call('PEXPIRE', stamps_key, args.ttl_ms)
+
+-- The first arrival is ARGV[14], ARGV[15], ARGV[17], ARGV[18]; each further one repeats the group
+-- (visitor, draw, limit, client, stamps) after it. The limit is the room's: the first group's counts.
+local outcomes = {}
+for group = 14, #ARGV - 4, ARRIVAL_ARGS do
+  outcomes[#outcomes + 1] = join_one(ARGV[group], tonumber(ARGV[group + 1]) or 0, ARGV[group + 3] or '',
+    ARGV[group + 4] or '')
 end
 save_room(room, keys, args.ttl_ms)
-return flatten({ outcome, position }, state_reply(room), { event_seq, event_starts }, settings_reply(settings))
+local first = outcomes[1]
+local reply = flatten({ first[1], first[2] }, state_reply(room), { first[3], first[4] }, settings_reply(settings))
+for i = 2, #outcomes do
+  for _, value in ipairs(outcomes[i]) do reply[#reply + 1] = value end
+end
+return reply
 `);
 
 /** Raw reply of {@link JOIN_LUA}. */
@@ -127,4 +149,6 @@ export type JoinReply = [
   eventSeq: number,
   eventStarts: number,
   ...settings: SettingsTail,
+  // Each further arrival of a batch: outcome, position, eventSeq, eventStarts.
+  ...more: number[],
 ];
