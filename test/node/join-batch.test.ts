@@ -1,8 +1,8 @@
 // Batched JOINs (issue 14 item 6): one call for the newcomers an instance
 // collected gives each the outcome k calls in that order would have; the
 // gate's group commit sends a lone newcomer at once and the rest together.
-import { describe, expect, it } from "vitest";
-import { JoinBatcher } from "../../worker/gate/join-batcher.ts";
+import { describe, expect, it, vi } from "vitest";
+import { JoinBatcher, WAIT_MS } from "../../worker/gate/join-batcher.ts";
 import { RoomLink } from "../../worker/gate/room-link.ts";
 import type { ScheduledEvent } from "../../worker/model/schedule.ts";
 import type { AdmissionStore, Arrival, JoinOutcome, RoomSpec } from "../../worker/store/store.ts";
@@ -196,6 +196,27 @@ describe("JoinBatcher: group commit", () => {
     expect(batches).toEqual([["a"], ["b", "c", "d"], ["e"]]);
     await answer();
     await later;
+  });
+
+  it("sends a batch anyway when the call before never answers, and a member of an unanswered batch gets a failure", async () => {
+    vi.useFakeTimers();
+    try {
+      const batches: string[][] = [];
+      // Every call hangs (its request was cancelled): nothing ever answers.
+      const joins = new JoinBatcher((arrivals) => {
+        batches.push(arrivals.map((a) => a.visitorId));
+        return new Promise(() => {});
+      });
+      void joins.join(arrival({ visitorId: "a" }));
+      void joins.join(arrival({ visitorId: "b" }));
+      const member = joins.join(arrival({ visitorId: "c" }));
+      expect(batches).toEqual([["a"]]);
+      await vi.advanceTimersByTimeAsync(WAIT_MS);
+      expect(batches).toEqual([["a"], ["b", "c"]]);
+      expect(await member).toMatchObject({ kind: "unavailable", failure: "outage" });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("starts another batch past the most a call takes", async () => {

@@ -7,10 +7,18 @@ import type { Arrival, JoinOutcome } from "../store/store.ts";
  */
 export const MAX_JOIN_BATCH = 64;
 
-/** One JOIN call's worth of newcomers, and the outcomes once it has been answered. */
+/**
+ * Longest a newcomer waits for a call another request makes (the call in
+ * flight, or its batch's): past it the first member of a batch sends anyway,
+ * and a member gives up (`unavailable`). Well above the store's timeout.
+ */
+export const WAIT_MS = 10_000;
+
+/** One JOIN call's worth of newcomers, and who waits for its outcomes. */
 interface Batch {
   readonly arrivals: Arrival[];
-  outcomes: Promise<readonly JoinOutcome[]> | null;
+  /** The members after the first, each resumed with the call's outcomes. */
+  readonly waiters: ((outcomes: readonly JoinOutcome[]) => void)[];
 }
 
 /**
@@ -25,10 +33,16 @@ interface Batch {
  * per instance whatever R is. The price is latency: a newcomer waits for the
  * call in flight, then its own (two round trips at most).
  *
- * The batch is sent from the request of its first member (the one that
- * waits for the call in flight), so the call belongs to a request that is
- * still waiting for it. `send` must resolve (never reject) with one outcome
- * per arrival, in order: failures are values (`unavailable`), each arrival's.
+ * Requests are separate I/O contexts in Workers: a promise another request
+ * resolves is resumed in the context that made it (and not at all if that
+ * request is gone), I/O belongs to the request that starts it, and a request
+ * waiting with nothing of its own pending is cancelled as hung. So every
+ * wait here is on a promise the waiter made, guarded by a timer of its own
+ * ({@link WAIT_MS}); a batch is sent by its first member, from its own
+ * context; and a waiter whose call never answers (its sender was cancelled)
+ * gets `unavailable` and falls back like any store failure. `send` must
+ * resolve (never reject) with one outcome per arrival, in order: failures are
+ * values (`unavailable`), each arrival's.
  *
  * @example
  * ```ts
@@ -39,14 +53,17 @@ interface Batch {
 export class JoinBatcher {
   readonly #send: (arrivals: readonly Arrival[]) => Promise<readonly JoinOutcome[]>;
   readonly #max: number;
-  /** Settles when the newest call sent (or waiting to be sent) has been answered; null when none. */
-  #tail: Promise<void> | null = null;
+  /** Whether a call is in flight (or a batch waits to be sent after it). */
+  #busy = false;
+  /** The first members of batches waiting for the call in flight, in order: each sends its batch when woken. */
+  readonly #next: (() => void)[] = [];
   /** The batch still taking newcomers: it waits for the call in flight. */
   #open: Batch | null = null;
 
   constructor(send: (arrivals: readonly Arrival[]) => Promise<readonly JoinOutcome[]>, max = MAX_JOIN_BATCH) {
-    if (!Number.isSafeInteger(max) || max < 1)
+    if (!Number.isSafeInteger(max) || max < 1) {
       throw new RangeError(`JoinBatcher: max must be a whole number >= 1, not ${max}`);
+    }
     this.#send = send;
     this.#max = max;
   }
@@ -54,33 +71,61 @@ export class JoinBatcher {
   /** The newcomer's outcome, from the JOIN call that carried it. */
   async join(arrival: Arrival): Promise<JoinOutcome> {
     const open = this.#open;
-    if (open?.outcomes && open.arrivals.length < this.#max) {
+    if (open && open.arrivals.length < this.#max) {
       const index = open.arrivals.push(arrival) - 1;
-      return outcomeAt(await open.outcomes, index);
+      const outcomes = await waitFor<readonly JoinOutcome[]>((resume) => open.waiters.push(resume));
+      return outcomes ? outcomeAt(outcomes, index) : unanswered(index);
     }
-    const batch: Batch = { arrivals: [arrival], outcomes: null };
-    const before = this.#tail;
-    let answered = () => {};
-    const done = new Promise<void>((resolve) => {
-      answered = resolve;
-    });
-    this.#tail = done;
-    batch.outcomes = this.#run(batch, before).finally(() => {
-      answered();
-      if (this.#tail === done) this.#tail = null;
-    });
-    return outcomeAt(await batch.outcomes, 0);
-  }
-
-  async #run(batch: Batch, before: Promise<void> | null): Promise<readonly JoinOutcome[]> {
-    if (before) {
+    const batch: Batch = { arrivals: [arrival], waiters: [] };
+    if (this.#busy) {
       // Collect newcomers while the call before is in flight; then close the batch and send it.
       this.#open = batch;
-      await before;
+      let wakeUp: (value: true) => void = () => {};
+      const wake = () => wakeUp(true);
+      this.#next.push(wake);
+      const woken = await waitFor<true>((resume) => {
+        wakeUp = resume;
+      });
+      // Not woken in time: the call before never answered here; this batch goes anyway.
+      const queued = this.#next.indexOf(wake);
+      if (!woken && queued >= 0) this.#next.splice(queued, 1);
       if (this.#open === batch) this.#open = null;
     }
-    return this.#send(batch.arrivals);
+    this.#busy = true;
+    let outcomes: readonly JoinOutcome[] = [];
+    try {
+      outcomes = await this.#send(batch.arrivals);
+    } finally {
+      for (const resume of batch.waiters) resume(outcomes);
+      const next = this.#next.shift();
+      if (next) next();
+      else this.#busy = false;
+    }
+    return outcomeAt(outcomes, 0);
   }
+}
+
+/**
+ * A promise of this request's own, resolved by whoever `register` hands the
+ * resolver to (maybe another request), or null after {@link WAIT_MS}; its
+ * timer is what the request has pending meanwhile.
+ */
+function waitFor<T>(register: (resume: (value: T) => void) => void): Promise<T | null> {
+  return new Promise<T | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), WAIT_MS);
+    register((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
+function unanswered(index: number): JoinOutcome {
+  return {
+    kind: "unavailable",
+    failure: "outage",
+    reason: `JOIN: the batch of arrival ${index + 1} was not answered within ${WAIT_MS} ms`,
+  };
 }
 
 function outcomeAt(outcomes: readonly JoinOutcome[], index: number): JoinOutcome {
