@@ -9,8 +9,9 @@
 //                    [--autopilot] [--crowd-rate N] [--target-p95 MS] [--min-rate N] [--max-rate N]
 //                    [--origin-timeout MS] [--capacity-change M:C ...] [--sustainable N] [--best-wait S]
 //                    [--sweep R1,R2,...]
-//                    [--instances N] [--redis-latency MS] [--evict] [--evict-every S] [--evict-hard]
+//                    [--instances N] [--redis-latency MS] [--redis-p99 MS] [--evict] [--evict-every S] [--evict-hard]
 //                    [--flush-at M] [--outage-at M] [--outage-seconds S] [--outage-stop] [--rate-share X]
+//                    [--report]
 //
 // Parts, all real and all on 127.0.0.1: a private redis-server, the project's
 // Upstash REST bridge in front of it, the worker in workerd (`wrangler dev`),
@@ -62,7 +63,9 @@
 // behind a front that sends each request to a random instance; without it the
 // lab runs one worker through `wrangler dev` as before. `--redis-latency MS`
 // adds a round trip of MS (each half uniform within +-20%) to every call the
-// worker makes to Redis, at the REST bridge. `--evict` replaces a random
+// worker makes to Redis, at the REST bridge; with `--redis-p99 MS2` the round
+// trip is log-normal instead, median MS and 99th percentile MS2 (a slow store
+// with a long tail). `--evict` replaces a random
 // instance by a fresh one every `--evict-every` real seconds (default 15;
 // fleet only), losing its memory; the old one first answers what it holds,
 // unless `--evict-hard` (cut mid-request, mid-call to Redis or not). `--flush-at M` sends FLUSHALL at profile
@@ -77,6 +80,12 @@
 // rate x `--rate-share` (STORE_FAILURE_RATE_SHARE, default 0.25) x S. Redis
 // script calls per second, in all and per instance, are counted at the bridge
 // (one labelled bridge URL per instance: nothing asked of the worker).
+//
+// `--report` runs the real `anteroom report` CLI against the room at the end
+// of the run with the room, before the stack stops (bench/lib/room-report.ts),
+// into `<out>/history/` (report.md, report.json, report.svg); the lab's
+// report.md links it. The room's history is per real minute, not per profile
+// minute: a compressed run fills one or two rows.
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
@@ -118,6 +127,7 @@ import { fixedKeys } from "./lib/keys.ts";
 import { labRun, startLabStore } from "./lib/lab.ts";
 import { arrivalTimes, PROFILES, type Profile } from "./lib/profiles.ts";
 import { commandDelta, RedisProbe } from "./lib/redis-stats.ts";
+import { type RoomReportResult, roomReportPlan, takeRoomReport } from "./lib/room-report.ts";
 import { prng, round, sleep, spread } from "./lib/stats.ts";
 import { type BridgeThread, startOrigin } from "./lib/threads.ts";
 import { newCounts, newGauges, type RunContext, type VisitorPlan, type VisitorRecord, visit } from "./lib/visitors.ts";
@@ -173,6 +183,8 @@ interface Settings {
   readonly instances: number | null;
   /** Round trip added to every Redis call, ms (0: loopback). */
   readonly redisLatencyMs: number;
+  /** With a latency: the round trip's 99th percentile, ms (log-normal, median `redisLatencyMs`); null: uniform jitter. */
+  readonly redisP99Ms: number | null;
   /** Real seconds between evictions; null: none. */
   readonly evictEverySeconds: number | null;
   /** Evictions cut the requests the old instance holds. */
@@ -186,6 +198,8 @@ interface Settings {
   readonly outageStop: boolean;
   /** STORE_FAILURE_RATE_SHARE. */
   readonly rateShare: number;
+  /** Runs `anteroom report` against the room after the run with it, into `<out>/history`. */
+  readonly report: boolean;
 }
 
 /** Each half of the injected Redis round trip is uniform within +-this share. */
@@ -223,7 +237,12 @@ function fleetFigures(s: Settings, run: OneRun, ratePerProfileMinute: number) {
         ? "wrangler dev (one worker)"
         : "Miniflare, one workerd per instance, behind the lab's random front",
     redisLatencyMs: s.redisLatencyMs,
-    redisJitter: s.redisLatencyMs > 0 ? `each half of the round trip uniform within +-${REDIS_JITTER * 100}%` : null,
+    redisJitter:
+      s.redisLatencyMs <= 0
+        ? null
+        : s.redisP99Ms !== null
+          ? `log-normal round trip, median ${s.redisLatencyMs} ms, p99 ${s.redisP99Ms} ms`
+          : `each half of the round trip uniform within +-${REDIS_JITTER * 100}%`,
     evictEverySeconds: s.evictEverySeconds,
     evictHard: s.evictHard,
     evictions: events?.evictions.length ?? 0,
@@ -325,6 +344,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "best-wait": { type: "string" },
       instances: { type: "string" },
       "redis-latency": { type: "string", default: "0" },
+      "redis-p99": { type: "string" },
       evict: { type: "boolean", default: false },
       "evict-every": { type: "string" },
       "evict-hard": { type: "boolean", default: false },
@@ -333,6 +353,7 @@ function settingsFromArgs(argv: string[]): Settings {
       "outage-seconds": { type: "string", default: "20" },
       "outage-stop": { type: "boolean", default: false },
       "rate-share": { type: "string", default: "0.25" },
+      report: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -346,8 +367,9 @@ function settingsFromArgs(argv: string[]): Settings {
         "                 [--autopilot] [--crowd-rate N (default --rate)] [--target-p95 MS (800)] [--min-rate N (1)]\n" +
         "                 [--max-rate N (20x crowd rate)] [--origin-timeout MS] [--capacity-change M:C ...]\n" +
         "                 [--sustainable N] [--best-wait S] [--sweep R1,R2,...]\n" +
-        "                 [--instances N] [--redis-latency MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
-        "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-stop] [--rate-share X (0.25)]",
+        "                 [--instances N] [--redis-latency MS] [--redis-p99 MS] [--evict] [--evict-every S (15)] [--evict-hard]\n" +
+        "                 [--flush-at M] [--outage-at M] [--outage-seconds S (20)] [--outage-stop] [--rate-share X (0.25)]\n" +
+        "                 [--report (the room's own history report, by the anteroom CLI, into <out>/history)]",
     );
     process.exit(0);
   }
@@ -372,6 +394,8 @@ function settingsFromArgs(argv: string[]): Settings {
       : values.sweep.split(",").map((raw, i) => num(`sweep (rate ${i + 1})`, raw.trim(), 1, 100_000));
   if (sweep && autopilot) throw new Error("--sweep runs fixed rates: leave out --autopilot");
   if (sweep && sweep.length === 0) throw new Error("--sweep needs at least one rate");
+  if (sweep && values.report)
+    throw new Error("--report reports the run with the room: leave out --sweep (one room per rate)");
   const minRate = num("min-rate", values["min-rate"] ?? "1", 0, 100_000);
   const maxRate = num("max-rate", values["max-rate"] ?? String(Math.max(20 * crowdRate, ratePerMinute)), 1, 1_000_000);
   if (minRate > maxRate) throw new Error(`--min-rate ${minRate} is above --max-rate ${maxRate}`);
@@ -390,6 +414,12 @@ function settingsFromArgs(argv: string[]): Settings {
   const evictHard = values["evict-hard"] ?? false;
   const evict = (values.evict ?? false) || values["evict-every"] !== undefined || evictHard;
   if (evict && instances === null) throw new Error("--evict needs --instances N (the fleet replaces instances)");
+  const latency = Number(values["redis-latency"]);
+  const p99 = values["redis-p99"] === undefined ? null : Number(values["redis-p99"]);
+  if (p99 !== null && !(latency > 0 && p99 >= latency))
+    throw new Error(
+      `--redis-p99 needs --redis-latency MS above 0 and at most the p99 (the median of the tail), got ${values["redis-latency"]} and ${values["redis-p99"]}`,
+    );
   const withinRun = (name: string, raw: string | undefined) =>
     raw === undefined ? null : num(name, raw, 0, durationMinutes);
   return {
@@ -425,6 +455,7 @@ function settingsFromArgs(argv: string[]): Settings {
     bestWaitSeconds: values["best-wait"] === undefined ? null : num("best-wait", values["best-wait"], 0, 1e12),
     instances,
     redisLatencyMs: num("redis-latency", values["redis-latency"], 0, 10_000),
+    redisP99Ms: values["redis-p99"] === undefined ? null : num("redis-p99", values["redis-p99"], 1, 60_000),
     evictEverySeconds: evict ? num("evict-every", values["evict-every"] ?? "15", 1, 3600) : null,
     evictHard,
     flushAt: withinRun("flush-at", values["flush-at"]),
@@ -432,6 +463,7 @@ function settingsFromArgs(argv: string[]): Settings {
     outageSeconds: num("outage-seconds", values["outage-seconds"], 1, 3600),
     outageStop: values["outage-stop"] ?? false,
     rateShare: num("rate-share", values["rate-share"], 0.001, 1),
+    report: values.report ?? false,
   };
 }
 
@@ -1334,7 +1366,15 @@ async function main(): Promise<void> {
     const { redis, bridge } = await startLabStore(run, {
       // A killed redis-server comes back with its data, as a production Redis with persistence would.
       persistent: s.outageAt !== null && !s.outageStop,
-      ...(s.redisLatencyMs > 0 ? { latency: { roundTripMs: s.redisLatencyMs, jitter: REDIS_JITTER } } : {}),
+      ...(s.redisLatencyMs > 0
+        ? {
+            latency: {
+              roundTripMs: s.redisLatencyMs,
+              jitter: REDIS_JITTER,
+              ...(s.redisP99Ms !== null ? { p99Ms: s.redisP99Ms } : {}),
+            },
+          }
+        : {}),
       labels: s.instances !== null,
     });
     const origin = await startOrigin({ kind: "limited", ...originOptions(s) });
@@ -1359,6 +1399,8 @@ async function surge(lab: Lab): Promise<void> {
   const withRoom = await runOnce("room", plan, botPlan, s, sv);
   if (withRoom.events?.outage && withRoom.events.outage.to === null)
     console.error("surge: the outage had not ended by the end of the run");
+  // Before the Redis cost phases: their newcomers are not the surge's.
+  const roomReport = s.report ? await historyReport(s, sv, withRoom.epoch) : null;
   console.error("surge: measuring Redis commands per request kind…");
   const kinds = await measureKinds(sv, withRoom.keptJars, s);
   const withoutRoom = s.skipWithout ? null : await runOnce("direct", plan, botPlan, s, sv);
@@ -1460,20 +1502,116 @@ async function surge(lab: Lab): Promise<void> {
     redisCommands,
     workerAddedMs,
     checks: list,
+    roomReport: roomReport && roomReportFigures(roomReport, s, w, withRoom),
     series: { withRoom: seriesWith, withoutRoom: seriesWithout },
     wallSeconds: Math.round((Date.now() - lab.started) / 1000),
   };
   await mkdir(s.out, { recursive: true });
   await writeFile(join(s.out, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
-  const md = markdown(report, w, wo, list, s, bots, autopilot) + fleetMarkdown(fleet);
+  const md =
+    markdown(report, w, wo, list, s, bots, autopilot) +
+    fleetMarkdown(fleet) +
+    (roomReport ? roomReportMarkdown(roomReport, s, w, withRoom) : "");
   await writeFile(join(s.out, "report.md"), md);
   const chart = await renderChart(chartPoints(seriesWith, seriesWithout, s, autopilot), PANELS, chartTitle(s));
   await writeFile(join(s.out, "chart.svg"), chart.svg);
   await writeFile(join(s.out, "chart.png"), chart.png);
   console.log(md);
   console.log(
-    `surge: report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md, chart.svg, chart.png)`,
+    `surge: report in ${relative(process.cwd(), s.out) || "."}/ (report.json, report.md, chart.svg, chart.png)` +
+      (roomReport?.ok ? `; the room's report in ${ROOM_REPORT_DIR}/` : ""),
   );
+  // Asked for and not written: the lab's own report stands, and the run fails (CI notices).
+  if (roomReport && !roomReport.ok) throw new Error(`--report: ${roomReport.error}`);
+}
+
+/** The room's report's folder, inside the lab's output folder. */
+const ROOM_REPORT_DIR = "history";
+
+/**
+ * `anteroom report` against the room (the stack's URL: the worker's, or the
+ * fleet's front), covering the run with the room from its start.
+ */
+async function historyReport(
+  s: Settings,
+  sv: Services,
+  runStart: number,
+): Promise<RoomReportResult & { seconds: number }> {
+  const plan = roomReportPlan({
+    url: sv.roomUrl,
+    token: sv.adminToken,
+    fromMs: runStart,
+    nowMs: Date.now(),
+    dir: join(s.out, ROOM_REPORT_DIR),
+  });
+  console.error(`surge: the room's report: anteroom report --since ${plan.since} --out ${ROOM_REPORT_DIR}…`);
+  const began = Date.now();
+  const result = await takeRoomReport(plan);
+  const seconds = Math.round((Date.now() - began) / 100) / 10;
+  console.error(
+    result.ok ? `surge: the room's report written in ${seconds} s` : `surge: the room's report failed: ${result.error}`,
+  );
+  return { ...result, seconds };
+}
+
+/** Why the room's figures are per real minute while the lab's are per profile minute. */
+function compressionNote(s: Settings): string {
+  return `The room's history is per real minute; 1 profile minute here is ${s.minuteSeconds} real seconds, so one row of it holds ${round(60 / s.minuteSeconds, 2)} profile minutes (the run's ${s.durationMinutes} profile minutes are ${round((s.durationMinutes * s.minuteSeconds) / 60, 2)} real minutes), and its waits are whole real minutes.`;
+}
+
+/**
+ * The room's totals beside what the lab counted of the same run: places
+ * handed out against arrivals (visitors, and cookie-less clients given a
+ * place), places used against visitors admitted, the peak queue against the
+ * most visitors waiting in any second. Figures side by side, not checks: a
+ * flush or an outage restarts the room's counters, and the lab's waiting
+ * count is sampled each second.
+ */
+function roomVersusLab(r: RoomReportResult & { ok: true }, w: RunSummary, bots: BotCounts, waiting: readonly number[]) {
+  const botPlaces = bots.tickets + bots.straightIn;
+  return [
+    { figure: "arrivals (places handed out)", room: r.totals.arrivals, lab: w.visitors.arrived + botPlaces },
+    { figure: "places used / visitors admitted", room: r.totals.used, lab: w.visitors.admitted },
+    {
+      figure: "peak queue / most visitors waiting in a second",
+      room: r.totals.peakQueue,
+      lab: Math.max(0, ...waiting),
+    },
+  ];
+}
+
+function roomReportFigures(r: RoomReportResult & { seconds: number }, s: Settings, w: RunSummary, run: OneRun) {
+  return r.ok
+    ? {
+        dir: ROOM_REPORT_DIR,
+        files: ["report.md", "report.json", "report.svg"],
+        since: r.since,
+        /** Wall time of the two CLI runs (each starts Node, reads the history, draws the chart). */
+        seconds: r.seconds,
+        totals: r.totals,
+        versusLab: roomVersusLab(r, w, run.bots, run.run.waiting),
+        note: compressionNote(s),
+      }
+    : { dir: ROOM_REPORT_DIR, since: r.since, error: r.error };
+}
+
+function roomReportMarkdown(r: RoomReportResult, s: Settings, w: RunSummary, run: OneRun): string {
+  const taken = `\`anteroom report --since ${r.since} --out ${ROOM_REPORT_DIR}\` (and \`--json\`) against the room at the end of the run with it`;
+  if (!r.ok) return `\n### The room's own report\n\n${taken} **failed**: ${r.error}\n`;
+  const rows = roomVersusLab(r, w, run.bots, run.run.waiting).map(
+    (row) => `| ${row.figure} | ${row.room ?? "–"} | ${row.lab} |`,
+  );
+  return [
+    "",
+    "### The room's own report",
+    "",
+    `${taken}: [${ROOM_REPORT_DIR}/report.md](${ROOM_REPORT_DIR}/report.md), [report.json](${ROOM_REPORT_DIR}/report.json), [chart](${ROOM_REPORT_DIR}/report.svg). ${compressionNote(s)}`,
+    "",
+    "| figure | the room's report | the lab's count |",
+    "|---|---|---|",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 /**

@@ -40,6 +40,9 @@ export default defineConfig({
                 ORIGIN_URL: inject("originUrl"),
                 UPSTASH_REDIS_REST_URL: inject("bridgeUrl"),
                 UPSTASH_REDIS_REST_TOKEN: inject("bridgeToken"),
+                // The same Redis behind slow bridges, for test/workerd/faults.test.ts (not read by the worker).
+                TEST_SLOW_REDIS_URL: inject("slowBridgeUrl"),
+                TEST_STALL_REDIS_URL: inject("stallBridgeUrl"),
                 // Turnstile stays off unless a test sets its keys; then it asks this local stand-in.
                 TURNSTILE_VERIFY_URL: inject("turnstileUrl"),
                 ROOM: `selftest-${Date.now()}`,

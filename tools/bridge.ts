@@ -81,8 +81,15 @@ export interface BridgeCommonOptions {
    * leaves, as a store reached over a network would, so commands still reach
    * Redis in a realistic order. Each half is drawn uniformly within
    * `roundTripMs / 2 x (1 +- jitter)`; `jitter` defaults to 0.2.
+   *
+   * With `p99Ms` (a slow store with a long tail) the round trip is instead
+   * drawn from a log-normal distribution whose median is `roundTripMs` and
+   * whose 99th percentile is `p99Ms` (`jitter` is then unused), once per
+   * request, and split in two equal halves: e.g. `{ roundTripMs: 30, p99Ms:
+   * 200 }` gives half the calls under 30 ms, about 1 in 100 over 200 ms and
+   * about 1 in 1,000 over 350 ms. Draws are capped at 60 s.
    */
-  latency?: { roundTripMs: number; jitter?: number };
+  latency?: { roundTripMs: number; jitter?: number; p99Ms?: number };
   /** Accept `labelledUrl(url, label)` URLs and count their calls by label. Default false. */
   labels?: boolean;
 }
@@ -136,7 +143,7 @@ const BLOCKING_COMMANDS = new Set([
  * ```
  */
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
-  const delay = latencyOf(options.latency);
+  const roundTrip = latencyOf(options.latency);
   const backend =
     options.embedded !== undefined
       ? new EmbeddedBackend(options.embedded)
@@ -146,7 +153,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
         );
   const expectedToken = Buffer.from(options.token);
   const calls: BridgeCalls = {};
-  const ctx: Context = { backend, expectedToken, delay, labels: options.labels ?? false, calls };
+  const ctx: Context = { backend, expectedToken, roundTrip, labels: options.labels ?? false, calls };
   const server = createServer((req, res) => {
     void handleRequest(req, res, ctx);
   });
@@ -221,16 +228,17 @@ async function closeBridge(server: Server, backend: Backend): Promise<void> {
 interface Context {
   backend: Backend;
   expectedToken: Buffer;
-  /** One leg of the injected round trip, ms (0 without `latency`). */
-  delay: () => number;
+  /** The two legs of one request's injected round trip, ms (0 without `latency`). */
+  roundTrip: () => Legs;
   labels: boolean;
   calls: BridgeCalls;
 }
 
 async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Context): Promise<void> {
   let answer: { status: number; json: string };
+  const legs = ctx.roundTrip();
   try {
-    answer = await answerRequest(req, ctx);
+    answer = await answerRequest(req, ctx, legs.there);
   } catch (error) {
     answer = {
       status: error instanceof HttpError ? error.status : 500,
@@ -238,11 +246,15 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, ctx: Con
     };
   }
   // The way back of the injected round trip, whatever the answer.
-  await pause(ctx.delay());
+  await pause(legs.back);
   respond(res, answer.status, answer.json);
 }
 
-async function answerRequest(req: IncomingMessage, ctx: Context): Promise<{ status: number; json: string }> {
+async function answerRequest(
+  req: IncomingMessage,
+  ctx: Context,
+  thereMs: number,
+): Promise<{ status: number; json: string }> {
   if (!ALLOWED_METHODS.has(req.method ?? "")) throw new HttpError(405, "Method Not Allowed");
   const { label, path, query } = labelOf(splitUrl(req.url ?? "/"), ctx.labels);
   if (!isAuthorized(req, query, ctx.expectedToken)) throw new HttpError(401, "Unauthorized");
@@ -252,7 +264,7 @@ async function answerRequest(req: IncomingMessage, ctx: Context): Promise<{ stat
   ctx.calls[label] = count;
   count.requests += 1;
   // The way there of the injected round trip.
-  await pause(ctx.delay());
+  await pause(thereMs);
   if (path === "/pipeline" || path === "/multi-exec") {
     const commands = parseCommandList(body);
     count.scripts += commands.filter(isScriptCall).length;
@@ -284,16 +296,55 @@ function labelOf(
   return { label, path: end === -1 ? "/" : rest.slice(end), query: url.query };
 }
 
-/** One leg of the injected round trip: `roundTripMs / 2 x (1 +- jitter)`, uniform; 0 when off. */
-function latencyOf(latency: BridgeCommonOptions["latency"]): () => number {
-  if (latency === undefined) return () => 0;
-  const { roundTripMs } = latency;
+/**
+ * The legs of one request's injected round trip: each `roundTripMs / 2 x (1
+ * +- jitter)`, uniform; with `p99Ms`, the two halves of one log-normal round
+ * trip (median `roundTripMs`, 99th percentile `p99Ms`); 0 when off.
+ * Exported for tests of the distribution; the bridge draws once per request.
+ *
+ * @example
+ * ```ts
+ * const draw = latencyOf({ roundTripMs: 30, p99Ms: 200 });
+ * const { there, back } = draw(); // ms before the commands run, and before the answer leaves
+ * ```
+ */
+export function latencyOf(latency: BridgeCommonOptions["latency"]): () => Legs {
+  if (latency === undefined) return () => NO_LEGS;
+  const { roundTripMs, p99Ms } = latency;
   const jitter = latency.jitter ?? 0.2;
   if (!Number.isFinite(roundTripMs) || roundTripMs < 0 || roundTripMs > 60_000)
     throw new Error(`latency.roundTripMs must be 0-60000 ms, got ${roundTripMs}`);
   if (!Number.isFinite(jitter) || jitter < 0 || jitter > 1)
     throw new Error(`latency.jitter must be a share from 0 to 1, got ${jitter}`);
-  return () => (roundTripMs / 2) * (1 + jitter * (2 * Math.random() - 1));
+  const leg = () => (roundTripMs / 2) * (1 + jitter * (2 * Math.random() - 1));
+  if (p99Ms === undefined) return () => ({ there: leg(), back: leg() });
+  if (!Number.isFinite(p99Ms) || p99Ms < roundTripMs || p99Ms > 60_000 || roundTripMs <= 0)
+    throw new Error(
+      `latency.p99Ms must be at least latency.roundTripMs (the median, above 0) and at most 60000 ms, got ${p99Ms}`,
+    );
+  // ln(round trip) ~ N(mu, sigma): the median is e^mu, the 99th percentile e^(mu + z99 sigma).
+  const mu = Math.log(roundTripMs);
+  const sigma = (Math.log(p99Ms) - mu) / Z_99;
+  return () => {
+    const half = Math.min(60_000, Math.exp(mu + sigma * standardNormal())) / 2;
+    return { there: half, back: half };
+  };
+}
+
+/** The injected delays of one request: before its commands run, and before its answer leaves. */
+export interface Legs {
+  readonly there: number;
+  readonly back: number;
+}
+
+const NO_LEGS: Legs = { there: 0, back: 0 };
+
+/** The standard normal's 99th percentile. */
+const Z_99 = 2.326_347_874;
+
+/** A standard normal draw (Box-Muller); 1 - random() keeps the logarithm finite. */
+function standardNormal(): number {
+  return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
 }
 
 function pause(ms: number): Promise<void> {

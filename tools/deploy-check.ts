@@ -33,6 +33,14 @@ export const WORKER_SIZE_LIMIT_KIB = 64 * 1024;
 /** The former compressed limit of Workers Free, shown beside the gzip size for accounts on older terms. */
 const FORMER_FREE_GZIP_LIMIT_KIB = 3 * 1024;
 
+/**
+ * Secrets that only turn a feature on (README: set them as secrets): listed,
+ * never stood in for when the vars are judged, since a stand-in would turn the
+ * feature on, and is no valid rule (`BYPASS_*`) or clashes with ADMIN_TOKEN's
+ * stand-in (METRICS_TOKEN must differ from it).
+ */
+const FEATURE_SECRETS: ReadonlySet<string> = new Set(["METRICS_TOKEN", "BYPASS_HEADERS", "BYPASS_COOKIES"]);
+
 /** Secrets the worker may read; which of them production requires is decided by parseConfig itself. */
 const SECRET_NAMES = [
   "PASS_SIGNING_KEYS",
@@ -41,6 +49,7 @@ const SECRET_NAMES = [
   "UPSTASH_REDIS_REST_TOKEN",
   "ADMIN_TOKEN",
   "TURNSTILE_SECRET_KEY",
+  ...FEATURE_SECRETS,
 ] as const;
 
 /** What the check found: one line each. `skip` could not be checked; `note` is information. */
@@ -226,7 +235,7 @@ export function secretsNeeded(vars: Readonly<Record<string, unknown>>): {
 function placeholders(vars: Readonly<Record<string, unknown>>, leftOut: readonly string[]): Record<string, string> {
   const stand: Record<string, string> = {};
   for (const name of SECRET_NAMES) {
-    if (Object.hasOwn(vars, name) || leftOut.includes(name)) continue;
+    if (Object.hasOwn(vars, name) || leftOut.includes(name) || FEATURE_SECRETS.has(name)) continue;
     // Turnstile's secret is only asked for with its site key (a var); a stand-in alone would turn it on half-way.
     if (name === "TURNSTILE_SECRET_KEY" && !Object.hasOwn(vars, "TURNSTILE_SITE_KEY")) continue;
     stand[name] = name.endsWith("_URL") ? "https://secret.invalid" : "x".repeat(64);
@@ -291,7 +300,8 @@ async function secretFindings(
 
 function optionalNote(names: readonly string[]): Finding {
   const admin = names.includes("ADMIN_TOKEN") ? " (without ADMIN_TOKEN the admin API, CLI and dashboard are off)" : "";
-  return { level: "note", subject: "secrets", text: `optional, not required: ${names.join(", ")}${admin}` };
+  const metrics = names.includes("METRICS_TOKEN") ? " (METRICS_TOKEN: a read-only token for Prometheus scrapers)" : "";
+  return { level: "note", subject: "secrets", text: `optional, not required: ${names.join(", ")}${admin}${metrics}` };
 }
 
 /** Whether wrangler can reach the account: an API token in the environment, or a login `wrangler whoami` accepts. */

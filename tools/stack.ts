@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SETTING_NAMES } from "../worker/config.ts";
 import { generateSigningKey } from "../worker/tokens/keyring.ts";
 import { type Bridge, startBridge } from "./bridge.ts";
 import { type DemoOrigin, startDemoOrigin } from "./demo-origin.ts";
@@ -10,53 +11,6 @@ import { startWranglerDev } from "./wrangler.ts";
 export { freePort } from "./wrangler.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** Worker settings `npm start` forwards from the environment to `wrangler dev` (see README "Configuration"). */
-export const FORWARDED_SETTINGS = [
-  "ANTEROOM_ENV",
-  "ROOM",
-  "ADMIT_PER_MINUTE",
-  "MODE",
-  "SESSION_MINUTES",
-  "SESSION_MAX_MINUTES",
-  "TICKET_TTL_MINUTES",
-  "ORIGIN_URL",
-  "QUEUE_PATHS",
-  "BYPASS_PATHS",
-  "PASS_ISSUER",
-  "PASS_AUDIENCE",
-  "UPSTASH_REDIS_REST_URL",
-  "UPSTASH_REDIS_REST_TOKEN",
-  "REDIS_TIMEOUT_MS",
-  "STORE_FAILURE_MODE",
-  "STORE_FAILURE_RATE_SHARE",
-  "PASS_SIGNING_KEYS",
-  "TICKET_SECRET",
-  "HOLDING_PAGE_TEMPLATE",
-  "ADMIN_TOKEN",
-  "METRICS_TOKEN",
-  "FRAME_ANCESTORS",
-  "NEW_TICKETS_PER_IP_PER_MINUTE",
-  "MAX_ACTIVE",
-  "OFFER_SECONDS",
-  "LANGUAGE",
-  "TICKET_BINDING",
-  "PASS_BINDING",
-  "COOKIE_CHECK",
-  "TURNSTILE_SITE_KEY",
-  "TURNSTILE_SECRET_KEY",
-  "TURNSTILE_VERIFY_URL",
-  "AUTOPILOT",
-  "AUTOPILOT_MIN_RATE",
-  "AUTOPILOT_MAX_RATE",
-  "ORIGIN_TARGET_P95_MS",
-  "ORIGIN_MAX_ERROR_RATE",
-  "ORIGIN_TIMEOUT_MS",
-  "ROOMS",
-  "BYPASS_HEADERS",
-  "BYPASS_COOKIES",
-  "BYPASS_IPS",
-] as const;
 
 /** What {@link startStack} started. */
 export interface Stack {
@@ -170,7 +124,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 /**
  * The worker's settings from environment-style `env`: every Anteroom setting
- * of FORWARDED_SETTINGS, the holding page from HOLDING_PAGE_FILE, and keys
+ * config.ts reads (`SETTING_NAMES`: one list, so a new setting is forwarded
+ * without a change here), the holding page from HOLDING_PAGE_FILE, and keys
  * made here when none are given (they live as long as this process, so a
  * restarted or rebuilt worker keeps accepting the tickets and passes it
  * issued). The lab's fleet gives every instance the same.
@@ -182,7 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
  */
 export async function workerVars(env: Readonly<Record<string, string | undefined>>): Promise<Record<string, string>> {
   const vars: Record<string, string> = { ANTEROOM_ENV: "development" };
-  for (const name of FORWARDED_SETTINGS) {
+  for (const name of SETTING_NAMES) {
     const value = env[name];
     if (value !== undefined && value !== "") vars[name] = value;
   }

@@ -5,7 +5,7 @@ import { type BypassRules, cookieRule, headerRule, NO_BYPASS_RULES, networkProbl
 import { roomCookieName } from "./http/cookies.ts";
 import { isLanguage, LANGUAGES, type Language } from "./http/pages/i18n/catalog.ts";
 import { bypassPattern } from "./http/paths.ts";
-import { MODES, type Mode } from "./model/admission.ts";
+import { MODES, type Mode, QUEUEINGS, type Queueing } from "./model/admission.ts";
 import type { AutopilotSettings } from "./model/autopilot.ts";
 import { DEFAULT_SESSION_MAX_MINUTES } from "./tokens/pass.ts";
 import { COOKIE_CHECKS, type CookieCheck } from "./tokens/probe.ts";
@@ -28,6 +28,8 @@ export interface RoomConfig {
   readonly admitPerMinute: number;
   /** Room mode until an operator changes it live. */
   readonly mode: Mode;
+  /** QUEUEING: what a newcomer over the rate gets, a place (`fifo`) or a "come back later" answer (`reject`). */
+  readonly queueing: Queueing;
   /** Pass lifetime (sliding: renewed once half of it is gone). */
   readonly sessionSeconds: number;
   /** Absolute session length (SESSION_MAX_MINUTES): no renewal carries a pass past admission + this; >= sessionSeconds. */
@@ -132,6 +134,7 @@ const SETTINGS = {
   ROOM: "default",
   ADMIT_PER_MINUTE: "60",
   MODE: "auto",
+  QUEUEING: "fifo",
   SESSION_MINUTES: "10",
   SESSION_MAX_MINUTES: String(DEFAULT_SESSION_MAX_MINUTES),
   TICKET_TTL_MINUTES: "1440",
@@ -174,13 +177,33 @@ const SETTINGS = {
   ORIGIN_TIMEOUT_MS: "10000",
 } as const satisfies Record<string, string | undefined>;
 
-/** The name of a setting (a `[vars]` entry or a secret), as README "Configuration" lists them. */
+/** The name of a one-string setting (a `[vars]` entry or a secret), as README "Configuration" lists them. */
 export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * ROOMS: several rooms. Not in {@link SETTINGS}: it has no default and is not
+ * one string, but a JSON array (wrangler.toml `[vars]` hands it over as one)
+ * or a string holding one, read by `roomsSetting`.
+ */
+const ROOMS_SETTING = "ROOMS";
+
+/** The name of any setting the worker reads: the one-string settings and ROOMS. */
+export type AnySettingName = SettingName | typeof ROOMS_SETTING;
+
+/**
+ * Every setting the worker reads, by name: the one list the middleware's
+ * settings type and the launcher's forwarding (`npm start`) derive from, so a
+ * setting added to {@link SETTINGS} reaches both.
+ */
+export const SETTING_NAMES: readonly AnySettingName[] = Object.freeze([
+  ...(Object.keys(SETTINGS) as SettingName[]),
+  ROOMS_SETTING,
+]);
 
 /** Names read by the Node-side launcher (`npm start`), not by the worker; accepted so they are not "unknown". */
 const LAUNCHER_SETTINGS = ["PORT", "REDIS_URL", "HOLDING_PAGE_FILE", "ORIGIN_PORT"] as const;
 
-const KNOWN = new Set<string>([...Object.keys(SETTINGS), ...LAUNCHER_SETTINGS, "ROOMS"]);
+const KNOWN = new Set<string>([...SETTING_NAMES, ...LAUNCHER_SETTINGS]);
 
 /**
  * Parses the worker's environment into a frozen {@link Config}. Every problem
@@ -209,7 +232,7 @@ export function parseConfig(env: Readonly<Record<string, unknown>>): Config {
   problems.push(...unknownSettings(env));
 
   const environment = oneOf(raw("ANTEROOM_ENV"), "ANTEROOM_ENV", ["development", "production"] as const, problems);
-  const declared = roomsSetting(env.ROOMS, problems);
+  const declared = roomsSetting(env[ROOMS_SETTING], problems);
   const rooms =
     declared === null
       ? [roomSettings(raw, (name) => listOf(raw(name)), problems, "")]
@@ -317,6 +340,7 @@ function roomSettings(
   }
   const admitPerMinute = positiveNumber(raw("ADMIT_PER_MINUTE"), "ADMIT_PER_MINUTE", 1_000_000, problems);
   const mode = oneOf(raw("MODE"), "MODE", MODES, problems, "auto");
+  const queueing = oneOf(raw("QUEUEING"), "QUEUEING", QUEUEINGS, problems, "fifo");
   const sessionMinutes = positiveNumber(raw("SESSION_MINUTES"), "SESSION_MINUTES", 7 * 24 * 60, problems);
   const sessionMaxMinutes = sessionMaximum(raw("SESSION_MAX_MINUTES"), sessionMinutes, problems);
   const ticketTtlMinutes = positiveNumber(raw("TICKET_TTL_MINUTES"), "TICKET_TTL_MINUTES", 30 * 24 * 60, problems);
@@ -366,6 +390,7 @@ function roomSettings(
     hosts: Object.freeze([...extra.hosts]),
     admitPerMinute,
     mode,
+    queueing,
     sessionSeconds: Math.round(sessionMinutes * 60),
     sessionMaxSeconds: Math.round(sessionMaxMinutes * 60),
     ticketTtlSeconds: Math.round(ticketTtlMinutes * 60),
@@ -434,6 +459,7 @@ const ROOM_FIELDS = {
   bypassIps: "BYPASS_IPS",
   admitPerMinute: "ADMIT_PER_MINUTE",
   mode: "MODE",
+  queueing: "QUEUEING",
   maxActive: "MAX_ACTIVE",
   sessionMinutes: "SESSION_MINUTES",
   sessionMaxMinutes: "SESSION_MAX_MINUTES",

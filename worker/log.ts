@@ -38,6 +38,8 @@ export type LogEntry =
   | {
       /** The store was down and this instance let newcomers in without a place (at most one line per 10 s). */
       readonly event: "fallback_admissions";
+      /** The room's name: with several rooms, which one's store call failed and let these in. */
+      readonly room: string;
       readonly mode: string;
       /** Why they were let in: `fallback_rate` (soft), `open`, `passthrough`. */
       readonly reason: string;

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { SettingName } from "./config.ts";
+import type { AnySettingName } from "./config.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { waitingRoom } from "./http/room.ts";
 import { createApp } from "./index.ts";
@@ -8,9 +8,14 @@ import type { AdmissionStore } from "./store/store.ts";
 
 /**
  * The room's settings by their `wrangler.toml` names (README "Configuration"),
- * as strings, exactly as the standalone worker reads them from its env.
+ * exactly as the standalone worker reads them from its env: strings, and
+ * ROOMS as a JSON string or the array itself (as wrangler.toml `[vars]` gives
+ * it). Every name config.ts reads is here (`AnySettingName`), so a new
+ * setting needs no change in this file.
  */
-export type AnteroomSettings = Readonly<Partial<Record<SettingName, string>>>;
+export type AnteroomSettings = {
+  readonly [Name in AnySettingName]?: Name extends "ROOMS" ? string | readonly object[] : string;
+};
 
 /** What {@link anteroom} puts on the context for the app's routes: the admitted visitor's pass (a JWT). */
 export interface AnteroomVariables {

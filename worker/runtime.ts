@@ -156,6 +156,7 @@ async function roomRuntimeOf(config: Config, shared: Shared): Promise<Runtime> {
     room: config.room,
     defaultPerMinute: config.admitPerMinute,
     defaultMode: config.mode,
+    queueing: config.queueing,
     stateTtlMs: stateTtlMs(config.ticketTtlSeconds),
     newTicketsPerClientPerMinute: config.newTicketsPerIpPerMinute,
     maxActive: config.maxActive,

@@ -66,7 +66,7 @@ export interface MinuteFigures {
   readonly rateSteady: boolean;
 }
 
-const RESOLUTION_MS = 1000;
+export const RESOLUTION_MS = 1000;
 
 /**
  * FIFO inversions at one-second resolution: visitors let in before someone who

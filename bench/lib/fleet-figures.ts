@@ -3,11 +3,11 @@
 // fallback admissions during an outage against the allowance, and Redis
 // calls per second per instance. Pure functions: the surge lab measures,
 // these count.
+import { RESOLUTION_MS } from "./analyze.ts";
 import { round } from "./stats.ts";
 import type { VisitorRecord } from "./visitors.ts";
 
 /** FIFO is promised at this resolution (as analyze.ts's inversions). */
-const RESOLUTION_MS = 1000;
 
 /**
  * Claims a ticket may carry to say which run of the room's counter issued its
@@ -71,15 +71,18 @@ export function flushFigures(records: readonly VisitorRecord[], flushAtMs: numbe
     .filter((r): r is VisitorRecord & { arrival: number; admittedAt: number } => {
       return r.arrival !== null && r.arrival >= flushAtMs && r.admittedAt !== null;
     })
-    .map((r) => r.admittedAt)
-    .sort((a, b) => a - b);
-  const firstLater = later[0] ?? null;
+    .map((r) => ({ arrival: r.arrival, at: r.admittedAt }))
+    .sort((a, b) => a.at - b.at);
+  const firstLater = later[0]?.at ?? null;
   let overtaken = 0;
   let letInFirst = 0;
   for (const w of waiting) {
-    // Overtaken: a later arrival got in more than the resolution before this visitor did (or left, or the run ended).
+    // Overtaken: a visitor who arrived at least the resolution later got in more than the resolution before
+    // this one did (or left, or the run ended): the same 1 s rule as fifoInversions (analyze.ts), so two
+    // arrivals a few ms apart, let in a poll apart, are a tie, not an overtaking.
     const out = w.admittedAt ?? w.abandonedAt ?? Number.POSITIVE_INFINITY;
-    const before = later.filter((t) => t + RESOLUTION_MS < out).length;
+    const came = w.arrival ?? w.firstSeenAt ?? 0;
+    const before = later.filter((t) => t.at + RESOLUTION_MS < out && t.arrival >= came + RESOLUTION_MS).length;
     if (before > 0) overtaken += 1;
     else if (w.admittedAt !== null) letInFirst += 1;
   }

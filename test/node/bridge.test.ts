@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Redis } from "@upstash/redis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Bridge, labelledUrl, startBridge } from "../../tools/bridge.ts";
+import { type Bridge, labelledUrl, latencyOf, startBridge } from "../../tools/bridge.ts";
 import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { freePort } from "../../tools/wrangler.ts";
 import { type RedisServer, startRedisServer } from "../support/redis-server.ts";
@@ -557,6 +557,46 @@ describe("the lab's options: injected latency and calls by label", () => {
     }
   });
 
+  it("with p99Ms draws a log-normal round trip: median roundTripMs, 1 in 100 past p99Ms", () => {
+    const draw = latencyOf({ roundTripMs: 30, p99Ms: 200 });
+    const trips = Array.from({ length: 20_000 }, () => {
+      const { there, back } = draw();
+      expect(there).toBe(back);
+      return there + back;
+    }).sort((a, b) => a - b);
+    const at = (q: number) => trips[Math.floor(q * (trips.length - 1))] ?? Number.NaN;
+    // 20,000 draws: the median within a few percent, the 99th percentile within about 10% (3 standard errors).
+    expect(at(0.5)).toBeGreaterThan(28);
+    expect(at(0.5)).toBeLessThan(32);
+    expect(at(0.99)).toBeGreaterThan(180);
+    expect(at(0.99)).toBeLessThan(222);
+    // A tail, not a wall: about 1 in 1,000 past 350 ms.
+    expect(at(0.999)).toBeGreaterThan(300);
+    // Without p99Ms each leg stays uniform within the jitter.
+    const flat = latencyOf({ roundTripMs: 30 });
+    for (let i = 0; i < 1000; i += 1) expect(flat().there).toBeLessThanOrEqual(18);
+  });
+
+  it("with p99Ms delays every request by a drawn round trip", async () => {
+    const tail = await startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: 30, p99Ms: 200 } });
+    try {
+      const redis = upstash(tail);
+      const took: number[] = [];
+      for (let i = 0; i < 15; i += 1) {
+        const t0 = performance.now();
+        await redis.incr("tail-counter");
+        took.push(performance.now() - t0);
+      }
+      took.sort((a, b) => a - b);
+      // The median of 15 draws is within 0.45 sigma of 30 ms at 99.9%: 21-43 ms, plus the machine's own.
+      expect(took[7]).toBeGreaterThan(20);
+      expect(took[7]).toBeLessThan(70);
+      expect(await redis.get("tail-counter")).toBe(15);
+    } finally {
+      await tail.close();
+    }
+  });
+
   it("refuses a latency outside its range by name", async () => {
     await expect(startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: -1 } })).rejects.toThrow(
       /latency.roundTripMs/,
@@ -564,6 +604,9 @@ describe("the lab's options: injected latency and calls by label", () => {
     await expect(
       startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: 30, jitter: 2 } }),
     ).rejects.toThrow(/latency.jitter/);
+    await expect(
+      startBridge({ redisUrl: server.url, token: TOKEN, latency: { roundTripMs: 30, p99Ms: 20 } }),
+    ).rejects.toThrow(/latency.p99Ms/);
   });
 
   it("counts requests and script calls per labelled URL, pipelines included", async () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkDeployment, type RunWrangler } from "../../tools/deploy-check.ts";
+import { checkDeployment, type RunWrangler, secretsNeeded, varFindings } from "../../tools/deploy-check.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const TOOL = join(ROOT, "tools", "deploy-check.ts");
@@ -121,5 +121,21 @@ describe("the secrets, when wrangler is logged in", () => {
     const findings = await checkDeployment(options, account([...all, "ADMIN_TOKEN"]));
     expect(findings.filter((f) => f.level === "fail")).toEqual([]);
     expect(findings.filter((f) => f.level === "ok").map((f) => f.subject)).toEqual(["bundle", "vars", ...all]);
+  });
+
+  it("lists METRICS_TOKEN and the bypass secrets as optional, never required, and never stands in for them", async () => {
+    const findings = await checkDeployment(options, account(["PASS_SIGNING_KEYS", "TICKET_SECRET"]));
+    const note = findings.find((f) => f.level === "note" && f.subject === "secrets");
+    for (const name of ["METRICS_TOKEN", "BYPASS_HEADERS", "BYPASS_COOKIES"]) expect(note?.text).toContain(name);
+    const vars = { ANTEROOM_ENV: "production", ADMIT_PER_MINUTE: "60" };
+    const { required, optional } = secretsNeeded(vars);
+    expect(optional).toEqual(expect.arrayContaining(["METRICS_TOKEN", "BYPASS_HEADERS", "BYPASS_COOKIES"]));
+    expect(required).not.toContain("METRICS_TOKEN");
+    // A stand-in for them would be a bad rule, or a metrics token equal to the admin token's stand-in.
+    expect(varFindings(vars)).toEqual([
+      { level: "ok", subject: "vars", text: "2 settings parse as production parses them" },
+    ]);
+    // With ADMIN_TOKEN set in [vars], METRICS_TOKEN still passes as unset.
+    expect(varFindings({ ...vars, ADMIN_TOKEN: "a".repeat(32) }).map((f) => f.level)).toEqual(["ok"]);
   });
 });

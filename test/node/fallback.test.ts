@@ -107,6 +107,7 @@ describe("StoreFallback", () => {
     expect(warn).toHaveBeenCalledTimes(2);
     expect(JSON.parse(String(warn.mock.calls[1]?.[0]))).toMatchObject({
       event: "fallback_admissions",
+      room: room.room,
       mode: "soft",
       reason: "fallback_rate",
       admitted: 4,

@@ -65,6 +65,20 @@ describe("the surge lab's fleet figures", () => {
     });
   });
 
+  it("counts a newcomer who arrived within the resolution of a waiting visitor as a tie, not an overtaking", () => {
+    const flushAt = 10_000;
+    const records = [
+      // Waiting at the flush (arrived 100 ms before it), let in at 23.47 s, a poll after...
+      visitor(1, { arrival: 9_900, firstSeenAt: 9_950, admittedAt: 23_470 }),
+      // ... a newcomer who arrived 150 ms after it and got in at 22.1 s: a tie at 1 s resolution.
+      visitor(2, { arrival: 10_050, admittedAt: 22_100 }),
+    ];
+    expect(flushFigures(records, flushAt)).toMatchObject({ waitingAtFlush: 1, overtakenByLaterArrivals: 0 });
+    // A newcomer who arrived a second later and got in first did overtake.
+    records.push(visitor(3, { arrival: 11_000, admittedAt: 21_000 }));
+    expect(flushFigures(records, flushAt)).toMatchObject({ waitingAtFlush: 1, overtakenByLaterArrivals: 1 });
+  });
+
   it("sets the outage's straight-in admissions against rate x share x outage time", () => {
     const figures = outageFigures({
       straightInAt: [500, 1_500, 2_500, 20_900, 21_500, 30_000],

@@ -1,8 +1,12 @@
 // The per-minute report of GET /history from stored rows (pure): waits from the
 // counters' minutes, gave up from offers and uses, old rows, a reset, and the range check.
 import { describe, expect, it } from "vitest";
+import { EmbeddedRedis } from "../../tools/embedded-redis/embedded-redis.ts";
 import { historyRange, historyReport } from "../../worker/admin/history.ts";
+import { stateKey } from "../../worker/store/keys.ts";
+import { RedisStore } from "../../worker/store/redis.ts";
 import type { MinuteSnapshot } from "../../worker/store/store.ts";
+import { clock, newArrival, room } from "../support/stores.ts";
 
 const M0 = 30_000_000; // a minute number (ms / 60 000)
 const at = (minute: number) => minute * 60_000;
@@ -55,19 +59,99 @@ describe("historyReport", () => {
     expect(old.totals).toMatchObject({ used: null, gaveUp: null, peakQueue: null });
   });
 
-  it("starts over when the room's counters did (its state was lost)", () => {
-    const reset = historyReport({
-      rows: [row(0, 50, 40, 0), row(1, 3, 2, 0)],
-      current: { lastTicket: 3, admitted: 2 },
-      from: at(M0),
-      to: at(M0 + 1),
-      now: at(M0 + 1),
-      offerMs: 60_000,
+  const inEpoch = (r: MinuteSnapshot, epoch: number, base: number): MinuteSnapshot => ({ ...r, epoch, base });
+  const restarted = (rows: MinuteSnapshot[], current: { lastTicket: number; admitted: number }) =>
+    historyReport({ rows, current, from: at(M0), to: at(M0 + 2), now: at(M0 + 2) + 30_000, offerMs: 300_000 });
+
+  it("starts over from 0 when the room's state was lost and created anew (a new epoch, base 0)", () => {
+    const reset = restarted([inEpoch(row(0, 50, 40, 0), 1, 0), inEpoch(row(1, 3, 2, 0), 2, 0)], {
+      lastTicket: 3,
+      admitted: 2,
     });
     expect(reset.minutes.map((m) => [m.arrivals, m.admitted])).toEqual([
       [3, 2],
       [0, 0],
+      [0, 0],
     ]);
+  });
+
+  it("counts a restored epoch from its base: a restorer that missed tickets is no burst of arrivals", () => {
+    // 10 arrivals a minute; at minute 2 the state key was lost (history kept) and restored from an
+    // instance that missed the last 5 tickets: minute 2 opens at 115 (the new epoch's base), not 120.
+    const rows = [
+      inEpoch(row(0, 100, 90, 10), 1, 0),
+      inEpoch(row(1, 120, 100, 10), 1, 0),
+      inEpoch(row(2, 115, 110, 10), 2, 115),
+    ];
+    const report = restarted(rows, { lastTicket: 125, admitted: 115 });
+    // Minute 1's arrivals after its row were lost with the state: nothing of them is known.
+    expect(report.minutes.map((m) => [m.arrivals, m.admitted])).toEqual([
+      [20, 10],
+      [0, 10],
+      [10, 5],
+    ]);
+    // Restored mid-minute and past the old last ticket: the epoch tells it, not a drop.
+    const later = restarted(
+      [inEpoch(row(0, 100, 90, 10), 1, 0), inEpoch(row(1, 120, 100, 10), 1, 0), inEpoch(row(2, 125, 112, 10), 2, 115)],
+      { lastTicket: 130, admitted: 118 },
+    );
+    expect(later.minutes[1]).toMatchObject({ arrivals: 10, admitted: 12 });
+    // Restored at or past the minute's opening (the restorer knew all it had seen): the count goes on.
+    const whole = restarted(
+      [inEpoch(row(0, 100, 90, 10), 1, 0), inEpoch(row(1, 120, 100, 10), 1, 0), inEpoch(row(2, 128, 110, 10), 2, 122)],
+      { lastTicket: 130, admitted: 118 },
+    );
+    expect(whole.minutes.map((m) => [m.arrivals, m.admitted])).toEqual([
+      [20, 10],
+      [8, 10],
+      [2, 8],
+    ]);
+  });
+
+  it("counts 0 arrivals in a minute whose last ticket dropped in rows without the epoch (from where is unknown)", () => {
+    const reset = restarted([row(0, 100, 90, 10), row(1, 120, 100, 10), row(2, 115, 110, 10)], {
+      lastTicket: 125,
+      admitted: 115,
+    });
+    expect(reset.minutes.map((m) => [m.arrivals, m.admitted])).toEqual([
+      [20, 10],
+      [0, 0],
+      [10, 5],
+    ]);
+  });
+});
+
+describe("historyReport over the rows the scripts write", () => {
+  it("reads a restore that kept the history (only the state key lost) as no burst of arrivals", async () => {
+    const t = clock(at(M0));
+    const engine = new EmbeddedRedis({ now: t.now });
+    const store = new RedisStore(engine.scriptClient(), { now: t.now });
+    const spec = room(60);
+    for (let i = 0; i < 20; i++) await store.join(spec, newArrival());
+    t.advance(60_000);
+    // The state key goes; an instance that saw ticket 15 of the first epoch (of 20) restores it.
+    engine.call(["DEL", stateKey(spec.room)]);
+    const witness = { instance: "", epoch: at(M0), frontier: 1, lastTicket: 15 };
+    for (let i = 0; i < 3; i++) await store.join(spec, newArrival(), { witness });
+    t.advance(60_000);
+    await store.tick(spec);
+    const read = await store.history(spec, { from: M0, to: M0 + 2 });
+    if (read.kind !== "history") throw new Error("store unavailable");
+    expect(read.minutes.map((m) => [m.lastTicket, m.epoch, m.base])).toEqual([
+      [0, at(M0), 0],
+      [15, at(M0 + 1), 15],
+      [18, at(M0 + 1), 15],
+    ]);
+    const report = historyReport({
+      rows: read.minutes,
+      current: read.current,
+      now: read.now,
+      from: at(M0),
+      to: at(M0 + 2),
+      offerMs: 300_000,
+    });
+    // Minute 0: the 15 places the restorer knew of (the other 5 were lost with the state).
+    expect(report.minutes.map((m) => m.arrivals)).toEqual([15, 3, 0]);
   });
 });
 

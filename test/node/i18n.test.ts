@@ -266,6 +266,7 @@ describe("pages in the visitor's language", () => {
     const challenge = renderChallenge({
       siteKey: "k",
       returnPath: "/",
+      room: "r",
       nonce: NONCE,
       notice: "challengeFailed",
       language: "he",

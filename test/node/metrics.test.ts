@@ -102,10 +102,13 @@ describe("rateSource", () => {
 
 describe("metricFamilies", () => {
   it("shows a room whose store did not answer as anteroom_store_up 0, with the instance's counters and nothing else of it", () => {
-    const rooms: RoomMetricsInput[] = [{ room: "shop", reading: null, fallback: { admitted: 7, refused: 1 } }];
+    const rooms: RoomMetricsInput[] = [
+      { room: "shop", reading: null, fallback: { admitted: 7, refused: 1 }, rejected: 3 },
+    ];
     const text = exposition(metricFamilies({ rooms, instance }));
     expect(text).toContain('anteroom_store_up{room="shop"} 0\n');
     expect(text).toContain('anteroom_fallback_admissions_total{room="shop",isolate="a1b2c3d4"} 7\n');
+    expect(text).toContain('anteroom_rejected_total{room="shop",isolate="a1b2c3d4"} 3\n');
     expect(text).toContain('anteroom_store_failures_total{kind="outage",isolate="a1b2c3d4"} 2\n');
     expect(text).toContain(`anteroom_isolate_start_time_seconds{isolate="a1b2c3d4"} ${T / 1000}\n`);
     expect(text).not.toMatch(/anteroom_(queue_length|last_ticket|mode)\b/);

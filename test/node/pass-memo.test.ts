@@ -5,7 +5,7 @@ import { evaluate, type GateDeps } from "../../worker/gate/gate.ts";
 import { Memo } from "../../worker/gate/memo.ts";
 import { PassMemo } from "../../worker/gate/pass-memo.ts";
 import { RoomLink } from "../../worker/gate/room-link.ts";
-import { type PassOptions, readPass, signPass } from "../../worker/tokens/pass.ts";
+import { PASS_NBF_TOLERANCE_SECONDS, type PassOptions, readPass, signPass } from "../../worker/tokens/pass.ts";
 import { testKey } from "../support/passes.ts";
 import { embeddedStore, room, T0 } from "../support/stores.ts";
 
@@ -74,10 +74,16 @@ describe("PassMemo: passes an instance has already verified (fixed clock)", () =
     expect(await memo.read(token, lastValid + 1)).toEqual({ ok: false, reason: "expired" });
     expect(verified()).toBe(1);
     expect(memo.size).toBe(0);
-    // Not yet valid on a clock that went back past its issue: refused too, as jose would.
-    const later = await signPass("v2", options, T0 + 5000);
-    await memo.read(later, T0 + 5000);
-    expect(await memo.read(later, T0 + 3999)).toEqual({ ok: false, reason: "not_yet_valid" });
+    // Not yet valid on a clock more than the nbf tolerance behind its issue (another instance's clock
+    // ahead): good within it, refused past it, from memory exactly as in full.
+    const issuedAt = T0 + 100_000;
+    const later = await signPass("v2", options, issuedAt);
+    await memo.read(later, issuedAt);
+    const earliest = issuedAt - PASS_NBF_TOLERANCE_SECONDS * 1000;
+    expect(await memo.read(later, earliest)).toMatchObject({ ok: true });
+    expect(await readPass(later, options, earliest)).toMatchObject({ ok: true });
+    expect(await memo.read(later, earliest - 1)).toEqual({ ok: false, reason: "not_yet_valid" });
+    expect(await readPass(later, options, earliest - 1)).toEqual({ ok: false, reason: "not_yet_valid" });
   });
 
   it("never holds more than its capacity, and lets the least recently used go first", async () => {

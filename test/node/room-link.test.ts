@@ -253,6 +253,25 @@ describe("ConsumedPlaces: the places an instance knows are used (pure, fixed clo
     expect(places.heldBy(99, "cccccccc")).toBe(true);
   });
 
+  it("reads the feed's times (the store's clock) on this instance's clock: a clock 30 s ahead keeps its own uses", () => {
+    const places = new ConsumedPlaces();
+    // This instance's clock is 30 s ahead of the store's: its use at T0 + 30 s is the feed's entry at T0.
+    expect(places.consume(40, "aaaaaaaa", T0 + 30_000)).toBe("first");
+    places.learn(
+      { places: [{ position: 40, device: "aaaaaaaa", at: T0 }], cursor: T0, skipped: 0 },
+      T0 + 30_050,
+      30_000,
+    );
+    expect(places.heldBy(40, "aaaaaaaa")).toBe(true);
+    // Within the grace on this clock, the same client is let in again.
+    expect(places.consume(40, "aaaaaaaa", T0 + 35_000)).toBe("again");
+    // Read on the store's clock (no offset), the same entry looks 30 s older than the use: lost.
+    const naive = new ConsumedPlaces();
+    naive.consume(40, "aaaaaaaa", T0 + 30_000);
+    naive.learn({ places: [{ position: 40, device: "aaaaaaaa", at: T0 }], cursor: T0, skipped: 0 }, T0 + 30_050);
+    expect(naive.heldBy(40, "aaaaaaaa")).toBe(false);
+  });
+
   it("remembers a use here that lost to an older one elsewhere after that one's grace is over", () => {
     const places = new ConsumedPlaces();
     // Another client used place 30 long ago; this instance hears of it only after using it here.

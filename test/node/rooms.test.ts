@@ -117,6 +117,22 @@ describe("ROOMS", () => {
     expect(text).not.toContain("ADMIT_PER_MINUTE");
   });
 
+  it("takes each room's queueing (fifo by default, QUEUEING for the single room) and names a bad one", () => {
+    const config = parseConfig({
+      ...dev,
+      ROOMS: JSON.stringify([
+        { name: "drop", paths: ["/drop/*"], queueing: "reject" },
+        { name: "shop", paths: ["/*"] },
+      ]),
+    });
+    expect(config.rooms.map((r) => r.queueing)).toEqual(["reject", "fifo"]);
+    expect(parseConfig({ ...dev, QUEUEING: "reject" }).queueing).toBe("reject");
+    expect(rooms([{ name: "drop", paths: ["/*"], queueing: "lottery" }])).toContain(
+      'ROOMS room "drop": queueing must be one of fifo, reject, got "lottery"',
+    );
+    expect(problemsOf({ ...dev, QUEUEING: "Reject" })).toContain('QUEUEING must be one of fifo, reject, got "Reject"');
+  });
+
   it("names a room missing its name or paths, a room that is not an object, and bad JSON", () => {
     expect(rooms([{ paths: ["/*"] }]).join("\n")).toContain('ROOMS room "": name must be a string');
     expect(rooms([{ name: "a" }]).join("\n")).toContain('ROOMS room "a": paths must be set');

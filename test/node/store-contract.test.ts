@@ -137,6 +137,46 @@ describe.each(stores)("store contract: %s", (_name, makeStore) => {
     });
   });
 
+  it("in reject queueing, turns a newcomer over the rate away without a place, and lets those under it in", async () => {
+    const t = clock();
+    const store = makeStore(t.now);
+    const spec = { ...room(600), queueing: "reject" as const };
+    // burst = 10: the first ten go straight in; the eleventh would queue, so it is rejected.
+    for (let i = 1; i <= 10; i++)
+      expect(await store.join(spec, newArrival())).toMatchObject({ kind: "admitted", position: i });
+    const spent = { id: crypto.randomUUID(), expiresAt: t.now() + 600_000 };
+    for (let i = 0; i < 5; i++) {
+      expect(await store.join(spec, { ...newArrival(), stamps: [spent] })).toMatchObject({
+        kind: "rejected",
+        state: { lastTicket: 10 },
+      });
+    }
+    // No stamp was spent on nothing, and no place was handed out: after 0.1 s (one place's worth) the next is in at 11.
+    t.advance(100);
+    expect(await store.join(spec, { ...newArrival(), stamps: [spent] })).toMatchObject({
+      kind: "admitted",
+      position: 11,
+    });
+    expect(await store.tick(spec)).toMatchObject({ state: { lastTicket: 11 } });
+    // A line already there (held in fifo, or from an event) keeps its places: reject gives no new ones.
+    const fifo = room(60);
+    const line = { ...fifo, queueing: "reject" as const };
+    expect(await store.join(fifo, newArrival())).toMatchObject({ kind: "admitted", position: 1 });
+    expect(await store.join(fifo, newArrival())).toMatchObject({ kind: "queued", position: 2 });
+    expect(await store.join(line, newArrival())).toMatchObject({ kind: "rejected", state: { lastTicket: 2 } });
+    t.advance(1_000);
+    expect(await store.tick(line)).toMatchObject({ state: { frontier: 2, lastTicket: 2 } });
+    // Queue-all and paused admit nobody straight in: in reject every newcomer is turned away; closed stays closed.
+    for (const mode of ["queue-all", "paused"] as const) {
+      await store.updateSettings(line, { mode });
+      expect(await store.join(line, newArrival())).toMatchObject({ kind: "rejected" });
+    }
+    await store.updateSettings(line, { mode: "closed" });
+    expect(await store.join(line, newArrival())).toMatchObject({ kind: "closed" });
+    await store.updateSettings(line, { mode: "passthrough" });
+    expect(await store.join(line, newArrival())).toMatchObject({ kind: "admitted", position: 0 });
+  });
+
   it("keeps a per-minute history of arrivals and admissions for 30 minutes", async () => {
     const t = clock(Math.floor(T0 / 60_000) * 60_000);
     const store = makeStore(t.now);

@@ -267,6 +267,8 @@ const spec: fc.Arbitrary<Omit<RoomSpec, "room">> = fc
   .record({
     defaultPerMinute: rate,
     defaultMode: fc.constantFrom<Mode>("auto", "auto", "queue-all", "paused"),
+    // QUEUEING: reject turns away whoever would queue (JOIN outcome 7).
+    queueing: fc.constantFrom("fifo" as const, "fifo" as const, "reject" as const),
     stateTtlMs: fc.constant(WEEK_MS),
     newTicketsPerClientPerMinute: fc.constantFrom(0, 0, 2, 5),
     maxActive: fc.constantFrom(0, 0, 3, 20),
@@ -546,6 +548,7 @@ describe("the embedded store and the Redis store, differential", () => {
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
       ...["join-many:admitted", "join-many:queued", "join-many:prequeued", "join-many:limited"],
+      "join:rejected",
       ...[
         "claim:placed",
         "claim:not_started",

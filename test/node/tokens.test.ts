@@ -122,6 +122,14 @@ describe("passes", () => {
     expect(await reason("a".repeat(100_000))).toBe("oversized");
   });
 
+  it("renewed on a clock 30 s behind the admitting instance's, stay valid (never issued before their admission)", async () => {
+    const options = await passOptions();
+    const admittedAt = NOW / 1000 + 30;
+    const renewed = await signPass("v", options, NOW, { admittedAt, hint: null });
+    const read = await readPass(renewed, options, NOW);
+    expect(read).toMatchObject({ ok: true, claims: { adm: admittedAt, iat: admittedAt, nbf: NOW / 1000 } });
+  });
+
   it("are renewed once half their life is gone", async () => {
     const options = await passOptions();
     const read = await readPass(await signPass("v", options, NOW), options, NOW);

@@ -10,6 +10,10 @@ declare module "vitest" {
     bridgeToken: string;
     /** `redis://` URL of the same redis-server, for direct inspection. */
     redisUrl: string;
+    /** A bridge to the same redis-server whose round trip is log-normal, median 30 ms, p99 200 ms (a slow store). */
+    slowBridgeUrl: string;
+    /** A bridge to the same redis-server with a fixed 400 ms round trip: commands run 200 ms after they are sent. */
+    stallBridgeUrl: string;
   }
 }
 
@@ -28,18 +32,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const redis = await startRedisServer();
   // A fresh token per run means nothing can come to depend on a fixed one.
   const token = randomBytes(24).toString("base64url");
-  let bridge: Bridge;
+  const bridges: Bridge[] = [];
   try {
-    bridge = await startBridge({ redisUrl: redis.url, token });
+    for (const latency of [undefined, { roundTripMs: 30, p99Ms: 200 }, { roundTripMs: 400, jitter: 0 }])
+      bridges.push(await startBridge({ redisUrl: redis.url, token, ...(latency ? { latency } : {}) }));
   } catch (error) {
+    await Promise.all(bridges.map((b) => b.close()));
     await redis.stop();
     throw error;
   }
+  const [bridge, slow, stall] = bridges as [Bridge, Bridge, Bridge];
   project.provide("bridgeUrl", bridge.url);
   project.provide("bridgeToken", bridge.token);
   project.provide("redisUrl", redis.url);
+  project.provide("slowBridgeUrl", slow.url);
+  project.provide("stallBridgeUrl", stall.url);
   return async () => {
-    await bridge.close();
+    await Promise.all(bridges.map((b) => b.close()));
     await redis.stop();
   };
 }

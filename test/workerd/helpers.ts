@@ -4,7 +4,7 @@ import type { Upstream } from "../../worker/http/proxy.ts";
 import { createApp } from "../../worker/index.ts";
 import { buildRuntime } from "../../worker/runtime.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import type { RoomSpec } from "../../worker/store/store.ts";
+import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
 
 /** The bindings the vitest config gives the worker (wrangler.toml vars plus test ones). */
 export const bindings = env as unknown as Record<string, string>;
@@ -135,4 +135,29 @@ export async function redisCalls(): Promise<number> {
     if (match[1] !== "info") total += Number(match[2]);
   }
   return total;
+}
+
+/**
+ * A store in front of the real Redis that can be switched off: while off, every
+ * call answers `unavailable`, exactly as RedisStore does on a timeout. Calls are
+ * counted either way, so a test can show that a path needed none.
+ */
+export function switchableStore(inner: AdmissionStore) {
+  const control = { down: false, calls: 0 };
+  const store = new Proxy(inner, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        control.calls += 1;
+        if (control.down) {
+          const off = { kind: "unavailable", failure: "outage", reason: "switched off by the test" };
+          // A batch of newcomers gets the failure each.
+          return Promise.resolve(property === "joinMany" ? (args[1] as unknown[]).map(() => off) : off);
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { store, control };
 }

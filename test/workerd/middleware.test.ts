@@ -121,4 +121,21 @@ describe("anteroom() in a site's own Hono app", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("config_invalid");
     expect(shop.reached).toEqual([]);
   });
+
+  it("takes ROOMS as the array itself (as wrangler.toml [vars] gives it), typed as a setting", async () => {
+    const name = `mw-rooms-${Date.now()}`;
+    // A compile-time check as much as a run-time one: ROOMS is a setting, and may be an array.
+    const settings: AnteroomSettings = { ROOMS: [{ name, paths: ["/shop"] }] };
+    const shop = site(settings);
+    const visitor = new Visitor("application/json");
+    const res = await shop.request(visitor, "/shop");
+    expect(res.status).toBe(200);
+    expect([...visitor.cookies.keys()]).toEqual([`anteroom_pass__${name}`]);
+    // Another path no room queues: straight to the app, no cookie.
+    expect((await shop.request(new Visitor("application/json"), "/raw")).headers.getSetCookie()).toEqual([]);
+    expect(shop.reached).toEqual(["/shop", "/raw"]);
+    // @ts-expect-error: a name config.ts does not read is no setting.
+    const unknown: AnteroomSettings = { NOT_A_SETTING: "1" };
+    expect(unknown).toBeTruthy();
+  });
 });

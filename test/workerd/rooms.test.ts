@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GOOD_TOKEN, STAND_IN_SECRET } from "../support/turnstile-tokens.ts";
-import { redisCalls, testRoom, Visitor } from "./helpers.ts";
+import { redisCalls, subjectOf, testRoom, Visitor } from "./helpers.ts";
 
 interface Echo {
   path: string;
@@ -162,6 +162,47 @@ describe("ROOMS: independent rooms", () => {
   });
 });
 
+describe("ROOMS: early release", () => {
+  it("releases every room's valid pass on a path no room queues (the origin's /logout), not only the first room's", async () => {
+    const room = await deployment();
+    const visitor = new Visitor("application/json");
+    expect((await room.request(visitor, "/shop/checkout/a")).status).toBe(404);
+    expect((await room.request(visitor, "http://tickets.example/a")).status).toBe(404);
+    const checkout = `anteroom_pass__${room.names.checkout}`;
+    const tickets = `anteroom_pass__${room.names.tickets}`;
+    const checkoutPass = visitor.cookies.get(checkout) ?? "";
+    expect(checkoutPass).not.toBe("");
+    expect(visitor.cookies.has(tickets)).toBe(true);
+    // Neither is the first room's (the shop's), and /api/echo is a path no room queues.
+    const done = await room.request(visitor, "/api/echo?release");
+    expect(done.status).toBe(200);
+    expect(done.headers.get("anteroom-release")).toBeNull();
+    expect(done.headers.get("cache-control")).toContain("private");
+    expect([...visitor.cookies.keys()]).toEqual([]);
+    // The released pass admits nothing: replayed, its holder is a newcomer with a new pass.
+    room.advance(2_000);
+    const replay = new Visitor("application/json");
+    replay.cookies.set(checkout, checkoutPass);
+    expect((await room.request(replay, "/shop/checkout/a")).status).toBe(404);
+    expect(replay.cookies.get(checkout)).not.toBe(checkoutPass);
+    expect(subjectOf(replay.cookies.get(checkout) ?? null)).not.toBe(subjectOf(checkoutPass));
+  });
+
+  it("releases nothing for a pass under another room's cookie name", async () => {
+    const room = await deployment();
+    const holder = new Visitor("application/json");
+    await room.request(holder, "/shop/a");
+    const shopPass = holder.cookies.get(`anteroom_pass__${room.names.shop}`) ?? "";
+    const res = await room.app.request(
+      "http://room.test/api/echo?release",
+      { headers: { accept: "application/json", cookie: `anteroom_pass__${room.names.tickets}=${shopPass}` } },
+      room.env,
+    );
+    expect(res.headers.get("anteroom-release")).toBeNull();
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+});
+
 describe("ROOMS: Turnstile", () => {
   it("takes a challenge's answer for the room of the page that asked, whose proof buys a place there", async () => {
     const room = await deployment([], {
@@ -182,6 +223,37 @@ describe("ROOMS: Turnstile", () => {
     expect(await (await room.request(visitor, "/shop/x")).text()).toContain('data-sitekey="stand-in-site-key"');
     expect((await room.request(visitor, page)).status).toBe(404);
     expect(visitor.cookies.has(`anteroom_pass__${room.names.tickets}`)).toBe(true);
+  });
+});
+
+describe("ROOMS: Turnstile without a Referer", () => {
+  it("names the room in the challenge form, so an answer posted without a Referer buys a place in that room", async () => {
+    deployments += 1;
+    const stamp = `${Date.now()}-${deployments}`;
+    const first = `first-${stamp}`;
+    const drop = `drop-${stamp}`;
+    const room = await testRoom({
+      ROOMS: JSON.stringify([
+        { name: first, paths: ["/shop/*"] },
+        { name: drop, paths: ["/drop/*"] },
+      ]),
+      TURNSTILE_SITE_KEY: "stand-in-site-key",
+      TURNSTILE_SECRET_KEY: STAND_IN_SECRET,
+    });
+    const visitor = new Visitor();
+    const page = await (await room.request(visitor, "/drop/sale")).text();
+    const action = `/__anteroom/turnstile?room=${encodeURIComponent(drop)}`;
+    expect(page).toContain(`<form method="post" action="${action}">`);
+    // The browser sends no Referer (Referrer-Policy: no-referrer, a privacy extension).
+    const solved = await room.request(visitor, action, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ "cf-turnstile-response": GOOD_TOKEN, return: "/drop/sale" }),
+    });
+    expect(solved.status).toBe(303);
+    expect([...visitor.cookies.keys()]).toEqual([`anteroom_human__${drop}`]);
+    expect((await room.request(visitor, "/drop/sale")).status).toBe(404); // let in: the demo origin has no such page
+    expect(visitor.cookies.has(`anteroom_pass__${drop}`)).toBe(true);
   });
 });
 

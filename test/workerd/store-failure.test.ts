@@ -3,8 +3,8 @@ import { IDLE_TICK_MS } from "../../worker/gate/room-link.ts";
 import { createApp } from "../../worker/index.ts";
 import { stateTtlMs } from "../../worker/store/keys.ts";
 import { connectRedis, RedisStore } from "../../worker/store/redis.ts";
-import type { AdmissionStore, RoomSpec } from "../../worker/store/store.ts";
-import { bindings, signingKeys, T0, Visitor } from "./helpers.ts";
+import type { RoomSpec } from "../../worker/store/store.ts";
+import { bindings, signingKeys, switchableStore, T0, Visitor } from "./helpers.ts";
 
 interface StatusBody {
   state: "queued" | "admitted";
@@ -15,31 +15,6 @@ interface StatusBody {
 
 const sharedKeys = signingKeys();
 let rooms = 0;
-
-/**
- * A store in front of the real Redis that can be switched off: while off, every
- * call answers `unavailable`, exactly as RedisStore does on a timeout. Calls are
- * counted either way, so a test can show that a path needed none.
- */
-function switchableStore(inner: AdmissionStore) {
-  const control = { down: false, calls: 0 };
-  const store = new Proxy(inner, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        control.calls += 1;
-        if (control.down) {
-          const off = { kind: "unavailable", failure: "outage", reason: "switched off by the test" };
-          // A batch of newcomers gets the failure each.
-          return Promise.resolve(property === "joinMany" ? (args[1] as unknown[]).map(() => off) : off);
-        }
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { store, control };
-}
 
 /**
  * A room of its own, `instances` worker instances (each with its own runtime: link, fallback bucket),

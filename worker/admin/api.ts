@@ -84,7 +84,7 @@ function namedRoom(): MiddlewareHandler<AppEnv> {
 /** One room's line in `GET /rooms`: its matching and its live figures (or that the store did not answer). */
 async function roomSummary(runtime: Runtime) {
   const { gate, config } = runtime;
-  const matching = { room: config.room, hosts: config.hosts, paths: config.queuePaths };
+  const matching = { room: config.room, hosts: config.hosts, paths: config.queuePaths, queueing: config.queueing };
   const [tick, history] = await Promise.all([
     gate.store.tick(gate.room, { witness: gate.link.witness() }),
     gate.store.history(gate.room),

@@ -128,6 +128,38 @@ export interface HistoryReport {
 interface Counters {
   readonly lastTicket: number;
   readonly admitted: number;
+  /** The epoch and its base at the counters (rows written before they were kept, and `current`, lack them). */
+  readonly epoch?: number;
+  readonly base?: number;
+}
+
+/**
+ * Where a minute's figures count from when the room started a new epoch in
+ * it (its state was lost and restored, or created anew), or null when the
+ * closing counters go on from the opening ones. A new epoch's positions go on
+ * from its base (the last ticket its restorer knew, not 0): one restored at
+ * or past the opening last ticket goes on counting as if nothing happened; one
+ * restored below it (its restorer missed tickets) counts from the base, and
+ * the tickets past the base, lost with the state, are counted nowhere. Without
+ * the base (rows written before it was kept) a drop of the last ticket still
+ * says a restart, but not from where: counting from 0 would report every place
+ * the restorer carried over (the whole line before the loss) as arriving in
+ * that one minute, so the honest figure is 0 (from the closing counters): it
+ * misses at most the minute's arrivals since the restart, and the minutes after
+ * count exactly again. A drop within one epoch (a replica that lagged) is read
+ * the same way.
+ */
+function restartFrom(opening: Counters, closing: Counters): Counters | null {
+  const sameEpoch = opening.epoch !== undefined && closing.epoch !== undefined ? opening.epoch === closing.epoch : null;
+  const dropped = closing.lastTicket < opening.lastTicket;
+  if (sameEpoch === true || (sameEpoch === null && !dropped)) {
+    return dropped ? { lastTicket: closing.lastTicket, admitted: closing.admitted } : null;
+  }
+  const base = closing.base;
+  if (base === undefined) return { lastTicket: closing.lastTicket, admitted: closing.admitted };
+  if (base >= opening.lastTicket) return null;
+  // Admissions count from the opening's unless the base is lower (a created epoch: 0).
+  return { lastTicket: base, admitted: Math.min(opening.admitted, base) };
 }
 
 /**
@@ -179,12 +211,12 @@ export function historyReport(input: {
     while (after < rows.length && (rows[after] as MinuteSnapshot).minute <= minute) after++;
     const next = rows[after] ?? null;
     const closing: Counters | null = next ?? (minute <= nowMinute && input.current ? input.current : (opening ?? null));
-    const reset = opening !== null && closing !== null && closing.lastTicket < opening.lastTicket;
-    if (reset) {
+    const restart = opening !== null && closing !== null ? restartFrom(opening, closing) : null;
+    if (restart !== null) {
       tickets.length = 0;
       open.length = 0;
     }
-    const base = reset || !opening ? { lastTicket: 0, admitted: 0 } : opening;
+    const base = restart ?? opening ?? { lastTicket: 0, admitted: 0 };
     const arrivals = row && closing ? Math.max(0, closing.lastTicket - base.lastTicket) : 0;
     const admitted = row && closing ? Math.max(0, closing.admitted - base.admitted) : 0;
     if (arrivals > 0) tickets.push({ minute, from: base.lastTicket, to: base.lastTicket + arrivals });

@@ -30,6 +30,7 @@ export function metricsApi(): Hono<AppEnv> {
           reading: reading.kind === "reading" ? reading : null,
           autopilotDefaults: room.gate.room.autopilot,
           fallback: room.gate.fallback.counts(),
+          rejected: room.gate.link.rejectedCount(),
         };
       }),
     );

@@ -15,6 +15,8 @@ export interface RoomMetricsInput {
   readonly autopilotDefaults?: AutopilotSettings | undefined;
   /** This instance's fallback decisions for the room. */
   readonly fallback: FallbackCounts;
+  /** Newcomers this instance turned away for the room (QUEUEING=reject); absent: 0. */
+  readonly rejected?: number;
 }
 
 /** The answering instance, for the per-instance counters. */
@@ -199,6 +201,12 @@ export function metricFamilies(input: {
       type: "counter",
       help: "Newcomers this instance asked to come back later while the store was down (per isolate).",
       samples: rooms.map((r) => ({ labels: { room: r.room, ...isolate }, value: r.fallback.refused })),
+    },
+    {
+      name: "anteroom_rejected_total",
+      type: "counter",
+      help: "Newcomers this instance turned away without a place because the room's QUEUEING is reject (per isolate).",
+      samples: rooms.map((r) => ({ labels: { room: r.room, ...isolate }, value: r.rejected ?? 0 })),
     },
     {
       name: "anteroom_store_failures_total",

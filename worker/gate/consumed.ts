@@ -133,10 +133,15 @@ export class ConsumedPlaces {
    * and moves the cursor past them. The feed holds each place's first use as
    * the store heard of it, so it wins over a use made here in the meantime:
    * that use is lost unless it was the same client within the grace.
+   * The feed's times are the store's clock, this instance's uses its own:
+   * `storeToLocalMs` (this clock less the store's, as the tick measured it)
+   * brings the feed's onto this clock, so an instance whose clock is ahead
+   * of the store's does not take its own use for one made long after the
+   * feed's (README, "Faults").
    */
-  learn(feed: ConsumedFeed, now: number): void {
+  learn(feed: ConsumedFeed, now: number, storeToLocalMs = 0): void {
     for (const place of feed.places) {
-      const first: FirstUse = { device: place.device, at: Math.min(place.at, now), fed: true };
+      const first: FirstUse = { device: place.device, at: Math.min(place.at + storeToLocalMs, now), fed: true };
       if (!this.#has(place.position)) {
         this.#mark(place.position, first);
         continue;

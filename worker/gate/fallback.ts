@@ -210,6 +210,7 @@ export class StoreFallback {
     if (this.#lastLogAt !== null && now - this.#lastLogAt < LOG_EVERY_MS) return;
     this.#log({
       event: "fallback_admissions",
+      room: this.#room.room,
       mode: this.#policy.mode,
       reason: decision.reason,
       admitted: this.#admittedSinceLog,

@@ -57,10 +57,15 @@ export interface GateDeps {
   readonly spentStamps: Memo<true>;
 }
 
-/** A pre-queue entry's place: the position, and the last ticket before the pre-queue's places. */
+/**
+ * A pre-queue entry's place: the position, the last ticket before the pre-queue's places, and the
+ * epoch the store placed it in (the ticket sent again after a restore must stand where that epoch's
+ * tickets stand, not at its number in the new epoch: model/epoch.ts).
+ */
 export interface Placement {
   readonly position: number;
   readonly base: number;
+  readonly epoch: number;
 }
 
 /** Where a waiting visitor stands, as shown on the holding page and in JSON. */
@@ -125,10 +130,19 @@ export type Verdict =
   | { readonly kind: "limited"; readonly retryAfterSeconds: number }
   /** The room is closed to newcomers (sold out). */
   | { readonly kind: "closed" }
+  /** Over the rate in a room whose QUEUEING is `reject`: no place; come back in `retryAfterSeconds`. */
+  | { readonly kind: "rejected"; readonly retryAfterSeconds: number }
   /** A newcomer while the store is down: no position can be handed out; ask again shortly. */
   | { readonly kind: "unavailable"; readonly retryAfterSeconds: number };
 
 const RETRY_WHEN_UNAVAILABLE_SECONDS = 5;
+/**
+ * How long a rejected newcomer is asked to stay away. Not the time to the
+ * next free slot (a fraction of a second at most rates): everyone turned
+ * away would come back at once and be turned away again. A minute lets the
+ * rate's next minute of slots go to whoever arrives then.
+ */
+const RETRY_WHEN_REJECTED_SECONDS = 60;
 
 /**
  * Decides what to do with a visitor, cheapest check first:
@@ -287,7 +301,8 @@ async function waiting(
   // the instance knows, and a new instance knows of the line what its visitors' tickets say.
   deps.link.learnTicket(ticket.position, ticket.epoch ?? 0, ticket.joinedFrontier);
   // Far from the frontier, the figures may come from a view a few seconds old: no store call (RoomLink.read).
-  const reading = await deps.link.read(ticket.position);
+  // Far by where the ticket stands, not its number: one from before a restore stands at most at the base.
+  const reading = await deps.link.read(deps.link.placeOf(ticket.position, ticket.epoch ?? 0));
   if (reading.kind === "unavailable") {
     // Nothing known about the frontier: keep the place, show the delay, ask again soon.
     const view = {
@@ -381,11 +396,11 @@ async function prequeued(
     // This instance's clock runs ahead of the store's: ask again in a moment.
     if (outcome.kind === "not_started") return countdown({ ...ticket, startsAt: now + 1000 }, now, false, null, deps);
     if (outcome.kind === "unknown") return anew();
-    placement = { position: outcome.position, base: outcome.base };
+    placement = { position: outcome.position, base: outcome.base, epoch: outcome.state.epoch ?? 0 };
     // Past the ticket's life nobody can send it again.
     deps.placements.remember(entry, placement, ticket.startsAt + deps.ticket.ttlSeconds * 1000);
   }
-  const place = placeTicket(placement.position, placement.base, ticket.visitorId, deps, requester);
+  const place = placeTicket(placement, ticket.visitorId, deps, requester);
   const verdict = await waiting(place, null, deps, requester, anew);
   // A lapsed place re-queued the visitor with a new ticket already: keep that one.
   if (verdict.kind !== "queued" || verdict.newTicket !== null) return verdict;
@@ -412,17 +427,19 @@ function countdown(
   };
 }
 
+/**
+ * A ticket for a place the store handed out: `base` is the frontier it was handed out at, `epoch`
+ * the epoch of the reply that handed it out (not the link's epoch when signing: a place remembered,
+ * or a reply overtaken in flight, may be older than the epoch the link knows; see model/epoch.ts).
+ */
 function placeTicket(
-  position: number,
-  joinedFrontier: number,
+  { position, base: joinedFrontier, epoch }: Placement,
   visitorId: string,
   deps: GateDeps,
   requester: Requester,
 ): Ticket {
   const issuedAt = Math.floor(deps.now() / 1000);
   const { hint: clientHint } = requester;
-  // The epoch the position was handed out in, as the store's reply said (see model/epoch.ts).
-  const epoch = deps.link.epoch();
   return { kind: "place", room: deps.room.room, position, joinedFrontier, visitorId, issuedAt, clientHint, epoch };
 }
 
@@ -475,10 +492,13 @@ async function arrive(deps: GateDeps, requester: Requester, stamps: readonly Hel
     }
     case "closed":
       return { kind: "closed" };
+    case "rejected":
+      return { kind: "rejected", retryAfterSeconds: RETRY_WHEN_REJECTED_SECONDS };
     case "admitted":
       return admit(visitorId, outcome.position, "join", deps, outcome.settings, requester);
     case "queued": {
-      const ticket = placeTicket(outcome.position, outcome.state.frontier, visitorId, deps, requester);
+      const placed = { position: outcome.position, base: outcome.state.frontier, epoch: outcome.state.epoch ?? 0 };
+      const ticket = placeTicket(placed, visitorId, deps, requester);
       const view = queuedView(ticket, outcome.state.frontier, outcome.settings, false, outcome.state.showRatio ?? 1);
       return { kind: "queued", view, newTicket: await signTicket(ticket, deps.ticket) };
     }

@@ -1,4 +1,10 @@
-import { type PassClaims, type PassOptions, type PassRead, readPass } from "../tokens/pass.ts";
+import {
+  PASS_NBF_TOLERANCE_SECONDS,
+  type PassClaims,
+  type PassOptions,
+  type PassRead,
+  readPass,
+} from "../tokens/pass.ts";
 import { Memo } from "./memo.ts";
 
 /** How many verified passes an instance remembers by default (a few MB: a token is about 450 characters). */
@@ -11,7 +17,7 @@ export const PASS_MEMO_ENTRIES = 10_000;
  * character (a forged signature on the same claims included) is a miss and
  * is verified in full. Only successful verifications are remembered. Time is
  * still checked on every read, against the caller's clock, exactly as jose
- * checks it (`nbf <= now < exp`, in whole seconds); whether the session was
+ * checks it (`nbf <= now + PASS_NBF_TOLERANCE_SECONDS`, `now < exp`, in whole seconds); whether the session was
  * released is the gate's check, made on every request too.
  *
  * Bounded like every {@link Memo}: the least recently used entry goes when
@@ -64,7 +70,7 @@ export class PassMemo {
 
 function timeWindow(claims: PassClaims, nowMs: number): "valid" | "expired" | "not_yet_valid" {
   const now = Math.floor(nowMs / 1000);
-  if (claims.nbf > now) return "not_yet_valid";
+  if (claims.nbf > now + PASS_NBF_TOLERANCE_SECONDS) return "not_yet_valid";
   if (claims.exp <= now) return "expired";
   return "valid";
 }

@@ -87,6 +87,8 @@ export class RoomLink {
   #restoreLogged = 0;
   /** Newcomers who arrive while a JOIN is in flight go together in the next one (see {@link JoinBatcher}). */
   readonly #joins = new JoinBatcher((arrivals) => this.#joinMany(arrivals));
+  /** Newcomers this instance saw turned away by QUEUEING=reject, since it started (the metrics). */
+  #rejected = 0;
 
   constructor(store: AdmissionStore, room: RoomSpec, now: () => number, maxAgeMs = 1000, timing: LinkTiming = {}) {
     this.#store = store;
@@ -167,7 +169,13 @@ export class RoomLink {
     // Every outcome of one call carries the state after the whole batch: observed once.
     const answered = outcomes.find((outcome) => "state" in outcome);
     if (answered && "state" in answered) this.observe(answered.state, answered.settings);
+    this.#rejected += outcomes.filter((outcome) => outcome.kind === "rejected").length;
     return outcomes;
+  }
+
+  /** Newcomers this instance's joins saw rejected (QUEUEING=reject) since it started. */
+  rejectedCount(): number {
+    return this.#rejected;
   }
 
   /** A pre-queued visitor's place after the event's start (the script takes no report). */
@@ -377,11 +385,6 @@ export class RoomLink {
     return this.#witness;
   }
 
-  /** The room's epoch as last seen (0 before any reply): new tickets carry it. */
-  epoch(): number {
-    return this.#epoch?.epoch ?? 0;
-  }
-
   /**
    * A verified ticket: the line went at least to its `position` in its `epoch`, with the frontier
    * at least at `joinedFrontier`. Learnt before the instance's next store call, so an instance that
@@ -455,7 +458,10 @@ export class RoomLink {
       if (outcome.kind === "state") {
         this.observe(outcome.state, outcome.settings);
         this.#denylist.learn(outcome.releases);
-        this.#places.learn(outcome.consumed, this.#now());
+        // The store's clock (the scripts' time) against this instance's: a clock 30 s off must not make
+        // this instance's own use of a place look 30 s apart from the feed's record of it.
+        const now = this.#now();
+        this.#places.learn(outcome.consumed, now, now - outcome.state.updatedAt);
         // After the feed: a place this report found used is a copy's unless the feed showed its own client.
         this.#places.learnTaken(outcome.taken, this.#now());
         // A pass lives at most a session past its last renewal, so older releases and reports can go.

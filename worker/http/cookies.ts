@@ -180,6 +180,7 @@ export function setVerdictCookies(
       setTokenCookie(c, PROBE_COOKIE, verdict.token, verdict.seconds);
       return;
     case "closed":
+    case "rejected":
     case "limited":
     case "challenge":
     case "unavailable":

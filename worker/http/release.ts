@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { RELEASE_HEADER } from "../../origin-adapter/contract.ts";
 import { readPass } from "../tokens/pass.ts";
 import type { AppEnv } from "./app-env.ts";
+import { flushInBackground } from "./background.ts";
 import { clearPassCookie, readCredentials } from "./cookies.ts";
 
 /**
@@ -9,10 +10,11 @@ import { clearPassCookie, readCredentials } from "./cookies.ts";
  * pass cookie is cleared, the pass stops admitting on this instance at once
  * and on every other within about a second (through their ticks), and its
  * place among the active visitors opens with this instance's next store call.
- * On a bypassed path the pass was not checked on the way in, so it is checked
- * here, and only a valid one is released. The header is always removed, but
- * honoured only on the answer to a request the visitor made from within the
- * site ({@link fromWithinSite}).
+ * On a path the gate did not check (none of the rooms queues it, or a room
+ * lets it through) no pass was checked on the way in, so every room's pass is
+ * checked here, and each valid one is released. The header is always
+ * removed, but honoured only on the answer to a request the visitor made from
+ * within the site ({@link fromWithinSite}).
  *
  * @param subject the pass subject the gate let through, or null when the gate was not asked (bypassed path)
  * @returns whether a pass was released (its cookie cleared on this response)
@@ -26,17 +28,43 @@ export async function releaseIfAsked(c: Context<AppEnv>, headers: Headers, subje
   if (!headers.has(RELEASE_HEADER)) return false;
   headers.delete(RELEASE_HEADER);
   if (!fromWithinSite(c.req.raw)) return false;
-  const gate = c.var.runtime.gate;
-  let released = subject;
-  if (released === null) {
-    const pass = readCredentials(c).pass;
-    const read = pass ? await readPass(pass, gate.pass, gate.now()) : null;
-    released = read?.ok ? read.claims.sub : null;
+  if (subject !== null) {
+    c.var.runtime.gate.link.recordRelease(subject);
+    clearPassCookie(c);
+    return true;
   }
-  if (released === null) return false;
-  gate.link.recordRelease(released);
-  clearPassCookie(c);
-  return true;
+  return releaseEveryRoom(c);
+}
+
+/**
+ * The release asked for on a request the gate did not check (a path no room
+ * queues or one a room lets through, e.g. `/logout`): the visitor may hold a
+ * pass of any room, so each room's pass cookie is read and checked against
+ * that room, and each valid one is released on its room's link and cleared.
+ * The cookie helpers name a cookie after the room on the context, so each room
+ * is put there in turn, and the request's own room (or the first) put back
+ * afterwards. A room other than the request's has its release sent in the
+ * background here; the request's own is sent by the caller's flush.
+ */
+async function releaseEveryRoom(c: Context<AppEnv>): Promise<boolean> {
+  const own = c.get("runtime");
+  let released = false;
+  try {
+    for (const room of own.deployment.rooms) {
+      c.set("runtime", room);
+      const pass = readCredentials(c).pass;
+      if (!pass) continue;
+      const read = await readPass(pass, room.gate.pass, room.gate.now());
+      if (!read.ok) continue;
+      room.gate.link.recordRelease(read.claims.sub);
+      clearPassCookie(c);
+      if (room !== own) flushInBackground(c, false);
+      released = true;
+    }
+  } finally {
+    c.set("runtime", own);
+  }
+  return released;
 }
 
 /** The `Sec-Fetch-Site` values a release is honoured on: the site's own pages, and the visitor's own address bar or bookmark. */

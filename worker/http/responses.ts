@@ -112,6 +112,31 @@ export function closedResponse(c: Context, language: Language): Response {
   );
 }
 
+/**
+ * A newcomer over the rate in a room whose QUEUEING is `reject`: 503 with
+ * `Retry-After`; JSON `room_full` for apps, a static "come back later" page
+ * for browsers. The page does not refresh itself: an automatic retry would
+ * bring every rejected visitor back at the same moment, each a new store
+ * call, to be turned away again; a "Try again" link leaves it to the person.
+ */
+export function rejectedResponse(c: Context, retryAfterSeconds: number, language: Language): Response {
+  c.header("Cache-Control", "no-store");
+  c.header("Retry-After", String(retryAfterSeconds));
+  if (!wantsPage(c.req.raw)) {
+    const message = TEXTS.en.rejected;
+    return c.json({ state: "rejected", error: { code: "room_full", message }, retryAfter: retryAfterSeconds }, 503);
+  }
+  securePage(c);
+  const chosen = pageLanguage(c, language);
+  const text = TEXTS[chosen];
+  const url = new URL(c.req.url);
+  const again = escapeHtml(safeReturnPath(url.pathname + url.search));
+  return c.html(
+    `${pageStart(text.rejectedTitle, chosen)}</head><body><main><h1>${escapeHtml(text.rejectedTitle)}</h1><p role="status">${escapeHtml(text.rejected)}</p><p><a href="${again}">${escapeHtml(text.rejectedRetry)}</a></p></main></body></html>`,
+    503,
+  );
+}
+
 /** A JSON error with a stable code; the message is for people, the code for programs. */
 export function errorResponse(
   c: Context,
@@ -168,7 +193,10 @@ export function challengeResponse(
   const nonce = securePage(c, TURNSTILE_ORIGIN);
   const notice = retry?.notice ?? null;
   const chosen = pageLanguage(c, language);
-  return c.html(renderChallenge({ siteKey, returnPath, nonce, notice, language: chosen }), retry ? 403 : 200);
+  // The room the handler put on the context: the form names it, as a browser may send no Referer to tell it by.
+  const runtime: { readonly config: { readonly room: string } } | undefined = c.get("runtime");
+  const room = runtime?.config.room ?? null;
+  return c.html(renderChallenge({ siteKey, returnPath, room, nonce, notice, language: chosen }), retry ? 403 : 200);
 }
 
 /**
@@ -191,7 +219,7 @@ export function cookieCheckResponse(c: Context): Response {
 /** The verdicts that turn a newcomer away (for now), answered the same on page requests and status polls. */
 export type Refusal = Extract<
   Verdict,
-  { readonly kind: "cookie_check" | "challenge" | "limited" | "closed" | "unavailable" }
+  { readonly kind: "cookie_check" | "challenge" | "limited" | "closed" | "rejected" | "unavailable" }
 >;
 
 /**
@@ -212,6 +240,8 @@ export function refusalResponse(c: Context, verdict: Refusal, turnstileSiteKey: 
       return limitedResponse(c, verdict.retryAfterSeconds, language);
     case "closed":
       return closedResponse(c, language);
+    case "rejected":
+      return rejectedResponse(c, verdict.retryAfterSeconds, language);
     case "unavailable":
       return unavailableResponse(c, verdict.retryAfterSeconds, language);
   }

@@ -66,6 +66,16 @@ export interface FrontierState {
 export const MODES = ["auto", "queue-all", "paused", "closed", "passthrough"] as const;
 export type Mode = (typeof MODES)[number];
 
+/**
+ * What a room does with a newcomer over the rate (QUEUEING; deploy-time):
+ * - `fifo`: a place in line, admitted in arrival order;
+ * - `reject`: no place: a "come back later" answer (503), for sites that would
+ *   rather turn visitors away than make anyone wait. Visitors who already hold
+ *   a place keep it.
+ */
+export const QUEUEINGS = ["fifo", "reject"] as const;
+export type Queueing = (typeof QUEUEINGS)[number];
+
 /** The rate a room admits at, in the two forms the model needs. */
 export interface Rate {
   readonly perMinute: number;

@@ -144,7 +144,7 @@ export class RedisStore implements AdmissionStore {
     const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000)), stampsKey(room.room)];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);
     const spent = arrivals.map((arrival) => (arrival.stamps ?? []).filter((stamp) => isSubject(stamp.id)));
-    // ARGV[14..18] per arrival, repeated in arrival order (join.ts).
+    // ARGV[15..19] per arrival, repeated in arrival order (join.ts).
     const groups = arrivals.flatMap((arrival, i) => [
       arrival.visitorId,
       String(arrival.draw),
@@ -152,7 +152,8 @@ export class RedisStore implements AdmissionStore {
       arrival.client ?? "",
       (spent[i] ?? []).map((stamp) => `${stamp.id}@${Math.floor(stamp.expiresAt + SPENT_STAMP_GRACE_MS)}`).join(","),
     ]);
-    const args = [...this.#args(room, report), ...groups];
+    // ARGV[14]: the room's queueing method, then the arrivals (join.ts).
+    const args = [...this.#args(room, report), room.queueing ?? "fifo", ...groups];
     const outcomes = await attempt("JOIN", async () => {
       const reply = await this.#join.exec(keys, args);
       const all = joinOutcomes(reply, arrivals.length, now, spent);
@@ -472,6 +473,8 @@ function joinOutcomes(
         const stamp = spent[i]?.[Number(position) - 1];
         return stamp ? { kind: "stamp_used", id: stamp.id } : unreadableReply("JOIN", `no stamp ${position} was sent`);
       }
+      case 7:
+        return { kind: "rejected", state, settings };
       default:
         return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
     }
@@ -717,7 +720,7 @@ function autopilotRateInForce(stored: string | number, manual: number, limits: A
   return typeof rate === "number" ? clampRate(rate, limits) : roundRate(clampRate(manual, limits));
 }
 
-/** "last_ticket:admitted[:rate:requests:errors:p95[:p50]]" as the admission scripts write it. */
+/** "last_ticket:admitted[:rate:requests:errors:p95[:p50[:epoch:base]]]" as the admission scripts write it. */
 function snapshotOf(minute: number, row: string): MinuteSnapshot {
   // "<opening>|peak_queue:peak_active:used": the part after '|' is absent in rows written before it was kept.
   const [text = "", running] = row.split("|", 2);
@@ -729,7 +732,7 @@ function snapshotOf(minute: number, row: string): MinuteSnapshot {
       ? { minute, lastTicket, admitted }
       : { minute, lastTicket, admitted, peakQueue, peakActive, used };
   if (parts.length < 6) return snapshot;
-  const [, , rate, requests, errors, p95, p50] = parts;
+  const [, , rate, requests, errors, p95, p50, epoch, base] = parts;
   const count = Number(requests);
   const failed = Number(errors);
   const origin: OriginFigures = {
@@ -739,7 +742,10 @@ function snapshotOf(minute: number, row: string): MinuteSnapshot {
     p50Ms: p50 === undefined || p50 === "" ? null : Number(p50),
     p95Ms: p95 === "" ? null : Number(p95),
   };
-  return { ...snapshot, ratePerMinute: Number(rate), origin };
+  const withOrigin = { ...snapshot, ratePerMinute: Number(rate), origin };
+  return epoch === undefined || base === undefined
+    ? withOrigin
+    : { ...withOrigin, epoch: Number(epoch), base: Number(base) };
 }
 
 /** The reason codes of the autopilot's log, and the figures each carries. */

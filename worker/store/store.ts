@@ -1,4 +1,4 @@
-import type { FrontierState, Mode, Settings } from "../model/admission.ts";
+import type { FrontierState, Mode, Queueing, Settings } from "../model/admission.ts";
 import type { AutopilotSettings, AutopilotState, ChangeReason, HoldReason } from "../model/autopilot.ts";
 import type { OriginFigures, OriginSample } from "../model/origin-signal.ts";
 import type { ScheduledEvent } from "../model/schedule.ts";
@@ -46,8 +46,19 @@ export interface Prequeued {
 export type JoinOutcome =
   | ((JoinDecision | Prequeued) & { readonly settings: Settings })
   | Limited
+  | Rejected
   | StampUsed
   | StoreUnavailable;
+
+/**
+ * A newcomer over the rate in a room whose QUEUEING is `reject`: no place was
+ * handed out (the last ticket did not move), no stamp spent. Come back later.
+ */
+export interface Rejected {
+  readonly kind: "rejected";
+  readonly state: FrontierState;
+  readonly settings: Settings;
+}
 
 /**
  * Who is arriving: the id names their pre-queue entry; the draw in [0, 1) is
@@ -257,6 +268,14 @@ export interface MinuteSnapshot {
   readonly peakQueue?: number;
   readonly peakActive?: number;
   readonly used?: number;
+  /**
+   * The room's epoch and its base (the last ticket it was restored at; 0 for
+   * a room created empty) at the snapshot; absent in rows written before they
+   * were kept. A restored epoch's last ticket counts on from its base, so a
+   * report must not read the drop to it as a room starting over from 0.
+   */
+  readonly epoch?: number;
+  readonly base?: number;
 }
 
 /** Minutes (ms since the epoch / 60 000), both ends included. */
@@ -308,6 +327,8 @@ export interface RoomSpec {
   readonly room: string;
   readonly defaultPerMinute: number;
   readonly defaultMode: Mode;
+  /** What a newcomer over the rate gets (QUEUEING); absent: `fifo`, a place in line. */
+  readonly queueing?: Queueing;
   /** Expiry of the room's state after its last write. */
   readonly stateTtlMs: number;
   /** Most new tickets one client may take per minute; 0 or absent: no limit. */

@@ -104,25 +104,39 @@ export async function signPass(
 ): Promise<string> {
   const now = Math.floor(nowMs / 1000);
   const bound = session.hint === null ? {} : { cb: session.hint };
-  return new SignJWT({ room: options.room, adm: session.admittedAt, ...bound })
-    .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
-    .setIssuer(options.issuer)
-    .setAudience(options.audience)
-    .setSubject(visitorId)
-    .setIssuedAt(now)
-    .setNotBefore(now)
-    .setExpirationTime(now + passLifetimeSeconds(options, session, nowMs))
-    .setJti(crypto.randomUUID())
-    .sign(options.keyring.signing.key);
+  return (
+    new SignJWT({ room: options.room, adm: session.admittedAt, ...bound })
+      .setProtectedHeader({ alg: PASS_ALGORITHM, kid: options.keyring.signing.kid, typ: "JWT" })
+      .setIssuer(options.issuer)
+      .setAudience(options.audience)
+      .setSubject(visitorId)
+      // Never issued before its admission: a renewal signed on a clock behind the admitting instance's
+      // would otherwise carry adm > iat, which every verifier refuses as a lifetime no worker signs.
+      .setIssuedAt(Math.max(now, session.admittedAt))
+      .setNotBefore(now)
+      .setExpirationTime(now + passLifetimeSeconds(options, session, nowMs))
+      .setJti(crypto.randomUUID())
+      .sign(options.keyring.signing.key)
+  );
 }
 
 const verifiers = new WeakMap<Keyring, ReturnType<typeof createLocalJWKSet>>();
 
 /**
+ * How far (seconds) a pass's `nbf` may be ahead of this instance's clock: a
+ * pass signed by another instance whose clock is ahead is good at once, not
+ * "not yet valid" (and its holder sent back through the gate). 60 covers two
+ * instances each 30 s off the other way. Expiry gets no tolerance: a pass
+ * ends on this instance's clock.
+ */
+export const PASS_NBF_TOLERANCE_SECONDS = 60;
+
+/**
  * Verifies a pass exactly as an origin's adapter does (ES256 only, a known
  * `kid`, issuer, audience, room, time, every claim of the right type), with
- * no clock tolerance: the worker checks against its own clock. Never throws:
- * every failure is a reason.
+ * a tolerance for `nbf` only ({@link PASS_NBF_TOLERANCE_SECONDS}): the
+ * worker checks expiry against its own clock. Never throws: every failure is
+ * a reason.
  *
  * @example
  * ```ts
@@ -141,11 +155,13 @@ export async function readPass(token: string, options: PassOptions, nowMs: numbe
     issuer: options.issuer,
     audience: options.audience,
     rooms: new Set([options.room]),
-    clockToleranceSeconds: 0,
+    clockToleranceSeconds: PASS_NBF_TOLERANCE_SECONDS,
     maxSessionSeconds: options.maxSessionSeconds ?? DEFAULT_MAX_SESSION_SECONDS,
     currentDate: new Date(nowMs),
   });
-  return checked.ok ? checked : { ok: false, reason: checked.code };
+  if (!checked.ok) return { ok: false, reason: checked.code };
+  // jose's tolerance covers `exp` too; here a pass expires on this clock, as jose checks it without one.
+  return checked.claims.exp <= Math.floor(nowMs / 1000) ? { ok: false, reason: "expired" } : checked;
 }
 
 /**

@@ -20,10 +20,11 @@
  *                    caller's), l = the cap of tickets older than q (-1 or absent = none)} (see restore_room)
  * KEYS[2]  settings  hash of operators' overrides {rate, mode, session, max, v, rate_at, mode_at, ap
  *                    ('on' / 'off'), ap_at, ap_min, ap_max, ap_p95, ap_err, ap_timeout} (see settings.ts)
- * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50|peak_queue:peak_active:used"
+ * KEYS[3]  history   hash minute -> "last_ticket:admitted:rate:requests:errors:p95:p50:epoch:base|peak_queue:peak_active:used"
  *                    (at the minute's first write: rate in force, the origin over the last minute, p95 and
- *                    p50 '' without requests; after '|' the minute's running peaks and places used first);
- *                    HISTORY_KEPT_MINUTES (48 h) of rows; older rows hold "last_ticket:admitted" or lack the '|' part
+ *                    p50 '' without requests, the room's epoch and base; after '|' the minute's running peaks
+ *                    and places used first); HISTORY_KEPT_MINUTES (48 h) of rows; older rows hold
+ *                    "last_ticket:admitted", lack the '|' part, or lack epoch and base
  * KEYS[4]  events    hash {list = JSON array of scheduled events sorted by startsAt (null fields omitted), v}
  * KEYS[5]  prequeue  zset of pre-queue entries "<seq>:<visitor>", score seq + [0, 1) (lottery or arrival)
  * KEYS[6]  frozen    hash event seq -> last ticket before its pre-queue got its places
@@ -690,8 +691,10 @@ local function open_room(keys, args)
 end
 
 -- history_row(room, keys, ttl_ms): the minute's row of keys.history (HGET the minute). The first write
--- of a minute records room.snapshot and the origin's figures over the last minute (origin_figures:
--- requests, errors, p95, p50; p95 and p50 '' without requests), then after a '|' the minute's running
+-- of a minute records room.snapshot, the origin's figures over the last minute (origin_figures:
+-- requests, errors, p95, p50; p95 and p50 '' without requests) and the room's epoch and base (so a
+-- report tells a restore from arrivals: a new epoch's last ticket counts from its base, not from 0),
+-- then after a '|' the minute's running
 -- figures "peak_queue:peak_active:used" (waiting and active after this call; places used first in
 -- the minute: room.used, from count_claims); later calls in the minute raise the peaks and add to
 -- used (HSET only when one changed). A row written before the running figures (no '|') is left as
@@ -718,7 +721,7 @@ local function history_row(room, keys, ttl_ms)
   end
   local origin = origin_figures(keys, room.updated_at, WINDOW_SLOTS * SLOT_MS)
   redis.call('HSET', keys.history, minute, table.concat({ room.snapshot, origin.requests, origin.errors,
-    origin.p95 or '', origin.p50 or '' }, ':') .. '|' .. queue .. ':' .. room.active .. ':' .. used)
+    origin.p95 or '', origin.p50 or '', room.epoch, room.base }, ':') .. '|' .. queue .. ':' .. room.active .. ':' .. used)
   local oldest = minute - HISTORY_KEPT_MINUTES
   redis.call('HDEL', keys.history, oldest - 1)
   if redis.call('HEXISTS', keys.history, minute - 1) == 0

@@ -15,12 +15,13 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * ARGV[15] visitor       the visitor's id
  *
  * Returns { outcome, position, base, frontier, last_ticket, now, show, active, ceiling, epoch, state_base,
- *           restored_at, instances, rate, mode, session, max,
+ *           restored_at, instances, previous, floor, rate, mode, session, max,
  *           version, autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }:
  *   outcome      1 placed, 2 not started yet (store clock), 3 no such entry (the visitor is new)
  *   position     the place (0 unless outcome is 1)
  *   base         the last ticket before the pre-queue's places (0 unless outcome is 1)
- *   frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at, instances   as TICK
+ *   frontier, last_ticket, now, show, active, ceiling, epoch, state_base, restored_at, instances, previous,
+ *                floor   as TICK (state_base: the epoch's base; instances 0: CLAIM does not count them)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings
  *                in force, as JOIN

@@ -12,36 +12,42 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * script alone.
  *
  * KEYS[1..15], ARGV[1..13]: as every admission script (see advance.ts).
+ * ARGV[14] queueing      "reject": a newcomer who would queue gets no position (outcome 7); anything
+ *                        else ("fifo"): a place in line (outcome 0)
  * KEYS[16] clients_key   hash client -> new tickets this minute (expires after 2 minutes)
- * ARGV[14] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
- * ARGV[15] draw          a uniform random number in [0, 1) from the worker: the lottery draw
- * ARGV[16] limit         most new tickets per client per minute; 0 = no limit
- * ARGV[17] client        the client's name (an IP hash), "" when unknown (not limited)
+ * ARGV[15] visitor       the newcomer's id (the pre-queue entry's name; the pass subject if let straight in)
+ * ARGV[16] draw          a uniform random number in [0, 1) from the worker: the lottery draw
+ * ARGV[17] limit         most new tickets per client per minute; 0 = no limit
+ * ARGV[18] client        the client's name (an IP hash), "" when unknown (not limited)
  * KEYS[17] stamps_key    zset stamp id -> when it may be forgotten (ms): the stamps already spent
- * ARGV[18] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
+ * ARGV[19] stamps        the stamps the newcomer spends, "id@forget_ms,..." ("" = none): each buys one
  *                        place, so one already in stamps_key buys nothing (outcome 6); they are
  *                        recorded as spent with what they bought (outcomes 0, 1, 3, 4), not when
- *                        nothing is given (2, 5)
- * ARGV[19..]              further arrivals of a batch, in arrival order: ARGV[14..18] again for each
+ *                        nothing is given (2, 5, 7)
+ * ARGV[20..]              further arrivals of a batch, in arrival order: ARGV[15..19] again for each
  *                        (ARRIVAL_ARGS entries per arrival; their limit entry is ignored)
  *
  * Returns { outcome, position, frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at,
- *           instances, event_seq, event_starts, rate, mode,
+ *           instances, previous, floor, event_seq, event_starts, rate, mode,
  *           session, max, version, autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms }:
  *   outcome      1 straight in, 0 queued, 2 closed (no ticket given), 3 passthrough (in, no position),
  *                4 pre-queued (a lottery entry for event_seq, placed at event_starts),
  *                5 limited (the client took its share of new tickets this minute; nothing given),
- *                6 stamp used (a stamp in ARGV[16] was spent before; nothing given, nothing counted)
+ *                6 stamp used (a stamp in ARGV[19] was spent before; nothing given, nothing counted),
+ *                7 rejected (queueing "reject" and the newcomer would have queued: no position, the
+ *                last ticket unchanged; places already held are untouched)
  *   position     the newcomer's position (0 unless outcome is 0 or 1); for outcome 6, which stamp
- *                of ARGV[18] was spent (1 = the first)
+ *                of ARGV[19] was spent (1 = the first)
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
  *   now          the time used, ms
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
- *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
- *                and 0 instances (JOIN does not count them: TICK does; state_reply in advance.ts)
+ *   epoch, base, restored_at, instances, previous, floor   the state's epoch and its base, when it was
+ *                restored (0 = never), 0 instances (JOIN does not count them: TICK does), the epoch it
+ *                was restored from (0 = none) and the cap of tickets older than that one (-1 = none)
+ *                (state_reply, restore_room in advance.ts)
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
  *   rate, mode, session, max, version   the settings in force (session, max "" = default; rate: the
  *                autopilot's while it is on)
@@ -54,8 +60,9 @@ export const JOIN_LUA = admissionScript(`
 local keys = room_keys(KEYS)
 local args = room_args(ARGV)
 local clients_key = KEYS[16]
-local limit = tonumber(ARGV[16]) or 0
+local limit = tonumber(ARGV[17]) or 0
 local stamps_key = KEYS[17]
+local reject = ARGV[14] == 'reject'
 
 local room, settings = open_room(keys, args)
 
@@ -102,6 +109,9 @@ local function join_one(visitor, draw, client, stamps)
     outcome = 2
   elseif settings.mode == 'passthrough' then
     outcome = 3
+  elseif reject and not (room.last_ticket + 1 <= room.frontier and settings.mode == 'auto') then
+    -- Reject: whoever would queue is turned away without a position, so the line never grows.
+    outcome = 7
   else
     room.last_ticket = room.last_ticket + 1
     position = room.last_ticket
@@ -116,7 +126,7 @@ local function join_one(visitor, draw, client, stamps)
     end
   end
   -- Spent with what they bought, in the same atomic step: a copy of a stamp finds it here.
-  if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 then
+  if stamps ~= '' and outcome ~= 2 and outcome ~= 5 and outcome ~= 6 and outcome ~= 7 then
     for id, forget_at in string.gmatch(stamps, '([^,@]+)@(%d+)') do
       redis.call('ZADD', stamps_key, tonumber(forget_at), id)
     end
@@ -125,10 +135,10 @@ local function join_one(visitor, draw, client, stamps)
   return { outcome, position, event_seq, event_starts }
 end
 
--- The first arrival is ARGV[14], ARGV[15], ARGV[17], ARGV[18]; each further one repeats the group
+-- The first arrival is ARGV[15], ARGV[16], ARGV[18], ARGV[19]; each further one repeats the group
 -- (visitor, draw, limit, client, stamps) after it. The limit is the room's: the first group's counts.
 local outcomes = {}
-for group = 14, #ARGV - 4, ARRIVAL_ARGS do
+for group = 15, #ARGV - 4, ARRIVAL_ARGS do
   outcomes[#outcomes + 1] = join_one(ARGV[group], tonumber(ARGV[group + 1]) or 0, ARGV[group + 3] or '',
     ARGV[group + 4] or '')
 end

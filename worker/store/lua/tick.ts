@@ -10,7 +10,8 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  * ARGV[14] releases_since  store time of the newest release the instance knows (0 = none yet)
  * ARGV[15] consumed_since  feed time of the newest places-used entry the instance read (0 = none yet)
  *
- * Returns { frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at, instances, rate, mode, session, max, version,
+ * Returns { frontier, last_ticket, now, show, active, ceiling, epoch, base, restored_at, instances, previous, floor,
+ *           rate, mode, session, max, version,
  *           autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms, cursor, consumed_cursor, skipped, released_count, taken_count, released..., taken..., consumed... }:
  *   frontier     the advanced frontier, as a string (keeps its fraction)
  *   last_ticket  last position handed out
@@ -18,8 +19,10 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   show         the show ratio (no-show compensation), as a string
  *   active       visitors active (the active-users cap)
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
- *   epoch, base, restored_at, instances   the state's epoch and its base, when it was restored (0 = never)
- *                and the live instances, counting the caller (state_reply, note_instance in advance.ts)
+ *   epoch, base, restored_at, instances, previous, floor   the state's epoch and its base, when it was
+ *                restored (0 = never), the live instances, counting the caller, the epoch it was
+ *                restored from (0 = none) and the cap of tickets older than that one (-1 = none)
+ *                (state_reply, note_instance, restore_room in advance.ts)
  *   rate, mode, session, max, version   the live settings (session, max "" = default; rate: the
  *                autopilot's while it is on)
  *   autopilot, min_rate, max_rate, target_p95_ms, max_error_rate, timeout_ms   the autopilot's settings

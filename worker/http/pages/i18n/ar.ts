@@ -48,6 +48,10 @@ export const ar: Text = {
   closedTitle: "مغلق",
   closed: "غرفة الانتظار هذه مغلقة: لا تُمنح أماكن جديدة.",
   closedThanks: "شكرًا لاهتمامك.",
+  rejectedTitle: "عُد لاحقًا",
+  rejected:
+    "يصل الآن عدد كبير جدًا من الزوار ولا يمكن للموقع إدخال الجميع، وهو لا يعتمد قائمة انتظار. يُرجى العودة بعد دقيقة.",
+  rejectedRetry: "أعد المحاولة",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const da: Text = {
   closedTitle: "Lukket",
   closed: "Dette venterum er lukket: der uddeles ikke flere pladser.",
   closedThanks: "Tak for din interesse.",
+  rejectedTitle: "Kom tilbage senere",
+  rejected:
+    "Lige nu kommer der så mange besøgende, at webstedet ikke kan lukke alle ind, og det har ingen kø. Kom tilbage om et minut.",
+  rejectedRetry: "Prøv igen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

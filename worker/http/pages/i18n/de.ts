@@ -48,6 +48,10 @@ export const de: Text = {
   closedTitle: "Geschlossen",
   closed: "Dieser Warteraum ist geschlossen: Es werden keine neuen Plätze vergeben.",
   closedThanks: "Vielen Dank für Ihr Interesse.",
+  rejectedTitle: "Bitte später wiederkommen",
+  rejected:
+    "Gerade kommen so viele Besucher, dass die Website nicht alle einlassen kann, und sie führt keine Warteschlange. Bitte kommen Sie in einer Minute wieder.",
+  rejectedRetry: "Erneut versuchen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,11 @@ export const en = {
   closedTitle: "Closed",
   closed: "This waiting room is closed: no new places are being given out.",
   closedThanks: "Thank you for your interest.",
+  /** QUEUEING=reject: a newcomer over the rate gets no place (RETRY_WHEN_REJECTED_SECONDS: a minute). */
+  rejectedTitle: "Come back later",
+  rejected:
+    "So many visitors are arriving right now that this site cannot let everyone in, and it keeps no waiting line. Please come back in a minute.",
+  rejectedRetry: "Try again",
 } as const;
 
 /** The strings of one language: every key English has. */

@@ -48,6 +48,10 @@ export const es: Text = {
   closedTitle: "Cerrado",
   closed: "Esta sala de espera está cerrada: no se reparten lugares nuevos.",
   closedThanks: "Gracias por tu interés.",
+  rejectedTitle: "Vuelve más tarde",
+  rejected:
+    "Ahora mismo llegan tantos visitantes que el sitio no puede dejar entrar a todos, y no tiene fila de espera. Vuelve dentro de un minuto.",
+  rejectedRetry: "Volver a intentarlo",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const fi: Text = {
   closedTitle: "Suljettu",
   closed: "Tämä jonotus on suljettu: uusia paikkoja ei jaeta.",
   closedThanks: "Kiitos kiinnostuksestasi.",
+  rejectedTitle: "Palaa myöhemmin",
+  rejected:
+    "Juuri nyt kävijöitä saapuu niin paljon, ettei sivusto voi päästää kaikkia sisään, eikä sillä ole jonoa. Palaa minuutin kuluttua.",
+  rejectedRetry: "Yritä uudelleen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const fr: Text = {
   closedTitle: "Fermé",
   closed: "Cette salle d’attente est fermée : aucune nouvelle place n’est attribuée.",
   closedThanks: "Merci de votre intérêt.",
+  rejectedTitle: "Revenez plus tard",
+  rejected:
+    "Il y a en ce moment tant de visiteurs que le site ne peut pas accueillir tout le monde, et il n’a pas de file d’attente. Merci de revenir dans une minute.",
+  rejectedRetry: "Réessayer",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

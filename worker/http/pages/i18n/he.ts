@@ -46,6 +46,9 @@ export const he: Text = {
   closedTitle: "סגור",
   closed: "חדר ההמתנה הזה סגור: לא מחולקים מקומות חדשים.",
   closedThanks: "תודה על ההתעניינות.",
+  rejectedTitle: "חזרו מאוחר יותר",
+  rejected: "מגיעים עכשיו כל כך הרבה מבקרים שהאתר לא יכול להכניס את כולם, ואין בו תור המתנה. נסו שוב בעוד דקה.",
+  rejectedRetry: "לנסות שוב",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const it: Text = {
   closedTitle: "Chiuso",
   closed: "Questa sala d’attesa è chiusa: non vengono assegnati nuovi posti.",
   closedThanks: "Grazie per l’interesse.",
+  rejectedTitle: "Torna più tardi",
+  rejected:
+    "In questo momento arrivano così tanti visitatori che il sito non può far entrare tutti, e non ha una coda. Torna tra un minuto.",
+  rejectedRetry: "Riprova",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const ja: Text = {
   closedTitle: "受付終了",
   closed: "この待合室は終了しました。新しい順番は発行されていません。",
   closedThanks: "ご関心をお寄せいただきありがとうございます。",
+  rejectedTitle: "後ほどお越しください",
+  rejected:
+    "現在アクセスが集中しており、すべての方をご案内できません。このサイトでは順番待ちの列を設けていません。1分ほどしてから、もう一度お越しください。",
+  rejectedRetry: "再試行",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

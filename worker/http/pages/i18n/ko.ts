@@ -48,6 +48,10 @@ export const ko: Text = {
   closedTitle: "마감",
   closed: "이 대기실은 마감되었습니다. 새 자리를 배정하지 않습니다.",
   closedThanks: "관심을 가져 주셔서 감사합니다.",
+  rejectedTitle: "나중에 다시 방문해 주세요",
+  rejected:
+    "지금 방문자가 너무 많아 모든 분을 입장시킬 수 없으며, 이 사이트는 대기열을 운영하지 않습니다. 1분 후에 다시 방문해 주세요.",
+  rejectedRetry: "다시 시도",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

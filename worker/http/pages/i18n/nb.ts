@@ -48,6 +48,10 @@ export const nb: Text = {
   closedTitle: "Stengt",
   closed: "Dette venterommet er stengt: ingen nye plasser deles ut.",
   closedThanks: "Takk for interessen.",
+  rejectedTitle: "Kom tilbake senere",
+  rejected:
+    "Akkurat nå kommer det så mange besøkende at nettstedet ikke kan slippe inn alle, og det har ingen kø. Kom tilbake om et minutt.",
+  rejectedRetry: "Prøv igjen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -49,6 +49,10 @@ export const nl: Text = {
   closedTitle: "Gesloten",
   closed: "Deze wachtkamer is gesloten: er worden geen nieuwe plekken uitgedeeld.",
   closedThanks: "Bedankt voor je interesse.",
+  rejectedTitle: "Kom later terug",
+  rejected:
+    "Er komen op dit moment zoveel bezoekers dat de site niet iedereen kan binnenlaten, en er is geen wachtrij. Kom over een minuut terug.",
+  rejectedRetry: "Opnieuw proberen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

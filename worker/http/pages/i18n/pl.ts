@@ -48,6 +48,10 @@ export const pl: Text = {
   closedTitle: "Zamknięte",
   closed: "Ta poczekalnia jest zamknięta: nowe miejsca nie są przydzielane.",
   closedThanks: "Dziękujemy za zainteresowanie.",
+  rejectedTitle: "Wróć później",
+  rejected:
+    "W tej chwili przybywa tylu odwiedzających, że strona nie może wpuścić wszystkich, a nie prowadzi kolejki. Wróć za minutę.",
+  rejectedRetry: "Spróbuj ponownie",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const pt: Text = {
   closedTitle: "Fechado",
   closed: "Esta sala de espera está fechada: não são dados novos lugares.",
   closedThanks: "Obrigado pelo seu interesse.",
+  rejectedTitle: "Volte mais tarde",
+  rejected:
+    "Neste momento chegam tantos visitantes que o site não consegue deixar entrar todos, e não tem fila de espera. Volte daqui a um minuto.",
+  rejectedRetry: "Tentar novamente",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

@@ -48,6 +48,10 @@ export const sv: Text = {
   closedTitle: "Stängt",
   closed: "Det här väntrummet är stängt: inga nya platser delas ut.",
   closedThanks: "Tack för ditt intresse.",
+  rejectedTitle: "Kom tillbaka senare",
+  rejected:
+    "Just nu kommer så många besökare att webbplatsen inte kan släppa in alla, och den har ingen kö. Kom tillbaka om en minut.",
+  rejectedRetry: "Försök igen",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */

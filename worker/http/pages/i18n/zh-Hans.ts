@@ -45,6 +45,9 @@ export const zhHans: Text = {
   closedTitle: "已关闭",
   closed: "此等候室已关闭：不再发放新的位置。",
   closedThanks: "感谢您的关注。",
+  rejectedTitle: "请稍后再来",
+  rejected: "目前访问人数过多，网站无法让所有人进入，且不设排队。请一分钟后再来。",
+  rejectedRetry: "重试",
 };
 
 /** Keys a fluent speaker has reviewed: none yet. */
