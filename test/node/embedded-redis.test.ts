@@ -649,6 +649,7 @@ function* commands(room: Room, op: Op, now: number, version: () => string): Gene
         [...keys, clientsKey(room.name, Math.floor(now / MINUTE)), stampsKey(room.name)],
         [
           ...admissionArgs(room, now, op.report),
+          "fifo",
           subject(op.visitor),
           String(op.draw),
           String(room.perClient),

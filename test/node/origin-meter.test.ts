@@ -133,6 +133,14 @@ function recording(live: AdmissionStore) {
           return outcome;
         };
       }
+      if (name === "joinMany") {
+        // A batch of newcomers is one JOIN call, recorded as one.
+        return async (...args: Parameters<AdmissionStore["joinMany"]>) => {
+          const outcomes = await target.joinMany(...args);
+          reports.push({ call: "join", report: args[2], ok: outcomes.every((o) => o.kind !== "unavailable") });
+          return outcomes;
+        };
+      }
       const value = target[name];
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -34,9 +34,10 @@ function switchable(live: AdmissionStore) {
   const target = () => (down ? dead : live);
   const store: AdmissionStore = new Proxy(live, {
     get(_target, name: keyof AdmissionStore) {
-      if (name === "tick" || name === "join" || name === "claim") {
+      if (name === "tick" || name === "join" || name === "joinMany" || name === "claim") {
         return (...args: unknown[]) => {
-          calls[name] += 1;
+          // A batch of newcomers is one JOIN call.
+          calls[name === "joinMany" ? "join" : name] += 1;
           return (target()[name] as (...a: unknown[]) => unknown)(...args);
         };
       }
@@ -619,11 +620,11 @@ function paced(live: AdmissionStore, t: ReturnType<typeof clock>) {
   const store: AdmissionStore = new Proxy(live, {
     get(target, name: keyof AdmissionStore) {
       const value = target[name];
-      if (name !== "tick" && name !== "join" && name !== "claim") {
+      if (name !== "tick" && name !== "join" && name !== "joinMany" && name !== "claim") {
         return typeof value === "function" ? value.bind(target) : value;
       }
       return (...args: unknown[]) => {
-        calls[name] += 1;
+        calls[name === "joinMany" ? "join" : name] += 1;
         const call = (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
         underway.add(call);
         void call.finally(() => underway.delete(call));

@@ -4,7 +4,7 @@
 // the REST bridge and @upstash/redis) get the same random sequences of
 // operations at the same clock, and must answer every one of them alike,
 // field by field: joins (per-client limits, pre-queue arrivals, reports,
-// stamps spent, copied and forgotten),
+// stamps spent, copied and forgotten), alone and in batches,
 // ticks with reports (places used, reported again as copies and beyond the
 // last ticket, with devices; seen subjects, releases, releasesSince,
 // consumedSince) and the feeds they read back, origin reports (fast, slow,
@@ -115,6 +115,16 @@ type Op =
       /** Stamps spent on the place: which, and when each expires (ms from now; some soon, so they are forgotten). */
       readonly stamps: readonly (readonly [stamp: number, expiresInMs: number])[];
     }
+  /** Newcomers an instance collected while its JOIN was in flight, in one call (gate/join-batcher.ts). */
+  | {
+      readonly kind: "join-many";
+      readonly arrivals: readonly {
+        readonly client: number;
+        readonly draw: number;
+        readonly stamps: readonly (readonly [stamp: number, expiresInMs: number])[];
+      }[];
+      readonly report: ReportSpec | null;
+    }
   | { readonly kind: "tick"; readonly report: ReportSpec | null }
   /** A call from an instance whose clock is behind. */
   | { readonly kind: "lagging"; readonly lagMs: number; readonly join: boolean; readonly draw: number }
@@ -189,6 +199,23 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       stamps: fc.array(fc.tuple(fc.nat(STAMPS.length - 1), fc.integer({ min: -90_000, max: 600_000 })), {
         maxLength: 2,
       }),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("join-many" as const),
+      arrivals: fc.array(
+        fc.record({
+          client: fc.nat(CLIENTS.length - 1),
+          draw: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+          stamps: fc.array(fc.tuple(fc.nat(STAMPS.length - 1), fc.integer({ min: -90_000, max: 600_000 })), {
+            maxLength: 2,
+          }),
+        }),
+        { minLength: 1, maxLength: 6 },
+      ),
+      report: orNull(report),
     }),
   },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("tick" as const), report: orNull(report) }) },
@@ -395,6 +422,23 @@ describe("the embedded store and the Redis store, differential", () => {
               if (outcome.kind === "prequeued") run.prequeued.push({ event: outcome.event, visitorId });
               break;
             }
+            case "join-many": {
+              const arrivals = o.arrivals.map((a) => {
+                run.joins += 1;
+                const stamps = a.stamps.map(([i, ms]) => ({ id: STAMPS[i] ?? "", expiresAt: now + ms }));
+                return { visitorId: `v${run.joins}`, draw: a.draw, client: CLIENTS[a.client] ?? null, stamps };
+              });
+              const outcomes = await both("join-many", (s) => s.joinMany(r, arrivals, run.report(o.report, now)));
+              expect(outcomes).toHaveLength(arrivals.length);
+              outcomes.forEach((outcome, i) => {
+                expect(outcome.kind, "join-many: the store must answer").not.toBe("unavailable");
+                run.see(outcome);
+                seen.set(`join-many:${outcome.kind}`, (seen.get(`join-many:${outcome.kind}`) ?? 0) + 1);
+                const visitorId = arrivals[i]?.visitorId ?? "";
+                if (outcome.kind === "prequeued") run.prequeued.push({ event: outcome.event, visitorId });
+              });
+              break;
+            }
             case "tick":
               await both("tick", (s) => s.tick(r, run.report(o.report, now)));
               break;
@@ -503,6 +547,7 @@ describe("the embedded store and the Redis store, differential", () => {
     expect(restored, "replies from a restored state").toBeGreaterThan(0);
     const kinds = [
       ...["join:admitted", "join:queued", "join:closed", "join:prequeued", "join:limited", "join:stamp_used"],
+      ...["join-many:admitted", "join-many:queued", "join-many:prequeued", "join-many:limited"],
       "join:rejected",
       ...[
         "claim:placed",

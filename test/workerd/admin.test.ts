@@ -138,6 +138,7 @@ describe("GET /__anteroom/admin/stats", () => {
     );
     const store: AdmissionStore = {
       join: (...a) => redis.join(...a),
+      joinMany: (...a) => redis.joinMany(...a),
       claim: (...a) => redis.claim(...a),
       events: (...a) => redis.events(...a),
       writeEvents: (...a) => redis.writeEvents(...a),

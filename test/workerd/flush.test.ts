@@ -16,6 +16,8 @@ function counted(live: AdmissionStore) {
       const value = target[name];
       if (typeof value !== "function") return value;
       if (name === "tick" || name === "join" || name === "claim") calls[name] += 1;
+      // A batch of newcomers is one JOIN call.
+      if (name === "joinMany") calls.join += 1;
       return value.bind(target);
     },
   });

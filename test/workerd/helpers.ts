@@ -150,8 +150,11 @@ export function switchableStore(inner: AdmissionStore) {
       if (typeof value !== "function") return value;
       return (...args: unknown[]) => {
         control.calls += 1;
-        if (control.down)
-          return Promise.resolve({ kind: "unavailable", failure: "outage", reason: "switched off by the test" });
+        if (control.down) {
+          const off = { kind: "unavailable", failure: "outage", reason: "switched off by the test" };
+          // A batch of newcomers gets the failure each.
+          return Promise.resolve(property === "joinMany" ? (args[1] as unknown[]).map(() => off) : off);
+        }
         return value.apply(target, args);
       };
     },

@@ -6,6 +6,7 @@ import type { AdmissionStore, Arrival, ClaimOutcome, JoinOutcome, Report, RoomSp
 import { capPace, PaceTrail } from "./cap-pace.ts";
 import { ConsumedPlaces, deviceOf, type PlaceUse } from "./consumed.ts";
 import { Denylist } from "./denylist.ts";
+import { JoinBatcher } from "./join-batcher.ts";
 import { Outbox, type Parcel } from "./outbox.ts";
 import { type FrontierReading, RoomView } from "./room-view.ts";
 
@@ -84,6 +85,8 @@ export class RoomLink {
   #instances = 1;
   /** The newest restore this instance has logged (store ms). */
   #restoreLogged = 0;
+  /** Newcomers who arrive while a JOIN is in flight go together in the next one (see {@link JoinBatcher}). */
+  readonly #joins = new JoinBatcher((arrivals) => this.#joinMany(arrivals));
   /** Newcomers this instance saw turned away by QUEUEING=reject, since it started (the metrics). */
   #rejected = 0;
 
@@ -154,20 +157,30 @@ export class RoomLink {
   }
 
   /**
-   * A newcomer's one script call; it carries the report too, since joins keep
-   * the view fresh and ticks rare during a surge.
+   * A newcomer's script call: their own, or shared with the newcomers who
+   * arrived here while the previous JOIN was in flight (see
+   * {@link JoinBatcher}); it carries the report too, since joins keep the
+   * view fresh and ticks rare during a surge.
    */
-  async join(arrival: Arrival): Promise<JoinOutcome> {
+  join(arrival: Arrival): Promise<JoinOutcome> {
+    return this.#joins.join(arrival);
+  }
+
+  async #joinMany(arrivals: readonly Arrival[]): Promise<readonly JoinOutcome[]> {
     // The origin's answers wait for the next tick (see Outbox.take): a surge's JOINs stay cheap.
     const parcel = this.#outbox.take(false);
-    const outcome = await this.#store.join(this.#room, arrival, this.#report(parcel));
-    if (outcome.kind === "unavailable") {
+    const outcomes = await this.#store.joinMany(this.#room, arrivals, this.#report(parcel));
+    if (outcomes.some((outcome) => outcome.kind === "unavailable")) {
       this.#outbox.giveBack(parcel);
       this.#view.failed(this.#now());
-    } else if ("state" in outcome) this.observe(outcome.state, outcome.settings);
-    else this.#view.answered();
-    if (outcome.kind === "rejected") this.#rejected += 1;
-    return outcome;
+    } else {
+      // Every outcome of one call carries the state after the whole batch: observed once.
+      const answered = outcomes.find((outcome) => "state" in outcome);
+      if (answered && "state" in answered) this.observe(answered.state, answered.settings);
+      else this.#view.answered();
+    }
+    this.#rejected += outcomes.filter((outcome) => outcome.kind === "rejected").length;
+    return outcomes;
   }
 
   /** How long the store has been failing this instance's calls, in ms (0 while it answers; see {@link RoomView.failingFor}). */

@@ -94,6 +94,13 @@ export function watchedStore(store: AdmissionStore, log: StoreFailureLog): Admis
     });
   return {
     join: (room, arrival, report) => watch(store.join(room, arrival, report)),
+    // One call, one failure: a failed batch is logged once, though each arrival gets it.
+    joinMany: (room, arrivals, report) =>
+      store.joinMany(room, arrivals, report).then((outcomes) => {
+        const failed = outcomes.find(isUnavailable);
+        if (failed) log.record(failed);
+        return outcomes;
+      }),
     claim: (room, event, visitorId) => watch(store.claim(room, event, visitorId)),
     events: (room) => watch(store.events(room)),
     writeEvents: (room, version, next) => watch(store.writeEvents(room, version, next)),

@@ -133,21 +133,34 @@ export class RedisStore implements AdmissionStore {
       ((reason) => log({ event: "store_value_unreadable", reason, heldBack: 0, sinceSeconds: 0 }));
   }
 
-  join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
+  async join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome> {
+    const [outcome] = await this.joinMany(room, [arrival], report);
+    return outcome ?? unreadableReply("JOIN", "no outcome for the arrival");
+  }
+
+  async joinMany(room: RoomSpec, arrivals: readonly Arrival[], report?: Report): Promise<readonly JoinOutcome[]> {
+    if (arrivals.length === 0) return [];
     const now = this.#now?.() ?? Date.now();
     const keys = [...roomKeys(room.room), clientsKey(room.room, Math.floor(now / 60_000)), stampsKey(room.room)];
     const limit = String(room.newTicketsPerClientPerMinute ?? 0);
-    const stamps = (arrival.stamps ?? []).filter((stamp) => isSubject(stamp.id));
-    const args = [
-      ...this.#args(room, report),
+    const spent = arrivals.map((arrival) => (arrival.stamps ?? []).filter((stamp) => isSubject(stamp.id)));
+    // ARGV[15..19] per arrival, repeated in arrival order (join.ts).
+    const groups = arrivals.flatMap((arrival, i) => [
       arrival.visitorId,
       String(arrival.draw),
       limit,
       arrival.client ?? "",
-      stamps.map((stamp) => `${stamp.id}@${Math.floor(stamp.expiresAt + SPENT_STAMP_GRACE_MS)}`).join(","),
-      room.queueing ?? "fifo",
-    ];
-    return attempt("JOIN", async () => joinOutcome(await this.#join.exec(keys, args), now, stamps));
+      (spent[i] ?? []).map((stamp) => `${stamp.id}@${Math.floor(stamp.expiresAt + SPENT_STAMP_GRACE_MS)}`).join(","),
+    ]);
+    // ARGV[14]: the room's queueing method, then the arrivals (join.ts).
+    const args = [...this.#args(room, report), room.queueing ?? "fifo", ...groups];
+    const outcomes = await attempt("JOIN", async () => {
+      const reply = await this.#join.exec(keys, args);
+      const all = joinOutcomes(reply, arrivals.length, now, spent);
+      // A failure of the mapping is the whole call's (attempt classifies the first one found).
+      return all.find((outcome) => outcome.kind === "unavailable") ?? { kind: "batch" as const, all };
+    });
+    return outcomes.kind === "batch" ? outcomes.all : arrivals.map(() => outcomes);
   }
 
   claim(room: RoomSpec, event: number, visitorId: string, witness?: Witness): Promise<ClaimOutcome> {
@@ -422,34 +435,50 @@ function releaseOf(entry: string): Release | null {
  */
 export const SPENT_STAMP_GRACE_MS = 60_000;
 
-/** The one mapping of JOIN's reply; `stamps` are the ones sent, which outcome 6 names by rank. */
-function joinOutcome(reply: JoinReply, localNow: number, stamps: readonly SpentStamp[]): JoinOutcome {
-  const [outcome, position] = reply;
+/**
+ * The one mapping of JOIN's reply: `count` outcomes, in arrival order; `spent`
+ * are the stamps sent for each, which outcome 6 names by rank.
+ */
+function joinOutcomes(
+  reply: JoinReply,
+  count: number,
+  localNow: number,
+  spent: readonly (readonly SpentStamp[])[],
+): JoinOutcome[] {
   const state = stateOf(reply.slice(2, 2 + STATE_FIELDS) as StateTail);
-  const [eventSeq, eventStarts, ...live] = reply.slice(2 + STATE_FIELDS) as [number, number, ...SettingsTail];
+  const tail = reply.slice(2 + STATE_FIELDS);
+  const live = tail.slice(2, 2 + SETTINGS_FIELDS) as SettingsTail;
   const settings = settingsOf(live);
-  switch (outcome) {
-    case 0:
-      return { kind: "queued", position: Number(position), state, settings };
-    case 1:
-      return { kind: "admitted", position: Number(position), state, settings };
-    case 2:
-      return { kind: "closed", state, settings };
-    case 3:
-      return { kind: "admitted", position: 0, state, settings };
-    case 4:
-      return { kind: "prequeued", event: Number(eventSeq), startsAt: Number(eventStarts), state, settings };
-    case 5:
-      return { kind: "limited", retryAfterSeconds: secondsToNextMinute(localNow) };
-    case 6: {
-      const spent = stamps[Number(position) - 1];
-      return spent ? { kind: "stamp_used", id: spent.id } : unreadableReply("JOIN", `no stamp ${position} was sent`);
-    }
-    case 7:
-      return { kind: "rejected", state, settings };
-    default:
-      return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
+  const more = tail.slice(2 + SETTINGS_FIELDS);
+  if (more.length !== (count - 1) * 4) {
+    return [unreadableReply("JOIN", `${more.length / 4 + 1} outcomes for ${count} arrivals`)];
   }
+  const rows: [unknown, unknown, unknown, unknown][] = [[reply[0], reply[1], tail[0], tail[1]]];
+  for (let i = 0; i < more.length; i += 4) rows.push([more[i], more[i + 1], more[i + 2], more[i + 3]]);
+  return rows.map(([outcome, position, eventSeq, eventStarts], i) => {
+    switch (outcome) {
+      case 0:
+        return { kind: "queued", position: Number(position), state, settings };
+      case 1:
+        return { kind: "admitted", position: Number(position), state, settings };
+      case 2:
+        return { kind: "closed", state, settings };
+      case 3:
+        return { kind: "admitted", position: 0, state, settings };
+      case 4:
+        return { kind: "prequeued", event: Number(eventSeq), startsAt: Number(eventStarts), state, settings };
+      case 5:
+        return { kind: "limited", retryAfterSeconds: secondsToNextMinute(localNow) };
+      case 6: {
+        const stamp = spent[i]?.[Number(position) - 1];
+        return stamp ? { kind: "stamp_used", id: stamp.id } : unreadableReply("JOIN", `no stamp ${position} was sent`);
+      }
+      case 7:
+        return { kind: "rejected", state, settings };
+      default:
+        return unreadableReply("JOIN", `unknown outcome ${JSON.stringify(outcome)}`);
+    }
+  });
 }
 
 /** The one mapping of CLAIM's reply. */
@@ -555,6 +584,8 @@ function storedEvent(entry: unknown): ScheduledEvent | string {
 
 /** Entries of the state part of a reply (`state_reply` in advance.ts). */
 const STATE_FIELDS = 12;
+/** Length of {@link SettingsTail}. */
+const SETTINGS_FIELDS = 11;
 
 /** The one mapping of a reply's state part. */
 function stateOf([

@@ -354,6 +354,18 @@ export interface AdmissionStore {
    * at once. `report`: as for {@link tick}.
    */
   join(room: RoomSpec, arrival: Arrival, report?: Report): Promise<JoinOutcome>;
+  /**
+   * Newcomers who arrived at one instance close together, in one atomic call:
+   * each gets the outcome {@link join} would have given them, called for each
+   * in this order at the same clock (positions in arrival order). One outcome
+   * per arrival, in order; when the call fails, each is that failure.
+   *
+   * @example
+   * ```ts
+   * const [first, second] = await store.joinMany(spec, [newcomerA, newcomerB]);
+   * ```
+   */
+  joinMany(room: RoomSpec, arrivals: readonly Arrival[], report?: Report): Promise<readonly JoinOutcome[]>;
   /** A pre-queued visitor's place, once the event has started. */
   claim(room: RoomSpec, event: number, visitorId: string, witness?: Witness): Promise<ClaimOutcome>;
   /** The scheduled events, sorted by start. */

@@ -83,6 +83,11 @@ export const MAX_DRAW = 0.999999;
 /** Score step between the pre-queue entries of an event without shuffle: arrival order. */
 export const ARRIVAL_STEP = 1e-9;
 /**
+ * ARGV entries per arrival in a JOIN (visitor, draw, limit, client, stamps):
+ * a batch repeats them after ARGV[18], one group per newcomer.
+ */
+export const ARRIVAL_ARGS = 5;
+/**
  * How long an instance counts as live after its last admission script call,
  * in ms: the fleet's size is the number of distinct instance ids heard from
  * within it (the fleet key). Instances tick about once a second while they
@@ -118,6 +123,7 @@ const SHARED = {
   HISTORY_KEPT_MINUTES,
   MAX_DRAW,
   ARRIVAL_STEP,
+  ARRIVAL_ARGS,
   FLEET_WINDOW_MS,
   FLEET_MAX,
   DECIDE_EVERY_MS,
