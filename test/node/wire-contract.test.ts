@@ -71,7 +71,8 @@ describe("a worker pass, tampered with, gets the same code from the worker and f
   const cases: [string, () => Promise<string>, AdmissionCode | "ok"][] = [
     ["as issued", () => workerPass(key), "ok"],
     ["expired", () => workerPass(key, { nowMs: Date.now() - 601_000 }), "expired"],
-    ["not yet valid", () => workerPass(key, { nowMs: Date.now() + 60_000 }), "not_yet_valid"],
+    // Beyond both clock tolerances (the worker accepts nbf up to 60 s ahead, PASS_NBF_TOLERANCE_SECONDS; an origin 30 s).
+    ["not yet valid", () => workerPass(key, { nowMs: Date.now() + 120_000 }), "not_yet_valid"],
     ["another issuer", () => workerPass(key, { issuer: "someone" }), "wrong_issuer"],
     ["another audience", () => workerPass(key, { audience: "elsewhere" }), "wrong_audience"],
     ["another room", () => workerPass(key, { room: "other" }), "wrong_room"],
