@@ -298,9 +298,13 @@ describe.each(engines)("the fleet's size: %s", (_name, makeEngine) => {
     expect(await counted("aaaaaaaaaaaa")).toBe(1);
     t.advance(20_000);
     expect(await counted("bbbbbbbbbbbb")).toBe(2);
-    // JOIN does not count (TICK does: every live instance ticks), and says 0: not counted.
+    // JOIN counts its caller too (an instance that only takes newcomers may not tick for a while).
     const joined = await store.join(spec, newArrival(), witness("cccccccccccc"));
-    expect(joined).toMatchObject({ state: { instances: 0 } });
+    expect(joined).toMatchObject({ state: { instances: 3 } });
+    expect(await counted("cccccccccccc")).toBe(3);
+    // CLAIM does not, and says 0: not counted.
+    const claimed = await store.claim(spec, 1, "nobody", witness("dddddddddddd").witness);
+    if (claimed.kind !== "unavailable") expect(claimed.state.instances).toBe(0);
     expect(await counted("cccccccccccc")).toBe(3);
     // A call without an id (an admin tool) is not an instance.
     const anonymous = await store.tick(spec);

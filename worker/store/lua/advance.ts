@@ -60,10 +60,10 @@
  * ARGV[11] autopilot     the autopilot's deployed settings, "on|off,min,max,target_p95_ms,max_error_rate,
  *                        timeout_ms"; '' = the room has no autopilot (off, whatever an operator or event says)
  * ARGV[12] instance      the calling instance's id (12 hex characters, random per worker instance; '' = not
- *                        counted: tests, tools). TICK counts it (note_instance); JOIN and CLAIM do not
- *                        (every live instance ticks at least once a minute, and counting in every JOIN
- *                        cost it 5-10 us more of Redis time in 4 alternating runs of 20,000), and reply 0
- *                        instances
+ *                        counted: tests, tools). TICK and JOIN count it (note_instance): an instance that
+ *                        only takes newcomers may not tick for a while, and JOIN's batches (join.ts) share
+ *                        the cost (5-10 us per call measured before batching); CLAIM does not, and
+ *                        replies 0 instances
  * ARGV[13] known         what the calling instance has seen of the room, "epoch,frontier,last_ticket,base,floor"
  *                        (the epoch of its newest reply, the highest frontier and last ticket it saw in
  *                        replies and tickets, that epoch's base and floor, -1 = none; '' = nothing; the last
@@ -326,7 +326,7 @@ const ROOM_LUA = `
 --                       restored at, 0 when created) and when it was restored (0 = never: created)
 --   previous, floor     the epoch it was restored from (0 = none) and the cap of tickets older than that
 --                       (-1 = none): see restore_room
---   instances           the live instances (note_instance, by TICK; 0 = not counted)
+--   instances           the live instances (note_instance, by TICK and JOIN; 0 = not counted)
 local function load_room(state_key, burst, now)
   local stored = redis.call('HMGET', state_key, 'f', 't', 'u', 's', 'b', 'k', 'a', 'e', 'o', 'r', 'q', 'l')
   local frontier, last_ticket, updated_at = burst, 0, now
@@ -660,7 +660,7 @@ const OPEN_SAVE_LUA = `
 -- frontier to args.now, noting the buckets it offered, and then, when the autopilot is on, lets it set
 -- the rate from now on (steer). A room without state is restored from what the caller knows
 -- (restore_room). Touches every key of KEYS[1..14] but history (written by save_room); the fleet
--- key (KEYS[15]) is TICK's (note_instance).
+-- key (KEYS[15]) is TICK's and JOIN's (note_instance).
 --   room: as load_room (with taken filled in), plus active (visitors active), ceiling (-1 = no cap) and snapshot
 --         ("last_ticket:admitted:rate" as of now, before the script's own change, for the minute's history)
 --   settings: as load_settings (rate and autopilot as steer left them)

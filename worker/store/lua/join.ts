@@ -45,7 +45,7 @@ import { admissionScript, type SettingsTail, type StateTail } from "./advance.ts
  *   active       visitors active (the active-users cap), counting a newcomer let straight in
  *   ceiling      the highest frontier the cap allows, as a string; -1 = no cap
  *   epoch, base, restored_at, instances, previous, floor   the state's epoch and its base, when it was
- *                restored (0 = never), 0 instances (JOIN does not count them: TICK does), the epoch it
+ *                restored (0 = never), the live instances (counting the caller), the epoch it
  *                was restored from (0 = none) and the cap of tickets older than that one (-1 = none)
  *                (state_reply, restore_room in advance.ts)
  *   event_seq, event_starts   the pre-queue's event (0, 0 unless outcome is 4)
@@ -65,6 +65,9 @@ local stamps_key = KEYS[17]
 local reject = ARGV[14] == 'reject'
 
 local room, settings = open_room(keys, args)
+-- Counted here too: an instance that only takes newcomers may not tick for a while, and an outage early
+-- in a surge must not find it missing from the fleet's count (one ZADD per call, shared by a batch).
+room.instances = note_instance(keys.fleet, args.instance, args.now, args.ttl_ms)
 
 -- One newcomer, exactly as if they had come alone at this moment: a batch of k arrivals
 -- leaves the same state and outcomes as k calls in that order at the same clock.
