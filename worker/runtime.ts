@@ -6,7 +6,7 @@ import { StoreFallback } from "./gate/fallback.ts";
 import type { GateDeps, Placement } from "./gate/gate.ts";
 import { Memo } from "./gate/memo.ts";
 import { PassMemo } from "./gate/pass-memo.ts";
-import { RoomLink } from "./gate/room-link.ts";
+import { instanceId, RoomLink } from "./gate/room-link.ts";
 import type { AppEnv } from "./http/app-env.ts";
 import { bypassChecker } from "./http/bypass.ts";
 import { DEFAULT_TEMPLATE } from "./http/pages/template.ts";
@@ -46,9 +46,9 @@ export interface Runtime {
   /** This instance's failed admin authentications per client (admin/auth-throttle.ts). */
   readonly adminThrottle: AuthThrottle;
   /**
-   * This worker instance (isolate): a random id and when it was built (ms),
-   * so per-instance metrics are told apart from one another's and from a
-   * restart (admin/metrics.ts).
+   * This worker instance (isolate): a random id (instanceId, 12 hex) and when
+   * it was built (ms). Every room's link carries the id to the store's fleet
+   * count, and the metrics label the isolate's counters with it.
    */
   readonly instance: { readonly id: string; readonly startedAt: number };
   /** Every room of the deployment, and which one a request is for. */
@@ -107,7 +107,7 @@ export async function buildRuntime(
     log({ event: "ephemeral_signing_key", kid: keyring.signing.kid });
   }
   const adminThrottle = new AuthThrottle();
-  const instance = Object.freeze({ id: crypto.randomUUID().slice(0, 8), startedAt: now() });
+  const instance = Object.freeze({ id: instanceId(), startedAt: now() });
   const fetcher = overrides.fetcher ?? ((request: Request) => fetch(request));
   const rooms: Runtime[] = [];
   const matcher = roomMatcher(config.rooms);
@@ -178,7 +178,7 @@ async function roomRuntimeOf(config: Config, shared: Shared): Promise<Runtime> {
     gate: {
       room,
       store,
-      link: new RoomLink(store, room, now),
+      link: new RoomLink(store, room, now, undefined, { instance: shared.instance.id }),
       passes: new PassMemo(pass),
       fallback: new StoreFallback({ mode: config.storeFailureMode, rateShare: config.storeFailureRateShare }, room),
       pass,

@@ -152,23 +152,10 @@ const VIEW_RETRIES = 2;
 /** Jars kept for the Redis cost phase: the latest ones, so short sessions (SESSION_MINUTES) are still valid then. */
 const KEEP_JARS = 64;
 
-/**
- * A browser-like visitor: the first page, then (when queued) the holding page's
- * polling protocol at the interval the server suggests with the page's own
- * jitter (0.8-1.2x), then 1-5 page views once admitted. On its first holding
- * page it also asks the status endpoint once, at once, to read the wait the
- * page announces as a number (the bench's measurement, not the page's script;
- * counted as `etaProbes`, not as polls). Without the room it
- * goes straight to the origin and, like a person, retries an error page a few
- * times. Every wait is cut short when the run ends.
- *
- * With `ctx.release`, the last page view goes to RELEASE_PATH (the checkout
- * completed), whose answer ends the visitor's session in the room; a visitor
- * let straight in who planned a single view makes one more, to that path.
- */
-export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<VisitorRecord> {
-  const record: VisitorRecord = {
-    id: plan.id,
+/** A visitor's record before anything happened: what the lab fills in as the visitor goes. */
+export function emptyRecord(id: number): VisitorRecord {
+  return {
+    id,
     arrival: null,
     position: null,
     ticket: null,
@@ -188,6 +175,24 @@ export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<Visitor
     originViews: [],
     release: null,
   };
+}
+
+/**
+ * A browser-like visitor: the first page, then (when queued) the holding page's
+ * polling protocol at the interval the server suggests with the page's own
+ * jitter (0.8-1.2x), then 1-5 page views once admitted. On its first holding
+ * page it also asks the status endpoint once, at once, to read the wait the
+ * page announces as a number (the bench's measurement, not the page's script;
+ * counted as `etaProbes`, not as polls). Without the room it
+ * goes straight to the origin and, like a person, retries an error page a few
+ * times. Every wait is cut short when the run ends.
+ *
+ * With `ctx.release`, the last page view goes to RELEASE_PATH (the checkout
+ * completed), whose answer ends the visitor's session in the room; a visitor
+ * let straight in who planned a single view makes one more, to that path.
+ */
+export async function visit(plan: VisitorPlan, ctx: RunContext): Promise<VisitorRecord> {
+  const record = emptyRecord(plan.id);
   const random = prng(plan.seed);
   const jar = new CookieJar();
   const now = () => Date.now() - ctx.epoch;

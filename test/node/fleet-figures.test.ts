@@ -1,31 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { callsPerSecond, flushFigures, outageFigures, sharedPositions } from "../../bench/lib/fleet-figures.ts";
-import type { VisitorRecord } from "../../bench/lib/visitors.ts";
+import { emptyRecord, type VisitorRecord } from "../../bench/lib/visitors.ts";
 
 /** A visitor's record with only what the fleet's figures read. */
 function visitor(id: number, fields: Partial<VisitorRecord>): VisitorRecord {
-  return {
-    id,
-    arrival: 0,
-    position: null,
-    ticket: null,
-    queued: false,
-    admittedAt: null,
-    via: null,
-    abandonedAt: null,
-    failed: false,
-    cut: false,
-    refusals: 0,
-    lastRefusal: null,
-    viewsOk: 0,
-    viewErrors: 0,
-    firstSeenAt: null,
-    predictedSeconds: null,
-    jar: null,
-    originViews: [],
-    release: null,
-    ...fields,
-  };
+  return { ...emptyRecord(id), arrival: 0, ...fields };
 }
 
 describe("the surge lab's fleet figures", () => {

@@ -91,7 +91,7 @@ describe.skipIf(!tools.promtool || !tools.prometheus)("metrics scraped from the 
     expect(text).toContain(`anteroom_rate_per_minute{room="${ROOM}",source="setting"} 1\n`);
     expect(text).toContain(`anteroom_store_up{room="${ROOM}"} 1\n`);
     expect(text).toMatch(/anteroom_origin_latency_last_minute_seconds_bucket\{room="[^"]+",le="\+Inf"\} \d+\n/);
-    expect(text).toMatch(/anteroom_store_failures_total\{kind="outage",isolate="[0-9a-f]{8}"\} 0\n/);
+    expect(text).toMatch(/anteroom_store_failures_total\{kind="outage",isolate="[0-9a-f]{12}"\} 0\n/);
   });
 
   it("takes the admin token too", async () => {

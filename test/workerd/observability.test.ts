@@ -139,8 +139,8 @@ describe("GET /__anteroom/admin/metrics while the store is down", () => {
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain(`anteroom_store_up{room="${room.env.ROOM}"} 0\n`);
-    expect(text).toMatch(/anteroom_store_failures_total\{kind="outage",isolate="[0-9a-f]{8}"\} [1-9]\d*\n/);
-    expect(text).toMatch(/anteroom_fallback_admissions_total\{room="[^"]+",isolate="[0-9a-f]{8}"\} 1\n/);
+    expect(text).toMatch(/anteroom_store_failures_total\{kind="outage",isolate="[0-9a-f]{12}"\} [1-9]\d*\n/);
+    expect(text).toMatch(/anteroom_fallback_admissions_total\{room="[^"]+",isolate="[0-9a-f]{12}"\} 1\n/);
     expect(text).not.toContain("anteroom_queue_length");
   });
 

@@ -13,8 +13,12 @@ import { type FrontierReading, RoomView } from "./room-view.ts";
 /** How long after a restore an instance that hears of it logs it (a later one finds it in the stats). */
 const RESTORE_NEWS_MS = 600_000;
 
-/** A random id for this instance: 12 hex characters (48 bits), as the store's fleet count takes them. */
-function instanceId(): string {
+/**
+ * A random id for this worker instance: 12 hex characters (48 bits), as the store's fleet count
+ * takes them. The runtime makes one per isolate and gives it to every room's link, and the metrics
+ * label the isolate's counters with it.
+ */
+export function instanceId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(6));
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
@@ -78,7 +82,7 @@ export class RoomLink {
    * and the furthest state it has seen in the newest epoch, from which a store that lost the room's
    * state restores it (see `model/epoch.ts`).
    */
-  #witness: Witness = { instance: instanceId(), epoch: 0, frontier: 0, lastTicket: 0 };
+  #witness: Witness;
   /** The newest epoch seen and its base; null before the first reply. */
   #epoch: EpochView | null = null;
   /** Live instances, as the store last counted them; 1 before it has (this instance alone: today's share). */
@@ -98,6 +102,7 @@ export class RoomLink {
     this.#idleMs = Math.max(maxAgeMs, timing.idleMs ?? IDLE_TICK_MS);
     this.#sleep = timing.sleep ?? sleep;
     this.#view = new RoomView(maxAgeMs);
+    this.#witness = { instance: timing.instance ?? instanceId(), epoch: 0, frontier: 0, lastTicket: 0 };
   }
 
   /**
@@ -513,6 +518,8 @@ export const IDLE_TICK_MS = 5_000;
 export interface LinkTiming {
   readonly idleMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** This instance's id (instanceId); absent: the link makes its own. */
+  readonly instance?: string;
 }
 
 /** A background flush: due at `at` (local clock), scheduled after `ticks` ticks; `done` when it has run. */
